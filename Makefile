@@ -1,0 +1,36 @@
+# Thin wrapper over CMake presets. `make run` and `make test` work on a fresh Debian
+# bookworm machine as root: they install what is missing first (tools/deps.sh).
+PRESET ?= release
+BUILD  := build/$(PRESET)
+JOBS   ?= 2
+
+.PHONY: all deps configure build run test test-asan bench fuzz soak install clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake --preset $(PRESET)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The main job: compile the example graphs and run the demo (see README.md).
+run: build
+	@tools/demo.sh $(BUILD)
+
+test: build
+	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+
+test-asan:
+	$(MAKE) test PRESET=asan
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf build

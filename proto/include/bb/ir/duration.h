@@ -1,0 +1,19 @@
+// Durations as SPEC Appendix A writes them: an integer or decimal followed by one of
+// ns, us, ms, s, m, h ("10ms", "1.5s", "2m"). Stored as int64 nanoseconds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bb/ir/expected.h"
+
+namespace bb {
+
+// Fails with a sentence naming what is wrong ("unknown unit 'sec'", "out of range").
+Expected<std::int64_t, std::string> parse_duration(std::string_view text);
+
+// The shortest exact form: 10000000 → "10ms", 1500000000 → "1.5s", 0 → "0s".
+std::string format_duration(std::int64_t ns);
+
+}  // namespace bb

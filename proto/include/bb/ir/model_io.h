@@ -1,0 +1,58 @@
+// Reading and writing ONNX models: binary `.onnx`/`.bb` or ONNX text `.onnxtxt`,
+// deterministic serialization, atomic writes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/message_lite.h>
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/expected.h"
+
+namespace bb::ir {
+
+struct IoError {
+  enum class Kind {
+    kNotFound,    // the file does not exist
+    kUnreadable,  // exists but cannot be read (permissions, a directory, I/O error)
+    kTooLarge,    // over the configured size limit
+    kParse,       // read, but not a model: `message` says where parsing failed
+    kWrite,       // the output could not be written (nothing is left behind)
+  };
+  Kind kind;
+  std::string message;
+};
+
+enum class ModelFormat { kBinary, kText };
+
+// `.onnxtxt` (and `.txt`) are ONNX text syntax; everything else is binary protobuf.
+ModelFormat format_for_path(const std::filesystem::path& path);
+
+struct LoadLimits {
+  // Protobuf cannot represent a message of 2 GiB or more.
+  std::uint64_t max_file_bytes = (std::uint64_t{1} << 31) - 1;
+  // Nesting depth for protobuf parsing (graphs in attributes nest).
+  int max_recursion_depth = 100;
+};
+
+// Reads a whole file, refusing one over `max_bytes` before allocating for it.
+Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+
+Expected<onnx::ModelProto, IoError> parse_model(std::string_view bytes, ModelFormat format,
+                                                const LoadLimits& limits = {});
+Expected<onnx::ModelProto, IoError> load_model(const std::filesystem::path& path,
+                                               const LoadLimits& limits = {});
+
+// Deterministic protobuf serialization (stable field order; same input, same bytes).
+std::string serialize_deterministic(const google::protobuf::MessageLite& message);
+void append_serialized_deterministic(const google::protobuf::MessageLite& message, std::string& out);
+
+// Writes `bytes` to a temporary file in the same folder, then renames it over `path`.
+// On any failure the temporary file is removed and `path` is left as it was.
+Expected<void, IoError> write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+Expected<void, IoError> save_model(const std::filesystem::path& path, const onnx::ModelProto& model);
+
+}  // namespace bb::ir

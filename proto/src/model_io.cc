@@ -1,0 +1,163 @@
+#include "bb/ir/model_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <onnx/defs/parser.h>
+
+namespace bb::ir {
+namespace {
+
+IoError io_error(IoError::Kind kind, const std::filesystem::path& path, std::string_view what) {
+  return IoError{kind, path.string() + ": " + std::string(what)};
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// The ONNX parser's messages span lines; diagnostics are one line each.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// Closes a file descriptor on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+ModelFormat format_for_path(const std::filesystem::path& path) {
+  const auto ext = path.extension().string();
+  return (ext == ".onnxtxt" || ext == ".txt") ? ModelFormat::kText : ModelFormat::kBinary;
+}
+
+Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    const int err = errno;
+    return unexpected(io_error(err == ENOENT ? IoError::Kind::kNotFound : IoError::Kind::kUnreadable, path,
+                               err == ENOENT ? "no such file" : "cannot open: " + errno_text(err)));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return unexpected(io_error(IoError::Kind::kUnreadable, path, errno_text(errno)));
+  if (!S_ISREG(st.st_mode)) return unexpected(io_error(IoError::Kind::kUnreadable, path, "not a regular file"));
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_bytes) {
+    return unexpected(io_error(IoError::Kind::kTooLarge, path,
+                               "file is " + std::to_string(size) + " bytes, over the limit of " +
+                                   std::to_string(max_bytes)));
+  }
+  std::string bytes(size, '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return unexpected(io_error(IoError::Kind::kUnreadable, path, "read failed: " + errno_text(errno)));
+    if (n == 0) break;  // the file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
+Expected<onnx::ModelProto, IoError> parse_model(std::string_view bytes, ModelFormat format,
+                                                const LoadLimits& limits) {
+  onnx::ModelProto model;
+  if (format == ModelFormat::kText) {
+    const std::string text(bytes);  // the parser wants a NUL-terminated string
+    onnx::OnnxParser parser(text.c_str());
+    auto status = parser.Parse(model);
+    if (!status.IsOK()) return unexpected(IoError{IoError::Kind::kParse, one_line(status.ErrorMessage())});
+    if (!parser.EndOfInput())
+      return unexpected(IoError{IoError::Kind::kParse, "unexpected text after the model"});
+    return model;
+  }
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    return unexpected(IoError{IoError::Kind::kTooLarge, "over 2 GiB: protobuf cannot parse it"});
+  google::protobuf::io::CodedInputStream input(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                               static_cast<int>(bytes.size()));
+  input.SetRecursionLimit(limits.max_recursion_depth);
+  if (!model.MergePartialFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+    return unexpected(IoError{IoError::Kind::kParse,
+                              "not a binary ONNX model: protobuf parsing failed near byte " +
+                                  std::to_string(input.CurrentPosition()) + " of " +
+                                  std::to_string(bytes.size())});
+  }
+  return model;
+}
+
+Expected<onnx::ModelProto, IoError> load_model(const std::filesystem::path& path, const LoadLimits& limits) {
+  auto bytes = read_file(path, limits.max_file_bytes);
+  if (!bytes) return unexpected(std::move(bytes.error()));
+  auto model = parse_model(*bytes, format_for_path(path), limits);
+  if (!model) return unexpected(IoError{model.error().kind, path.string() + ": " + model.error().message});
+  return model;
+}
+
+void append_serialized_deterministic(const google::protobuf::MessageLite& message, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + message.ByteSizeLong());
+  google::protobuf::io::ArrayOutputStream array(out.data() + start, static_cast<int>(out.size() - start));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
+}
+
+std::string serialize_deterministic(const google::protobuf::MessageLite& message) {
+  std::string out;
+  append_serialized_deterministic(message, out);
+  return out;
+}
+
+Expected<void, IoError> write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  Fd fd(::mkstemp(tmpl.data()));
+  if (fd.get() < 0) return unexpected(io_error(IoError::Kind::kWrite, path, "cannot create a file here: " + errno_text(errno)));
+  auto fail = [&](std::string what) {
+    ::unlink(tmpl.c_str());
+    return unexpected(io_error(IoError::Kind::kWrite, path, what));
+  };
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write failed: " + errno_text(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  // mkstemp creates 0600; outputs are ordinary files.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd.get(), 0666 & ~mask);
+  if (::fsync(fd.get()) != 0) return fail("fsync failed: " + errno_text(errno));
+  if (::close(fd.release()) != 0) return fail("close failed: " + errno_text(errno));
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) return fail("rename failed: " + errno_text(errno));
+  return {};
+}
+
+Expected<void, IoError> save_model(const std::filesystem::path& path, const onnx::ModelProto& model) {
+  return write_file_atomic(path, serialize_deterministic(model));
+}
+
+}  // namespace bb::ir

@@ -1,0 +1,75 @@
+#include "bb/ir/passport.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "bb/ir/model_io.h"
+#include "bb/ir/names.h"
+#include "bb/ir/sha256.h"
+#include "bb/ir/wire_shape.h"
+
+namespace bb::ir {
+namespace {
+
+constexpr int kModelGraphField = 7;
+constexpr int kModelFunctionsField = 25;
+
+void append_length_delimited(int field, const google::protobuf::MessageLite& message, std::string& out) {
+  std::string header;
+  {
+    google::protobuf::io::StringOutputStream stream(&header);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(static_cast<std::uint32_t>(field) << 3 | 2);
+    coded.WriteVarint64(message.ByteSizeLong());
+  }
+  out.append(header);
+  append_serialized_deterministic(message, out);
+}
+
+}  // namespace
+
+std::string graph_and_functions_bytes(const onnx::ModelProto& model) {
+  std::string out;
+  if (model.has_graph()) append_length_delimited(kModelGraphField, model.graph(), out);
+  for (const auto& function : model.functions()) append_length_delimited(kModelFunctionsField, function, out);
+  return out;
+}
+
+std::string graph_digest(const onnx::ModelProto& model) { return sha256_hex(graph_and_functions_bytes(model)); }
+
+bool Passport::ran(std::string_view pass) const {
+  for (const auto& p : passes)
+    if (p == pass) return true;
+  return false;
+}
+
+std::optional<Passport> read_passport(const onnx::ModelProto& model) {
+  auto compiled = get_metadata(model, kPassportCompiled);
+  if (!compiled) return std::nullopt;
+  Passport passport;
+  passport.compiled = std::string(*compiled);
+  passport.compiler = std::string(get_metadata(model, kPassportCompiler).value_or(""));
+  passport.digest = std::string(get_metadata(model, kPassportDigest).value_or(""));
+  std::string_view passes = get_metadata(model, kPassportPasses).value_or("");
+  while (!passes.empty()) {
+    const auto comma = passes.find(',');
+    passport.passes.emplace_back(passes.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    passes.remove_prefix(comma + 1);
+  }
+  return passport;
+}
+
+void write_passport(onnx::ModelProto& model, const Passport& passport) {
+  std::string passes;
+  for (const auto& p : passport.passes) {
+    if (!passes.empty()) passes.push_back(',');
+    passes.append(p);
+  }
+  set_metadata(model, kPassportCompiled, passport.compiled);
+  set_metadata(model, kPassportCompiler, passport.compiler);
+  set_metadata(model, kPassportPasses, passes);
+  set_metadata(model, kPassportDigest, passport.digest);
+}
+
+}  // namespace bb::ir

@@ -1,0 +1,150 @@
+#include "bb/ir/model_io.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "../support/testdata.h"
+
+namespace bb::ir {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "bb-io-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class TestDataRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TestDataRoundTrip, LoadsAndReserializesToIdenticalBytes) {
+  auto bytes = read_file(GetParam(), LoadLimits{}.max_file_bytes);
+  ASSERT_TRUE(bytes) << bytes.error().message;
+  auto model = load_model(GetParam());
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_TRUE(serialize_deterministic(*model) == *bytes) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(OnnxTestData, TestDataRoundTrip, ::testing::ValuesIn(bb::testing::onnx_testdata_models()),
+                         [](const auto& info) { return bb::testing::testdata_name(info.param); });
+
+TEST(OnnxTestData, CorpusIsComplete) { EXPECT_EQ(bb::testing::onnx_testdata_models().size(), 1072u); }
+
+TEST(ModelIo, ParsesTextModel) {
+  constexpr std::string_view kText = R"(<ir_version: 8, opset_import: ["" : 13, "ai.bytesandbrains.wire" : 1]>
+ping (float[1] x) => () {
+  = ai.bytesandbrains.wire.Send<peer = "id:bob">(x)
+})";
+  auto model = parse_model(kText, ModelFormat::kText);
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_EQ(model->ir_version(), 8);
+  ASSERT_EQ(model->graph().node_size(), 1);
+  EXPECT_EQ(model->graph().node(0).op_type(), "Send");
+  EXPECT_EQ(model->graph().node(0).attribute(0).s(), "id:bob");
+}
+
+TEST(ModelIo, TextParseErrorReportsPosition) {
+  auto model = parse_model("<ir_version: 8>\nbroken (float x) => (", ModelFormat::kText);
+  ASSERT_FALSE(model);
+  EXPECT_EQ(model.error().kind, IoError::Kind::kParse);
+  EXPECT_NE(model.error().message.find("line"), std::string::npos) << model.error().message;
+  EXPECT_EQ(model.error().message.find('\n'), std::string::npos);
+}
+
+TEST(ModelIo, BinaryParseErrorReportsOffset) {
+  auto model = parse_model(std::string("\x0a\xff\xff\xff\x0f garbage", 13), ModelFormat::kBinary);
+  ASSERT_FALSE(model);
+  EXPECT_EQ(model.error().kind, IoError::Kind::kParse);
+  EXPECT_NE(model.error().message.find("byte"), std::string::npos) << model.error().message;
+}
+
+TEST(ModelIo, MissingFileIsNotFound) {
+  auto model = load_model("/nonexistent/graph.onnx");
+  ASSERT_FALSE(model);
+  EXPECT_EQ(model.error().kind, IoError::Kind::kNotFound);
+  EXPECT_NE(model.error().message.find("/nonexistent/graph.onnx"), std::string::npos);
+}
+
+TEST(ModelIo, FileOverLimitIsRefusedBeforeReading) {
+  TempDir dir;
+  const auto path = dir.path() / "big.onnx";
+  std::ofstream(path) << std::string(4096, 'x');
+  auto model = load_model(path, LoadLimits{.max_file_bytes = 1024});
+  ASSERT_FALSE(model);
+  EXPECT_EQ(model.error().kind, IoError::Kind::kTooLarge);
+}
+
+TEST(ModelIo, AtomicSaveWritesWholeFile) {
+  TempDir dir;
+  const auto path = dir.path() / "out.bb";
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  ASSERT_TRUE(save_model(path, model));
+  auto back = load_model(path);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ir_version(), 8);
+  // Only the output is left in the folder: no temporary file.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(ModelIo, FailedSaveLeavesNoFile) {
+  if (::geteuid() == 0) {
+    // root ignores directory permissions: use a path whose folder does not exist instead.
+    TempDir dir;
+    const auto path = dir.path() / "missing" / "out.bb";
+    auto saved = write_file_atomic(path, "bytes");
+    ASSERT_FALSE(saved);
+    EXPECT_EQ(saved.error().kind, IoError::Kind::kWrite);
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 0);
+    return;
+  }
+  TempDir dir;
+  fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  const auto path = dir.path() / "out.bb";
+  auto saved = write_file_atomic(path, "bytes");
+  ASSERT_FALSE(saved);
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(ModelIo, FailedRenameLeavesNoTemporaryFile) {
+  TempDir dir;
+  // Renaming a file over a non-empty directory fails after the data was written.
+  const auto path = dir.path() / "out.bb";
+  fs::create_directory(path);
+  std::ofstream(path / "keep") << "x";
+  auto saved = write_file_atomic(path, "bytes");
+  ASSERT_FALSE(saved);
+  EXPECT_EQ(saved.error().kind, IoError::Kind::kWrite);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  EXPECT_TRUE(fs::is_directory(path));
+}
+
+TEST(ModelIo, SerializationIsDeterministic) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  auto* node = model.mutable_graph()->add_node();
+  node->set_op_type("Relu");
+  EXPECT_EQ(serialize_deterministic(model), serialize_deterministic(model));
+  std::string appended = "prefix";
+  append_serialized_deterministic(model, appended);
+  EXPECT_EQ(appended, "prefix" + serialize_deterministic(model));
+}
+
+}  // namespace
+}  // namespace bb::ir
