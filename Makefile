@@ -29,6 +29,11 @@ test: build
 test-asan:
 	$(MAKE) test PRESET=asan
 
+# libFuzzer harnesses with clang-14, ASan and UBSan, 60 s each (FUZZ_SECONDS=…).
+fuzz:
+	@tools/deps.sh fuzz
+	@tools/fuzz.sh
+
 install: build
 	cmake --install $(BUILD)
 
