@@ -1,0 +1,42 @@
+#include "bb/runtime/inbound_dedup.h"
+
+#include <algorithm>
+
+namespace bb::runtime {
+
+InboundDedup::InboundDedup(PeerInterner& peers, DedupSettings settings) : peers_(peers), settings_(settings) {
+  settings_.window = std::max<std::size_t>(settings_.window, 1);
+  ring_.resize(settings_.window);
+  seen_.reserve(settings_.window);
+}
+
+InboundDedup::~InboundDedup() {
+  while (count_ > 0) pop_oldest();
+}
+
+void InboundDedup::pop_oldest() {
+  const Entry& oldest = ring_[head_];
+  seen_.erase(oldest.key);
+  peers_.release(oldest.key.source);
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+}
+
+void InboundDedup::expire(std::int64_t now_ns) {
+  while (count_ > 0 && now_ns - ring_[head_].t_ns >= settings_.ttl_ns) pop_oldest();
+}
+
+bool InboundDedup::admit(std::uint32_t gate, std::string_view source_bytes, std::uint64_t incarnation,
+                         std::uint64_t message_id, std::int64_t now_ns) {
+  expire(now_ns);
+  const PeerIndex known = peers_.find(source_bytes);
+  if (known != kNoPeer && seen_.contains(DedupKey{gate, known, incarnation, message_id})) return false;
+  if (count_ == ring_.size()) pop_oldest();
+  const DedupKey key{gate, peers_.acquire(source_bytes), incarnation, message_id};
+  seen_.insert(key);
+  ring_[(head_ + count_) % ring_.size()] = Entry{key, now_ns};
+  ++count_;
+  return true;
+}
+
+}  // namespace bb::runtime
