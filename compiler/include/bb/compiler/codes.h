@@ -1,0 +1,47 @@
+// The stable diagnostic codes of bbc (SPEC §4.3): BB001–BB030, each with a severity,
+// a one-line title and the longer text lint's SARIF rules and docs/diagnostics.md use.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace bb::compiler {
+
+enum class Severity { kError, kWarning, kNote };
+
+// "error", "warning", "note" (as in the text form, JSON and SARIF levels).
+std::string_view to_string(Severity severity);
+
+inline constexpr std::string_view kBB001 = "BB001";  // not a readable ONNX model
+inline constexpr std::string_view kBB002 = "BB002";  // domain without opset_import
+inline constexpr std::string_view kBB003 = "BB003";  // unknown op
+inline constexpr std::string_view kBB004 = "BB004";  // input never produced
+inline constexpr std::string_view kBB005 = "BB005";  // value produced twice
+inline constexpr std::string_view kBB006 = "BB006";  // cycle
+inline constexpr std::string_view kBB007 = "BB007";  // graph input without a type
+inline constexpr std::string_view kBB008 = "BB008";  // bb op arity / attributes
+inline constexpr std::string_view kBB009 = "BB009";  // ir_version above 8
+inline constexpr std::string_view kBB010 = "BB010";  // Send without destination
+inline constexpr std::string_view kBB011 = "BB011";  // malformed peer
+inline constexpr std::string_view kBB012 = "BB012";  // Send not behind the full gate chain
+inline constexpr std::string_view kBB013 = "BB013";  // gate chain out of order / peer differs
+inline constexpr std::string_view kBB014 = "BB014";  // Recv output consumed without the rx chain
+inline constexpr std::string_view kBB015 = "BB015";  // channel payload count mismatch
+inline constexpr std::string_view kBB016 = "BB016";  // node order not topological
+inline constexpr std::string_view kBB020 = "BB020";  // passport version / digest / missing
+inline constexpr std::string_view kBB030 = "BB030";  // node without a name (pedantic)
+
+struct CodeInfo {
+  std::string_view code;
+  Severity severity;
+  std::string_view title;        // one line: SARIF shortDescription
+  std::string_view description;  // SARIF fullDescription
+  std::string_view help;         // how to fix it: SARIF help
+};
+
+// Every code, in code order.
+std::span<const CodeInfo> code_catalog();
+// nullptr for an unknown code.
+const CodeInfo* find_code(std::string_view code);
+
+}  // namespace bb::compiler

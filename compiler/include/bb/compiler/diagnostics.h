@@ -1,0 +1,82 @@
+// Findings are values: {code, severity, message, file, node, op_type, index, hint}.
+// Every rule reports through one DiagnosticEngine; the text form follows the compiler
+// convention of SPEC §4.5:
+//   graph.onnx: node 'send0' (Send #12): error BB011: <message> [hint: <hint>]
+// File-level findings omit the node part; unnamed nodes show `node #<index> (<op>)`.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/compiler/codes.h"
+
+namespace bb::compiler {
+
+struct Finding {
+  std::string code;
+  Severity severity = Severity::kError;
+  std::string message;
+  std::string file;
+  std::optional<std::string> node;     // the node's name; none for unnamed nodes and file-level findings
+  std::optional<std::string> op_type;  // none for file-level findings
+  std::optional<int> index;            // node index in its graph; none for file-level findings
+  std::string hint;
+  // Sort key among the graphs of one file: 0 the main graph, then subgraphs and
+  // functions in the order they are visited. Not part of any output format.
+  int scope = 0;
+
+  bool file_level() const { return !index.has_value(); }
+};
+
+// `graph.onnx: node 'send0' (Send #12): error BB011: message [hint: hint]`
+std::string format_text(const Finding& finding);
+
+// By file, then scope, then node index (file-level findings first), then code; stable.
+void sort_findings(std::vector<Finding>& findings);
+
+// Where a node-level finding points: its graph (scope) and index there.
+struct NodeLocation {
+  const onnx::NodeProto* node = nullptr;
+  int index = 0;
+  int scope = 0;
+};
+
+class DiagnosticEngine {
+ public:
+  explicit DiagnosticEngine(std::string file = {}) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+
+  // The severity comes from the code catalog.
+  Finding& report(std::string_view code, std::string message, std::string hint = {});
+  Finding& report(std::string_view code, const NodeLocation& at, std::string message, std::string hint = {});
+  void add(Finding finding);
+
+  const std::vector<Finding>& findings() const { return findings_; }
+  std::vector<Finding> take() { return std::move(findings_); }
+
+  std::size_t errors() const { return count(Severity::kError); }
+  std::size_t warnings() const { return count(Severity::kWarning); }
+  std::size_t notes() const { return count(Severity::kNote); }
+  bool has_errors() const { return errors() > 0; }
+
+ private:
+  std::size_t count(Severity severity) const;
+
+  std::string file_;
+  std::vector<Finding> findings_;
+};
+
+// A value as it may appear in a message: printable ASCII as is, other bytes as \xNN,
+// cut after `max` characters.
+std::string printable(std::string_view bytes, std::size_t max = 64);
+
+// `message` without a leading `<path>: ` (I/O errors name the file; a finding already does).
+std::string without_path_prefix(std::string_view message, std::string_view path);
+
+}  // namespace bb::compiler

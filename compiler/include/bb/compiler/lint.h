@@ -1,0 +1,46 @@
+// `bbc lint`: the validation of `bbc compile` over several files, every finding
+// collected, sorted by file then node index, printed as text, JSON or SARIF 2.1.0
+// (SPEC §4.3, §4.5, Appendix A). Lint never writes files.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "bb/compiler/diagnostics.h"
+
+namespace bb::compiler {
+
+enum class LintFormat { kText, kJson, kSarif };
+
+struct LintOptions {
+  LintFormat format = LintFormat::kText;
+  bool werror = false;    // warnings fail the run
+  bool pedantic = false;  // report BB030
+};
+
+struct LintReport {
+  std::vector<Finding> findings;     // sorted
+  std::vector<std::string> io_errors;  // files that could not be read (usage/IO: exit 2)
+  std::size_t files = 0;
+  std::size_t errors = 0, warnings = 0, notes = 0;
+};
+
+// Lints one file and appends its findings (or its I/O error) to `report`.
+void lint_file(const std::string& path, const LintOptions& options, LintReport& report);
+// Lints every file; findings sorted.
+LintReport lint_files(const std::vector<std::string>& paths, const LintOptions& options);
+
+// 0 no errors (and no warnings with --werror); 1 errors; 2 an I/O error (wins over 1).
+int lint_exit_code(const LintReport& report, const LintOptions& options);
+
+// `N errors, M warnings in K files`
+std::string lint_summary(const LintReport& report);
+
+// Appendix A formats.
+void write_lint_json(const LintReport& report, std::ostream& out);
+void write_lint_sarif(const LintReport& report, std::ostream& out);
+// Text findings, one per line, then the summary line.
+void write_lint_text(const LintReport& report, std::ostream& out);
+
+}  // namespace bb::compiler

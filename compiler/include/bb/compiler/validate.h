@@ -1,0 +1,34 @@
+// Validation shared by `bbc compile` (the `validate` pass) and `bbc lint`: every rule
+// of SPEC §4.3, collecting ALL findings (lint needs every one; compile stops after
+// validate when any is an error).
+#pragma once
+
+#include <string_view>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/compiler/diagnostics.h"
+
+namespace bb::compiler {
+
+struct ValidateOptions {
+  // Report BB030 (unnamed nodes): `bbc lint --pedantic`.
+  bool pedantic = false;
+  // The path as given: a `.bb` file without a passport is BB020.
+  std::string_view path;
+};
+
+// Runs every rule on `model` and reports to `diags`. On compiled input (the model
+// carries the passport) BB020 and the gate contracts BB012–BB014 (for the gates whose
+// passes the passport lists) come first.
+void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags);
+
+// The structural rules only (no compiled-input checks): what must hold after every
+// pass (the pass manager's --verify-each).
+void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags);
+
+// Only the compiled-input checks (BB020, BB012–BB014); a no-op on an uncompiled model
+// unless `path` ends in `.bb` (BB020).
+void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags);
+
+}  // namespace bb::compiler

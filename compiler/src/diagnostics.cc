@@ -1,0 +1,90 @@
+#include "bb/compiler/diagnostics.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+
+namespace bb::compiler {
+
+std::string format_text(const Finding& f) {
+  std::string out = f.file;
+  out += ": ";
+  if (!f.file_level()) {
+    const std::string op = f.op_type.value_or("");
+    if (f.node) {
+      out += "node '" + *f.node + "' (" + op + " #" + std::to_string(*f.index) + "): ";
+    } else {
+      out += "node #" + std::to_string(*f.index) + " (" + op + "): ";
+    }
+  }
+  out.append(to_string(f.severity)).append(" ").append(f.code).append(": ").append(f.message);
+  if (!f.hint.empty()) out += " [hint: " + f.hint + "]";
+  return out;
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    const int ai = a.index.value_or(-1), bi = b.index.value_or(-1);
+    const int as = a.file_level() ? -1 : a.scope, bs = b.file_level() ? -1 : b.scope;
+    return std::tie(a.file, as, ai, a.code) < std::tie(b.file, bs, bi, b.code);
+  });
+}
+
+Finding& DiagnosticEngine::report(std::string_view code, std::string message, std::string hint) {
+  Finding f;
+  f.code = std::string(code);
+  const auto* info = find_code(code);
+  f.severity = info != nullptr ? info->severity : Severity::kError;
+  f.message = std::move(message);
+  f.file = file_;
+  f.hint = std::move(hint);
+  findings_.push_back(std::move(f));
+  return findings_.back();
+}
+
+Finding& DiagnosticEngine::report(std::string_view code, const NodeLocation& at, std::string message,
+                                  std::string hint) {
+  Finding& f = report(code, std::move(message), std::move(hint));
+  if (at.node != nullptr) {
+    if (!at.node->name().empty()) f.node = at.node->name();
+    f.op_type = at.node->op_type();
+  }
+  f.index = at.index;
+  f.scope = at.scope;
+  return f;
+}
+
+void DiagnosticEngine::add(Finding finding) { findings_.push_back(std::move(finding)); }
+
+std::size_t DiagnosticEngine::count(Severity severity) const {
+  return static_cast<std::size_t>(
+      std::count_if(findings_.begin(), findings_.end(), [&](const Finding& f) { return f.severity == severity; }));
+}
+
+std::string printable(std::string_view bytes, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (out.size() >= max) {
+      out += "…";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string without_path_prefix(std::string_view message, std::string_view path) {
+  if (message.size() > path.size() + 2 && message.substr(0, path.size()) == path &&
+      message.substr(path.size(), 2) == ": ")
+    message.remove_prefix(path.size() + 2);
+  return std::string(message);
+}
+
+}  // namespace bb::compiler

@@ -1,0 +1,60 @@
+#include "bb/compiler/lint.h"
+
+#include <ostream>
+
+#include "bb/compiler/validate.h"
+#include "bb/ir/model_io.h"
+
+namespace bb::compiler {
+
+void lint_file(const std::string& path, const LintOptions& options, LintReport& report) {
+  ++report.files;
+  auto model = ir::load_model(path);
+  if (!model) {
+    const auto kind = model.error().kind;
+    if (kind == ir::IoError::Kind::kNotFound || kind == ir::IoError::Kind::kUnreadable) {
+      report.io_errors.push_back(model.error().message);
+      return;
+    }
+    DiagnosticEngine diags(path);
+    diags.report(kBB001, without_path_prefix(model.error().message, path), "check that the file is an ONNX model (binary, or text for .onnxtxt)");
+    for (auto& f : diags.take()) report.findings.push_back(std::move(f));
+    return;
+  }
+  DiagnosticEngine diags(path);
+  validate_model(*model, ValidateOptions{options.pedantic, path}, diags);
+  for (auto& f : diags.take()) report.findings.push_back(std::move(f));
+}
+
+LintReport lint_files(const std::vector<std::string>& paths, const LintOptions& options) {
+  LintReport report;
+  for (const auto& path : paths) lint_file(path, options, report);
+  sort_findings(report.findings);
+  for (const auto& f : report.findings) {
+    switch (f.severity) {
+      case Severity::kError: ++report.errors; break;
+      case Severity::kWarning: ++report.warnings; break;
+      case Severity::kNote: ++report.notes; break;
+    }
+  }
+  return report;
+}
+
+int lint_exit_code(const LintReport& report, const LintOptions& options) {
+  if (!report.io_errors.empty()) return 2;
+  if (report.errors > 0 || (options.werror && report.warnings > 0)) return 1;
+  return 0;
+}
+
+std::string lint_summary(const LintReport& report) {
+  return std::to_string(report.errors) + " errors, " + std::to_string(report.warnings) + " warnings in " +
+         std::to_string(report.files) + " files";
+}
+
+void write_lint_text(const LintReport& report, std::ostream& out) {
+  for (const auto& e : report.io_errors) out << e << '\n';
+  for (const auto& f : report.findings) out << format_text(f) << '\n';
+  out << lint_summary(report) << '\n';
+}
+
+}  // namespace bb::compiler

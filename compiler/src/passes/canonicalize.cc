@@ -1,0 +1,163 @@
+// canonicalize (SPEC §4.1, §3):
+// - text-form peers (`id:bob`, base58btc) in `peer` attributes of Sends and Tx gates and
+//   in the `peers` list of Peers nodes become multihash bytes;
+// - every unnamed Send/Recv is named `Send_<i>` / `Recv_<i>` (i = its index in the
+//   input graph); a wire-op name that collides with another node's name, or with an
+//   earlier wire op's, gets `~2`, `~3`, … (in node order). Names are the gate keys;
+// - a graph whose node order is not topological (BB016) is sorted stably: each node
+//   moves only as far up as its producers require.
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+
+#include "bb/ir/names.h"
+#include "bb/ir/peer_id.h"
+#include "bb/ir/wire_shape.h"
+#include "body.h"
+#include "node_list.h"
+#include "passes.h"
+
+namespace bb::compiler {
+namespace {
+
+void canonicalize_peer(onnx::NodeProto& node) {
+  auto* attr = ir::find_attribute(node, ir::kAttrPeer);
+  if (attr == nullptr || attr->type() != onnx::AttributeProto::STRING) return;
+  auto peer = PeerId::from_attribute(attr->s());
+  if (peer && peer->bytes() != attr->s()) attr->set_s(peer->bytes());
+}
+
+void canonicalize_peer_list(onnx::NodeProto& node) {
+  auto* attr = ir::find_attribute(node, ir::kAttrPeers);
+  if (attr == nullptr || attr->type() != onnx::AttributeProto::STRINGS) return;
+  for (auto& entry : *attr->mutable_strings()) {
+    auto peer = PeerId::from_attribute(entry);
+    if (peer && peer->bytes() != entry) entry = peer->bytes();
+  }
+}
+
+void canonicalize_peers(NodeList& nodes) {
+  for (auto& node : nodes) {
+    if (ir::is_send(node) || ir::is_tx_gate(node)) {
+      canonicalize_peer(node);
+    } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
+      canonicalize_peer_list(node);
+    }
+  }
+}
+
+std::string default_name(const onnx::NodeProto& node, int index) {
+  std::string name = node.op_type();
+  name.push_back(ir::kUnnamedIndexSeparator);
+  return name + std::to_string(index);
+}
+
+void name_wire_ops(NodeList& nodes) {
+  // The wanted names first; only names of other nodes that equal one of them matter.
+  std::vector<std::pair<int, std::string>> wire;
+  absl::flat_hash_set<std::string> wanted;
+  for (int i = 0; i < nodes.size(); ++i) {
+    const auto& node = nodes.Get(i);
+    if (!ir::is_wire_op(node)) continue;
+    wire.emplace_back(i, node.name().empty() ? default_name(node, i) : node.name());
+    wanted.insert(wire.back().second);
+  }
+  if (wire.empty()) return;
+  // Names of the other nodes, all of them only once a collision needs a fresh suffix.
+  absl::flat_hash_set<std::string> others;
+  bool all_others = false;
+  auto collect_others = [&](bool all) {
+    others.clear();
+    for (const auto& node : nodes)
+      if (!ir::is_wire_op(node) && !node.name().empty() && (all || wanted.contains(node.name())))
+        others.insert(node.name());
+    all_others = all;
+  };
+  collect_others(false);
+  absl::flat_hash_set<std::string> taken;
+  for (auto& [index, base] : wire) {
+    std::string name = base;
+    if (others.contains(name) || taken.contains(name)) {
+      if (!all_others) collect_others(true);
+      for (int k = 2;; ++k) {
+        name = base + ir::kCollisionSeparator + std::to_string(k);
+        if (!others.contains(name) && !taken.contains(name) && !wanted.contains(name)) break;
+      }
+    }
+    taken.insert(name);
+    auto& node = *nodes.Mutable(index);
+    if (node.name() != name) node.set_name(name);
+  }
+}
+
+// Depth-first post-order over producers, roots in node order: producers come first and
+// every other node keeps its relative order.
+void sort_topologically(NodeList& nodes) {
+  const int n = nodes.size();
+  absl::flat_hash_map<std::string_view, int> producer;
+  producer.reserve(static_cast<std::size_t>(n) * 2);
+  for (int i = 0; i < n; ++i)
+    for (const auto& out : nodes.Get(i).output())
+      if (!out.empty()) producer.emplace(out, i);
+  std::vector<std::vector<int>> deps(static_cast<std::size_t>(n));
+  std::vector<std::string_view> implicit;
+  for (int i = 0; i < n; ++i) {
+    const auto& node = nodes.Get(i);
+    auto add = [&](std::string_view name) {
+      if (auto it = producer.find(name); it != producer.end() && it->second != i) deps[i].push_back(it->second);
+    };
+    for (const auto& in : node.input()) add(in);
+    if (!has_subgraph(node)) continue;
+    implicit.clear();
+    implicit_inputs(node, implicit);
+    for (auto name : implicit) add(name);
+  }
+  std::vector<char> state(static_cast<std::size_t>(n), 0);  // 0 new, 1 on the stack, 2 emitted
+  std::vector<int> order;
+  order.reserve(static_cast<std::size_t>(n));
+  std::vector<std::pair<int, std::size_t>> stack;
+  for (int root = 0; root < n; ++root) {
+    if (state[root] != 0) continue;
+    stack.emplace_back(root, 0);
+    state[root] = 1;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < deps[node].size()) {
+        const int dep = deps[node][next++];
+        if (state[dep] == 0) {
+          state[dep] = 1;
+          stack.emplace_back(dep, 0);
+        }
+        continue;  // state 1 here would be a cycle: validate stopped those (BB006)
+      }
+      state[node] = 2;
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  reorder_node_list(nodes, order);
+}
+
+class CanonicalizePass final : public Pass {
+ public:
+  PassStatus run(PassContext& context) override {
+    const auto bodies = collect_bodies(context.model);
+    for (const auto& body : bodies) {
+      canonicalize_peers(body.nodes());
+      name_wire_ops(body.nodes());
+    }
+    for (int scope : context.unordered_scopes) {
+      if (scope >= 0 && scope < static_cast<int>(bodies.size()))
+        sort_topologically(bodies[static_cast<std::size_t>(scope)].nodes());
+    }
+    return PassStatus::ok();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> create_canonicalize_pass() { return std::make_unique<CanonicalizePass>(); }
+
+}  // namespace bb::compiler

@@ -1,0 +1,146 @@
+#include "gate_insertion.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "bb/ir/names.h"
+#include "bb/ir/wire_shape.h"
+#include "body.h"
+#include "node_list.h"
+
+namespace bb::compiler {
+namespace {
+
+std::string_view source_of(const onnx::NodeProto& gate) {
+  return ir::read_string_attribute(gate, ir::kAttrSource).value_or(std::string_view{});
+}
+
+bool has_destination(const onnx::NodeProto& send) {
+  return send.input_size() > 0 && (!ir::send_is_dynamic(send) || send.input_size() >= 2);
+}
+
+std::unique_ptr<onnx::NodeProto> make_gate(const GateInfo& info, std::string_view key) {
+  auto gate = std::make_unique<onnx::NodeProto>();
+  gate->set_name(ir::gate_node_name(info.op_type, key));
+  gate->set_domain(std::string(ir::kSyscallDomain));
+  gate->set_op_type(std::string(info.op_type));
+  return gate;
+}
+
+// ---- send side: the chain sits immediately before the Send -------------------------------
+void insert_tx(NodeList& nodes, const GateInfo& info) {
+  std::vector<Insertion> plan;
+  for (int i = 0; i < nodes.size(); ++i) {
+    auto& send = *nodes.Mutable(i);
+    if (!ir::is_send(send) || ir::has_stamp(send, info.stamp) || !has_destination(send)) continue;
+    const std::string key = send.name();
+    // The gate goes before the first gate of this Send's chain that comes after it in
+    // chain order, else right before the Send; it takes over that node's inputs.
+    int target = i;
+    for (int j = i - 1; j >= 0; --j) {
+      const auto& prev = nodes.Get(j);
+      const auto* prev_info = gate_of(prev);
+      if (prev_info == nullptr || !prev_info->tx || source_of(prev) != key) break;
+      if (prev_info->rank > info.rank) target = j;
+    }
+    auto& consumer = *nodes.Mutable(target);
+    auto gate = make_gate(info, key);
+    for (int j = 0; j < consumer.input_size(); ++j) {
+      gate->add_input(consumer.input(j));
+      std::string out = ir::gate_output_name(key, info.out_infix, j);
+      *consumer.mutable_input(j) = out;
+      gate->add_output(std::move(out));
+    }
+    if (ir::send_is_dynamic(send)) {
+      ir::set_int_attribute(*gate, ir::kAttrDynamicPeers, 1);
+    } else {
+      ir::stamp_peer(*gate, *ir::read_peer_bytes(send));
+    }
+    ir::set_string_attribute(*gate, ir::kAttrSource, key);
+    ir::set_int_attribute(send, info.stamp, 1);
+    plan.push_back(Insertion{target, false, gate.release()});
+  }
+  rebuild_node_list(nodes, plan);
+}
+
+// ---- receive side: the chain sits immediately after the Recv -------------------------------
+using Renames = absl::flat_hash_map<std::string, std::string>;
+
+void rename_inputs(onnx::GraphProto& graph, const Renames& renames);
+
+void rename_node_inputs(onnx::NodeProto& node, const Renames& renames) {
+  for (auto& in : *node.mutable_input()) {
+    if (auto it = renames.find(in); it != renames.end()) in = it->second;
+  }
+  for (auto& attr : *node.mutable_attribute()) {
+    if (attr.has_g()) rename_inputs(*attr.mutable_g(), renames);
+    for (auto& g : *attr.mutable_graphs()) rename_inputs(g, renames);
+  }
+}
+
+// Subgraphs read outer values by name: their consumers are rewired too.
+void rename_inputs(onnx::GraphProto& graph, const Renames& renames) {
+  for (auto& node : *graph.mutable_node()) rename_node_inputs(node, renames);
+  for (auto& out : *graph.mutable_output()) {
+    if (auto it = renames.find(out.name()); it != renames.end()) out.set_name(it->second);
+  }
+}
+
+void insert_rx(const Body& body, const GateInfo& info) {
+  NodeList& nodes = body.nodes();
+  std::vector<Insertion> plan;
+  Renames renames;
+  for (int i = 0; i < nodes.size(); ++i) {
+    auto& recv = *nodes.Mutable(i);
+    if (!ir::is_recv(recv) || ir::has_stamp(recv, info.stamp)) continue;
+    const std::string key = recv.name();
+    // The gate goes after the last gate of this Recv's chain that comes before it in
+    // chain order, else right after the Recv; it takes all outputs of that node.
+    int producer = i;
+    for (int j = i + 1; j < nodes.size(); ++j) {
+      const auto& next = nodes.Get(j);
+      const auto* next_info = gate_of(next);
+      if (next_info == nullptr || next_info->tx || source_of(next) != key) break;
+      if (next_info->rank < info.rank) producer = j;
+    }
+    const auto& from = nodes.Get(producer);
+    auto gate = make_gate(info, key);
+    for (int j = 0; j < from.output_size(); ++j) {
+      gate->add_input(from.output(j));
+      std::string out = ir::gate_output_name(key, info.out_infix, j);
+      renames.emplace(from.output(j), out);
+      gate->add_output(std::move(out));
+    }
+    ir::set_string_attribute(*gate, ir::kAttrSource, key);
+    ir::set_int_attribute(recv, info.stamp, 1);
+    plan.push_back(Insertion{producer, true, gate.release()});
+  }
+  if (plan.empty()) return;
+  // Every consumer of the producer's outputs now reads the new gate's outputs; the new
+  // gates are not in the list yet, so they keep reading the originals.
+  for (auto& node : nodes) rename_node_inputs(node, renames);
+  for (int k = 0; k < body.output_count(); ++k) {
+    std::string* out = body.mutable_output(k);
+    if (auto it = renames.find(*out); it != renames.end()) *out = it->second;
+  }
+  rebuild_node_list(nodes, plan);
+}
+
+}  // namespace
+
+void insert_gate(onnx::ModelProto& model, Gate gate) {
+  const GateInfo& info = gate_info(gate);
+  for (const auto& body : collect_bodies(model)) {
+    if (info.tx) {
+      insert_tx(body.nodes(), info);
+    } else {
+      insert_rx(body, info);
+    }
+  }
+}
+
+}  // namespace bb::compiler

@@ -1,0 +1,22 @@
+// insert-backoff-gate-rx: BackoffGateRx at the end of the rx chain (SPEC §4.2). The matching, naming,
+// placement, rewiring and stamping are shared with the other gate passes in
+// gate_insertion.cc; this pass names its gate.
+#include "gate_insertion.h"
+#include "passes.h"
+
+namespace bb::compiler {
+namespace {
+
+class InsertBackoffGateRxPass final : public Pass {
+ public:
+  PassStatus run(PassContext& context) override {
+    insert_gate(context.model, Gate::kBackoffRx);
+    return PassStatus::ok();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> create_insert_backoff_gate_rx_pass() { return std::make_unique<InsertBackoffGateRxPass>(); }
+
+}  // namespace bb::compiler

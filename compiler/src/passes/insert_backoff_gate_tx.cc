@@ -1,0 +1,22 @@
+// insert-backoff-gate-tx: BackoffGateTx between PeerHealthGateTx and the Send (SPEC §4.2). The matching, naming,
+// placement, rewiring and stamping are shared with the other gate passes in
+// gate_insertion.cc; this pass names its gate.
+#include "gate_insertion.h"
+#include "passes.h"
+
+namespace bb::compiler {
+namespace {
+
+class InsertBackoffGateTxPass final : public Pass {
+ public:
+  PassStatus run(PassContext& context) override {
+    insert_gate(context.model, Gate::kBackoffTx);
+    return PassStatus::ok();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> create_insert_backoff_gate_tx_pass() { return std::make_unique<InsertBackoffGateTxPass>(); }
+
+}  // namespace bb::compiler

@@ -1,0 +1,22 @@
+// insert-dedup-gate-rx: DedupGateRx after every Recv (SPEC §4.2). The matching, naming,
+// placement, rewiring and stamping are shared with the other gate passes in
+// gate_insertion.cc; this pass names its gate.
+#include "gate_insertion.h"
+#include "passes.h"
+
+namespace bb::compiler {
+namespace {
+
+class InsertDedupGateRxPass final : public Pass {
+ public:
+  PassStatus run(PassContext& context) override {
+    insert_gate(context.model, Gate::kDedupRx);
+    return PassStatus::ok();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> create_insert_dedup_gate_rx_pass() { return std::make_unique<InsertDedupGateRxPass>(); }
+
+}  // namespace bb::compiler

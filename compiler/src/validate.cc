@@ -1,0 +1,517 @@
+// Every rule of SPEC §4.3. Each graph (main graph, subgraphs, functions) is walked once
+// with index maps built once: the rules are linear in graph size.
+#include "bb/compiler/validate.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <onnx/defs/schema.h>
+
+#include "bb/compiler/gate_contracts.h"
+#include "bb/ir/names.h"
+#include "bb/ir/op_table.h"
+#include "bb/ir/passport.h"
+#include "bb/ir/peer_id.h"
+#include "bb/ir/wire_shape.h"
+#include "body.h"
+
+namespace bb::compiler {
+namespace {
+
+using ValueMap = absl::flat_hash_map<std::string_view, int>;  // value → producer index (-1: input/initializer)
+constexpr int kGraphLevel = -1;
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string_view type_name(onnx::AttributeProto::AttributeType type) {
+  return onnx::AttributeProto::AttributeType_Name(type);
+}
+
+std::string domain_label(std::string_view domain) {
+  return domain.empty() ? std::string(ir::kOnnxDomainAlias) : std::string(domain);
+}
+
+std::string node_label(const onnx::NodeProto& node, int index) {
+  return node.name().empty() ? "#" + std::to_string(index) + " (" + node.op_type() + ")" : quoted(node.name());
+}
+
+struct SendUse {
+  std::string_view channel;
+  int payloads;
+  NodeLocation at;
+  std::string where;
+};
+
+enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown };
+
+class Validator {
+ public:
+  Validator(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags)
+      : model_(model), options_(options), diags_(diags), bodies_(collect_bodies(model)) {
+    for (const auto& f : model.functions()) functions_.emplace(f.domain(), f.name());
+  }
+
+  void run() {
+    if (model_.ir_version() > ir::kMaxIrVersion) {
+      diags_.report(kBB009,
+                    "ir_version is " + std::to_string(model_.ir_version()) + ", above " +
+                        std::to_string(ir::kMaxIrVersion) + ": onnx 1.12's checker cannot accept the output",
+                    "export the model with ir_version 8 or lower");
+    }
+    scopes_.resize(bodies_.size());
+    for (const auto& body : bodies_) check_body(body);
+    check_channels();
+  }
+
+ private:
+  // ---- one graph ------------------------------------------------------------------
+  void check_body(const Body& body) {
+    ValueMap& defined = scopes_[static_cast<std::size_t>(body.scope)];
+    collect_definitions(body, defined);
+    const NodeList& nodes = body.nodes();
+    absl::flat_hash_map<std::pair<std::string_view, std::string_view>, OpStatus> op_cache;
+    int first_out_of_order = -1;
+    std::vector<std::string_view> implicit;
+    for (int i = 0; i < nodes.size(); ++i) {
+      const auto& node = nodes.Get(i);
+      const NodeLocation at{&node, i, body.scope};
+      if (options_.pedantic && node.name().empty()) {
+        diags_.report(kBB030, at, "node has no name" + body.where,
+                      "name the node (the ONNX text syntax cannot; onnx.helper.make_node(..., name=...) can)");
+      }
+      check_op(body, node, at, op_cache);
+      for (const auto& in : node.input()) {
+        if (in.empty()) continue;
+        const int producer = lookup(body, in);
+        if (producer == kMissing) {
+          diags_.report(kBB004, at, "input " + quoted(in) + " is never produced" + body.where,
+                        "produce it with a node, declare it as a graph input, or fix the name");
+        } else if (producer >= i && first_out_of_order < 0) {
+          first_out_of_order = i;
+        }
+      }
+      if (!has_subgraph(node)) continue;
+      implicit.clear();
+      implicit_inputs(node, implicit);
+      for (auto name : implicit) {
+        auto it = defined.find(name);
+        if (it != defined.end() && it->second >= i && first_out_of_order < 0) first_out_of_order = i;
+      }
+    }
+    if (first_out_of_order >= 0) check_order(body, defined, first_out_of_order);
+  }
+
+  void collect_definitions(const Body& body, ValueMap& defined) {
+    if (body.function != nullptr) {
+      for (const auto& in : body.function->input()) defined.emplace(in, kGraphLevel);
+    } else {
+      const auto& graph = *body.graph;
+      for (const auto& v : graph.input()) {
+        defined.emplace(v.name(), kGraphLevel);
+        if (body.kind == Body::Kind::kGraph && (!v.has_type() || v.type().value_case() == onnx::TypeProto::VALUE_NOT_SET)) {
+          diags_.report(kBB007, "graph input " + quoted(v.name()) + " has no type",
+                        "give it a type, e.g. float[1] " + v.name());
+        }
+      }
+      for (const auto& t : graph.initializer()) defined.emplace(t.name(), kGraphLevel);
+      for (const auto& t : graph.sparse_initializer()) defined.emplace(t.values().name(), kGraphLevel);
+    }
+    const NodeList& nodes = body.nodes();
+    defined.reserve(defined.size() + static_cast<std::size_t>(nodes.size()) * 2);
+    for (int i = 0; i < nodes.size(); ++i) {
+      const auto& node = nodes.Get(i);
+      for (const auto& out : node.output()) {
+        if (out.empty()) continue;
+        auto [it, inserted] = defined.emplace(out, i);
+        if (inserted) continue;
+        const std::string first = it->second == kGraphLevel
+                                      ? std::string("a graph input or initializer")
+                                      : "node " + node_label(nodes.Get(it->second), it->second);
+        diags_.report(kBB005, NodeLocation{&node, i, body.scope},
+                      "value " + quoted(out) + " is already produced by " + first + body.where,
+                      "rename one of the outputs and update its consumers");
+      }
+    }
+  }
+
+  static constexpr int kMissing = -2;
+
+  // The producer index of `name` in `body`, kGraphLevel for inputs/initializers and
+  // values of enclosing scopes, kMissing when nothing defines it.
+  int lookup(const Body& body, std::string_view name) const {
+    const auto& own = scopes_[static_cast<std::size_t>(body.scope)];
+    if (auto it = own.find(name); it != own.end()) return it->second;
+    for (int p = body.parent; p >= 0; p = bodies_[static_cast<std::size_t>(p)].parent) {
+      if (scopes_[static_cast<std::size_t>(p)].contains(name)) return kGraphLevel;
+    }
+    return kMissing;
+  }
+
+  // ---- order and cycles --------------------------------------------------------------
+  // Node i's dependencies: the producers (in this graph) of its inputs and of the
+  // values its subgraphs read.
+  static void dependencies(const onnx::NodeProto& node, const ValueMap& defined, std::vector<int>& deps) {
+    deps.clear();
+    auto add = [&](std::string_view name) {
+      if (name.empty()) return;
+      auto it = defined.find(name);
+      if (it != defined.end() && it->second >= 0) deps.push_back(it->second);
+    };
+    for (const auto& in : node.input()) add(in);
+    if (!has_subgraph(node)) return;
+    std::vector<std::string_view> implicit;
+    implicit_inputs(node, implicit);
+    for (auto name : implicit) add(name);
+  }
+
+  void check_order(const Body& body, const ValueMap& defined, int first_out_of_order) {
+    const NodeList& nodes = body.nodes();
+    const int n = nodes.size();
+    // Kahn's algorithm over a CSR adjacency (producer → consumers).
+    std::vector<int> indegree(static_cast<std::size_t>(n), 0), offsets(static_cast<std::size_t>(n) + 1, 0), deps;
+    std::vector<std::pair<int, int>> edges;  // (producer, consumer)
+    for (int i = 0; i < n; ++i) {
+      dependencies(nodes.Get(i), defined, deps);
+      for (int p : deps) {
+        edges.emplace_back(p, i);
+        ++indegree[static_cast<std::size_t>(i)];
+        ++offsets[static_cast<std::size_t>(p) + 1];
+      }
+    }
+    for (int i = 0; i < n; ++i) offsets[static_cast<std::size_t>(i) + 1] += offsets[static_cast<std::size_t>(i)];
+    std::vector<int> consumers(edges.size()), fill(offsets.begin(), offsets.end() - 1);
+    for (auto [p, c] : edges) consumers[static_cast<std::size_t>(fill[static_cast<std::size_t>(p)]++)] = c;
+    std::vector<int> ready;
+    for (int i = 0; i < n; ++i)
+      if (indegree[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+    int done = 0;
+    while (!ready.empty()) {
+      const int p = ready.back();
+      ready.pop_back();
+      ++done;
+      for (int k = offsets[static_cast<std::size_t>(p)]; k < offsets[static_cast<std::size_t>(p) + 1]; ++k) {
+        const int c = consumers[static_cast<std::size_t>(k)];
+        if (--indegree[static_cast<std::size_t>(c)] == 0) ready.push_back(c);
+      }
+    }
+    if (done == n) {
+      report_out_of_order(body, defined, first_out_of_order);
+      return;
+    }
+    report_cycle(body, defined, indegree);
+  }
+
+  void report_out_of_order(const Body& body, const ValueMap& defined, int i) {
+    const auto& nodes = body.nodes();
+    const auto& node = nodes.Get(i);
+    std::string value;
+    int producer = i;
+    std::vector<int> deps;
+    for (const auto& in : node.input()) {
+      auto it = defined.find(in);
+      if (!in.empty() && it != defined.end() && it->second >= i) {
+        value = in;
+        producer = it->second;
+        break;
+      }
+    }
+    std::string what = value.empty() ? std::string("a value its subgraph reads")
+                                     : "input " + quoted(value);
+    diags_.report(kBB016, NodeLocation{&node, i, body.scope},
+                  "node order is not topological: " + what + " is produced later, by node " +
+                      node_label(nodes.Get(producer), producer) + body.where,
+                  "put producers before consumers; bbc compile sorts the nodes stably");
+  }
+
+  void report_cycle(const Body& body, const ValueMap& defined, const std::vector<int>& indegree) {
+    const auto& nodes = body.nodes();
+    // Start at a node left over by Kahn's algorithm and follow unresolved producers
+    // until one repeats: that node is on a cycle.
+    int start = 0;
+    while (indegree[static_cast<std::size_t>(start)] == 0) ++start;
+    std::vector<int> visit_order(static_cast<std::size_t>(nodes.size()), -1), path, deps;
+    int cur = start;
+    while (visit_order[static_cast<std::size_t>(cur)] < 0) {
+      visit_order[static_cast<std::size_t>(cur)] = static_cast<int>(path.size());
+      path.push_back(cur);
+      dependencies(nodes.Get(cur), defined, deps);
+      int next = -1;
+      for (int p : deps)
+        if (indegree[static_cast<std::size_t>(p)] > 0) {
+          next = p;
+          break;
+        }
+      if (next < 0) return;  // cannot happen: a leftover node has a leftover producer
+      cur = next;
+    }
+    std::vector<int> cycle(path.begin() + visit_order[static_cast<std::size_t>(cur)], path.end());
+    std::reverse(cycle.begin(), cycle.end());  // producer → consumer order
+    const auto first = std::min_element(cycle.begin(), cycle.end());
+    std::rotate(cycle.begin(), first, cycle.end());
+    std::string text;
+    for (std::size_t k = 0; k < cycle.size() && k < 8; ++k) {
+      text += node_label(nodes.Get(cycle[k]), cycle[k]) + " -> ";
+    }
+    text += cycle.size() > 8 ? std::string("…") : node_label(nodes.Get(cycle[0]), cycle[0]);
+    const int at = cycle[0];
+    diags_.report(kBB006, NodeLocation{&nodes.Get(at), at, body.scope},
+                  "the graph has a cycle: " + text + body.where,
+                  "break the cycle; feedback across executions goes through Send/Recv or a stateful op");
+  }
+
+  // ---- ops -----------------------------------------------------------------------------
+  void check_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
+                absl::flat_hash_map<std::pair<std::string_view, std::string_view>, OpStatus>& cache) {
+    const auto key = std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()));
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, resolve(body, node)).first;
+    switch (it->second) {
+      case OpStatus::kNoDomain:
+        diags_.report(kBB002, at,
+                      "domain " + quoted(domain_label(node.domain())) + " of op " + quoted(node.op_type()) +
+                          " has no opset_import entry" + body.where,
+                      "add \"" + node.domain() + "\" : <version> to opset_import" +
+                          (body.function != nullptr ? std::string(" of the function") : std::string()));
+        return;
+      case OpStatus::kUnknown: report_unknown(body, node, at); return;
+      case OpStatus::kBb: check_bb_op(body, node, at); return;
+      case OpStatus::kOnnx:
+      case OpStatus::kFunction: return;
+    }
+  }
+
+  OpStatus resolve(const Body& body, const onnx::NodeProto& node) const {
+    const auto version = ir::opset_version(*body.opsets, node.domain());
+    if (!version) return OpStatus::kNoDomain;
+    if (ir::is_bb_domain(node.domain()))
+      return ir::find_bb_op(node.domain(), node.op_type()) != nullptr ? OpStatus::kBb : OpStatus::kUnknown;
+    if (functions_.contains(std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()))))
+      return OpStatus::kFunction;
+    const std::string domain = ir::is_onnx_domain(node.domain()) ? std::string() : node.domain();
+    const auto* schema =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(*version), domain);
+    return schema != nullptr ? OpStatus::kOnnx : OpStatus::kUnknown;
+  }
+
+  void report_unknown(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    std::string hint = "fix the op type or domain, or define a model-local function of that name";
+    for (const auto& spec : ir::bb_op_table()) {
+      if (spec.op_type == node.op_type() && spec.domain != node.domain()) {
+        hint = node.op_type() + " lives in domain " + quoted(spec.domain);
+        break;
+      }
+    }
+    const auto version = ir::opset_version(*body.opsets, node.domain()).value_or(0);
+    std::string where_found = ir::is_bb_domain(node.domain())
+                                  ? std::string(" (not a bb op)")
+                                  : " (not in the ONNX schema registry for opset " + std::to_string(version) +
+                                        ", not a bb op, not a model-local function)";
+    diags_.report(kBB003, at,
+                  "unknown op " + quoted(node.op_type()) + " in domain " + quoted(domain_label(node.domain())) +
+                      where_found + body.where,
+                  hint);
+  }
+
+  void check_bb_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    const auto& spec = *ir::find_bb_op(node.domain(), node.op_type());
+    const bool send = ir::is_send(node);
+    if (send) check_send_destination(body, node, at);
+    if (!send) check_count(body, node, at, "inputs", node.input_size(), spec.min_inputs, spec.max_inputs);
+    check_count(body, node, at, "outputs", node.output_size(), spec.min_outputs, spec.max_outputs);
+    if (spec.outputs_match_inputs && node.output_size() != node.input_size()) {
+      diags_.report(kBB008, at,
+                    node.op_type() + " forwards its inputs: it has " + std::to_string(node.input_size()) +
+                        " inputs but " + std::to_string(node.output_size()) + " outputs" + body.where,
+                    "give the gate one output per input");
+    }
+    check_attributes(body, node, at, spec);
+    if (ir::is_send(node) || ir::is_tx_gate(node)) check_peer_attribute(body, node, at);
+    if (node.op_type() == ir::kPeers) check_peer_list(body, node, at);
+    if (ir::is_recv(node)) recv_counts_[ir::channel_of(node)].insert(node.output_size() - 1);
+    if (send && node.input_size() > 0)
+      sends_.push_back(SendUse{ir::channel_of(node), ir::send_payload_count(node), at, body.where});
+  }
+
+  void check_count(const Body& body, const onnx::NodeProto& node, const NodeLocation& at, std::string_view what,
+                   int have, int min, int max) {
+    if (have >= min && (max == ir::kVariadic || have <= max)) return;
+    std::string range = max == ir::kVariadic ? "at least " + std::to_string(min)
+                        : min == max         ? std::to_string(min)
+                                             : std::to_string(min) + " to " + std::to_string(max);
+    diags_.report(kBB008, at,
+                  node.op_type() + " takes " + range + " " + std::string(what) + ", this node has " +
+                      std::to_string(have) + body.where,
+                  "see the op's arity in docs/ops.md");
+  }
+
+  void check_attributes(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
+                        const ir::OpSpec& spec) {
+    int groups[8] = {};
+    for (const auto& attr_spec : spec.attributes) {
+      const auto* attr = ir::find_attribute(node, attr_spec.name);
+      if (attr == nullptr) {
+        if (attr_spec.required)
+          diags_.report(kBB008, at,
+                        node.op_type() + " needs attribute " + quoted(attr_spec.name) + " (" +
+                            std::string(type_name(attr_spec.type)) + ")" + body.where,
+                        "add " + std::string(attr_spec.name) + ": " + std::string(attr_spec.doc));
+        continue;
+      }
+      if (attr_spec.one_of > 0 && attr_spec.one_of < 8) ++groups[attr_spec.one_of];
+      if (attr_spec.name == ir::kAttrPeer) continue;  // BB011 owns the peer's checks
+      if (attr->type() != attr_spec.type) {
+        diags_.report(kBB008, at,
+                      "attribute " + quoted(attr_spec.name) + " of " + node.op_type() + " has type " +
+                          std::string(type_name(attr->type())) + ", expected " +
+                          std::string(type_name(attr_spec.type)) + body.where,
+                      "write " + std::string(attr_spec.name) + " as " + std::string(type_name(attr_spec.type)));
+      }
+    }
+    for (int g = 1; g < 8; ++g) {
+      int members = 0;
+      std::string names;
+      for (const auto& a : spec.attributes) {
+        if (a.one_of != g) continue;
+        ++members;
+        names += (names.empty() ? "" : ", ") + std::string(a.name);
+      }
+      if (members == 0 || groups[g] == 1) continue;
+      diags_.report(kBB008, at,
+                    node.op_type() + " needs exactly one of the attributes " + names + ", this node has " +
+                        std::to_string(groups[g]) + body.where,
+                    "keep exactly one of " + names);
+    }
+  }
+
+  void check_send_destination(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    if (node.input_size() == 0) {
+      diags_.report(kBB010, at, "Send has no inputs: no payload and no destination" + body.where,
+                    "pass the payload as input and add peer = \"id:<name>\", or pass a peer list as last input");
+      return;
+    }
+    if (ir::find_attribute(node, ir::kAttrPeer) == nullptr && node.input_size() < 2) {
+      diags_.report(kBB010, at,
+                    "Send has no 'peer' attribute and one input: a dynamic Send needs the payloads, then the peer "
+                    "list as last input" + body.where,
+                    "add peer = \"id:<name>\", or pass a peer list (Peers, SamplePeers) as last input");
+    }
+  }
+
+  void check_peer_attribute(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    const auto* attr = ir::find_attribute(node, ir::kAttrPeer);
+    if (attr == nullptr) return;
+    if (attr->type() != onnx::AttributeProto::STRING) {
+      diags_.report(kBB011, at,
+                    "peer attribute has type " + std::string(type_name(attr->type())) +
+                        ", expected STRING (multihash bytes or a text form)" + body.where,
+                    "write peer = \"id:<name>\" or the base58btc PeerId");
+      return;
+    }
+    if (attr->s().empty()) {
+      diags_.report(kBB011, at, "peer attribute is empty" + body.where,
+                    "write peer = \"id:<name>\" or the base58btc PeerId");
+      return;
+    }
+    auto peer = PeerId::from_attribute(attr->s());
+    if (peer) return;
+    diags_.report(kBB011, at,
+                  "peer attribute \"" + printable(attr->s()) + "\" is not a valid multihash nor a valid text form (" +
+                      std::string(describe(peer.error())) + ")" + body.where,
+                  "write peer = \"id:<name>\" or the base58btc PeerId libp2p prints (12D3KooW…, Qm…)");
+  }
+
+  void check_peer_list(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    const auto* attr = ir::find_attribute(node, ir::kAttrPeers);
+    if (attr == nullptr || attr->type() != onnx::AttributeProto::STRINGS) return;  // BB008
+    for (int k = 0; k < attr->strings_size(); ++k) {
+      const auto& entry = attr->strings(k);
+      std::string_view problem;
+      if (entry.empty()) {
+        problem = "empty";
+      } else if (auto peer = PeerId::from_attribute(entry); !peer) {
+        problem = describe(peer.error());
+      } else {
+        continue;
+      }
+      diags_.report(kBB011, at,
+                    "Peers entry " + std::to_string(k) + " \"" + printable(entry) +
+                        "\" is not a valid multihash nor a valid text form (" + std::string(problem) + ")" +
+                        body.where,
+                    "write each peer as id:<name> or as the base58btc PeerId");
+    }
+  }
+
+  // ---- channels (BB015) ----------------------------------------------------------------
+  void check_channels() {
+    for (const auto& send : sends_) {
+      auto it = recv_counts_.find(send.channel);
+      if (it == recv_counts_.end()) continue;  // the Recvs of this channel live in another program
+      if (it->second.contains(send.payloads)) continue;
+      std::vector<int> counts(it->second.begin(), it->second.end());
+      std::sort(counts.begin(), counts.end());
+      std::string list;
+      for (int c : counts) list += (list.empty() ? "" : ", ") + std::to_string(c);
+      diags_.report(kBB015, send.at,
+                    "Send carries " + std::to_string(send.payloads) + " payload(s) on channel \"" +
+                        printable(send.channel) + "\", but the Recvs of that channel take " + list + send.where,
+                    "match the Send's payload count to a Recv of the channel (Recv outputs minus the sender), or "
+                    "use another channel");
+    }
+  }
+
+  const onnx::ModelProto& model_;
+  const ValidateOptions& options_;
+  DiagnosticEngine& diags_;
+  std::vector<Body> bodies_;
+  std::vector<ValueMap> scopes_;
+  absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;
+  std::vector<SendUse> sends_;
+  absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags) {
+  const auto passport = ir::read_passport(model);
+  if (!passport) {
+    if (ends_with(path, ".bb"))
+      diags.report(kBB020, "a .bb file without a passport: it was not written by bbc compile",
+                   "compile the source graph: bbc compile graph.onnx");
+    return;
+  }
+  if (passport->compiled != ir::kPassportVersion) {
+    diags.report(kBB020,
+                 "passport version \"" + printable(passport->compiled) + "\" is unknown (this bbc reads " +
+                     std::string(ir::kPassportVersion) + ")",
+                 "recompile the source graph with this bbc");
+    return;
+  }
+  const std::string digest = ir::graph_digest(model);
+  if (passport->digest != digest) {
+    diags.report(kBB020,
+                 "graph_sha256 " + printable(passport->digest) + " does not match the graph (" + digest +
+                     "): the graph was changed after compiling",
+                 "recompile the source graph with bbc compile; do not edit .bb files by hand");
+  }
+  check_gate_contracts(model, GateSet::from_passes(passport->passes), diags);
+}
+
+void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) {
+  const ValidateOptions options;
+  Validator(model, options, diags).run();
+}
+
+void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
+  validate_compiled(model, options.path, diags);
+  Validator(model, options, diags).run();
+}
+
+}  // namespace bb::compiler

@@ -1,0 +1,227 @@
+// bbc: compile, lint, list passes and inspect bb graphs (SPEC §4.5). A thin CLI over
+// bb::compiler: parsing flags, reading and writing files, printing; no compiler logic.
+//
+// Exit codes (SPEC Appendix A): 0 success; 1 the input has errors; 2 usage or I/O
+// error; 3 internal error (a bug in bbc).
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "bb/compiler/compile.h"
+#include "bb/compiler/inspect.h"
+#include "bb/compiler/lint.h"
+#include "bb/compiler/pass.h"
+#include "bb/ir/model_io.h"
+#include "bb/ir/names.h"
+
+namespace {
+
+namespace bc = bb::compiler;
+
+constexpr int kExitOk = 0;
+constexpr int kExitInput = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInternal = 3;
+
+void setup_logging(int verbosity, const std::string& level) {
+  auto logger = spdlog::stderr_color_mt(std::string(bb::ir::kCompilerName));
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%n: %l: %v");
+  auto lvl = spdlog::level::warn;
+  if (verbosity == 1) lvl = spdlog::level::info;
+  if (verbosity == 2) lvl = spdlog::level::debug;
+  if (verbosity >= 3) lvl = spdlog::level::trace;
+  if (!level.empty()) lvl = spdlog::level::from_str(level);
+  spdlog::set_level(lvl);
+}
+
+void print_findings(const bc::DiagnosticEngine& diags) {
+  auto findings = diags.findings();
+  bc::sort_findings(findings);
+  for (const auto& f : findings) std::cerr << bc::format_text(f) << '\n';
+}
+
+// Loads a model for compile/inspect. On failure prints the diagnostic and sets `exit_code`.
+std::optional<onnx::ModelProto> load(const std::string& path, int& exit_code) {
+  auto model = bb::ir::load_model(path);
+  if (model) return std::move(*model);
+  const auto kind = model.error().kind;
+  if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
+    std::cerr << "bbc: error: " << model.error().message << '\n';
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  bc::DiagnosticEngine diags(path);
+  diags.report(bc::kBB001, bc::without_path_prefix(model.error().message, path), "check that the file is an ONNX model (binary, or text for .onnxtxt)");
+  print_findings(diags);
+  exit_code = kExitInput;
+  return std::nullopt;
+}
+
+struct CompileArgs {
+  std::string input;
+  std::string output;
+  std::vector<std::string> skip;
+  std::string print_after;
+  std::string time_passes;
+  bool verify_each = false;
+};
+
+int run_compile(const CompileArgs& args, bool time_given) {
+  bc::PassOptions options;
+  options.skip = args.skip;
+  if (!args.print_after.empty()) options.print_after = args.print_after;
+  options.verify_each = args.verify_each;
+  if (time_given) {
+    if (args.time_passes.empty() || args.time_passes == "text") {
+      options.time = bc::TimeFormat::kText;
+    } else if (args.time_passes == "json") {
+      options.time = bc::TimeFormat::kJson;
+    } else {
+      std::cerr << "bbc: error: --time-passes takes no value or =json, not '" << args.time_passes << "'\n";
+      return kExitUsage;
+    }
+  }
+  if (auto ok = bc::check_pass_options(options); !ok) {
+    std::cerr << "bbc: error: " << ok.error() << '\n';
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto model = load(args.input, exit_code);
+  if (!model) return exit_code;
+  spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
+
+  bc::DiagnosticEngine diags(args.input);
+  auto result = bc::compile_model(*model, args.input, options, diags, std::cerr);
+  print_findings(diags);
+  switch (result.status.kind) {
+    case bc::PassStatus::Kind::kOk: break;
+    case bc::PassStatus::Kind::kInputErrors: return kExitInput;
+    case bc::PassStatus::Kind::kInternal:
+      std::cerr << "bbc: internal error (a bug in bbc, please report it): " << result.status.message << '\n';
+      return kExitInternal;
+  }
+  const std::string output = args.output.empty() ? bc::default_output_path(args.input) : args.output;
+  if (output == "-") {
+    std::cout.write(result.bytes.data(), static_cast<std::streamsize>(result.bytes.size()));
+    std::cout.flush();
+    return std::cout ? kExitOk : kExitUsage;
+  }
+  if (auto written = bb::ir::write_file_atomic(output, result.bytes); !written) {
+    std::cerr << "bbc: error: " << written.error().message << '\n';
+    return kExitUsage;
+  }
+  spdlog::info("wrote {} ({} bytes)", output, result.bytes.size());
+  return kExitOk;
+}
+
+int run_passes() {
+  for (const auto& pass : bc::registered_passes()) std::cout << pass.name << '\t' << pass.description << '\n';
+  return kExitOk;
+}
+
+int run_inspect(const std::string& path) {
+  int exit_code = kExitOk;
+  auto model = load(path, exit_code);
+  if (!model) return exit_code;
+  bc::inspect_model(*model, std::cout);
+  return kExitOk;
+}
+
+struct LintArgs {
+  std::vector<std::string> inputs;
+  std::string format = "text";
+  bool werror = false;
+  bool pedantic = false;
+};
+
+int run_lint(const LintArgs& args) {
+  bc::LintOptions options;
+  options.werror = args.werror;
+  options.pedantic = args.pedantic;
+  options.format = args.format == "json" ? bc::LintFormat::kJson
+                   : args.format == "sarif" ? bc::LintFormat::kSarif
+                                            : bc::LintFormat::kText;
+  const auto report = bc::lint_files(args.inputs, options);
+  switch (options.format) {
+    case bc::LintFormat::kText: bc::write_lint_text(report, std::cerr); break;
+    case bc::LintFormat::kJson:
+      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << e << '\n';
+      bc::write_lint_json(report, std::cout);
+      std::cerr << bc::lint_summary(report) << '\n';
+      break;
+    case bc::LintFormat::kSarif:
+      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << e << '\n';
+      bc::write_lint_sarif(report, std::cout);
+      std::cerr << bc::lint_summary(report) << '\n';
+      break;
+  }
+  return bc::lint_exit_code(report, options);
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"bbc: the bb compiler. Validates an ONNX graph, gates every Send and Recv, stamps a passport.", "bbc"};
+  app.set_version_flag("--version", bc::compiler_id(), "Print the version and exit");
+  app.require_subcommand(1);
+  int verbosity = 0;
+  std::string log_level;
+  app.add_flag("-v,--verbose", verbosity, "More log output on stderr (repeatable)");
+  app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+  CompileArgs compile;
+  auto* c = app.add_subcommand("compile", "Compile a graph (.onnx, .onnxtxt, .bb) to a .bb file");
+  c->add_option("IN", compile.input, "Input model")->required();
+  c->add_option("-o,--output", compile.output, "Output path (default: IN with extension .bb; - for stdout)");
+  c->add_option("--skip", compile.skip, "Skip a pass (repeatable); see `bbc passes`")->take_last()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeAll);
+  c->add_option("--print-after", compile.print_after, "Print the graph to stderr after PASS, or after all");
+  auto* time = c->add_option("--time-passes", compile.time_passes, "Per-pass wall time on stderr (=json for JSON)")
+                   ->expected(0, 1);
+  c->add_flag("--verify-each", compile.verify_each, "Verify the graph after every pass");
+
+  LintArgs lint;
+  auto* l = app.add_subcommand("lint", "Report every finding of one or more graphs without writing anything");
+  l->add_option("IN", lint.inputs, "Input models")->required();
+  l->add_option("--format", lint.format, "text (stderr), json or sarif (stdout)")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  l->add_flag("--werror", lint.werror, "Warnings fail the run (exit 1)");
+  l->add_flag("--pedantic", lint.pedantic, "Also report notes (BB030: unnamed nodes)");
+
+  auto* p = app.add_subcommand("passes", "List the passes in canonical order: name<TAB>description");
+  std::string inspect_path;
+  auto* i = app.add_subcommand("inspect", "Op counts, every Send with its gate chain and peers, the passport");
+  i->add_option("IN", inspect_path, "Input model")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  setup_logging(verbosity, log_level);
+  if (c->parsed()) return run_compile(compile, time->count() > 0);
+  if (l->parsed()) return run_lint(lint);
+  if (p->parsed()) return run_passes();
+  if (i->parsed()) return run_inspect(inspect_path);
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "bbc: internal error (a bug in bbc, please report it): " << e.what() << '\n';
+    return kExitInternal;
+  }
+}
