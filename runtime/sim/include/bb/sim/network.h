@@ -1,0 +1,217 @@
+// The simulated network (SPEC §6.3): several nodes in one process, one shared
+// Scheduler on a VirtualClock, a seeded RNG, a latency model, loss, duplication,
+// partitions and crash/restart faults. See docs/simulation.md.
+//
+// Timing, with L, L' and L'' one-way latencies drawn per trip:
+//   - an envelope sent at t arrives at t + L; the destination's state (up, partitioned,
+//     its Recv channels) is judged at arrival;
+//   - the sender hears `delivered` / `unreachable` / `rejected` at t + L + L';
+//   - a lost or partitioned envelope, or an outcome later than the deadline, ends as
+//     `timeout` at t + deadline (Envelope.deadline_ns, else send_timeout_ns);
+//   - a duplicate copy arrives at t + L + L'' and produces no outcome;
+//   - all network events run before timers at the same instant, then in the order
+//     they were scheduled (faults are scheduled first, so a crash at t comes before an
+//     arrival at t).
+// Every attempt ends in exactly one outcome, unless its sender crashes first: the
+// outcome of an attempt whose sender incarnation is gone is dropped and counted as
+// `orphaned` (the node that would hear it no longer exists).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bb/bb.pb.h"
+#include "bb/ir/envelope.h"
+#include "bb/ir/peer_id.h"
+#include "bb/runtime/clock.h"
+#include "bb/runtime/scheduler.h"
+#include "bb/runtime/transport.h"
+#include "bb/sim/random.h"
+
+namespace bb::sim {
+
+inline constexpr std::int64_t kMillisecond = 1'000'000;
+inline constexpr std::int64_t kSecond = 1'000'000'000;
+
+// One-way latency: fixed (lo == hi), or uniform in [lo, hi] drawn afresh per trip.
+struct Latency {
+  std::int64_t lo_ns = 5 * kMillisecond;
+  std::int64_t hi_ns = 5 * kMillisecond;
+
+  static Latency fixed(std::int64_t ns) { return {ns, ns}; }
+  static Latency uniform(std::int64_t lo_ns, std::int64_t hi_ns) { return {lo_ns, hi_ns}; }
+  bool is_fixed() const { return lo_ns == hi_ns; }
+  friend bool operator==(const Latency&, const Latency&) = default;
+};
+
+struct NetworkConfig {
+  std::uint64_t seed = 0;
+  Latency latency;
+  double loss = 0.0;       // probability that an envelope is lost
+  double duplicate = 0.0;  // probability that a delivered envelope arrives twice
+  std::int64_t send_timeout_ns = 1 * kSecond;  // deadline of envelopes without deadline_ns
+  ir::EnvelopeLimits limits;                    // applied when an envelope arrives
+};
+
+enum class FaultKind : std::uint8_t { kCrash, kPartition };
+// "crash", "partition".
+std::string_view to_string(FaultKind kind);
+
+struct Fault {
+  std::int64_t at_ns = 0;
+  FaultKind kind = FaultKind::kCrash;
+  std::vector<PeerId> peers;
+  // Crash: restart after this long (absent: stays down). Partition: heals after this
+  // long (absent: lasts to the end).
+  std::optional<std::int64_t> for_ns;
+};
+
+// Network-wide counters (SPEC Appendix A `network`, plus the detail behind them).
+struct NetworkTotals {
+  std::uint64_t sent = 0;        // envelopes handed to the network (one per attempt)
+  std::uint64_t delivered = 0;   // originals handed to a destination's endpoint
+  std::uint64_t lost = 0;        // originals that never reached their destination (loss + partitions)
+  std::uint64_t duplicated = 0;  // extra copies created
+  std::uint64_t partitioned = 0;            // of `lost`: dropped by a partition
+  std::uint64_t unreachable = 0;            // originals that found their destination down or unknown
+  std::uint64_t rejected = 0;               // originals refused at arrival (limits or no Recv on the channel)
+  std::uint64_t duplicates_delivered = 0;   // extra copies handed to an endpoint
+  std::uint64_t orphaned = 0;               // outcomes dropped because their sender crashed
+};
+
+// What happened on the network, for logs and determinism checks.
+enum class NetEventKind : std::uint8_t {
+  kSend,             // an attempt entered the network
+  kLost,             // dropped by the loss probability
+  kPartitioned,      // dropped by a partition (at send or at arrival)
+  kArrive,           // the original reached an up destination and was handed over
+  kDuplicateArrive,  // a duplicate copy was handed over
+  kUnreachable,      // arrived at a destination that is down or unknown
+  kReject,           // arrived but refused: `reason` is an envelope reason or "no_recv"
+  kOutcome,          // the sender heard `outcome`
+  kOrphaned,         // an outcome for a crashed sender, dropped
+  kCrash,
+  kRestart,
+  kPartitionStart,
+  kPartitionEnd,
+};
+std::string_view to_string(NetEventKind kind);
+
+inline constexpr std::uint32_t kNoNode = UINT32_MAX;
+
+struct NetEvent {
+  std::int64_t t_ns = 0;
+  NetEventKind kind = NetEventKind::kSend;
+  std::uint32_t src = kNoNode;  // node index (SimNetwork::peer), kNoNode if none
+  std::uint32_t dst = kNoNode;
+  runtime::AttemptId attempt = 0;
+  std::uint64_t message_id = 0;
+  runtime::OutcomeKind outcome = runtime::OutcomeKind::kDelivered;  // kOutcome only
+  std::string_view reason;                                          // kReject only
+};
+
+// Does this node have a Recv on `channel`? An envelope on a channel it refuses ends
+// as `rejected`. An empty filter accepts every channel.
+using ChannelFilter = std::function<bool(std::string_view channel)>;
+
+// Hooks into the host that owns the nodes (the engine integration, or a test).
+struct NodeHooks {
+  // The node crashed: the network has already detached its endpoint. Destroy the
+  // node (its state is lost) and cancel or disarm its timers.
+  std::function<void(const PeerId& peer)> on_crash;
+  // The node restarts: create a fresh instance and attach() it; it will run with
+  // `incarnation` (what attach() assigns next).
+  std::function<void(const PeerId& peer, std::uint64_t incarnation)> on_restart;
+};
+
+class SimNetwork {
+ public:
+  explicit SimNetwork(NetworkConfig config);
+  SimNetwork(const SimNetwork&) = delete;
+  SimNetwork& operator=(const SimNetwork&) = delete;
+  ~SimNetwork();
+
+  runtime::Scheduler& scheduler() { return scheduler_; }
+  runtime::VirtualClock& clock() { return clock_; }
+  const NetworkConfig& config() const { return config_; }
+
+  // Declares a peer of the deployment without attaching it (envelopes to it are
+  // `unreachable` until it is attached). Returns its node index; idempotent.
+  std::uint32_t add_node(const PeerId& peer);
+
+  // Connects the endpoint of the node's current instance and returns the transport
+  // it sends through (the same object for every incarnation of the peer). Each attach
+  // starts a new incarnation: 1, 2, … Precondition: the peer is not crashed.
+  runtime::Transport& attach(const PeerId& peer, runtime::TransportEndpoint& endpoint, ChannelFilter accepts = {});
+  // Disconnects the endpoint; envelopes to it are `unreachable`, outcomes of its
+  // attempts are orphaned. (Crashes do this themselves.)
+  void detach(const PeerId& peer);
+
+  void set_hooks(NodeHooks hooks) { hooks_ = std::move(hooks); }
+  // Schedules a fault. Peers not yet known are added. Call before running.
+  void add_fault(const Fault& fault);
+  // Called for every network event, in order (costs nothing when unset).
+  void set_observer(std::function<void(const NetEvent&)> observer) { observer_ = std::move(observer); }
+
+  // Runs the shared scheduler over [now, until_ns).
+  void run(std::int64_t until_ns = runtime::Scheduler::kForever) { scheduler_.run(until_ns); }
+
+  std::size_t node_count() const { return nodes_.size(); }
+  std::uint32_t find(const PeerId& peer) const;  // kNoNode when unknown
+  const PeerId& peer(std::uint32_t node) const;
+  std::uint64_t incarnation(const PeerId& peer) const;  // 0 before the first attach
+  bool is_up(const PeerId& peer) const;                // attached and not crashed
+  bool partitioned(const PeerId& a, const PeerId& b) const;
+  const NetworkTotals& totals() const { return totals_; }
+  // Envelopes refused at arrival at `peer` because they failed the limits, by reason.
+  // Kept across the peer's incarnations.
+  const ir::EnvelopeRejections& rejections(const PeerId& peer) const;
+
+  // One line for an event: "12.5ms send id:alice -> id:bob attempt=3 msg=7".
+  std::string describe(const NetEvent& event) const;
+
+ private:
+  class Port;
+  struct Node;
+  struct Partition {
+    std::uint64_t id;
+    std::vector<std::uint32_t> members;  // sorted node indices
+  };
+  struct Trip;
+
+  void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
+  void arrive(const Trip& trip, bool original);
+  void close_by_deadline(std::uint32_t flight, std::uint32_t src, std::uint64_t incarnation,
+                         runtime::AttemptId attempt);
+  void deliver_outcome(std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
+                       runtime::OutcomeKind kind);
+  void crash(std::uint32_t node);
+  void restart(std::uint32_t node);
+  bool partitioned(std::uint32_t a, std::uint32_t b) const;
+  std::int64_t draw_latency();
+  std::uint32_t open_flight();
+  void emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst = kNoNode, runtime::AttemptId attempt = 0,
+            std::uint64_t message_id = 0, runtime::OutcomeKind outcome = runtime::OutcomeKind::kDelivered,
+            std::string_view reason = {});
+
+  NetworkConfig config_;
+  runtime::VirtualClock clock_;
+  runtime::Scheduler scheduler_;
+  SimRng rng_;
+  std::vector<std::unique_ptr<Node>> nodes_;  // by node index; stable addresses
+  std::vector<std::uint32_t> by_peer_;     // node indices sorted by peer bytes
+  std::vector<Partition> partitions_;      // active ones
+  std::uint64_t next_partition_id_ = 0;
+  std::vector<std::uint8_t> flight_decided_;  // per in-flight attempt: an outcome is scheduled
+  std::vector<std::uint32_t> free_flights_;
+  NetworkTotals totals_;
+  NodeHooks hooks_;
+  std::function<void(const NetEvent&)> observer_;
+};
+
+}  // namespace bb::sim

@@ -1,0 +1,375 @@
+#include "bb/sim/network.h"
+
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+#include "bb/ir/duration.h"
+
+namespace bb::sim {
+
+using runtime::AttemptId;
+using runtime::EventClass;
+using runtime::OutcomeKind;
+
+namespace {
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) return std::numeric_limits<std::int64_t>::max();
+  return a + b;
+}
+
+constexpr std::string_view kNoRecvReason = "no_recv";
+
+}  // namespace
+
+std::string_view to_string(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kCrash: return "crash";
+    case FaultKind::kPartition: return "partition";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(NetEventKind kind) {
+  switch (kind) {
+    case NetEventKind::kSend: return "send";
+    case NetEventKind::kLost: return "lost";
+    case NetEventKind::kPartitioned: return "partitioned";
+    case NetEventKind::kArrive: return "arrive";
+    case NetEventKind::kDuplicateArrive: return "duplicate_arrive";
+    case NetEventKind::kUnreachable: return "unreachable";
+    case NetEventKind::kReject: return "reject";
+    case NetEventKind::kOutcome: return "outcome";
+    case NetEventKind::kOrphaned: return "orphaned";
+    case NetEventKind::kCrash: return "crash";
+    case NetEventKind::kRestart: return "restart";
+    case NetEventKind::kPartitionStart: return "partition_start";
+    case NetEventKind::kPartitionEnd: return "partition_end";
+  }
+  return "unknown";
+}
+
+// The transport a node sends through: one per peer, for all its incarnations.
+class SimNetwork::Port final : public runtime::Transport {
+ public:
+  Port(SimNetwork& network, std::uint32_t node) : network_(network), node_(node) {}
+  void send(AttemptId attempt, const bb::Envelope& envelope) override { network_.send_from(node_, attempt, envelope); }
+
+ private:
+  SimNetwork& network_;
+  std::uint32_t node_;
+};
+
+struct SimNetwork::Node {
+  PeerId peer;
+  std::string text;  // peer text form, for describe()
+  runtime::TransportEndpoint* endpoint = nullptr;
+  ChannelFilter accepts;
+  std::uint64_t incarnation = 0;
+  int crash_depth = 0;  // overlapping crash faults: down while > 0
+  ir::EnvelopeRejections rejections;
+  std::unique_ptr<Port> port;
+
+  bool up() const { return endpoint != nullptr && crash_depth == 0; }
+};
+
+// One copy of an envelope on its way.
+struct SimNetwork::Trip {
+  std::uint32_t flight;
+  std::uint32_t src;
+  std::uint64_t src_incarnation;
+  std::uint32_t dst;  // kNoNode: not a peer of this network
+  AttemptId attempt;
+  std::uint64_t message_id;
+  std::int64_t deadline_at;
+  std::int64_t back_latency;  // L': the outcome's way back
+  std::shared_ptr<const std::string> bytes;
+};
+
+SimNetwork::SimNetwork(NetworkConfig config)
+    : config_(std::move(config)), scheduler_(clock_), rng_(config_.seed) {}
+
+SimNetwork::~SimNetwork() = default;
+
+std::uint32_t SimNetwork::find(const PeerId& peer) const {
+  auto it = std::lower_bound(by_peer_.begin(), by_peer_.end(), peer.bytes(),
+                             [&](std::uint32_t node, const std::string& bytes) { return nodes_[node]->peer.bytes() < bytes; });
+  return it != by_peer_.end() && nodes_[*it]->peer == peer ? *it : kNoNode;
+}
+
+const PeerId& SimNetwork::peer(std::uint32_t node) const { return nodes_.at(node)->peer; }
+
+std::uint32_t SimNetwork::add_node(const PeerId& peer) {
+  if (const std::uint32_t known = find(peer); known != kNoNode) return known;
+  const auto index = static_cast<std::uint32_t>(nodes_.size());
+  Node& node = *nodes_.emplace_back(std::make_unique<Node>());
+  node.peer = peer;
+  node.text = peer.to_text();
+  node.port = std::make_unique<Port>(*this, index);
+  auto at = std::lower_bound(by_peer_.begin(), by_peer_.end(), peer.bytes(),
+                             [&](std::uint32_t n, const std::string& bytes) { return nodes_[n]->peer.bytes() < bytes; });
+  by_peer_.insert(at, index);
+  return index;
+}
+
+runtime::Transport& SimNetwork::attach(const PeerId& peer, runtime::TransportEndpoint& endpoint, ChannelFilter accepts) {
+  Node& node = *nodes_[add_node(peer)];
+  assert(node.crash_depth == 0 && "attach() while the peer is crashed");
+  node.endpoint = &endpoint;
+  node.accepts = std::move(accepts);
+  ++node.incarnation;
+  return *node.port;
+}
+
+void SimNetwork::detach(const PeerId& peer) {
+  const std::uint32_t index = find(peer);
+  if (index == kNoNode) return;
+  nodes_[index]->endpoint = nullptr;
+  nodes_[index]->accepts = {};
+}
+
+std::uint64_t SimNetwork::incarnation(const PeerId& peer) const {
+  const std::uint32_t index = find(peer);
+  return index == kNoNode ? 0 : nodes_[index]->incarnation;
+}
+
+bool SimNetwork::is_up(const PeerId& peer) const {
+  const std::uint32_t index = find(peer);
+  return index != kNoNode && nodes_[index]->up();
+}
+
+bool SimNetwork::partitioned(const PeerId& a, const PeerId& b) const {
+  const std::uint32_t ia = find(a);
+  const std::uint32_t ib = find(b);
+  return ia != kNoNode && ib != kNoNode && partitioned(ia, ib);
+}
+
+bool SimNetwork::partitioned(std::uint32_t a, std::uint32_t b) const {
+  for (const Partition& p : partitions_) {
+    const bool has_a = std::binary_search(p.members.begin(), p.members.end(), a);
+    const bool has_b = std::binary_search(p.members.begin(), p.members.end(), b);
+    if (has_a != has_b) return true;
+  }
+  return false;
+}
+
+const ir::EnvelopeRejections& SimNetwork::rejections(const PeerId& peer) const {
+  static const ir::EnvelopeRejections kNone;
+  const std::uint32_t index = find(peer);
+  return index == kNoNode ? kNone : nodes_[index]->rejections;
+}
+
+void SimNetwork::emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
+                      std::uint64_t message_id, OutcomeKind outcome, std::string_view reason) {
+  if (!observer_) return;
+  NetEvent event;
+  event.t_ns = clock_.now_ns();
+  event.kind = kind;
+  event.src = src;
+  event.dst = dst;
+  event.attempt = attempt;
+  event.message_id = message_id;
+  event.outcome = outcome;
+  event.reason = reason;
+  observer_(event);
+}
+
+std::int64_t SimNetwork::draw_latency() { return rng_.between(config_.latency.lo_ns, config_.latency.hi_ns); }
+
+std::uint32_t SimNetwork::open_flight() {
+  if (!free_flights_.empty()) {
+    const std::uint32_t flight = free_flights_.back();
+    free_flights_.pop_back();
+    flight_decided_[flight] = 0;
+    return flight;
+  }
+  flight_decided_.push_back(0);
+  return static_cast<std::uint32_t>(flight_decided_.size() - 1);
+}
+
+// ---- Sending --------------------------------------------------------------------------
+
+void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envelope& envelope) {
+  const std::uint64_t incarnation = nodes_[src]->incarnation;
+  if (!nodes_[src]->up()) {
+    // A node that is gone cannot hear an outcome: nothing enters the network.
+    ++totals_.orphaned;
+    emit(NetEventKind::kOrphaned, src, kNoNode, attempt);
+    return;
+  }
+  const std::int64_t now = clock_.now_ns();
+  const std::int64_t budget = envelope.deadline_ns() > 0 ? envelope.deadline_ns() : config_.send_timeout_ns;
+  const std::int64_t deadline_at = saturating_add(now, budget);
+  const auto dst_peer = PeerId::from_bytes(envelope.dst_peer());
+  const std::uint32_t dst = dst_peer ? find(*dst_peer) : kNoNode;
+  const std::uint32_t flight = open_flight();
+  ++totals_.sent;
+  emit(NetEventKind::kSend, src, dst, attempt, envelope.message_id());
+
+  const bool lost = rng_.chance(config_.loss);
+  const bool cut = dst != kNoNode && partitioned(src, dst);
+  if (lost || cut) {
+    ++totals_.lost;
+    if (cut) ++totals_.partitioned;
+    emit(cut ? NetEventKind::kPartitioned : NetEventKind::kLost, src, dst, attempt, envelope.message_id());
+  } else {
+    Trip trip{flight, src, incarnation, dst, attempt, envelope.message_id(), deadline_at, 0,
+              std::make_shared<const std::string>(ir::encode_envelope(envelope))};
+    const std::int64_t there = draw_latency();
+    trip.back_latency = draw_latency();
+    scheduler_.at(saturating_add(now, there), EventClass::kNetwork, [this, trip] { arrive(trip, true); });
+    if (rng_.chance(config_.duplicate)) {
+      ++totals_.duplicated;
+      const std::int64_t again = saturating_add(saturating_add(now, there), draw_latency());
+      scheduler_.at(again, EventClass::kNetwork, [this, trip] { arrive(trip, false); });
+    }
+  }
+  // Scheduled after the arrival, so an arrival at the deadline instant runs first.
+  scheduler_.at(deadline_at, EventClass::kNetwork,
+                [this, flight, src, incarnation, attempt] { close_by_deadline(flight, src, incarnation, attempt); });
+}
+
+// ---- Arrival ------------------------------------------------------------------------------
+
+void SimNetwork::arrive(const Trip& trip, bool original) {
+  const std::int64_t now = clock_.now_ns();
+  auto note = [&](NetEventKind kind, std::string_view reason = {}) {
+    emit(kind, trip.src, trip.dst, trip.attempt, trip.message_id, OutcomeKind::kDelivered, reason);
+  };
+  OutcomeKind outcome = OutcomeKind::kDelivered;
+
+  if (trip.dst != kNoNode && partitioned(trip.src, trip.dst)) {
+    if (original) {
+      ++totals_.lost;
+      ++totals_.partitioned;
+    }
+    note(NetEventKind::kPartitioned);
+    return;  // no outcome: the deadline turns it into `timeout`
+  }
+  Node* dst = trip.dst == kNoNode ? nullptr : nodes_[trip.dst].get();
+  if (dst == nullptr || !dst->up()) {
+    outcome = OutcomeKind::kUnreachable;
+    if (original) ++totals_.unreachable;
+    note(NetEventKind::kUnreachable);
+  } else if (auto decoded = ir::decode_envelope(*trip.bytes, config_.limits); !decoded) {
+    outcome = OutcomeKind::kRejected;
+    dst->rejections.record(decoded.error());
+    if (original) ++totals_.rejected;
+    note(NetEventKind::kReject, ir::to_string(decoded.error().reason));
+  } else if (dst->accepts && !dst->accepts(decoded->channel())) {
+    outcome = OutcomeKind::kRejected;
+    if (original) ++totals_.rejected;
+    note(NetEventKind::kReject, kNoRecvReason);
+  } else {
+    if (original) {
+      ++totals_.delivered;
+    } else {
+      ++totals_.duplicates_delivered;
+    }
+    note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
+    dst->endpoint->on_envelope(*decoded);  // may send: nothing below holds a reference into containers
+  }
+
+  if (!original || now > trip.deadline_at) return;  // duplicates are silent; a late original already timed out
+  const std::int64_t outcome_at = saturating_add(now, trip.back_latency);
+  if (outcome_at > trip.deadline_at) return;  // the deadline event reports `timeout`
+  flight_decided_[trip.flight] = 1;
+  scheduler_.at(outcome_at, EventClass::kNetwork,
+                [this, src = trip.src, inc = trip.src_incarnation, attempt = trip.attempt, outcome] {
+                  deliver_outcome(src, inc, attempt, outcome);
+                });
+}
+
+void SimNetwork::close_by_deadline(std::uint32_t flight, std::uint32_t src, std::uint64_t incarnation,
+                                   AttemptId attempt) {
+  const bool decided = flight_decided_[flight] != 0;
+  free_flights_.push_back(flight);
+  if (!decided) deliver_outcome(src, incarnation, attempt, OutcomeKind::kTimeout);
+}
+
+void SimNetwork::deliver_outcome(std::uint32_t src, std::uint64_t incarnation, AttemptId attempt, OutcomeKind kind) {
+  Node& node = *nodes_[src];
+  if (!node.up() || node.incarnation != incarnation) {
+    ++totals_.orphaned;
+    emit(NetEventKind::kOrphaned, src, kNoNode, attempt, 0, kind);
+    return;
+  }
+  emit(NetEventKind::kOutcome, src, kNoNode, attempt, 0, kind);
+  node.endpoint->on_outcome(attempt, runtime::Outcome{kind});
+}
+
+// ---- Faults ---------------------------------------------------------------------------------
+
+void SimNetwork::add_fault(const Fault& fault) {
+  std::vector<std::uint32_t> members;
+  for (const PeerId& peer : fault.peers) members.push_back(add_node(peer));
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  const std::int64_t end = fault.for_ns ? saturating_add(fault.at_ns, *fault.for_ns) : runtime::Scheduler::kForever;
+
+  if (fault.kind == FaultKind::kCrash) {
+    scheduler_.at(fault.at_ns, EventClass::kNetwork, [this, members] {
+      for (const std::uint32_t m : members) crash(m);
+    });
+    if (fault.for_ns) {
+      scheduler_.at(end, EventClass::kNetwork, [this, members] {
+        for (const std::uint32_t m : members) restart(m);
+      });
+    }
+    return;
+  }
+  const std::uint64_t id = next_partition_id_++;
+  scheduler_.at(fault.at_ns, EventClass::kNetwork, [this, id, members] {
+    partitions_.push_back(Partition{id, members});
+    for (const std::uint32_t m : members) emit(NetEventKind::kPartitionStart, m);
+  });
+  if (fault.for_ns) {
+    scheduler_.at(end, EventClass::kNetwork, [this, id, members] {
+      std::erase_if(partitions_, [id](const Partition& p) { return p.id == id; });
+      for (const std::uint32_t m : members) emit(NetEventKind::kPartitionEnd, m);
+    });
+  }
+}
+
+void SimNetwork::crash(std::uint32_t index) {
+  Node& node = *nodes_[index];
+  if (node.crash_depth++ > 0) return;  // already down
+  node.endpoint = nullptr;
+  node.accepts = {};
+  emit(NetEventKind::kCrash, index);
+  if (hooks_.on_crash) hooks_.on_crash(node.peer);
+}
+
+void SimNetwork::restart(std::uint32_t index) {
+  Node& node = *nodes_[index];
+  if (node.crash_depth == 0 || --node.crash_depth > 0) return;
+  emit(NetEventKind::kRestart, index);
+  if (hooks_.on_restart) hooks_.on_restart(node.peer, node.incarnation + 1);
+}
+
+std::string SimNetwork::describe(const NetEvent& e) const {
+  std::string line = format_duration(e.t_ns);
+  line += ' ';
+  line += to_string(e.kind);
+  if (e.src != kNoNode) line += ' ' + nodes_[e.src]->text;
+  if (e.kind == NetEventKind::kSend || e.kind == NetEventKind::kLost || e.kind == NetEventKind::kPartitioned ||
+      e.kind == NetEventKind::kArrive || e.kind == NetEventKind::kDuplicateArrive ||
+      e.kind == NetEventKind::kUnreachable || e.kind == NetEventKind::kReject) {
+    line += " -> ";
+    line += e.dst == kNoNode ? std::string("?") : nodes_[e.dst]->text;
+  }
+  if (e.attempt != 0 || e.kind == NetEventKind::kOutcome) line += " attempt=" + std::to_string(e.attempt);
+  if (e.message_id != 0) line += " msg=" + std::to_string(e.message_id);
+  if (e.kind == NetEventKind::kOutcome || e.kind == NetEventKind::kOrphaned) {
+    line += ' ';
+    line += runtime::to_string(e.outcome);
+  }
+  if (!e.reason.empty()) {
+    line += " reason=";
+    line += e.reason;
+  }
+  return line;
+}
+
+}  // namespace bb::sim
