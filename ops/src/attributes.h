@@ -1,0 +1,37 @@
+// Reading a node's attributes into kernel state at load. Every error is a sentence
+// naming the attribute and what is wrong; the loader adds the file and the node.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/expected.h"
+#include "bb/runtime/kernel.h"
+
+namespace bb::ops {
+
+// The attribute when present with `type`; absent → nullopt; another type → error.
+Expected<const onnx::AttributeProto*, std::string> typed_attribute(const onnx::NodeProto& node, std::string_view name,
+                                                                   onnx::AttributeProto::AttributeType type);
+Expected<std::optional<std::int64_t>, std::string> int_attribute(const onnx::NodeProto& node, std::string_view name);
+Expected<std::optional<std::string>, std::string> string_attribute(const onnx::NodeProto& node, std::string_view name);
+// A required INT in [min, max].
+Expected<std::int64_t, std::string> required_int(const onnx::NodeProto& node, std::string_view name, std::int64_t min,
+                                                 std::int64_t max);
+
+// A Tx gate's destination: the static `peer` (interned, referenced by the kernel) or
+// `dynamic_peers` = 1. Neither, both, or a malformed peer is an error.
+struct TxTarget {
+  runtime::PeerIndex peer = runtime::kNoPeer;
+  bool dynamic = false;
+};
+Expected<TxTarget, std::string> tx_target(const runtime::KernelInit& init);
+
+// A PeerId from an attribute value (multihash bytes or a text form).
+Expected<PeerId, std::string> peer_from_attribute(std::string_view value, std::string_view what);
+
+}  // namespace bb::ops

@@ -1,0 +1,79 @@
+// Observing a run (SPEC §5.5): Log writes the values through spdlog (how users see data
+// move); IncrMetric adds to a named counter reported in the metrics.
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "attributes.h"
+#include "bb/ir/names.h"
+#include "bb/runtime/registry.h"
+
+namespace bb::ops {
+namespace {
+
+using runtime::Invocation;
+using runtime::OpResult;
+
+class Log final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Log>, std::string> create(const runtime::KernelInit& init) {
+    auto message = string_attribute(init.node, ir::kAttrMessage);
+    if (!message) return unexpected(message.error());
+    auto level_text = string_attribute(init.node, ir::kAttrLevel);
+    if (!level_text) return unexpected(level_text.error());
+    spdlog::level::level_enum level = spdlog::level::info;
+    if (level_text->has_value()) {
+      level = spdlog::level::from_str(**level_text);
+      if (level == spdlog::level::off && **level_text != "off")
+        return unexpected("attribute '" + std::string(ir::kAttrLevel) + "' = '" + **level_text +
+                          "' is not one of trace, debug, info, warn, error");
+    }
+    std::string label = init.node.name().empty() ? "#" + std::to_string(init.index) : init.node.name();
+    return std::make_unique<Log>(std::move(label), message->value_or(""), level);
+  }
+  Log(std::string label, std::string message, spdlog::level::level_enum level)
+      : label_(std::move(label)), message_(std::move(message)), level_(level) {}
+
+  OpResult compute(Invocation& inv) override {
+    if (!spdlog::should_log(level_)) return OpResult::ok();
+    std::string values;
+    for (std::uint32_t i = 0; i < inv.input_count(); ++i)
+      values += (i ? ", " : "") + runtime::describe(inv.in(i));
+    spdlog::log(level_, "[{} t={}ns exec={}] {}{}{}", label_, inv.now_ns(), inv.execution(), message_,
+                message_.empty() ? "" : ": ", values);
+    return OpResult::ok();
+  }
+
+ private:
+  std::string label_, message_;
+  spdlog::level::level_enum level_;
+};
+
+class IncrMetric final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<IncrMetric>, std::string> create(const runtime::KernelInit& init) {
+    auto name = string_attribute(init.node, ir::kAttrName);
+    if (!name) return unexpected(name.error());
+    if (!name->has_value() || (*name)->empty())
+      return unexpected("attribute '" + std::string(ir::kAttrName) + "' is required (the counter's name)");
+    auto delta = int_attribute(init.node, ir::kAttrDelta);
+    if (!delta) return unexpected(delta.error());
+    return std::make_unique<IncrMetric>(init.services.counter_id(**name), delta->value_or(1));
+  }
+  IncrMetric(std::uint32_t counter, std::int64_t delta) : counter_(counter), delta_(delta) {}
+  OpResult compute(Invocation& inv) override {
+    inv.node().add_to_counter(counter_, delta_);
+    return OpResult::ok();
+  }
+
+ private:
+  std::uint32_t counter_;
+  std::int64_t delta_;
+};
+
+const runtime::OpRegistrar kLog{ir::kSyscallDomain, ir::kLog, ir::OpKind::kEffect, &runtime::make_kernel<Log>};
+const runtime::OpRegistrar kIncrMetric{ir::kSyscallDomain, ir::kIncrMetric, ir::OpKind::kEffect,
+                                       &runtime::make_kernel<IncrMetric>};
+
+}  // namespace
+}  // namespace bb::ops

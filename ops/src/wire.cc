@@ -1,0 +1,104 @@
+// Send (SPEC §3, §5.5, §6.2): one envelope per destination handed to the node's
+// transport. Async: the node completes when every attempt has its outcome — with its
+// optional `delivered` trigger when at least one attempt was delivered, otherwise it
+// fails with the first failure (`unreachable`, `timeout`, `rejected`, `advised`). The
+// outcomes also feed the backoff table and the governor (the node does that).
+//
+// Recv is not registered here: the envelope hook is Node::deliver, which starts one
+// execution per Recv of the channel; the Recv kernel reads Invocation::envelope().
+#include <memory>
+
+#include "attributes.h"
+#include "bb/ir/envelope.h"
+#include "bb/ir/names.h"
+#include "bb/runtime/registry.h"
+
+namespace bb::ops {
+namespace {
+
+using runtime::Invocation;
+using runtime::NodeServices;
+using runtime::OpResult;
+using runtime::PeerIndex;
+using runtime::Reason;
+using runtime::Value;
+
+class Send final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Send>, std::string> create(const runtime::KernelInit& init) {
+    auto peer = string_attribute(init.node, ir::kAttrPeer);
+    if (!peer) return unexpected(peer.error());
+    auto channel = string_attribute(init.node, ir::kAttrChannel);
+    if (!channel) return unexpected(channel.error());
+    auto deadline = int_attribute(init.node, ir::kAttrDeadlineNs);
+    if (!deadline) return unexpected(deadline.error());
+    if (deadline->value_or(0) < 0)
+      return unexpected("attribute '" + std::string(ir::kAttrDeadlineNs) + "' must be >= 0, found " +
+                        std::to_string(**deadline));
+    auto s = std::make_unique<Send>(init.services, channel->value_or(""), deadline->value_or(0));
+    if (peer->has_value()) {
+      auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");
+      if (!parsed) return unexpected(parsed.error());
+      s->peer_ = init.services.peers().acquire(*parsed);
+    } else if (init.node.input_size() < 2) {
+      return unexpected("has no '" + std::string(ir::kAttrPeer) +
+                        "' and fewer than two inputs: no destination (the last input must be a peer list)");
+    }
+    return s;
+  }
+  Send(NodeServices& node, std::string channel, std::int64_t deadline)
+      : node_(node), channel_(std::move(channel)), deadline_(deadline) {}
+  ~Send() override {
+    if (peer_ != runtime::kNoPeer) node_.peers().release(peer_);
+  }
+
+  OpResult compute(Invocation& inv) override {
+    const bool dynamic = peer_ == runtime::kNoPeer;
+    const std::uint32_t payloads = dynamic ? inv.input_count() - 1 : inv.input_count();
+    const Value* list = dynamic ? &inv.in(payloads) : nullptr;
+    if (dynamic && list->kind() != runtime::ValueKind::kPeerList)
+      return OpResult::fail(Reason::kBadInput, "the last input must be a peer list, got " +
+                                                   std::string(runtime::to_string(list->kind())));
+    if (dynamic && list->as_peer_list().empty()) return OpResult::fail(Reason::kNoPeers, "the peer list is empty");
+    build_envelope(inv, payloads);
+    const runtime::PendingId pending = inv.defer();
+    if (!dynamic) {
+      send_one(pending, peer_);
+      return OpResult::pending();
+    }
+    for (const auto& dst : list->as_peer_list()) {
+      const PeerIndex id = node_.peers().acquire(dst);
+      send_one(pending, id);
+      node_.peers().release(id);
+    }
+    return OpResult::pending();
+  }
+
+ private:
+  void build_envelope(Invocation& inv, std::uint32_t payloads) {
+    envelope_.Clear();
+    envelope_.set_schema_version(ir::kEnvelopeSchemaVersion);
+    envelope_.set_src_peer(node_.self().bytes());
+    envelope_.set_incarnation(node_.incarnation());
+    envelope_.set_channel(channel_);
+    envelope_.set_deadline_ns(deadline_);
+    for (std::uint32_t k = 0; k < payloads; ++k) runtime::to_wire(inv.in(k), *envelope_.add_payload());
+  }
+  void send_one(runtime::PendingId pending, PeerIndex dst) {
+    const auto bytes = node_.peers().bytes(dst);
+    envelope_.set_dst_peer(bytes.data(), bytes.size());
+    envelope_.set_message_id(node_.next_message_id());
+    node_.send_attempt(pending, dst, envelope_);
+  }
+
+  NodeServices& node_;
+  std::string channel_;
+  std::int64_t deadline_;
+  PeerIndex peer_ = runtime::kNoPeer;
+  bb::Envelope envelope_;  // reused: Clear() keeps its storage
+};
+
+const runtime::OpRegistrar kSend{ir::kWireDomain, ir::kSend, ir::OpKind::kEffect, &runtime::make_kernel<Send>};
+
+}  // namespace
+}  // namespace bb::ops

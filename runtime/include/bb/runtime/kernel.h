@@ -1,0 +1,192 @@
+// What a kernel is (SPEC §5.2, §5.4): constructed once per node at load with its
+// attributes parsed (errors are load errors naming the node), then `compute` runs per
+// dispatch and only computes. A kernel returns outputs (written positionally), pending
+// (async: the frame waits), or an error {kind, reason, detail} with a stable reason.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/bb.pb.h"
+#include "bb/ir/expected.h"
+#include "bb/ir/op_table.h"
+#include "bb/runtime/backoff_table.h"
+#include "bb/runtime/inbound_dedup.h"
+#include "bb/runtime/metrics.h"
+#include "bb/runtime/peer_governor.h"
+#include "bb/runtime/peer_interner.h"
+#include "bb/runtime/reasons.h"
+#include "bb/runtime/rng.h"
+#include "bb/runtime/scheduler.h"
+#include "bb/runtime/settings.h"
+#include "bb/runtime/value.h"
+
+namespace bb::runtime {
+
+enum class Status : std::uint8_t { kOk, kPending, kDenied, kFailed };
+
+// The error of a denied or failed node.
+struct OpError {
+  Status kind = Status::kFailed;  // kDenied or kFailed
+  Reason reason = Reason::kNone;
+  std::string detail;  // free text for people; never parsed
+};
+
+struct OpResult {
+  Status status = Status::kOk;
+  Reason reason = Reason::kNone;
+  PeerIndex peer = kNoPeer;  // the peer a static gate decided about (trace only)
+  std::string detail;
+
+  static OpResult ok() { return {}; }
+  static OpResult pending() { return {Status::kPending, Reason::kNone, kNoPeer, {}}; }
+  static OpResult deny(Reason reason, PeerIndex peer = kNoPeer) { return {Status::kDenied, reason, peer, {}}; }
+  static OpResult fail(Reason reason, std::string detail) {
+    return {Status::kFailed, reason, kNoPeer, std::move(detail)};
+  }
+  OpError error() const { return {status, reason, detail}; }
+};
+
+// Identifies a node waiting for an async completion.
+using PendingId = std::uint64_t;
+
+// The envelope that started a frame (a Recv firing).
+struct EnvelopeMeta {
+  PeerIndex sender = kNoPeer;  // interned for the frame's lifetime
+  std::uint64_t incarnation = 0;
+  std::uint64_t message_id = 0;
+  const bb::Envelope* envelope = nullptr;  // valid while the Recv itself runs
+};
+
+class Invocation;
+
+// The node as kernels see it: its identity, clock, framework state and the few
+// services kernels call back into. Implemented by Node.
+class NodeServices {
+ public:
+  virtual ~NodeServices() = default;
+
+  const PeerId& self() const { return self_; }
+  std::uint64_t incarnation() const { return incarnation_; }
+  Scheduler& scheduler() { return scheduler_; }
+  std::int64_t now_ns() const { return scheduler_.now_ns(); }
+  const NodeSettings& settings() const { return settings_; }
+  PeerInterner& peers() { return peers_; }
+  BackoffTable& backoff() { return backoff_; }
+  PeerGovernor& governor() { return governor_; }
+  InboundDedup& dedup() { return dedup_; }
+  Rng& rng() { return rng_; }
+  NodeMetrics& metrics() { return metrics_; }
+
+  // IncrMetric: the id of a named counter (load time), and adding to it.
+  std::uint32_t counter_id(std::string_view name);
+  void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
+  std::uint64_t next_message_id() { return ++message_ids_; }
+
+  // Trigger sources: start one execution whose trigger is node `index`; its kernel's
+  // compute writes the source's outputs. Ignored once the execution limit is reached.
+  virtual void fire(std::uint32_t index) = 0;
+  // Send: one attempt towards `dst` (retained until its outcome) on behalf of the
+  // pending node; the outcome arrives through the transport.
+  virtual void send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) = 0;
+
+ protected:
+  NodeServices(PeerId self, std::uint64_t incarnation, std::uint64_t seed, Scheduler& scheduler,
+               const NodeSettings& settings);
+
+  PeerId self_;
+  std::uint64_t incarnation_;
+  Scheduler& scheduler_;
+  NodeSettings settings_;
+  Rng rng_;
+  PeerInterner peers_;
+  BackoffTable backoff_;
+  PeerGovernor governor_;
+  InboundDedup dedup_;
+  NodeMetrics metrics_;
+  std::uint64_t message_ids_ = 0;
+};
+
+// One dispatch of one node: its inputs, its outputs, the node.
+class Invocation {
+ public:
+  Invocation(const Value* const* inputs, std::uint32_t input_count, Value* outputs, std::uint32_t output_count,
+             NodeServices& node, std::uint32_t index, std::uint64_t execution, const EnvelopeMeta* envelope)
+      : in_(inputs), out_(outputs), n_in_(input_count), n_out_(output_count), index_(index), node_(node),
+        execution_(execution), envelope_(envelope) {}
+
+  std::uint32_t input_count() const { return n_in_; }
+  // An absent optional input ("") is an empty Value.
+  const Value& in(std::uint32_t i) const { return *in_[i]; }
+  std::uint32_t output_count() const { return n_out_; }
+  Value& out(std::uint32_t j) { return out_[j]; }
+
+  NodeServices& node() const { return node_; }
+  std::int64_t now_ns() const { return node_.now_ns(); }
+  std::uint32_t node_index() const { return index_; }
+  std::uint64_t execution() const { return execution_; }
+  // The envelope that started this frame (Recv), or null.
+  const EnvelopeMeta* envelope() const { return envelope_; }
+
+  // Async: the node completes when every attempt made for `id` has its outcome.
+  PendingId defer();
+  // A gate's decision for the metrics (kNone = allowed). A filtering gate calls it once
+  // per peer; `filtered` peers are also traced as deny events with the peer.
+  void decide(Reason reason);
+  void filtered(Reason reason, const PeerId& peer);
+
+  // Set by the engine.
+  struct Hooks {
+    virtual ~Hooks() = default;
+    virtual PendingId defer(std::uint32_t index) = 0;
+    virtual void decide(std::uint32_t index, Reason reason, const PeerId* peer) = 0;
+  };
+  Hooks* hooks = nullptr;
+
+ private:
+  const Value* const* in_;
+  Value* out_;
+  std::uint32_t n_in_, n_out_;
+  std::uint32_t index_;
+  NodeServices& node_;
+  std::uint64_t execution_;
+  const EnvelopeMeta* envelope_;
+};
+
+inline PendingId Invocation::defer() { return hooks->defer(index_); }
+inline void Invocation::decide(Reason reason) { hooks->decide(index_, reason, nullptr); }
+inline void Invocation::filtered(Reason reason, const PeerId& peer) { hooks->decide(index_, reason, &peer); }
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Trigger sources schedule their firings here; now_ns() is the node's start.
+  virtual void start(NodeServices& /*node*/, std::uint32_t /*index*/) {}
+  virtual OpResult compute(Invocation& inv) = 0;
+};
+
+// What a factory gets: the node, its index, its row of the bb op table (null for ops
+// outside it), and the node's services (intern peers, name counters).
+struct KernelInit {
+  const onnx::NodeProto& node;
+  std::uint32_t index;
+  const ir::OpSpec* spec;
+  NodeServices& services;
+};
+
+// A load error is a sentence about the node's attributes; the loader adds the file and
+// the node ("graph.bb: node 'g' (BackoffGateTx #3): ...").
+using KernelFactory = Expected<std::unique_ptr<Kernel>, std::string> (*)(const KernelInit&);
+
+template <class K>
+Expected<std::unique_ptr<Kernel>, std::string> make_kernel(const KernelInit& init) {
+  auto made = K::create(init);
+  if (!made) return unexpected(std::move(made.error()));
+  return std::unique_ptr<Kernel>(std::move(*made));
+}
+
+}  // namespace bb::runtime

@@ -1,0 +1,65 @@
+// Metrics (SPEC §7, Appendix A): per-node counters, the metrics JSON and the run summary.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bb/runtime/reasons.h"
+#include "bb/runtime/transport.h"
+
+namespace bb::runtime {
+
+inline constexpr int kGateKinds = 5;
+// Index of a gate op type (PeerHealthGateTx, BackoffGateTx, DedupGateRx,
+// PeerHealthGateRx, BackoffGateRx), -1 for any other op type.
+int gate_index(std::string_view op_type);
+std::string_view gate_op_type(int index);
+inline constexpr int kOutcomeKinds = 5;
+
+struct NodeMetrics {
+  std::uint64_t executions = 0;  // frames started by a trigger source
+  std::uint64_t dispatches = 0;  // kernel runs, static and in frames
+  std::uint64_t skipped = 0;     // nodes that did not run because something upstream failed or was denied
+  std::array<std::uint64_t, kOutcomeKinds> attempts{};  // by OutcomeKind
+  // Gate decisions: [gate][reason]; Reason::kNone counts `allowed`.
+  std::array<std::array<std::uint64_t, kReasonCount>, kGateKinds> gates{};
+  std::array<bool, kGateKinds> gate_present{};  // the graph has this gate
+  std::uint64_t receives_accepted = 0;          // envelope frames no rx gate or Recv refused
+  std::array<std::uint64_t, kReasonCount> receive_drops{};
+  // IncrMetric counters, in the order the graph names them.
+  std::vector<std::pair<std::string, std::int64_t>> counters;
+
+  // Adds `other` (the simulator sums a node's incarnations).
+  void merge(const NodeMetrics& other);
+};
+
+struct PeerReport {
+  std::string peer;  // text form
+  std::uint32_t failures = 0;
+  std::int64_t next_retry_ns = 0;
+  bool down = false;
+};
+
+struct NodeReport {
+  std::string peer;  // text form
+  NodeMetrics metrics;
+  std::vector<PeerReport> peers;  // peers with failures, sorted by text
+};
+
+struct NetworkStats {
+  std::uint64_t sent = 0, delivered = 0, lost = 0, duplicated = 0;
+};
+
+// The metrics JSON of Appendix A. Nodes are written sorted by peer; `network` only when
+// given (--sim); `trace_sha256` is null when empty (no --trace).
+std::string metrics_json(std::span<const NodeReport> nodes, const NetworkStats* network,
+                         std::string_view trace_sha256);
+// The human summary table (stderr at exit).
+std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* network);
+
+}  // namespace bb::runtime

@@ -1,0 +1,108 @@
+// Loading a compiled model (SPEC §5.1): parse, verify the passport, resolve every node
+// to a registered kernel (all unresolved nodes reported at once), and build the
+// execution plan: values are slots addressed by index, consumers are index lists.
+//
+// A Program is immutable and may be shared by several nodes (a simulation runs one
+// graph on many peers; a restarted node instantiates its kernels again).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/expected.h"
+#include "bb/ir/model_io.h"
+#include "bb/ir/op_table.h"
+#include "bb/runtime/registry.h"
+
+namespace bb::runtime {
+
+struct LoadError {
+  enum class Kind {
+    kIo,           // the file could not be read or parsed (usage/I-O class: exit 2 for a missing file)
+    kNotCompiled,  // no passport
+    kBadPassport,  // another passport version
+    kDigest,       // graph_sha256 does not match
+    kUnresolved,   // nodes without a kernel (all listed)
+    kInvalid,      // malformed graph or attributes (all listed)
+  };
+  Kind kind;
+  std::string message;  // ready to print; one finding per line
+};
+
+struct LoadOptions {
+  bool verify_digest = true;  // --no-verify skips only the digest
+  ir::LoadLimits limits;
+  std::size_t max_nodes = 10'000'000;
+};
+
+inline constexpr std::uint32_t kNoSlot = UINT32_MAX;
+// Input references carry this bit when the slot holds a static value.
+inline constexpr std::uint32_t kStaticBit = 1u << 31;
+
+struct PlanNode {
+  const onnx::NodeProto* proto = nullptr;
+  const OpRegistration* op = nullptr;
+  const ir::OpSpec* spec = nullptr;  // null for ops outside the bb table
+  std::uint32_t input_begin = 0, input_count = 0;  // into Program::input_refs()
+  std::uint32_t output_begin = 0, output_count = 0;  // slots output_begin ..
+  std::uint32_t dynamic_inputs = 0;  // non-empty inputs produced inside frames
+  bool is_static = false;            // runs once at start
+  bool is_source = false;            // starts executions
+  int gate = -1;                     // gate_index(op_type)
+  bool rx_gate = false;
+};
+
+class Program {
+ public:
+  static Expected<std::shared_ptr<const Program>, LoadError> load(const std::filesystem::path& path,
+                                                                  const LoadOptions& options = {});
+  // `label` names the model in messages (its path).
+  static Expected<std::shared_ptr<const Program>, LoadError> build(onnx::ModelProto model, std::string label,
+                                                                   const LoadOptions& options = {});
+
+  const onnx::ModelProto& model() const { return model_; }
+  const std::string& label() const { return label_; }
+  std::span<const PlanNode> nodes() const { return nodes_; }
+  // Per node input: a slot (| kStaticBit when static) or kNoSlot for an absent input.
+  std::span<const std::uint32_t> input_refs() const { return input_refs_; }
+  std::span<const std::uint32_t> consumers(std::uint32_t slot) const {
+    return {consumer_nodes_.data() + consumer_begin_[slot], consumer_begin_[slot + 1] - consumer_begin_[slot]};
+  }
+  std::uint32_t slot_count() const { return slot_count_; }
+  // Static nodes in a topological order that follows node order where it can.
+  std::span<const std::uint32_t> static_order() const { return static_order_; }
+  const std::vector<std::pair<std::string, std::uint32_t>>& graph_inputs() const { return graph_inputs_; }
+  const std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>>& initializers() const {
+    return initializers_;
+  }
+  std::uint32_t max_arity() const { return max_arity_; }
+  // "node 'send0' (Send #12)" — unnamed nodes show `#<index>` only.
+  std::string where(std::uint32_t index) const;
+
+ private:
+  Program() = default;
+  Expected<void, LoadError> resolve();
+  Expected<void, LoadError> plan();
+
+  onnx::ModelProto model_;
+  std::string label_;
+  std::vector<PlanNode> nodes_;
+  std::vector<std::uint32_t> input_refs_;
+  std::vector<std::uint32_t> consumer_begin_;
+  std::vector<std::uint32_t> consumer_nodes_;
+  std::vector<std::uint32_t> static_order_;
+  std::vector<std::pair<std::string, std::uint32_t>> graph_inputs_;
+  std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>> initializers_;
+  std::uint32_t slot_count_ = 0;
+  std::uint32_t max_arity_ = 0;
+};
+
+}  // namespace bb::runtime

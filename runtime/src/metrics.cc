@@ -1,0 +1,190 @@
+#include "bb/runtime/metrics.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "bb/ir/duration.h"
+#include "bb/ir/names.h"
+#include "bb/runtime/json.h"
+
+namespace bb::runtime {
+namespace {
+
+constexpr std::array<std::string_view, kGateKinds> kGateOps{ir::kPeerHealthGateTx, ir::kBackoffGateTx, ir::kDedupGateRx,
+                                                            ir::kPeerHealthGateRx, ir::kBackoffGateRx};
+constexpr std::array<OutcomeKind, kOutcomeKinds> kOutcomes{OutcomeKind::kDelivered, OutcomeKind::kUnreachable,
+                                                           OutcomeKind::kTimeout, OutcomeKind::kRejected,
+                                                           OutcomeKind::kAdvised};
+
+void key(std::string& out, std::string_view name, int indent) {
+  out.append(static_cast<std::size_t>(indent), ' ');
+  append_json_string(out, name);
+  out += ": ";
+}
+
+std::string u64(std::uint64_t v) { return std::to_string(v); }
+
+std::string pad(std::string_view text, std::size_t width) {
+  std::string out(text);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+std::vector<const NodeReport*> sorted(std::span<const NodeReport> nodes) {
+  std::vector<const NodeReport*> out;
+  for (const auto& n : nodes) out.push_back(&n);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->peer < b->peer; });
+  return out;
+}
+
+void write_node(std::string& out, const NodeReport& n) {
+  const NodeMetrics& m = n.metrics;
+  out += "{\n";
+  key(out, "executions", 6), out += u64(m.executions) + ",\n";
+  key(out, "dispatches", 6), out += u64(m.dispatches) + ",\n";
+  key(out, "skipped", 6), out += u64(m.skipped) + ",\n";
+  key(out, "attempts", 6), out += "{";
+  for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
+    out += k ? ", " : "";
+    append_json_string(out, to_string(kOutcomes[k]));
+    out += ": " + u64(m.attempts[k]);
+  }
+  out += "},\n";
+  key(out, "gates", 6), out += "{";
+  bool first_gate = true;
+  for (int g = 0; g < kGateKinds; ++g) {
+    const auto& counts = m.gates[static_cast<std::size_t>(g)];
+    if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
+    out += first_gate ? "\n" : ",\n";
+    first_gate = false;
+    key(out, gate_op_type(g), 8);
+    out += "{\"allowed\": " + u64(counts[0]);
+    for (int r = 1; r < kReasonCount; ++r) {
+      if (counts[static_cast<std::size_t>(r)] == 0) continue;
+      out += ", ";
+      append_json_string(out, to_string(static_cast<Reason>(r)));
+      out += ": " + u64(counts[static_cast<std::size_t>(r)]);
+    }
+    out += "}";
+  }
+  out += first_gate ? "},\n" : "\n      },\n";
+  key(out, "receives", 6), out += "{\"accepted\": " + u64(m.receives_accepted);
+  for (int r = 1; r < kReasonCount; ++r) {
+    if (m.receive_drops[static_cast<std::size_t>(r)] == 0) continue;
+    out += ", ";
+    append_json_string(out, to_string(static_cast<Reason>(r)));
+    out += ": " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
+  }
+  out += "},\n";
+  key(out, "counters", 6), out += "{";
+  auto counters = m.counters;
+  std::sort(counters.begin(), counters.end());
+  for (std::size_t i = 0; i < counters.size(); ++i) {
+    out += i ? ", " : "";
+    append_json_string(out, counters[i].first);
+    out += ": " + std::to_string(counters[i].second);
+  }
+  out += "},\n";
+  key(out, "peers", 6), out += "[";
+  for (std::size_t i = 0; i < n.peers.size(); ++i) {
+    const auto& p = n.peers[i];
+    out += i ? ",\n        " : "\n        ";
+    out += "{\"peer\": " + json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
+           ", \"next_retry_ns\": " + std::to_string(p.next_retry_ns) + ", \"down\": " + (p.down ? "true" : "false") + "}";
+  }
+  out += n.peers.empty() ? "]\n" : "\n      ]\n";
+  out += "    }";
+}
+
+}  // namespace
+
+int gate_index(std::string_view op_type) {
+  for (std::size_t i = 0; i < kGateOps.size(); ++i)
+    if (kGateOps[i] == op_type) return static_cast<int>(i);
+  return -1;
+}
+
+std::string_view gate_op_type(int index) { return kGateOps[static_cast<std::size_t>(index)]; }
+
+void NodeMetrics::merge(const NodeMetrics& o) {
+  executions += o.executions;
+  dispatches += o.dispatches;
+  skipped += o.skipped;
+  for (std::size_t k = 0; k < attempts.size(); ++k) attempts[k] += o.attempts[k];
+  for (std::size_t g = 0; g < gates.size(); ++g) {
+    gate_present[g] = gate_present[g] || o.gate_present[g];
+    for (std::size_t r = 0; r < gates[g].size(); ++r) gates[g][r] += o.gates[g][r];
+  }
+  receives_accepted += o.receives_accepted;
+  for (std::size_t r = 0; r < receive_drops.size(); ++r) receive_drops[r] += o.receive_drops[r];
+  for (const auto& [name, value] : o.counters) {
+    auto it = std::find_if(counters.begin(), counters.end(), [&](const auto& c) { return c.first == name; });
+    if (it == counters.end())
+      counters.emplace_back(name, value);
+    else
+      it->second += value;
+  }
+}
+
+std::string metrics_json(std::span<const NodeReport> nodes, const NetworkStats* network,
+                         std::string_view trace_sha256) {
+  std::string out = "{\n  \"nodes\": {";
+  const auto order = sorted(nodes);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    out += i ? ",\n" : "\n";
+    key(out, order[i]->peer, 4);
+    write_node(out, *order[i]);
+  }
+  out += order.empty() ? "},\n" : "\n  },\n";
+  if (network != nullptr) {
+    out += "  \"network\": {\"sent\": " + u64(network->sent) + ", \"delivered\": " + u64(network->delivered) +
+           ", \"lost\": " + u64(network->lost) + ", \"duplicated\": " + u64(network->duplicated) + "},\n";
+  }
+  out += "  \"trace_sha256\": ";
+  out += trace_sha256.empty() ? std::string("null") : json_string(trace_sha256);
+  out += "\n}\n";
+  return out;
+}
+
+std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* network) {
+  std::string out;
+  for (const NodeReport* n : sorted(nodes)) {
+    const NodeMetrics& m = n->metrics;
+    out += "== node " + n->peer + "\n";
+    out += "  executions " + u64(m.executions) + ", dispatches " + u64(m.dispatches) + ", skipped " + u64(m.skipped) + "\n";
+    out += "  attempts  ";
+    for (std::size_t k = 0; k < kOutcomes.size(); ++k)
+      out += std::string(k ? ", " : " ") + std::string(to_string(kOutcomes[k])) + " " + u64(m.attempts[k]);
+    out += "\n";
+    for (int g = 0; g < kGateKinds; ++g) {
+      if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
+      const auto& c = m.gates[static_cast<std::size_t>(g)];
+      out += "  gate " + pad(gate_op_type(g), 17) + " allowed " + u64(c[0]);
+      for (int r = 1; r < kReasonCount; ++r)
+        if (c[static_cast<std::size_t>(r)] != 0)
+          out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(c[static_cast<std::size_t>(r)]);
+      out += "\n";
+    }
+    out += "  receives   accepted " + u64(m.receives_accepted);
+    for (int r = 1; r < kReasonCount; ++r)
+      if (m.receive_drops[static_cast<std::size_t>(r)] != 0)
+        out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
+    out += "\n";
+    auto counters = m.counters;
+    std::sort(counters.begin(), counters.end());
+    for (const auto& [name, value] : counters) out += "  counter " + name + " = " + std::to_string(value) + "\n";
+    if (!n->peers.empty()) {
+      out += "  peers with failures:\n";
+      for (const auto& p : n->peers)
+        out += "    " + pad(p.peer, 20) + " failures " + std::to_string(p.failures) + ", next retry at " +
+               format_duration(p.next_retry_ns) + (p.down ? ", down" : "") + "\n";
+    }
+  }
+  if (network != nullptr)
+    out += "== network: sent " + u64(network->sent) + ", delivered " + u64(network->delivered) + ", lost " +
+           u64(network->lost) + ", duplicated " + u64(network->duplicated) + "\n";
+  return out;
+}
+
+}  // namespace bb::runtime

@@ -1,0 +1,226 @@
+#include "bb/runtime/program.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "bb/ir/names.h"
+#include "bb/ir/passport.h"
+#include "bb/ir/wire_shape.h"
+#include "bb/runtime/metrics.h"
+
+namespace bb::runtime {
+namespace {
+
+LoadError error(LoadError::Kind kind, std::string message) { return {kind, std::move(message)}; }
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::filesystem::path& path,
+                                                                  const LoadOptions& options) {
+  auto model = ir::load_model(path, options.limits);
+  if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
+  return build(std::move(*model), path.string(), options);
+}
+
+Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelProto model, std::string label,
+                                                                   const LoadOptions& options) {
+  const auto passport = ir::read_passport(model);
+  if (!passport)
+    return unexpected(error(LoadError::Kind::kNotCompiled,
+                            label + ": not compiled: run '" + std::string(ir::kCompilerName) + " compile graph.onnx' first"));
+  if (passport->compiled != ir::kPassportVersion)
+    return unexpected(error(LoadError::Kind::kBadPassport,
+                            label + ": passport version '" + passport->compiled + "' is not '" +
+                                std::string(ir::kPassportVersion) + "': recompile it with this bbc"));
+  if (options.verify_digest) {
+    const std::string digest = ir::graph_digest(model);
+    if (digest != passport->digest)
+      return unexpected(error(LoadError::Kind::kDigest,
+                              label + ": graph digest " + digest + " does not match the passport's " +
+                                  passport->digest + ": the graph changed after compilation; recompile it (or pass --no-verify)"));
+  }
+  if (static_cast<std::size_t>(model.graph().node_size()) > options.max_nodes)
+    return unexpected(error(LoadError::Kind::kInvalid, label + ": " + std::to_string(model.graph().node_size()) +
+                                                           " nodes is over the limit of " +
+                                                           std::to_string(options.max_nodes)));
+  std::shared_ptr<Program> program(new Program());
+  program->model_ = std::move(model);
+  program->label_ = std::move(label);
+  if (auto r = program->resolve(); !r) return unexpected(r.error());
+  if (auto r = program->plan(); !r) return unexpected(r.error());
+  return std::shared_ptr<const Program>(std::move(program));
+}
+
+std::string Program::where(std::uint32_t index) const {
+  const auto& node = model_.graph().node(static_cast<int>(index));
+  std::string out = "node ";
+  if (!node.name().empty()) out += "'" + node.name() + "' ";
+  return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
+}
+
+Expected<void, LoadError> Program::resolve() {
+  const auto& graph = model_.graph();
+  nodes_.resize(static_cast<std::size_t>(graph.node_size()));
+  std::vector<std::string> unresolved;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto& node = graph.node(i);
+    auto& pn = nodes_[static_cast<std::size_t>(i)];
+    pn.proto = &node;
+    pn.op = registry::find(node.domain(), node.op_type());
+    pn.spec = ir::find_bb_op(node.domain(), node.op_type());
+    if (pn.op == nullptr) {
+      const std::string domain = node.domain().empty() ? std::string(ir::kOnnxDomainAlias) : node.domain();
+      unresolved.push_back(label_ + ": " + where(static_cast<std::uint32_t>(i)) + ": error: no kernel for '" + domain +
+                           "::" + node.op_type() + "' in this build [hint: bbrun --list-ops shows the ops it runs]");
+      continue;
+    }
+    pn.is_source = pn.op->kind == ir::OpKind::kSource;
+    pn.gate = gate_index(node.op_type());
+    pn.rx_gate = ir::is_rx_gate(node);
+  }
+  if (!unresolved.empty()) {
+    unresolved.push_back(label_ + ": " + std::to_string(unresolved.size()) + " node(s) without a kernel; the run does not start");
+    return unexpected(error(LoadError::Kind::kUnresolved, join_lines(unresolved)));
+  }
+  return {};
+}
+
+Expected<void, LoadError> Program::plan() {
+  const auto& graph = model_.graph();
+  std::vector<std::string> problems;
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
+  std::vector<bool> slot_static;
+  auto new_slot = [&](std::string_view name, bool is_static) -> std::uint32_t {
+    const std::uint32_t slot = slot_count_++;
+    slot_static.push_back(is_static);
+    if (!name.empty()) slot_of.emplace(name, slot);
+    return slot;
+  };
+  for (const auto& init : graph.initializer()) {
+    if (slot_of.contains(init.name())) continue;
+    initializers_.emplace_back(new_slot(init.name(), true), &init);
+  }
+  for (const auto& input : graph.input()) {
+    if (slot_of.contains(input.name())) continue;  // an input with an initializer default
+    graph_inputs_.emplace_back(input.name(), new_slot(input.name(), true));
+  }
+  // Output slots, contiguous per node.
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    auto& pn = nodes_[i];
+    pn.output_begin = slot_count_;
+    pn.output_count = static_cast<std::uint32_t>(pn.proto->output_size());
+    for (const auto& out : pn.proto->output()) {
+      if (!out.empty() && slot_of.contains(out)) {
+        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
+        new_slot({}, false);
+        continue;
+      }
+      new_slot(out, false);
+    }
+    max_arity_ = std::max({max_arity_, pn.output_count, static_cast<std::uint32_t>(pn.proto->input_size())});
+  }
+  // Producer of each slot (kNoSlot for initializers and graph inputs).
+  std::vector<std::uint32_t> producer(slot_count_, kNoSlot);
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+    for (std::uint32_t j = 0; j < nodes_[i].output_count; ++j) producer[nodes_[i].output_begin + j] = i;
+
+  // Inputs, arity, and a topological order (Kahn, lowest node index first).
+  std::vector<std::uint32_t> input_slot;
+  std::vector<std::uint32_t> indegree(nodes_.size(), 0);
+  std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    auto& pn = nodes_[i];
+    pn.input_begin = static_cast<std::uint32_t>(input_slot.size());
+    pn.input_count = static_cast<std::uint32_t>(pn.proto->input_size());
+    for (const auto& in : pn.proto->input()) {
+      if (in.empty()) {
+        input_slot.push_back(kNoSlot);
+        continue;
+      }
+      auto it = slot_of.find(in);
+      if (it == slot_of.end()) {
+        problems.push_back(label_ + ": " + where(i) + ": error: input '" + in + "' is never produced");
+        input_slot.push_back(kNoSlot);
+        continue;
+      }
+      input_slot.push_back(it->second);
+      ++consumer_count[it->second];
+      if (producer[it->second] != kNoSlot) ++indegree[i];
+    }
+    if (const auto* spec = pn.spec) {
+      const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
+      const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
+      const bool out_ok =
+          n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
+      if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out))
+        problems.push_back(label_ + ": " + where(i) + ": error: " + std::to_string(n_in) + " inputs and " +
+                           std::to_string(n_out) + " outputs do not fit the op's arity [hint: run bbc lint]");
+    }
+  }
+  if (!problems.empty()) return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
+
+  // Consumers (CSR), in node order.
+  consumer_begin_.assign(slot_count_ + 1, 0);
+  for (std::uint32_t s = 0; s < slot_count_; ++s) consumer_begin_[s + 1] = consumer_begin_[s] + consumer_count[s];
+  consumer_nodes_.resize(consumer_begin_[slot_count_]);
+  std::vector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+    for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
+      if (const auto s = input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;
+
+  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready;
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+    if (indegree[i] == 0) ready.push(i);
+  std::vector<std::uint32_t> topo;
+  topo.reserve(nodes_.size());
+  while (!ready.empty()) {
+    const std::uint32_t i = ready.top();
+    ready.pop();
+    topo.push_back(i);
+    for (std::uint32_t j = 0; j < nodes_[i].output_count; ++j)
+      for (std::uint32_t c : consumers(nodes_[i].output_begin + j))
+        if (--indegree[c] == 0) ready.push(c);
+  }
+  if (topo.size() != nodes_.size()) {
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+      if (indegree[i] != 0) problems.push_back(label_ + ": " + where(i) + ": error: the node is on a cycle");
+    return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
+  }
+
+  // Static nodes: not a source and every input static.
+  for (std::uint32_t i : topo) {
+    auto& pn = nodes_[i];
+    bool all_static = !pn.is_source;
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const auto s = input_slot[pn.input_begin + k];
+      if (s == kNoSlot) continue;
+      if (!slot_static[s]) {
+        all_static = false;
+        ++pn.dynamic_inputs;
+      }
+    }
+    pn.is_static = all_static;
+    if (all_static) {
+      pn.dynamic_inputs = 0;
+      for (std::uint32_t j = 0; j < pn.output_count; ++j) slot_static[pn.output_begin + j] = true;
+      static_order_.push_back(i);
+    }
+  }
+  input_refs_.resize(input_slot.size());
+  for (std::size_t k = 0; k < input_slot.size(); ++k) {
+    const auto s = input_slot[k];
+    input_refs_[k] = s == kNoSlot ? kNoSlot : (slot_static[s] ? (s | kStaticBit) : s);
+  }
+  return {};
+}
+
+}  // namespace bb::runtime

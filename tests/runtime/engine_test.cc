@@ -1,0 +1,378 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "bb/ir/names.h"
+#include "engine_harness.h"
+
+namespace bb::testing {
+namespace {
+
+using runtime::Invocation;
+using runtime::OpResult;
+using runtime::Reason;
+using runtime::Value;
+constexpr std::int64_t kMs = runtime::kMillisecond;
+
+// ---- Test kernels --------------------------------------------------------------------
+
+std::map<std::string, std::vector<Value>>& captured() {
+  static std::map<std::string, std::vector<Value>> values;
+  return values;
+}
+
+class Capture final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Capture>, std::string> create(const runtime::KernelInit& init) {
+    return std::make_unique<Capture>(init.node.name());
+  }
+  explicit Capture(std::string name) : name_(std::move(name)) {}
+  OpResult compute(Invocation& inv) override {
+    for (std::uint32_t i = 0; i < inv.input_count(); ++i) captured()[name_].push_back(inv.in(i));
+    return OpResult::ok();
+  }
+
+ private:
+  std::string name_;
+};
+
+class FailOp final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<FailOp>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<FailOp>();
+  }
+  OpResult compute(Invocation&) override { return OpResult::fail(Reason::kBadInput, "always fails"); }
+};
+
+const runtime::OpRegistrar kCapture{kTestDomain, "Capture", ir::OpKind::kEffect, &runtime::make_kernel<Capture>};
+const runtime::OpRegistrar kFail{kTestDomain, "Fail", ir::OpKind::kCompute, &runtime::make_kernel<FailOp>};
+
+class Engine : public ::testing::Test {
+ protected:
+  void SetUp() override { captured().clear(); }
+};
+
+// ---- Readiness and branches ----------------------------------------------------------------
+
+TEST_F(Engine, NodeFiresWhenAllInputsHaveValuesIncludingStaticOnes) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  auto& c = g.syscall(ir::kConstant, "const", {}, {"k"});
+  GraphBuilder::set_int(c, ir::kAttrValueInt, 42);
+  g.syscall(ir::kTee, "tee", {"t"}, {"a", "b"});
+  g.node(kTestDomain, "Capture", "both", {"a", "k", "b"}, {});
+  Harness h(g.compiled());
+  h.run(runtime::Scheduler::kForever);
+  ASSERT_EQ(captured()["both"].size(), 3u);  // fired once, with three values
+  EXPECT_EQ(captured()["both"][1].kind(), runtime::ValueKind::kInt64);
+  EXPECT_EQ(captured()["both"][1].as_int(), 42);
+  const auto m = h.node().report().metrics;
+  EXPECT_EQ(m.executions, 1u);
+  EXPECT_EQ(m.dispatches, 4u);  // const (static), pulse, tee, capture
+}
+
+TEST_F(Engine, NodeJoiningTwoSourcesNeverFires) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "p1", {}, {"t1"});
+  auto& a = g.syscall(ir::kAfter, "p2", {}, {"t2"});
+  GraphBuilder::set_int(a, ir::kAttrDelayNs, 5);
+  g.node(kTestDomain, "Capture", "join", {"t1", "t2"}, {});
+  Harness h(g.compiled());
+  h.run(runtime::Scheduler::kForever);
+  EXPECT_TRUE(captured()["join"].empty());
+  EXPECT_EQ(h.node().report().metrics.executions, 2u);
+  EXPECT_EQ(h.node().report().metrics.skipped, 0u);  // nothing failed
+}
+
+TEST_F(Engine, FailedNodeStopsOnlyItsBranch) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.syscall(ir::kTee, "tee", {"t"}, {"a", "b"});
+  g.node(kTestDomain, "Fail", "bad", {"a"}, {"a2"});
+  g.syscall(ir::kPassThrough, "after_bad", {"a2"}, {"a3"});
+  g.node(kTestDomain, "Capture", "capture_a", {"a3"}, {});
+  g.syscall(ir::kPassThrough, "sibling", {"b"}, {"b2"});
+  g.node(kTestDomain, "Capture", "capture_b", {"b2"}, {});
+  Harness h(g.compiled());
+  h.run(runtime::Scheduler::kForever);
+  EXPECT_TRUE(captured()["capture_a"].empty());
+  EXPECT_EQ(captured()["capture_b"].size(), 1u);
+  EXPECT_EQ(h.node().report().metrics.skipped, 2u);  // after_bad and capture_a, transitively
+  bool saw_fail = false;
+  for (const auto& t : h.trace())
+    if (t.op == "bad") {
+      EXPECT_EQ(t.event, "fail");
+      EXPECT_EQ(t.reason, "bad_input");
+      saw_fail = true;
+    }
+  EXPECT_TRUE(saw_fail);
+}
+
+TEST_F(Engine, ReadyNodesRunInNodeIndexOrder) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.syscall(ir::kTee, "tee", {"t"}, {"a", "b", "c"});
+  g.syscall(ir::kPassThrough, "x2", {"c"}, {"c2"});
+  g.syscall(ir::kPassThrough, "x0", {"a"}, {"a2"});
+  g.syscall(ir::kPassThrough, "x1", {"b"}, {"b2"});
+  Harness h(g.compiled());
+  h.run(runtime::Scheduler::kForever);
+  std::vector<std::string> order;
+  for (const auto& t : h.trace()) order.push_back(t.op);
+  EXPECT_EQ(order, (std::vector<std::string>{"pulse", "tee", "x2", "x0", "x1"}));
+}
+
+// ---- The seed's contract: BackoffGateTx ----------------------------------------------------
+
+TEST_F(Engine, BackoffGateForwardsInputsUnchangedWhenPeerMayBeTried) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  auto& c = g.syscall(ir::kConstant, "payload", {}, {"k"});
+  auto* attr = c.add_attribute();
+  attr->set_name(std::string(ir::kAttrValue));
+  attr->set_type(onnx::AttributeProto::TENSOR);
+  attr->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+  attr->mutable_t()->add_dims(2);
+  attr->mutable_t()->add_float_data(1.5f);
+  attr->mutable_t()->add_float_data(2.5f);
+  auto& gate = g.syscall(ir::kBackoffGateTx, "gate", {"t", "k"}, {"t2", "k2"});
+  GraphBuilder::set_string(gate, ir::kAttrPeer, GraphBuilder::peer_bytes("bob"));
+  g.node(kTestDomain, "Capture", "out", {"t2", "k2"}, {});
+  Harness h(g.compiled());
+  h.run(runtime::Scheduler::kForever);
+  ASSERT_EQ(captured()["out"].size(), 2u);
+  EXPECT_EQ(captured()["out"][0].kind(), runtime::ValueKind::kTrigger);
+  ASSERT_EQ(captured()["out"][1].kind(), runtime::ValueKind::kTensor);
+  EXPECT_EQ(captured()["out"][1].as_tensor().float_data(1), 2.5f);
+  EXPECT_EQ(h.node().report().metrics.gates[1][0], 1u);  // BackoffGateTx allowed
+}
+
+TEST_F(Engine, BackoffGateDeniesWithCooldownAndSendDoesNotRun) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.gated_send("send0", "t", "bob");
+  runtime::NodeConfig config;
+  Harness h(g.compiled(), std::move(config));
+  // bob failed just now: in cooldown for 10 ms.
+  h.node().backoff().record_failure(*PeerId::identity("bob"), 0);
+  h.run(runtime::Scheduler::kForever);
+  const auto trace = h.trace();
+  bool denied = false;
+  for (const auto& t : trace) {
+    EXPECT_NE(t.op_type, ir::kSend) << "the Send's branch must not run";
+    if (t.op_type == ir::kBackoffGateTx) {
+      EXPECT_EQ(t.event, "deny");
+      EXPECT_EQ(t.reason, "cooldown");
+      EXPECT_EQ(t.peer, "id:bob");
+      denied = true;
+    }
+  }
+  EXPECT_TRUE(denied);
+  const auto m = h.node().report().metrics;
+  EXPECT_EQ(m.gates[1][static_cast<int>(Reason::kCooldown)], 1u);
+  EXPECT_EQ(m.skipped, 1u);
+  EXPECT_EQ(m.attempts[1], 0u);
+}
+
+TEST_F(Engine, IntervalSendBacksOffOnTheSchedule) {
+  GraphBuilder g;
+  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"t"});
+  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 1 * kMs);
+  g.gated_send("send0", "t", "bob");
+  Harness h(g.compiled());
+  h.run(1000 * kMs);
+  std::vector<std::int64_t> attempts;
+  std::size_t cooldowns = 0;
+  for (const auto& t : h.trace()) {
+    if (t.event == "attempt") attempts.push_back(t.t_ns);
+    if (t.event == "deny") {
+      EXPECT_EQ(t.reason, "cooldown");
+      ++cooldowns;
+    }
+    if (t.event == "outcome") {
+      EXPECT_EQ(t.outcome, "unreachable");
+    }
+  }
+  EXPECT_EQ(attempts, (std::vector<std::int64_t>{0, 10 * kMs, 30 * kMs, 70 * kMs, 150 * kMs, 310 * kMs, 630 * kMs}));
+  EXPECT_EQ(cooldowns, 1000u - 7u);
+  const auto report = h.node().report();
+  EXPECT_EQ(report.metrics.executions, 1000u);
+  EXPECT_EQ(report.metrics.attempts[1], 7u);  // unreachable
+  EXPECT_EQ(report.metrics.gates[0][0], 1000u);  // health gate: all allowed
+  ASSERT_EQ(report.peers.size(), 1u);
+  EXPECT_EQ(report.peers[0].peer, "id:bob");
+  EXPECT_EQ(report.peers[0].failures, 7u);
+  EXPECT_EQ(report.peers[0].next_retry_ns, 1270 * kMs);
+  EXPECT_TRUE(report.peers[0].down);  // past the threshold of 5
+}
+
+// ---- Pending completions ----------------------------------------------------------------------
+
+// Delivers every attempt 5 ms later.
+class LaterTransport final : public runtime::Transport {
+ public:
+  LaterTransport(runtime::Scheduler& s, runtime::TransportEndpoint& e) : s_(s), e_(e) {}
+  void send(runtime::AttemptId id, const bb::Envelope& env) override {
+    sent.push_back(env);
+    s_.after(5 * kMs, runtime::EventClass::kNetwork,
+             [this, id] { e_.on_outcome(id, runtime::Outcome{runtime::OutcomeKind::kDelivered}); });
+  }
+  std::vector<bb::Envelope> sent;
+
+ private:
+  runtime::Scheduler& s_;
+  runtime::TransportEndpoint& e_;
+};
+
+TEST_F(Engine, FrameWaitsForPendingSendAndContinuesOnDelivery) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  auto& peers = g.syscall(ir::kPeers, "peers", {}, {"ps"});
+  GraphBuilder::set_strings(peers, ir::kAttrPeers, {"id:a", "id:b"});
+  auto& send = g.node(ir::kWireDomain, ir::kSend, "send", {"t", "ps"}, {"done"});
+  GraphBuilder::set_string(send, ir::kAttrChannel, "ch");
+  g.syscall(ir::kClock, "when", {"done"}, {"w"});
+  g.node(kTestDomain, "Capture", "after", {"w"}, {});
+  Harness h(g.compiled());
+  LaterTransport transport(h.scheduler(), h.node());
+  h.node().attach(transport);
+  h.node().start();
+  h.scheduler().run(1);
+  EXPECT_EQ(h.node().live_frames(), 1u);  // waiting for the outcomes
+  EXPECT_EQ(h.node().in_flight_attempts(), 2u);
+  h.scheduler().run();
+  EXPECT_EQ(h.node().live_frames(), 0u);
+  ASSERT_EQ(captured()["after"].size(), 1u);
+  EXPECT_EQ(captured()["after"][0].as_int(), 5 * kMs);
+  ASSERT_EQ(transport.sent.size(), 2u);
+  EXPECT_EQ(transport.sent[0].dst_peer(), GraphBuilder::peer_bytes("a"));
+  EXPECT_EQ(transport.sent[1].dst_peer(), GraphBuilder::peer_bytes("b"));
+  EXPECT_EQ(transport.sent[0].src_peer(), GraphBuilder::peer_bytes("local"));
+  EXPECT_EQ(transport.sent[0].channel(), "ch");
+  EXPECT_EQ(transport.sent[0].schema_version(), 1u);
+  EXPECT_NE(transport.sent[0].message_id(), transport.sent[1].message_id());
+  ASSERT_EQ(transport.sent[0].payload_size(), 1);
+  EXPECT_TRUE(transport.sent[0].payload(0).has_trigger());
+  EXPECT_EQ(h.node().report().metrics.attempts[0], 2u);  // delivered
+}
+
+// ---- Frames are recycled ------------------------------------------------------------------------
+
+TEST_F(Engine, FramesDoNotGrowOverAMillionExecutions) {
+  GraphBuilder g;
+  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"t"});
+  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 1);
+  g.syscall(ir::kPassThrough, "p1", {"t"}, {"t1"});
+  g.syscall(ir::kPassThrough, "p2", {"t1"}, {"t2"});
+  runtime::NodeConfig config;
+  config.max_executions = 1'000'000;
+  Harness h(g.compiled(), std::move(config), /*trace=*/false);
+  h.node().start();
+  while (!h.node().done() && h.scheduler().run_one()) {
+  }
+  EXPECT_EQ(h.node().report().metrics.executions, 1'000'000u);
+  EXPECT_EQ(h.node().report().metrics.dispatches, 3'000'000u);
+  EXPECT_EQ(h.node().live_frames(), 0u);
+  EXPECT_EQ(h.node().frame_pool_size(), 1u);
+}
+
+// ---- Determinism --------------------------------------------------------------------------------
+
+onnx::ModelProto sampling_graph() {
+  GraphBuilder g;
+  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"t"});
+  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 3 * kMs);
+  auto& peers = g.syscall(ir::kPeers, "peers", {}, {"ps"});
+  GraphBuilder::set_strings(peers, ir::kAttrPeers, {"id:a", "id:b", "id:c", "id:d", "id:e"});
+  auto& sample = g.syscall(ir::kSamplePeers, "sample", {"ps", "t"}, {"chosen"});
+  GraphBuilder::set_int(sample, ir::kAttrK, 2);
+  auto& h1 = g.syscall(ir::kPeerHealthGateTx, "h", {"t", "chosen"}, {"t1", "c1"});
+  GraphBuilder::set_int(h1, ir::kAttrDynamicPeers, 1);
+  auto& b1 = g.syscall(ir::kBackoffGateTx, "b", {"t1", "c1"}, {"t2", "c2"});
+  GraphBuilder::set_int(b1, ir::kAttrDynamicPeers, 1);
+  g.node(ir::kWireDomain, ir::kSend, "send", {"t2", "c2"}, {});
+  return g.compiled();
+}
+
+std::string run_sampling(std::uint64_t seed) {
+  runtime::NodeConfig config;
+  config.seed = seed;
+  config.settings.backoff.jitter = runtime::Jitter::kFull;
+  Harness h(sampling_graph(), std::move(config));
+  h.run(500 * kMs);
+  return h.trace_sha();
+}
+
+TEST_F(Engine, SameSeedSameTrace) {
+  const auto a = run_sampling(7);
+  EXPECT_EQ(a, run_sampling(7));
+  EXPECT_NE(a, run_sampling(8));
+}
+
+TEST_F(Engine, FilteringGateCountsOneDecisionPerPeer) {
+  Harness h(sampling_graph());
+  h.run(1);  // one tick at t = 0: 2 peers, both fresh
+  const auto m = h.node().report().metrics;
+  EXPECT_EQ(m.gates[0][0], 2u);
+  EXPECT_EQ(m.gates[1][0], 2u);
+  EXPECT_EQ(m.attempts[1], 2u);
+}
+
+// ---- Envelope hook ----------------------------------------------------------------------------
+
+// A stand-in Recv for the hook (the real kernel is the simulator's).
+class TestRecv final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<TestRecv>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<TestRecv>();
+  }
+  OpResult compute(Invocation& inv) override {
+    const auto& env = *inv.envelope()->envelope;
+    if (static_cast<std::uint32_t>(env.payload_size()) + 1 != inv.output_count())
+      return OpResult::deny(Reason::kArityMismatch);
+    for (int i = 0; i < env.payload_size(); ++i) inv.out(static_cast<std::uint32_t>(i)) = *runtime::from_wire(env.payload(i));
+    inv.out(inv.output_count() - 1) = Value::peer(inv.node().peers().peer(inv.envelope()->sender));
+    return OpResult::ok();
+  }
+};
+
+TEST_F(Engine, DeliverStartsOneExecutionPerRecvAndDedupDrops) {
+  if (runtime::registry::find(ir::kWireDomain, ir::kRecv) == nullptr) {
+    static const runtime::OpRegistrar recv{ir::kWireDomain, ir::kRecv, ir::OpKind::kSource,
+                                           &runtime::make_kernel<TestRecv>};
+  }
+  GraphBuilder g;
+  auto& r = g.node(ir::kWireDomain, ir::kRecv, "recv", {}, {"x", "from"});
+  GraphBuilder::set_string(r, ir::kAttrChannel, "ch");
+  g.syscall(ir::kDedupGateRx, "d", {"x", "from"}, {"x1", "f1"});
+  g.syscall(ir::kPeerHealthGateRx, "ph", {"x1", "f1"}, {"x2", "f2"});
+  g.syscall(ir::kBackoffGateRx, "bo", {"x2", "f2"}, {"x3", "f3"});
+  g.node(kTestDomain, "Capture", "got", {"x3", "f3"}, {});
+  Harness h(g.compiled());
+  h.node().start();
+  EXPECT_TRUE(h.node().accepts_channel("ch"));
+  EXPECT_FALSE(h.node().accepts_channel("other"));
+  bb::Envelope env;
+  env.set_schema_version(1);
+  env.set_src_peer(GraphBuilder::peer_bytes("alice"));
+  env.set_incarnation(1);
+  env.set_message_id(9);
+  env.set_channel("ch");
+  env.add_payload()->set_int64_value(5);
+  h.node().deliver(env);
+  h.node().deliver(env);  // a duplicate
+  env.set_message_id(10);
+  env.add_payload()->set_int64_value(6);  // two payloads: arity mismatch
+  h.node().deliver(env);
+  ASSERT_EQ(captured()["got"].size(), 2u);
+  EXPECT_EQ(captured()["got"][0].as_int(), 5);
+  EXPECT_EQ(captured()["got"][1].as_peer().to_text(), "id:alice");
+  const auto m = h.node().report().metrics;
+  EXPECT_EQ(m.receives_accepted, 1u);
+  EXPECT_EQ(m.receive_drops[static_cast<int>(Reason::kDuplicate)], 1u);
+  EXPECT_EQ(m.receive_drops[static_cast<int>(Reason::kArityMismatch)], 1u);
+  EXPECT_EQ(m.gates[2][static_cast<int>(Reason::kDuplicate)], 1u);
+}
+
+}  // namespace
+}  // namespace bb::testing

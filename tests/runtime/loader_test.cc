@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include "bb/ir/model_io.h"
+#include "bb/ir/names.h"
+#include "bb/ir/wire_shape.h"
+#include "engine_harness.h"
+
+namespace bb::testing {
+namespace {
+
+using runtime::LoadError;
+using runtime::Program;
+
+GraphBuilder simple() {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.gated_send("send0", "t", "bob");
+  return g;
+}
+
+TEST(Loader, RefusesAModelWithoutPassport) {
+  auto r = Program::build(simple().raw(), "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kNotCompiled);
+  EXPECT_NE(r.error().message.find("not compiled: run 'bbc compile graph.onnx' first"), std::string::npos);
+}
+
+TEST(Loader, RefusesAnotherPassportVersion) {
+  auto m = simple().compiled();
+  ir::set_metadata(m, ir::kPassportCompiled, "v2");
+  auto r = Program::build(m, "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kBadPassport);
+}
+
+TEST(Loader, DigestMismatchUnlessNoVerify) {
+  auto m = simple().compiled();
+  m.mutable_graph()->mutable_node(0)->set_name("renamed");
+  auto r = Program::build(m, "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kDigest);
+  runtime::LoadOptions options;
+  options.verify_digest = false;
+  EXPECT_TRUE(Program::build(m, "g.bb", options));
+}
+
+TEST(Loader, ReportsEveryUnresolvedNodeAtOnce) {
+  GraphBuilder g;
+  g.node("", "Relu", "r1", {"x"}, {"y"});
+  g.node("", "Sigmoid", "", {"y"}, {"z"});
+  g.node("com.example", "Mystery", "m", {"z"}, {"w"});
+  auto* in = g.raw().mutable_graph()->add_input();
+  in->set_name("x");
+  auto r = Program::build(g.compiled(), "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kUnresolved);
+  const auto& msg = r.error().message;
+  EXPECT_NE(msg.find("g.bb: node 'r1' (Relu #0)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node (Sigmoid #1)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("com.example::Mystery"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("3 node(s) without a kernel"), std::string::npos) << msg;
+}
+
+runtime::LoadError node_error(const onnx::ModelProto& m) {
+  auto program = Program::build(m, "g.bb");
+  EXPECT_TRUE(program) << (program ? "" : program.error().message);
+  runtime::VirtualClock clock;
+  runtime::Scheduler scheduler(clock);
+  runtime::NodeConfig config;
+  config.peer = *PeerId::identity("local");
+  auto node = runtime::Node::create(*program, scheduler, config);
+  EXPECT_FALSE(node);
+  return node ? LoadError{} : node.error();
+}
+
+TEST(Loader, TxGateWithoutDestinationIsALoadErrorNamingTheNode) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.syscall(ir::kBackoffGateTx, "gate", {"t"}, {"t2"});
+  g.syscall(ir::kPeerHealthGateTx, "gate2", {"t2"}, {"t3"});
+  const auto e = node_error(g.compiled());
+  EXPECT_EQ(e.kind, LoadError::Kind::kInvalid);
+  EXPECT_NE(e.message.find("g.bb: node 'gate' (BackoffGateTx #1): error: has neither 'peer' nor 'dynamic_peers'"),
+            std::string::npos)
+      << e.message;
+  EXPECT_NE(e.message.find("node 'gate2' (PeerHealthGateTx #2)"), std::string::npos) << e.message;
+}
+
+TEST(Loader, MalformedAttributesAreLoadErrors) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  auto& gate = g.syscall(ir::kBackoffGateTx, "gate", {"t"}, {"t2"});
+  GraphBuilder::set_string(gate, ir::kAttrPeer, std::string("\x12\x05" "abc", 5));
+  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"u"});
+  GraphBuilder::set_string(tick, ir::kAttrPeriodNs, "10ms");
+  auto& peers = g.syscall(ir::kPeers, "peers", {}, {"ps"});
+  GraphBuilder::set_strings(peers, ir::kAttrPeers, {"id:a", "not base58 0OIl"});
+  const auto e = node_error(g.compiled());
+  EXPECT_NE(e.message.find("node 'gate' (BackoffGateTx #1): error: attribute 'peer' is not a valid PeerId"),
+            std::string::npos)
+      << e.message;
+  EXPECT_NE(e.message.find("node 'tick' (Interval #2): error: attribute 'period_ns' must be INT, found STRING"),
+            std::string::npos)
+      << e.message;
+  EXPECT_NE(e.message.find("node 'peers' (Peers #3): error: entry 1 of 'peers'"), std::string::npos) << e.message;
+}
+
+TEST(Loader, PlanMarksStaticNodesAndUsesSlots) {
+  GraphBuilder g;
+  auto& c = g.syscall(ir::kConstant, "c", {}, {"k"});
+  GraphBuilder::set_int(c, ir::kAttrValueInt, 1);
+  g.syscall(ir::kPassThrough, "s", {"k"}, {"k2"});
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.syscall(ir::kOnTrigger, "j", {"t", "k2"}, {"u"});
+  auto r = Program::build(g.compiled(), "g.bb");
+  ASSERT_TRUE(r) << r.error().message;
+  const auto nodes = (*r)->nodes();
+  EXPECT_TRUE(nodes[0].is_static);
+  EXPECT_TRUE(nodes[1].is_static);
+  EXPECT_FALSE(nodes[2].is_static);
+  EXPECT_TRUE(nodes[2].is_source);
+  EXPECT_FALSE(nodes[3].is_static);
+  EXPECT_EQ(nodes[3].dynamic_inputs, 1u);
+  EXPECT_EQ(std::vector<std::uint32_t>((*r)->static_order().begin(), (*r)->static_order().end()),
+            (std::vector<std::uint32_t>{0, 1}));
+}
+
+TEST(Loader, CycleAndDanglingInputAreReported) {
+  GraphBuilder g;
+  g.syscall(ir::kPassThrough, "a", {"y"}, {"x"});
+  g.syscall(ir::kPassThrough, "b", {"x"}, {"y"});
+  auto r = Program::build(g.compiled(), "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cycle"), std::string::npos);
+  GraphBuilder d;
+  d.syscall(ir::kPassThrough, "a", {"nowhere"}, {"x"});
+  auto r2 = Program::build(d.compiled(), "g.bb");
+  ASSERT_FALSE(r2);
+  EXPECT_NE(r2.error().message.find("input 'nowhere' is never produced"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bb::testing
