@@ -373,19 +373,27 @@ Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const
   return {};
 }
 
-Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, const EnvelopeLimits& limits) {
+Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const EnvelopeLimits& limits,
+                                                   bb::Envelope& out) {
   if (bytes.size() > limits.max_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     return fail(EnvelopeReason::kOversized, "envelope of " + std::to_string(bytes.size()) +
                                                 " bytes, over the limit of " + std::to_string(limits.max_bytes));
   }
-  if (auto skimmed = skim_envelope(bytes, limits); !skimmed) return fail(skimmed.error().reason, skimmed.error().detail);
+  if (auto skimmed = skim_envelope(bytes, limits); !skimmed) return skimmed;
   pb::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
   in.SetRecursionLimit(limits.max_recursion_depth);
-  bb::Envelope envelope;
-  if (!envelope.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+  out.Clear();
+  if (!out.MergeFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
     return fail(EnvelopeReason::kMalformed, "not a valid protobuf envelope");
   }
-  if (auto checked = check_envelope(envelope, limits); !checked) return fail(checked.error().reason, checked.error().detail);
+  return check_envelope(out, limits);
+}
+
+Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, const EnvelopeLimits& limits) {
+  bb::Envelope envelope;
+  if (auto decoded = decode_envelope_into(bytes, limits, envelope); !decoded) {
+    return fail(decoded.error().reason, decoded.error().detail);
+  }
   return envelope;
 }
 

@@ -76,7 +76,6 @@ struct SimNetwork::Node {
 
 // One copy of an envelope on its way.
 struct SimNetwork::Trip {
-  std::uint32_t flight;
   std::uint32_t src;
   std::uint64_t src_incarnation;
   std::uint32_t dst;  // kNoNode: not a peer of this network
@@ -84,6 +83,7 @@ struct SimNetwork::Trip {
   std::uint64_t message_id;
   std::int64_t deadline_at;
   std::int64_t back_latency;  // L': the outcome's way back
+  bool decides;               // the original arrives by the deadline and schedules the outcome
   std::shared_ptr<const std::string> bytes;
 };
 
@@ -92,10 +92,9 @@ SimNetwork::SimNetwork(NetworkConfig config)
 
 SimNetwork::~SimNetwork() = default;
 
-std::uint32_t SimNetwork::find(const PeerId& peer) const {
-  auto it = std::lower_bound(by_peer_.begin(), by_peer_.end(), peer.bytes(),
-                             [&](std::uint32_t node, const std::string& bytes) { return nodes_[node]->peer.bytes() < bytes; });
-  return it != by_peer_.end() && nodes_[*it]->peer == peer ? *it : kNoNode;
+std::uint32_t SimNetwork::find_bytes(std::string_view peer_bytes) const {
+  auto it = by_peer_.find(absl::string_view(peer_bytes.data(), peer_bytes.size()));
+  return it == by_peer_.end() ? kNoNode : it->second;
 }
 
 const PeerId& SimNetwork::peer(std::uint32_t node) const { return nodes_.at(node)->peer; }
@@ -107,9 +106,7 @@ std::uint32_t SimNetwork::add_node(const PeerId& peer) {
   node.peer = peer;
   node.text = peer.to_text();
   node.port = std::make_unique<Port>(*this, index);
-  auto at = std::lower_bound(by_peer_.begin(), by_peer_.end(), peer.bytes(),
-                             [&](std::uint32_t n, const std::string& bytes) { return nodes_[n]->peer.bytes() < bytes; });
-  by_peer_.insert(at, index);
+  by_peer_.emplace(peer.bytes(), index);
   return index;
 }
 
@@ -177,17 +174,6 @@ void SimNetwork::emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst, A
 
 std::int64_t SimNetwork::draw_latency() { return rng_.between(config_.latency.lo_ns, config_.latency.hi_ns); }
 
-std::uint32_t SimNetwork::open_flight() {
-  if (!free_flights_.empty()) {
-    const std::uint32_t flight = free_flights_.back();
-    free_flights_.pop_back();
-    flight_decided_[flight] = 0;
-    return flight;
-  }
-  flight_decided_.push_back(0);
-  return static_cast<std::uint32_t>(flight_decided_.size() - 1);
-}
-
 // ---- Sending --------------------------------------------------------------------------
 
 void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envelope& envelope) {
@@ -201,33 +187,39 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
   const std::int64_t now = clock_.now_ns();
   const std::int64_t budget = envelope.deadline_ns() > 0 ? envelope.deadline_ns() : config_.send_timeout_ns;
   const std::int64_t deadline_at = saturating_add(now, budget);
-  const auto dst_peer = PeerId::from_bytes(envelope.dst_peer());
-  const std::uint32_t dst = dst_peer ? find(*dst_peer) : kNoNode;
-  const std::uint32_t flight = open_flight();
+  const std::uint32_t dst = find_bytes(envelope.dst_peer());  // only valid PeerIds are ever registered
   ++totals_.sent;
   emit(NetEventKind::kSend, src, dst, attempt, envelope.message_id());
 
+  // Every attempt gets exactly one ending event: a timeout scheduled here, or an
+  // outcome (or timeout) scheduled by the arrival of the original, which then always
+  // runs no later than the deadline.
   const bool lost = rng_.chance(config_.loss);
   const bool cut = dst != kNoNode && partitioned(src, dst);
   if (lost || cut) {
     ++totals_.lost;
     if (cut) ++totals_.partitioned;
     emit(cut ? NetEventKind::kPartitioned : NetEventKind::kLost, src, dst, attempt, envelope.message_id());
-  } else {
-    Trip trip{flight, src, incarnation, dst, attempt, envelope.message_id(), deadline_at, 0,
-              std::make_shared<const std::string>(ir::encode_envelope(envelope))};
-    const std::int64_t there = draw_latency();
-    trip.back_latency = draw_latency();
-    scheduler_.at(saturating_add(now, there), EventClass::kNetwork, [this, trip] { arrive(trip, true); });
-    if (rng_.chance(config_.duplicate)) {
-      ++totals_.duplicated;
-      const std::int64_t again = saturating_add(saturating_add(now, there), draw_latency());
-      scheduler_.at(again, EventClass::kNetwork, [this, trip] { arrive(trip, false); });
-    }
+    schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
+    return;
   }
-  // Scheduled after the arrival, so an arrival at the deadline instant runs first.
-  scheduler_.at(deadline_at, EventClass::kNetwork,
-                [this, flight, src, incarnation, attempt] { close_by_deadline(flight, src, incarnation, attempt); });
+  const std::int64_t arrival = saturating_add(now, draw_latency());
+  Trip trip{src, incarnation, dst, attempt, envelope.message_id(), deadline_at, draw_latency(), arrival <= deadline_at,
+            std::make_shared<const std::string>(ir::encode_envelope(envelope))};
+  if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
+  const bool twice = rng_.chance(config_.duplicate);
+  const std::int64_t again = twice ? saturating_add(arrival, draw_latency()) : 0;
+  scheduler_.at(arrival, EventClass::kNetwork, [this, trip] { arrive(trip, true); });
+  if (twice) {
+    ++totals_.duplicated;
+    scheduler_.at(again, EventClass::kNetwork, [this, trip] { arrive(trip, false); });
+  }
+}
+
+void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, AttemptId attempt,
+                                  OutcomeKind kind) {
+  scheduler_.at(at, EventClass::kNetwork,
+                [this, src, incarnation, attempt, kind] { deliver_outcome(src, incarnation, attempt, kind); });
 }
 
 // ---- Arrival ------------------------------------------------------------------------------
@@ -245,19 +237,22 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       ++totals_.partitioned;
     }
     note(NetEventKind::kPartitioned);
-    return;  // no outcome: the deadline turns it into `timeout`
+    if (original && trip.decides) {
+      schedule_outcome(trip.deadline_at, trip.src, trip.src_incarnation, trip.attempt, OutcomeKind::kTimeout);
+    }
+    return;
   }
   Node* dst = trip.dst == kNoNode ? nullptr : nodes_[trip.dst].get();
   if (dst == nullptr || !dst->up()) {
     outcome = OutcomeKind::kUnreachable;
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
-  } else if (auto decoded = ir::decode_envelope(*trip.bytes, config_.limits); !decoded) {
+  } else if (auto decoded = ir::decode_envelope_into(*trip.bytes, config_.limits, scratch_); !decoded) {
     outcome = OutcomeKind::kRejected;
     dst->rejections.record(decoded.error());
     if (original) ++totals_.rejected;
     note(NetEventKind::kReject, ir::to_string(decoded.error().reason));
-  } else if (dst->accepts && !dst->accepts(decoded->channel())) {
+  } else if (dst->accepts && !dst->accepts(scratch_.channel())) {
     outcome = OutcomeKind::kRejected;
     if (original) ++totals_.rejected;
     note(NetEventKind::kReject, kNoRecvReason);
@@ -268,24 +263,16 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       ++totals_.duplicates_delivered;
     }
     note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
-    dst->endpoint->on_envelope(*decoded);  // may send: nothing below holds a reference into containers
+    dst->endpoint->on_envelope(scratch_);  // may send: nothing below holds a reference into containers
   }
 
-  if (!original || now > trip.deadline_at) return;  // duplicates are silent; a late original already timed out
+  if (!original || !trip.decides) return;  // duplicates are silent; a late original already has its timeout
   const std::int64_t outcome_at = saturating_add(now, trip.back_latency);
-  if (outcome_at > trip.deadline_at) return;  // the deadline event reports `timeout`
-  flight_decided_[trip.flight] = 1;
-  scheduler_.at(outcome_at, EventClass::kNetwork,
-                [this, src = trip.src, inc = trip.src_incarnation, attempt = trip.attempt, outcome] {
-                  deliver_outcome(src, inc, attempt, outcome);
-                });
-}
-
-void SimNetwork::close_by_deadline(std::uint32_t flight, std::uint32_t src, std::uint64_t incarnation,
-                                   AttemptId attempt) {
-  const bool decided = flight_decided_[flight] != 0;
-  free_flights_.push_back(flight);
-  if (!decided) deliver_outcome(src, incarnation, attempt, OutcomeKind::kTimeout);
+  if (outcome_at > trip.deadline_at) {
+    schedule_outcome(trip.deadline_at, trip.src, trip.src_incarnation, trip.attempt, OutcomeKind::kTimeout);
+  } else {
+    schedule_outcome(outcome_at, trip.src, trip.src_incarnation, trip.attempt, outcome);
+  }
 }
 
 void SimNetwork::deliver_outcome(std::uint32_t src, std::uint64_t incarnation, AttemptId attempt, OutcomeKind kind) {

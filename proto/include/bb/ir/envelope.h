@@ -84,6 +84,11 @@ std::string encode_envelope(const bb::Envelope& envelope);
 // Decodes and checks against `limits`; nothing that fails a check is returned.
 Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, const EnvelopeLimits& limits = {});
 
+// The same into `out` (cleared first), reusing its memory: for hot receive loops. On
+// failure `out` holds unspecified contents.
+Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const EnvelopeLimits& limits,
+                                                   bb::Envelope& out);
+
 // The field checks of step 3 on an envelope already in memory (what a sender can run
 // before handing an envelope to a transport).
 Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const EnvelopeLimits& limits = {});

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "bb/bb.pb.h"
 #include "bb/ir/envelope.h"
 #include "bb/ir/peer_id.h"
@@ -162,7 +164,8 @@ class SimNetwork {
   void run(std::int64_t until_ns = runtime::Scheduler::kForever) { scheduler_.run(until_ns); }
 
   std::size_t node_count() const { return nodes_.size(); }
-  std::uint32_t find(const PeerId& peer) const;  // kNoNode when unknown
+  std::uint32_t find(const PeerId& peer) const { return find_bytes(peer.bytes()); }  // kNoNode when unknown
+  std::uint32_t find_bytes(std::string_view peer_bytes) const;
   const PeerId& peer(std::uint32_t node) const;
   std::uint64_t incarnation(const PeerId& peer) const;  // 0 before the first attach
   bool is_up(const PeerId& peer) const;                // attached and not crashed
@@ -186,15 +189,14 @@ class SimNetwork {
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
-  void close_by_deadline(std::uint32_t flight, std::uint32_t src, std::uint64_t incarnation,
-                         runtime::AttemptId attempt);
+  void schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
+                        runtime::OutcomeKind kind);
   void deliver_outcome(std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
                        runtime::OutcomeKind kind);
   void crash(std::uint32_t node);
   void restart(std::uint32_t node);
   bool partitioned(std::uint32_t a, std::uint32_t b) const;
   std::int64_t draw_latency();
-  std::uint32_t open_flight();
   void emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst = kNoNode, runtime::AttemptId attempt = 0,
             std::uint64_t message_id = 0, runtime::OutcomeKind outcome = runtime::OutcomeKind::kDelivered,
             std::string_view reason = {});
@@ -204,12 +206,12 @@ class SimNetwork {
   runtime::Scheduler scheduler_;
   SimRng rng_;
   std::vector<std::unique_ptr<Node>> nodes_;  // by node index; stable addresses
-  std::vector<std::uint32_t> by_peer_;     // node indices sorted by peer bytes
+  // Peer bytes → node index. Only looked up, never iterated (determinism).
+  absl::flat_hash_map<std::string, std::uint32_t> by_peer_;
   std::vector<Partition> partitions_;      // active ones
   std::uint64_t next_partition_id_ = 0;
-  std::vector<std::uint8_t> flight_decided_;  // per in-flight attempt: an outcome is scheduled
-  std::vector<std::uint32_t> free_flights_;
   NetworkTotals totals_;
+  bb::Envelope scratch_;  // the arriving envelope, decoded (arrivals never nest)
   NodeHooks hooks_;
   std::function<void(const NetEvent&)> observer_;
 };
