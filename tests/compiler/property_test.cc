@@ -1,0 +1,247 @@
+// Properties of compile on random graphs (RapidCheck): deterministic, idempotent,
+// accepted by onnx::checker, topologically ordered, every Send behind exactly
+// PeerHealthGateTx → BackoffGateTx with its own peer, no Recv output reaching anything
+// but its rx chain, and every original input still reaching its consumer.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <onnx/checker.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "bb/ir/peer_id.h"
+#include "bb/ir/wire_shape.h"
+#include "test_util.h"
+
+namespace bb::compiler {
+namespace {
+
+using testing::ModelBuilder;
+
+const std::vector<std::string> kNames = {"", "", "", "x", "Send_1", "Recv_2", "send", "n"};
+
+std::string peer_value(int which) {
+  switch (which) {
+    case 0: return "id:bob";
+    case 1: return PeerId::from_text("id:carol")->to_base58();
+    default: return PeerId::from_text("id:dave")->bytes();
+  }
+}
+
+void add_inputs(onnx::NodeProto& node, const std::vector<std::string>& values, int count) {
+  for (int k = 0; k < count; ++k)
+    node.add_input(values[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(values.size())))]);
+}
+
+// A valid graph (acyclic, every input produced) with random wire ops, names, peers and
+// channels; sometimes with its nodes shuffled out of topological order.
+onnx::ModelProto random_model() {
+  ModelBuilder b;
+  auto& graph = *b.model().mutable_graph();
+  std::vector<std::string> values, peer_lists;
+  const int n = *rc::gen::inRange(1, 40);
+  for (int i = 0; i < n; ++i) {
+    const std::string v = "v" + std::to_string(i);
+    const std::string name = *rc::gen::elementOf(kNames);
+    int kind = *rc::gen::inRange(0, 8);
+    if (values.empty() && kind != 1) kind = 0;
+    if (kind == 6 && peer_lists.empty()) kind = 5;
+    switch (kind) {
+      case 0: b.tick(v, name); values.push_back(v); break;
+      case 1: {
+        const int payloads = *rc::gen::inRange(1, 4);
+        auto& recv = b.recv({}, name);
+        for (int k = 0; k <= payloads; ++k) {
+          recv.add_output(v + "_" + std::to_string(k));
+          values.push_back(recv.output(k));
+        }
+        if (*rc::gen::arbitrary<bool>()) ModelBuilder::str(recv, ir::kAttrChannel, "a");
+        break;
+      }
+      case 2: {
+        auto& node = b.node("", "Identity", {}, {v}, name);
+        add_inputs(node, values, 1);
+        values.push_back(v);
+        break;
+      }
+      case 3: {
+        auto& node = b.sys(ir::kOnTrigger, {}, {v}, name);
+        add_inputs(node, values, *rc::gen::inRange(1, 4));
+        values.push_back(v);
+        break;
+      }
+      case 4: {
+        auto& send = b.send({}, name, peer_value(*rc::gen::inRange(0, 3)));
+        add_inputs(send, values, *rc::gen::inRange(1, 4));
+        if (*rc::gen::arbitrary<bool>()) ModelBuilder::str(send, ir::kAttrChannel, "a");
+        break;
+      }
+      case 5: {
+        auto& peers = b.sys(ir::kPeers, {}, {v}, name);
+        ModelBuilder::strings(peers, ir::kAttrPeers, {"id:a", "id:b"});
+        peer_lists.push_back(v);
+        break;
+      }
+      case 6: {
+        auto& send = b.send({}, name, "");
+        add_inputs(send, values, *rc::gen::inRange(1, 3));
+        add_inputs(send, peer_lists, 1);
+        break;
+      }
+      default: {
+        auto& log = b.sys(ir::kLog, {}, {}, name);
+        add_inputs(log, values, *rc::gen::inRange(1, 3));
+        break;
+      }
+    }
+  }
+  const int outputs = values.empty() ? 0 : *rc::gen::inRange(0, 3);
+  std::set<std::string> chosen;
+  for (int k = 0; k < outputs; ++k)
+    chosen.insert(values[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(values.size())))]);
+  for (const auto& o : chosen) b.output(o);
+  if (*rc::gen::inRange(0, 4) == 0) {
+    std::vector<int> order(static_cast<std::size_t>(graph.node_size()));
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    order = *rc::gen::exec([&] {
+      auto o = order;
+      for (std::size_t i = o.size(); i > 1; --i)
+        std::swap(o[i - 1], o[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(i)))]);
+      return o;
+    });
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> shuffled;
+    for (int i : order) *shuffled.Add() = graph.node(i);
+    graph.mutable_node()->Swap(&shuffled);
+  }
+  return b.model();
+}
+
+// Where a value comes from once gates are seen through: gate output j is its input j.
+class Resolver {
+ public:
+  explicit Resolver(const onnx::GraphProto& graph) {
+    for (const auto& node : graph.node())
+      if (ir::is_gate(node))
+        for (int j = 0; j < node.output_size(); ++j) through_[node.output(j)] = node.input(j);
+  }
+  std::string operator()(std::string v) const {
+    for (auto it = through_.find(v); it != through_.end(); it = through_.find(v)) v = it->second;
+    return v;
+  }
+
+ private:
+  std::map<std::string, std::string> through_;
+};
+
+using Uses = std::multiset<std::pair<std::string, std::vector<std::string>>>;
+
+// (op type, inputs) of every non-gate node, and the graph outputs, gates seen through.
+Uses uses(const onnx::GraphProto& graph) {
+  const Resolver resolve(graph);
+  Uses out;
+  for (const auto& node : graph.node()) {
+    if (ir::is_gate(node)) continue;
+    std::vector<std::string> inputs;
+    for (const auto& in : node.input()) inputs.push_back(resolve(in));
+    out.emplace(node.op_type(), inputs);
+  }
+  for (const auto& o : graph.output()) out.emplace("graph output", std::vector<std::string>{resolve(o.name())});
+  return out;
+}
+
+void check_topological(const onnx::GraphProto& graph) {
+  std::set<std::string> seen;
+  for (const auto& v : graph.input()) seen.insert(v.name());
+  for (const auto& node : graph.node()) {
+    for (const auto& in : node.input()) RC_ASSERT(seen.count(in) == 1u);
+    for (const auto& out : node.output()) seen.insert(out);
+  }
+}
+
+void check_sends(const onnx::GraphProto& graph) {
+  std::map<std::string, int> producer;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& o : graph.node(i).output()) producer[o] = i;
+  for (const auto& send : graph.node()) {
+    if (!ir::is_send(send)) continue;
+    // Exactly BackoffGateTx, fed by exactly PeerHealthGateTx, each covering every input.
+    const onnx::NodeProto* consumer = &send;
+    for (auto op : {ir::kBackoffGateTx, ir::kPeerHealthGateTx}) {
+      RC_ASSERT(consumer->input_size() > 0);
+      const auto& gate = graph.node(producer.at(consumer->input(0)));
+      RC_ASSERT(gate.op_type() == op);
+      RC_ASSERT(gate.output_size() == consumer->input_size());
+      for (int j = 0; j < gate.output_size(); ++j) RC_ASSERT(consumer->input(j) == gate.output(j));
+      RC_ASSERT(*ir::read_string_attribute(gate, ir::kAttrSource) == send.name());
+      if (ir::send_is_dynamic(send)) {
+        RC_ASSERT(*ir::read_int_attribute(gate, ir::kAttrDynamicPeers) == 1);
+        RC_ASSERT(!ir::read_peer_bytes(gate));
+      } else {
+        RC_ASSERT(*ir::read_peer_bytes(gate) == *ir::read_peer_bytes(send));
+      }
+      consumer = &gate;
+    }
+    // Before the chain: no other tx gate of this Send.
+    for (const auto& in : consumer->input()) {
+      auto it = producer.find(in);
+      if (it != producer.end()) RC_ASSERT(!ir::is_tx_gate(graph.node(it->second)));
+    }
+  }
+}
+
+void check_recvs(const onnx::GraphProto& graph) {
+  std::map<std::string, std::vector<int>> consumers;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& in : graph.node(i).input()) consumers[in].push_back(i);
+  std::set<std::string> outputs;
+  for (const auto& o : graph.output()) outputs.insert(o.name());
+  for (const auto& recv : graph.node()) {
+    if (!ir::is_recv(recv)) continue;
+    const onnx::NodeProto* producer = &recv;
+    for (auto op : {ir::kDedupGateRx, ir::kPeerHealthGateRx, ir::kBackoffGateRx}) {
+      // Every output of the previous step goes to exactly this gate, and nowhere else.
+      std::set<int> users;
+      for (const auto& o : producer->output()) {
+        RC_ASSERT(outputs.count(o) == 0u);
+        for (int c : consumers[o]) users.insert(c);
+      }
+      RC_ASSERT(users.size() == 1u);
+      const auto& gate = graph.node(*users.begin());
+      RC_ASSERT(gate.op_type() == op);
+      RC_ASSERT(*ir::read_string_attribute(gate, ir::kAttrSource) == recv.name());
+      RC_ASSERT(gate.input_size() == producer->output_size());
+      for (int j = 0; j < gate.input_size(); ++j) RC_ASSERT(gate.input(j) == producer->output(j));
+      producer = &gate;
+    }
+  }
+}
+
+RC_GTEST_PROP(CompileProperties, RandomGraphsCompileSafely, ()) {
+  const auto input = random_model();
+  auto first = testing::compile(input);
+  RC_ASSERT(first.ok());
+  for (const auto& f : first.findings) RC_ASSERT(f.severity != Severity::kError);
+  // Deterministic and idempotent.
+  RC_ASSERT(testing::compile(input).bytes == first.bytes);
+  const auto out = testing::parse_bytes(first.bytes);
+  auto again = testing::compile(out, {}, "out.bb");
+  RC_ASSERT(again.ok());
+  RC_ASSERT(again.bytes == first.bytes);
+  // Any ONNX tool accepts it.
+  try {
+    onnx::checker::check_model(out);
+  } catch (const std::exception& e) {
+    RC_FAIL(e.what());
+  }
+  check_topological(out.graph());
+  check_sends(out.graph());
+  check_recvs(out.graph());
+  // Payloads and every other input still reach their consumers.
+  RC_ASSERT(uses(out.graph()) == uses(input.graph()));
+}
+
+}  // namespace
+}  // namespace bb::compiler
