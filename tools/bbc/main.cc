@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -50,20 +51,20 @@ void print_findings(const bc::DiagnosticEngine& diags) {
 }
 
 // Loads a model for compile/inspect. On failure prints the diagnostic and sets `exit_code`.
-std::optional<onnx::ModelProto> load(const std::string& path, int& exit_code) {
+std::unique_ptr<onnx::ModelProto> load(const std::string& path, int& exit_code) {
   auto model = bb::ir::load_model(path);
-  if (model) return std::move(*model);
+  if (model) return std::make_unique<onnx::ModelProto>(std::move(*model));
   const auto kind = model.error().kind;
   if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
     std::cerr << "bbc: error: " << model.error().message << '\n';
     exit_code = kExitUsage;
-    return std::nullopt;
+    return nullptr;
   }
   bc::DiagnosticEngine diags(path);
   diags.report(bc::kBB001, bc::without_path_prefix(model.error().message, path), "check that the file is an ONNX model (binary, or text for .onnxtxt)");
   print_findings(diags);
   exit_code = kExitInput;
-  return std::nullopt;
+  return nullptr;
 }
 
 struct CompileArgs {
@@ -95,8 +96,11 @@ int run_compile(const CompileArgs& args, bool time_given) {
     return kExitUsage;
   }
   int exit_code = kExitOk;
-  auto model = load(args.input, exit_code);
-  if (!model) return exit_code;
+  auto loaded = load(args.input, exit_code);
+  if (!loaded) return exit_code;
+  // Deliberately never freed (like LLVM's -disable-free): the process ends after the
+  // write, and the OS reclaims a large model far faster than its million destructors.
+  onnx::ModelProto* model = loaded.release();
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
 
   bc::DiagnosticEngine diags(args.input);
