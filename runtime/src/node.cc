@@ -67,9 +67,11 @@ Expected<void, LoadError> Node::instantiate() {
   const Program& p = *program_;
   const auto nodes = p.nodes();
   kernels_.resize(nodes.size());
+  op_names_.resize(nodes.size());
   std::string problems;
   for (std::uint32_t i = 0; i < nodes.size(); ++i) {
     const PlanNode& pn = nodes[i];
+    op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
     auto made = pn.op->factory(KernelInit{*pn.proto, i, pn.spec, *this});
     if (!made) {
       problems += (problems.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + made.error();
@@ -100,7 +102,7 @@ Expected<void, LoadError> Node::instantiate() {
 void Node::trace(TraceEvent event, std::uint32_t node, std::uint64_t exec, std::string_view outcome,
                  std::string_view reason, std::string_view peer) {
   const auto& proto = *program_->nodes()[node].proto;
-  trace_->write(TraceRecord{now_ns(), peer_text_, exec, proto.name(), proto.op_type(), event, outcome, reason, peer});
+  trace_->write(TraceRecord{now_ns(), peer_text_, exec, op_names_[node], proto.op_type(), event, outcome, reason, peer});
 }
 
 // ---- Static run ------------------------------------------------------------------------

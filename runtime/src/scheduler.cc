@@ -40,14 +40,24 @@ std::int64_t Scheduler::next_time() {
   return heap_.empty() ? kForever : heap_.front().t;
 }
 
-bool Scheduler::run_one(std::int64_t until_ns) {
+bool Scheduler::wait_until(std::int64_t t_ns, const std::atomic<bool>* stop) {
+  // Short slices keep a stop request (SIGINT) responsive during long waits.
+  constexpr std::int64_t kSlice = 5'000'000;
+  for (;;) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
+    const std::int64_t wait = t_ns - clock_.now_ns();
+    if (wait <= 0) return true;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait, kSlice)));
+  }
+}
+
+bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
   const std::int64_t t = next_time();
   if (t == kForever || t >= until_ns) return false;
-  if (auto* virtual_clock = dynamic_cast<VirtualClock*>(&clock_)) {
-    virtual_clock->advance_to(t);
-  } else {
-    const std::int64_t wait = t - clock_.now_ns();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+  if (virtual_clock_ != nullptr) {
+    virtual_clock_->advance_to(t);
+  } else if (!wait_until(t, stop)) {
+    return false;
   }
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
   Entry entry = std::move(heap_.back());
@@ -59,13 +69,14 @@ bool Scheduler::run_one(std::int64_t until_ns) {
 
 void Scheduler::run(std::int64_t until_ns, const std::atomic<bool>* stop) {
   while (stop == nullptr || !stop->load(std::memory_order_relaxed)) {
-    if (!run_one(until_ns)) break;
+    if (!run_one(until_ns, stop)) break;
   }
-  if (until_ns != kForever && (stop == nullptr || !stop->load(std::memory_order_relaxed))) {
-    if (auto* virtual_clock = dynamic_cast<VirtualClock*>(&clock_)) {
-      if (next_time() != kForever) virtual_clock->advance_to(until_ns);
-    }
-  }
+  if (until_ns == kForever || (stop != nullptr && stop->load(std::memory_order_relaxed))) return;
+  if (next_time() == kForever) return;  // idle: nothing left to wait for
+  if (virtual_clock_ != nullptr)
+    virtual_clock_->advance_to(until_ns);
+  else
+    wait_until(until_ns, stop);
 }
 
 }  // namespace bb::runtime

@@ -25,7 +25,7 @@ class Scheduler {
   using Task = std::function<void()>;
   static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 
-  explicit Scheduler(Clock& clock) : clock_(clock) {}
+  explicit Scheduler(Clock& clock) : clock_(clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
 
   Clock& clock() { return clock_; }
   std::int64_t now_ns() const { return clock_.now_ns(); }
@@ -43,10 +43,15 @@ class Scheduler {
 
   // Runs events due before `until_ns` (exclusive) until none is left, `stop` becomes
   // true, or the next event is at or after `until_ns`. A virtual clock is left at the
-  // time of the last event run (or at `until_ns` if the queue outlives it).
+  // time of the last event run (or at `until_ns` if the queue outlives it); a real
+  // clock waits out the time up to `until_ns` when the queue outlives it. Real-time
+  // waits wake up within a few milliseconds of `stop` becoming true.
   void run(std::int64_t until_ns = kForever, const std::atomic<bool>* stop = nullptr);
-  // Runs exactly one event if one is due before `until_ns`. Returns false otherwise.
-  bool run_one(std::int64_t until_ns = kForever);
+  // Runs exactly one event if one is due before `until_ns`. Returns false otherwise
+  // (also when `stop` became true while waiting for it on a real clock).
+  bool run_one(std::int64_t until_ns = kForever, const std::atomic<bool>* stop = nullptr);
+  // On a real clock: sleeps until `t_ns` or until `stop` becomes true (false then).
+  bool wait_until(std::int64_t t_ns, const std::atomic<bool>* stop = nullptr);
 
  private:
   struct Entry {
@@ -67,6 +72,7 @@ class Scheduler {
   bool is_cancelled(EventId id) const;
 
   Clock& clock_;
+  VirtualClock* virtual_clock_;  // null on a real clock
   std::vector<Entry> heap_;
   std::vector<EventId> cancelled_;  // sorted; small in practice
   std::uint64_t next_seq_ = 0;

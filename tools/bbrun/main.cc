@@ -1,0 +1,138 @@
+// bbrun — load a compiled graph and run it (SPEC §4.5, §5, §7).
+//
+//   bbrun FILE.bb [--peer PEER] [--duration D] [--executions N] [--seed S] [--virtual-time]
+//                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
+//                 [--trace FILE.jsonl] [--no-verify] [--log-level L] [state flags]
+//   bbrun --list-ops [--markdown]
+//   bbrun --sim DEPLOY.toml …   (the simulated network; see docs/simulation.md)
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "bb/ir/duration.h"
+#include "bb/runtime/registry.h"
+#include "options.h"
+
+namespace {
+
+using bb::bbrun::Options;
+
+// CLI11 validator + converter for durations (Appendix A grammar).
+std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std::string& text) {
+  auto d = bb::parse_duration(text);
+  if (!d) throw CLI::ValidationError(flag, "'" + text + "': " + d.error());
+  if (*d < 0) throw CLI::ValidationError(flag, "'" + text + "': must not be negative");
+  return *d;
+}
+
+std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vector<std::string>& texts) {
+  std::vector<bb::PeerId> out;
+  for (const auto& t : texts) {
+    auto p = bb::PeerId::from_text(t);
+    if (!p) throw CLI::ValidationError(flag, "'" + t + "' is not a peer (" + std::string(bb::describe(p.error())) + ")");
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("bbrun");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bbrun — run a compiled bb graph (a .bb from `bbc compile`)", "bbrun"};
+  app.set_version_flag("--version", std::string("bbrun ") + BB_VERSION);
+  Options o;
+  bool list_ops = false, markdown = false;
+  std::string sim, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
+  std::int64_t executions = -1;
+  std::int64_t governor_threshold = 0, dedup_window = 0;
+  std::vector<std::string> inputs, blocklist, allowlist;
+
+  app.add_option("FILE", o.file, "compiled graph (.bb)");
+  app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind per line");
+  app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
+  app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
+  app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
+  app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
+  app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
+  app.add_option("--seed", o.seed, "seed of the node's RNG")->capture_default_str();
+  app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
+  app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
+  app.add_option("--config", o.config, "settings file (TOML: [backoff] [governor] [dedup] [send])");
+  app.add_option("--metrics", o.metrics, "write the metrics JSON here at exit");
+  app.add_option("--trace", o.trace, "write the event trace (JSONL) here");
+  app.add_flag("--no-verify", o.no_verify, "skip the graph digest check (the passport must still be there)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  auto* state = "framework state (flags win over --config)";
+  app.add_option("--backoff-base", backoff_base, "first backoff delay (default 10ms)")->group(state);
+  app.add_option("--backoff-cap", backoff_cap, "largest backoff delay (default 60s)")->group(state);
+  app.add_option("--backoff-jitter", backoff_jitter, "none|full|equal|decorrelated")
+      ->check(CLI::IsMember({"none", "full", "equal", "decorrelated"}))
+      ->group(state);
+  app.add_option("--governor-threshold", governor_threshold, "consecutive failures before a peer is down (default 5)")
+      ->check(CLI::PositiveNumber)
+      ->group(state);
+  app.add_option("--blocklist", blocklist, "peers never talked to (repeatable, comma-separated)")
+      ->delimiter(',')
+      ->group(state);
+  app.add_option("--allowlist", allowlist, "when set, the only peers talked to")->delimiter(',')->group(state);
+  app.add_option("--dedup-window", dedup_window, "envelopes remembered per node (default 8192)")
+      ->check(CLI::PositiveNumber)
+      ->group(state);
+  app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
+  app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
+      ->group(state);
+
+  try {
+    app.parse(argc, argv);
+    if (!duration.empty()) o.duration_ns = duration_or_throw("--duration", duration);
+    if (executions > 0) o.executions = executions;
+    for (const auto& in : inputs) {
+      const auto eq = in.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == in.size())
+        throw CLI::ValidationError("--input", "'" + in + "' is not NAME=FILE.pb");
+      o.inputs.emplace_back(in.substr(0, eq), in.substr(eq + 1));
+    }
+    auto& s = o.state;
+    if (!backoff_base.empty()) s.backoff_base_ns = duration_or_throw("--backoff-base", backoff_base);
+    if (!backoff_cap.empty()) s.backoff_cap_ns = duration_or_throw("--backoff-cap", backoff_cap);
+    if (!backoff_jitter.empty()) s.backoff_jitter = bb::runtime::jitter_from_string(backoff_jitter);
+    if (governor_threshold > 0) s.governor_threshold = static_cast<std::uint32_t>(governor_threshold);
+    if (!blocklist.empty()) s.blocklist = peers_or_throw("--blocklist", blocklist);
+    if (!allowlist.empty()) s.allowlist = peers_or_throw("--allowlist", allowlist);
+    if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
+    if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
+    if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
+    if (!list_ops && sim.empty() && o.file.empty()) throw CLI::RequiredError("FILE");
+    if (markdown && !list_ops) throw CLI::ValidationError("--markdown", "only with --list-ops");
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : bb::bbrun::kExitUsage;
+  }
+  setup_logging(log_level);
+
+  if (auto ok = bb::runtime::registry::check(); !ok) {
+    spdlog::error("{}", ok.error());
+    return bb::bbrun::kExitLoad;
+  }
+  if (list_ops) {
+    std::cout << (markdown ? bb::runtime::registry::list_markdown() : bb::runtime::registry::list_text());
+    return bb::bbrun::kExitOk;
+  }
+  if (!sim.empty()) {
+    spdlog::error("--sim: the simulated deployment runner is not part of this build yet");
+    return bb::bbrun::kExitUsage;
+  }
+  return bb::bbrun::run_single(o);
+}

@@ -1,0 +1,45 @@
+// What the bbrun command line asks for, after parsing (flags not yet merged with the
+// --config file: `set` records which state flags were given).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bb/runtime/settings.h"
+
+namespace bb::bbrun {
+
+struct StateFlags {
+  std::optional<std::int64_t> backoff_base_ns, backoff_cap_ns, dedup_ttl_ns, send_timeout_ns;
+  std::optional<runtime::Jitter> backoff_jitter;
+  std::optional<std::uint32_t> governor_threshold;
+  std::optional<std::vector<PeerId>> blocklist, allowlist;
+  std::optional<std::size_t> dedup_window;
+};
+
+struct Options {
+  std::string file;
+  std::string peer = "id:local";
+  std::optional<std::int64_t> duration_ns;
+  std::optional<std::int64_t> executions;
+  std::uint64_t seed = 0;
+  bool virtual_time = false;
+  std::vector<std::pair<std::string, std::string>> inputs;  // NAME, FILE.pb
+  std::string config;
+  std::string metrics;
+  std::string trace;
+  bool no_verify = false;
+  StateFlags state;
+};
+
+// Exit codes (SPEC Appendix A).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitLoad = 1;
+inline constexpr int kExitUsage = 2;
+
+// Runs one node; returns the exit code (128 + signal when stopped by one).
+int run_single(const Options& options);
+
+}  // namespace bb::bbrun

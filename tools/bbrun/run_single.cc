@@ -1,0 +1,176 @@
+// A single-node run: load, verify, build the node on a real (or virtual) clock with no
+// network transport, run until the duration, the execution limit, idleness or a
+// signal, then report (summary on stderr, --metrics JSON, --trace JSONL).
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "bb/ir/duration.h"
+#include "bb/ir/model_io.h"
+#include "bb/runtime/clock.h"
+#include "bb/runtime/config.h"
+#include "bb/runtime/node.h"
+#include "bb/runtime/program.h"
+#include "bb/runtime/scheduler.h"
+#include "bb/runtime/trace.h"
+#include "bb/runtime/transport.h"
+#include "options.h"
+
+namespace bb::bbrun {
+namespace {
+
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+  g_stop.store(true);
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Defaults, then the --config file, then the flags.
+Expected<runtime::NodeSettings, std::string> settings_for(const Options& o) {
+  runtime::NodeSettings s;
+  if (!o.config.empty()) {
+    if (auto r = runtime::apply_config_file(o.config, s); !r) return unexpected(describe(r.error()));
+  }
+  const StateFlags& f = o.state;
+  if (f.backoff_base_ns) s.backoff.base_ns = *f.backoff_base_ns;
+  if (f.backoff_cap_ns) s.backoff.cap_ns = *f.backoff_cap_ns;
+  if (f.backoff_jitter) s.backoff.jitter = *f.backoff_jitter;
+  if (f.governor_threshold) s.governor.threshold = *f.governor_threshold;
+  if (f.blocklist) s.governor.blocklist = *f.blocklist;
+  if (f.allowlist) s.governor.allowlist = *f.allowlist;
+  if (f.dedup_window) s.dedup.window = *f.dedup_window;
+  if (f.dedup_ttl_ns) s.dedup.ttl_ns = *f.dedup_ttl_ns;
+  if (f.send_timeout_ns) s.send.timeout_ns = *f.send_timeout_ns;
+  if (s.backoff.cap_ns < s.backoff.base_ns)
+    return unexpected("backoff cap " + format_duration(s.backoff.cap_ns) + " is below the base " +
+                      format_duration(s.backoff.base_ns));
+  return s;
+}
+
+Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_inputs(const Options& o) {
+  std::vector<std::pair<std::string, runtime::Value>> out;
+  for (const auto& [name, file] : o.inputs) {
+    auto bytes = ir::read_file(file, std::uint64_t{1} << 31);
+    if (!bytes) return unexpected("--input " + name + "=" + file + ": " + bytes.error().message);
+    onnx::TensorProto tensor;
+    if (!tensor.ParseFromString(*bytes))
+      return unexpected("--input " + name + "=" + file + ": not a serialized onnx.TensorProto");
+    out.emplace_back(name, runtime::Value::tensor(std::move(tensor)));
+  }
+  return out;
+}
+
+void run_loop(runtime::Scheduler& scheduler, runtime::Node& node, std::int64_t until) {
+  while (!g_stop.load() && !node.done()) {
+    if (!scheduler.run_one(until, &g_stop)) break;
+  }
+  // A run with --duration covers [0, D) even when the queue outlives it.
+  if (until == runtime::Scheduler::kForever || g_stop.load() || node.done() || scheduler.empty()) return;
+  if (scheduler.clock().is_virtual())
+    static_cast<runtime::VirtualClock&>(scheduler.clock()).advance_to(until);
+  else
+    scheduler.wait_until(until, &g_stop);
+}
+
+}  // namespace
+
+int run_single(const Options& o) {
+  auto peer = PeerId::from_text(o.peer);
+  if (!peer) {
+    spdlog::error("--peer '{}': not a peer ({}) [hint: id:<name> or base58btc]", o.peer, describe(peer.error()));
+    return kExitUsage;
+  }
+  auto settings = settings_for(o);
+  if (!settings) {
+    spdlog::error("{}", settings.error());
+    return kExitUsage;
+  }
+  auto inputs = read_inputs(o);
+  if (!inputs) {
+    spdlog::error("{}", inputs.error());
+    return kExitUsage;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(o.file, ec)) {
+    spdlog::error("{}: no such file [hint: compile a graph with `bbc compile graph.onnx`]", o.file);
+    return kExitUsage;
+  }
+  runtime::LoadOptions load_options;
+  load_options.verify_digest = !o.no_verify;
+  auto program = runtime::Program::load(o.file, load_options);
+  if (!program) {
+    spdlog::error("{}", program.error().message);
+    return kExitLoad;
+  }
+
+  std::ofstream trace_file;
+  std::unique_ptr<runtime::JsonlTrace> trace;
+  if (!o.trace.empty()) {
+    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
+    if (!trace_file) {
+      spdlog::error("--trace {}: cannot write the file", o.trace);
+      return kExitUsage;
+    }
+    trace = std::make_unique<runtime::JsonlTrace>(&trace_file);
+  }
+
+  runtime::VirtualClock virtual_clock;
+  runtime::RealClock real_clock;
+  runtime::Clock& clock = o.virtual_time ? static_cast<runtime::Clock&>(virtual_clock) : real_clock;
+  runtime::Scheduler scheduler(clock);
+  runtime::NodeConfig config;
+  config.peer = *peer;
+  config.seed = o.seed;
+  config.settings = std::move(*settings);
+  config.max_executions = o.executions.value_or(-1);
+  config.trace = trace.get();
+  config.inputs = std::move(*inputs);
+  auto node = runtime::Node::create(*program, scheduler, std::move(config));
+  if (!node) {
+    spdlog::error("{}", node.error().message);
+    return kExitLoad;
+  }
+  runtime::NoTransport transport(**node);
+  (*node)->attach(transport);
+
+  install_signal_handlers();
+  (*node)->start();
+  run_loop(scheduler, **node, o.duration_ns.value_or(runtime::Scheduler::kForever));
+
+  const std::int64_t end = scheduler.now_ns();
+  std::string sha;
+  if (trace) {
+    trace_file.flush();
+    sha = trace->finish_sha256();
+    if (!trace_file) spdlog::error("--trace {}: writing failed", o.trace);
+  }
+  const std::vector<runtime::NodeReport> reports{(*node)->report()};
+  std::cerr << "== bbrun " << o.file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
+            << (g_signal ? ", stopped by signal " + std::to_string(g_signal) : std::string()) << "\n"
+            << runtime::summary_text(reports, nullptr);
+  int code = g_signal ? 128 + g_signal : kExitOk;
+  if (!o.metrics.empty()) {
+    if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, nullptr, sha)); !w) {
+      spdlog::error("--metrics {}: {}", o.metrics, w.error().message);
+      if (code == kExitOk) code = kExitUsage;
+    }
+  }
+  if (trace) std::cerr << "trace sha256: " << sha << "\n";
+  return code;
+}
+
+}  // namespace bb::bbrun
