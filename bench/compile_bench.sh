@@ -30,7 +30,8 @@ for n in ${sizes[@]}; do
   parse=$("$floor" "$g" "$work/floor.onnx" | awk '{print $2 + $4}')
   c=$(wall "$bbc" compile "$g" -o "$work/out.bb")
   l=$(wall "$bbc" lint "$g")
-  rss=$( { /usr/bin/time -f '%M' "$bbc" compile "$g" -o "$work/out.bb" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  /usr/bin/time -f '%M' -o "$work/rss" "$bbc" compile "$g" -o "$work/out.bb" >/dev/null 2>&1 || true
+  rss=$(tail -1 "$work/rss")
   printf '%10d %10.3f %10.3f %10.2f %8.3f %10.3f %8.2f %8.0f\n' "$n" "$f" "$c" "$(echo "$c / $f" | bc -l)" \
     "$parse" "$l" "$(echo "$l / $parse" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 done
