@@ -18,6 +18,14 @@ std::int64_t saturating_mul(std::int64_t a, std::int64_t b) {
   return a * b;
 }
 
+// Grows by a quarter instead of doubling: the per-peer budget (QUALITY.md) counts
+// capacity, and these vectors hold one entry per tracked peer.
+template <class T>
+void grow(std::vector<T>& v, std::size_t n, T fill) {
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4 + 16));
+  v.resize(n, fill);
+}
+
 }  // namespace
 
 std::int64_t backoff_delay(std::int64_t base_ns, std::int64_t cap_ns, std::uint32_t failures) {
@@ -42,11 +50,11 @@ BackoffTable::~BackoffTable() {
 void BackoffTable::grow_to(PeerIndex peer) {
   if (peer < failures_.size()) return;
   const std::size_t n = std::max<std::size_t>(peer + 1, peers_.id_limit());
-  next_retry_.resize(n, kNever);
-  last_event_.resize(n, 0);
-  failures_.resize(n, 0);
-  prev_.resize(n, kNoPeer);
-  next_.resize(n, kNoPeer);
+  grow(next_retry_, n, kNever);
+  grow(last_delay_us_, n, std::uint32_t{0});
+  grow(failures_, n, std::uint32_t{0});
+  grow(prev_, n, kNoPeer);
+  grow(next_, n, kNoPeer);
 }
 
 void BackoffTable::unlink(PeerIndex peer) {
@@ -73,8 +81,10 @@ void BackoffTable::track(PeerIndex peer, std::int64_t now_ns) {
   link_tail(peer);
 }
 
-void BackoffTable::touch(PeerIndex peer, std::int64_t now_ns) {
-  last_event_[peer] = now_ns;
+void BackoffTable::touch(PeerIndex peer, std::int64_t now_ns, std::int64_t next_retry_ns) {
+  next_retry_[peer] = next_retry_ns;
+  const std::int64_t us = (next_retry_ns - now_ns) / 1000;
+  last_delay_us_[peer] = static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, UINT32_MAX));
   if (tail_ == peer) return;
   unlink(peer);
   link_tail(peer);
@@ -85,7 +95,7 @@ void BackoffTable::drop(PeerIndex peer, bool notify) {
   unlink(peer);
   failures_[peer] = 0;
   next_retry_[peer] = kNever;
-  last_event_[peer] = 0;
+  last_delay_us_[peer] = 0;
   --tracked_;
   peers_.release(peer);
 }
@@ -98,8 +108,9 @@ std::int64_t BackoffTable::jittered(std::int64_t delay, PeerIndex peer) {
     case Jitter::kEqual: return delay / 2 + rng_->between(0, delay - delay / 2);
     case Jitter::kDecorrelated: {
       // min(cap, uniform(base, previous·3)), previous = the last delay (base at first).
-      const std::int64_t previous =
-          failures_[peer] > 1 ? std::max(settings_.base_ns, next_retry_[peer] - last_event_[peer]) : settings_.base_ns;
+      const std::int64_t previous = failures_[peer] > 1
+                                        ? std::max(settings_.base_ns, std::int64_t{last_delay_us_[peer]} * 1000)
+                                        : settings_.base_ns;
       const std::int64_t hi = std::min(settings_.cap_ns, saturating_mul(previous, 3));
       return std::min(settings_.cap_ns, rng_->between(std::min(settings_.base_ns, hi), hi));
     }
@@ -111,8 +122,7 @@ void BackoffTable::record_failure(PeerIndex peer, std::int64_t now_ns) {
   track(peer, now_ns);
   if (failures_[peer] != std::numeric_limits<std::uint32_t>::max()) ++failures_[peer];
   const std::int64_t delay = jittered(backoff_delay(settings_.base_ns, settings_.cap_ns, failures_[peer]), peer);
-  touch(peer, now_ns);
-  next_retry_[peer] = saturating_add(now_ns, delay);
+  touch(peer, now_ns, saturating_add(now_ns, delay));
 }
 
 void BackoffTable::record_success(PeerIndex peer) {
@@ -124,13 +134,12 @@ void BackoffTable::record_remote_advisory(PeerIndex peer, std::int64_t now_ns, s
   if (failures_[peer] != std::numeric_limits<std::uint32_t>::max()) ++failures_[peer];
   const std::int64_t advised = std::clamp<std::int64_t>(min_backoff_ns, 0, settings_.cap_ns);
   const std::int64_t current = next_retry_[peer] == kNever ? now_ns : next_retry_[peer];
-  touch(peer, now_ns);
-  next_retry_[peer] = std::max(current, saturating_add(now_ns, advised));
+  touch(peer, now_ns, std::max(current, saturating_add(now_ns, advised)));
 }
 
 std::optional<BackoffState> BackoffTable::state(PeerIndex peer) const {
   if (!tracked_id(peer)) return std::nullopt;
-  return BackoffState{failures_[peer], last_event_[peer], next_retry_[peer]};
+  return BackoffState{failures_[peer], next_retry_[peer], std::int64_t{last_delay_us_[peer]} * 1000};
 }
 
 void BackoffTable::record_failure(const PeerId& peer, std::int64_t now_ns) {
@@ -178,7 +187,7 @@ std::vector<PeerIndex> BackoffTable::tracked_peers() const {
 }
 
 std::size_t BackoffTable::memory_bytes() const {
-  return next_retry_.capacity() * sizeof(std::int64_t) + last_event_.capacity() * sizeof(std::int64_t) +
+  return next_retry_.capacity() * sizeof(std::int64_t) + last_delay_us_.capacity() * sizeof(std::uint32_t) +
          failures_.capacity() * sizeof(std::uint32_t) + (prev_.capacity() + next_.capacity()) * sizeof(PeerIndex);
 }
 

@@ -1,10 +1,21 @@
 #include "bb/runtime/peer_interner.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include <absl/hash/hash.h>
 
 namespace bb::runtime {
+
+namespace {
+
+// Grows by a quarter instead of doubling (the per-peer memory budget counts capacity).
+template <class C>
+void reserve_for(C& c, std::size_t n) {
+  if (n > c.capacity()) c.reserve(std::max(n, c.capacity() + c.capacity() / 4 + 64));
+}
+
+}  // namespace
 
 PeerInterner::PeerInterner() : index_(0, Hash{this}, Eq{this}) {}
 
@@ -40,12 +51,15 @@ PeerIndex PeerInterner::acquire(std::string_view bytes) {
     free_.pop_back();
   } else {
     id = static_cast<PeerIndex>(offset_.size());
+    reserve_for(offset_, offset_.size() + 1);
+    reserve_for(refs_, refs_.size() + 1);
     offset_.push_back(0);
     refs_.push_back(0);
   }
   offset_[id] = static_cast<std::uint32_t>(arena_.size());
+  reserve_for(arena_, arena_.size() + 1 + bytes.size());
   arena_.push_back(static_cast<char>(bytes.size()));
-  arena_.append(bytes);
+  arena_.insert(arena_.end(), bytes.begin(), bytes.end());
   refs_[id] = 1;
   index_.insert(id);
   return id;
@@ -61,14 +75,14 @@ void PeerInterner::release(PeerIndex id) {
 }
 
 void PeerInterner::compact() {
-  std::string arena;
+  std::vector<char> arena;
   arena.reserve(arena_.size() - garbage_);
   for (PeerIndex id = 0; id < offset_.size(); ++id) {
     if (refs_[id] == 0) continue;
     const std::string_view b = bytes(id);
     offset_[id] = static_cast<std::uint32_t>(arena.size());
     arena.push_back(static_cast<char>(b.size()));
-    arena.append(b);
+    arena.insert(arena.end(), b.begin(), b.end());
   }
   arena_ = std::move(arena);
   garbage_ = 0;

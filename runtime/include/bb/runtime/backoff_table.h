@@ -7,7 +7,7 @@
 // tried. Optional jitter draws the delay from the node's seeded RNG. Entries idle past
 // the TTL past their retry time are swept; beyond `max_peers` the least recently touched entry is evicted.
 //
-// Storage: per interned id, 28 bytes in parallel vectors (next retry, last event,
+// Storage: per interned id, 24 bytes in parallel vectors (next retry, last delay in µs,
 // failures, LRU links); should_retry is one load and one compare.
 #pragma once
 
@@ -24,8 +24,8 @@ namespace bb::runtime {
 
 struct BackoffState {
   std::uint32_t failures = 0;      // consecutive failures (advisories included)
-  std::int64_t last_event_ns = 0;  // last failure or advisory
   std::int64_t next_retry_ns = 0;  // retry allowed at or after this time
+  std::int64_t last_delay_ns = 0;  // the wait set by the last failure or advisory (µs precision)
 };
 
 // min(base·2^(n−1), cap) without overflow; 0 for n = 0.
@@ -71,7 +71,7 @@ class BackoffTable {
   bool tracked_id(PeerIndex peer) const { return peer < failures_.size() && failures_[peer] != 0; }
   // Makes `peer` tracked (retaining it), evicting the oldest entry at the cap.
   void track(PeerIndex peer, std::int64_t now_ns);
-  void touch(PeerIndex peer, std::int64_t now_ns);
+  void touch(PeerIndex peer, std::int64_t now_ns, std::int64_t next_retry_ns);
   void drop(PeerIndex peer, bool notify);
   void grow_to(PeerIndex peer);
   void unlink(PeerIndex peer);
@@ -82,7 +82,7 @@ class BackoffTable {
   BackoffSettings settings_;
   Rng* rng_;
   std::vector<std::int64_t> next_retry_;
-  std::vector<std::int64_t> last_event_;
+  std::vector<std::uint32_t> last_delay_us_;  // saturates at ~71 minutes
   std::vector<std::uint32_t> failures_;
   std::vector<PeerIndex> prev_, next_;
   PeerIndex head_ = kNoPeer, tail_ = kNoPeer;

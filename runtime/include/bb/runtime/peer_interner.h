@@ -68,7 +68,7 @@ class PeerInterner {
   };
   void compact();
 
-  std::string arena_;               // per id: one length byte, then the bytes
+  std::vector<char> arena_;         // per id: one length byte, then the bytes
   std::vector<std::uint32_t> offset_;  // id → offset in arena_
   std::vector<std::uint32_t> refs_;    // id → references (0: free)
   std::vector<PeerIndex> free_;
