@@ -119,7 +119,8 @@ void NodeMetrics::merge(const NodeMetrics& o) {
   receives_accepted += o.receives_accepted;
   for (std::size_t r = 0; r < receive_drops.size(); ++r) receive_drops[r] += o.receive_drops[r];
   for (const auto& [name, value] : o.counters) {
-    auto it = std::find_if(counters.begin(), counters.end(), [&](const auto& c) { return c.first == name; });
+    // (clang 14, used for fuzzing, cannot capture structured bindings.)
+    auto it = std::find_if(counters.begin(), counters.end(), [&n = name](const auto& c) { return c.first == n; });
     if (it == counters.end())
       counters.emplace_back(name, value);
     else

@@ -87,7 +87,7 @@ Expected<void, LoadError> Node::instantiate() {
   for (const auto& [slot, tensor] : p.initializers()) static_values_[slot] = Value::tensor(*tensor);
   for (auto& [name, value] : inputs_) {
     auto it = std::find_if(p.graph_inputs().begin(), p.graph_inputs().end(),
-                           [&](const auto& gi) { return gi.first == name; });
+                           [&n = name](const auto& gi) { return gi.first == n; });
     if (it == p.graph_inputs().end())
       return unexpected(LoadError{LoadError::Kind::kInvalid,
                                   p.label() + ": --input " + name + ": the graph has no input of that name"});
