@@ -40,12 +40,14 @@ std::size_t graph_field_length(std::string_view bytes) {
 // `functions` (25) sit around fields 8–20.
 std::string serialize_with(onnx::ModelProto& model, const std::string& graph_and_functions) {
   if (!model.unknown_fields().empty()) return ir::serialize_deterministic(model);
-  onnx::GraphProto* graph = model.has_graph() ? model.release_graph() : nullptr;
-  google::protobuf::RepeatedPtrField<onnx::FunctionProto> functions;
-  functions.Swap(model.mutable_functions());
+  // Detached and put back without copying (the unsafe_arena calls only move pointers,
+  // on the heap and on an arena alike).
+  onnx::GraphProto* graph = model.has_graph() ? model.unsafe_arena_release_graph() : nullptr;
+  google::protobuf::RepeatedPtrField<onnx::FunctionProto> functions(model.GetArena());
+  functions.UnsafeArenaSwap(model.mutable_functions());
   const std::string rest = ir::serialize_deterministic(model);
-  model.set_allocated_graph(graph);
-  model.mutable_functions()->Swap(&functions);
+  model.unsafe_arena_set_allocated_graph(graph);
+  model.mutable_functions()->UnsafeArenaSwap(&functions);
 
   const std::size_t split = offset_after_field(rest, kModelGraphField);
   const std::size_t graph_length = graph != nullptr ? graph_field_length(graph_and_functions) : 0;

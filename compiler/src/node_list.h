@@ -13,7 +13,7 @@ namespace bb::compiler {
 struct Insertion {
   int position;           // index in the current list
   bool after;             // after (true) or before (false) that node
-  onnx::NodeProto* node;  // owned; the list takes it
+  onnx::NodeProto* node;  // on the list's arena (or the heap without one); the list takes it
 };
 
 // Inserts every planned node (stable for equal positions); takes ownership.

@@ -66,6 +66,17 @@ TEST(ModelIo, TextParseErrorReportsPosition) {
   EXPECT_EQ(model.error().message.find('\n'), std::string::npos);
 }
 
+// Regression (fuzz_model_compile): onnx's text parser throws on out-of-range numbers.
+TEST(ModelIo, TextParserExceptionsBecomeParseErrors) {
+  for (std::string_view text : {"<ir_version: 99999999999999999999999>\ng () => () {}",
+                                R"(<ir_version: 8, opset_import: ["a" : 1, "b":er 1]>)" "\ng () => () {}",
+                                R"(<ir_version: 8, opset_import: ["" : 13]>)" "\ng () => (y) { y = Constant<value_float = 1e999999>() }"}) {
+    auto model = parse_model(text, ModelFormat::kText);
+    ASSERT_FALSE(model) << text;
+    EXPECT_EQ(model.error().kind, IoError::Kind::kParse) << text;
+  }
+}
+
 TEST(ModelIo, BinaryParseErrorReportsOffset) {
   auto model = parse_model(std::string("\x0a\xff\xff\xff\x0f garbage", 13), ModelFormat::kBinary);
   ASSERT_FALSE(model);
@@ -144,6 +155,39 @@ TEST(ModelIo, SerializationIsDeterministic) {
   std::string appended = "prefix";
   append_serialized_deterministic(model, appended);
   EXPECT_EQ(appended, "prefix" + serialize_deterministic(model));
+}
+
+TEST(ModelIo, ArenaParseMatchesHeapParse) {
+  const auto models = bb::testing::onnx_testdata_models();
+  ASSERT_FALSE(models.empty());
+  for (std::size_t k = 0; k < models.size(); k += 97) {
+    auto bytes = read_file(models[k], LoadLimits{}.max_file_bytes);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    google::protobuf::Arena arena;
+    auto model = load_model(models[k], arena);
+    ASSERT_TRUE(model) << model.error().message;
+    EXPECT_EQ((*model)->GetArena(), &arena);
+    EXPECT_TRUE(serialize_deterministic(**model) == *bytes) << models[k];
+  }
+}
+
+TEST(ModelIo, ArenaParseReadsTextAndReportsErrorsWithThePath) {
+  google::protobuf::Arena arena;
+  auto text = parse_model("<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1] x) => (float[1] y) { y = Relu(x) }",
+                          ModelFormat::kText, arena);
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ((*text)->graph().node(0).op_type(), "Relu");
+
+  TempDir dir;
+  const auto path = dir.path() / "bad.onnx";
+  std::ofstream(path) << std::string("\x0a\xff\xff\xff\x0f garbage", 13);
+  auto bad = load_model(path, arena);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, IoError::Kind::kParse);
+  EXPECT_EQ(bad.error().message.rfind(path.string() + ": not a binary ONNX model", 0), 0u) << bad.error().message;
+  auto missing = load_model("/nonexistent/graph.onnx", arena);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, IoError::Kind::kNotFound);
 }
 
 }  // namespace

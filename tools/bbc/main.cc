@@ -7,12 +7,12 @@
 
 #include <cstdio>
 #include <exception>
-#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <google/protobuf/arena.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -50,10 +50,11 @@ void print_findings(const bc::DiagnosticEngine& diags) {
   for (const auto& f : findings) std::cerr << bc::format_text(f) << '\n';
 }
 
-// Loads a model for compile/inspect. On failure prints the diagnostic and sets `exit_code`.
-std::unique_ptr<onnx::ModelProto> load(const std::string& path, int& exit_code) {
-  auto model = bb::ir::load_model(path);
-  if (model) return std::make_unique<onnx::ModelProto>(std::move(*model));
+// Loads a model for compile/inspect into `arena`. On failure prints the diagnostic and
+// sets `exit_code`.
+onnx::ModelProto* load(const std::string& path, google::protobuf::Arena& arena, int& exit_code) {
+  auto model = bb::ir::load_model(path, arena);
+  if (model) return *model;
   const auto kind = model.error().kind;
   if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
     std::cerr << "bbc: error: " << model.error().message << '\n';
@@ -96,11 +97,12 @@ int run_compile(const CompileArgs& args, bool time_given) {
     return kExitUsage;
   }
   int exit_code = kExitOk;
-  auto loaded = load(args.input, exit_code);
-  if (!loaded) return exit_code;
-  // Deliberately never freed (like LLVM's -disable-free): the process ends after the
-  // write, and the OS reclaims a large model far faster than its million destructors.
-  onnx::ModelProto* model = loaded.release();
+  // The model lives on an arena that is deliberately never freed (like LLVM's
+  // -disable-free): the process ends after the write, and the OS reclaims the arena's
+  // blocks at once.
+  auto* arena = new google::protobuf::Arena;
+  onnx::ModelProto* model = load(args.input, *arena, exit_code);
+  if (model == nullptr) return exit_code;
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
 
   bc::DiagnosticEngine diags(args.input);
@@ -134,8 +136,9 @@ int run_passes() {
 
 int run_inspect(const std::string& path) {
   int exit_code = kExitOk;
-  auto model = load(path, exit_code);
-  if (!model) return exit_code;
+  google::protobuf::Arena arena;
+  auto* model = load(path, arena, exit_code);
+  if (model == nullptr) return exit_code;
   bc::inspect_model(*model, std::cout);
   return kExitOk;
 }

@@ -23,8 +23,10 @@ bool has_destination(const onnx::NodeProto& send) {
   return send.input_size() > 0 && (!ir::send_is_dynamic(send) || send.input_size() >= 2);
 }
 
-std::unique_ptr<onnx::NodeProto> make_gate(const GateInfo& info, std::string_view key) {
-  auto gate = std::make_unique<onnx::NodeProto>();
+// On the model's arena when it has one (the list's pointer surgery needs node and list
+// to share their owner).
+onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::protobuf::Arena* arena) {
+  auto* gate = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(arena);
   gate->set_name(ir::gate_node_name(info.op_type, key));
   gate->set_domain(std::string(ir::kSyscallDomain));
   gate->set_op_type(std::string(info.op_type));
@@ -32,7 +34,7 @@ std::unique_ptr<onnx::NodeProto> make_gate(const GateInfo& info, std::string_vie
 }
 
 // ---- send side: the chain sits immediately before the Send -------------------------------
-void insert_tx(NodeList& nodes, const GateInfo& info) {
+void insert_tx(NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
   std::vector<Insertion> plan;
   for (int i = 0; i < nodes.size(); ++i) {
     auto& send = *nodes.Mutable(i);
@@ -48,7 +50,7 @@ void insert_tx(NodeList& nodes, const GateInfo& info) {
       if (prev_info->rank > info.rank) target = j;
     }
     auto& consumer = *nodes.Mutable(target);
-    auto gate = make_gate(info, key);
+    auto* gate = make_gate(info, key, arena);
     for (int j = 0; j < consumer.input_size(); ++j) {
       gate->add_input(consumer.input(j));
       std::string out = ir::gate_output_name(key, info.out_infix, j);
@@ -62,7 +64,7 @@ void insert_tx(NodeList& nodes, const GateInfo& info) {
     }
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
     ir::set_int_attribute(send, info.stamp, 1);
-    plan.push_back(Insertion{target, false, gate.release()});
+    plan.push_back(Insertion{target, false, gate});
   }
   rebuild_node_list(nodes, plan);
 }
@@ -90,7 +92,7 @@ void rename_inputs(onnx::GraphProto& graph, const Renames& renames) {
   }
 }
 
-void insert_rx(const Body& body, const GateInfo& info) {
+void insert_rx(const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
   NodeList& nodes = body.nodes();
   std::vector<Insertion> plan;
   Renames renames;
@@ -108,7 +110,7 @@ void insert_rx(const Body& body, const GateInfo& info) {
       if (next_info->rank < info.rank) producer = j;
     }
     const auto& from = nodes.Get(producer);
-    auto gate = make_gate(info, key);
+    auto* gate = make_gate(info, key, arena);
     for (int j = 0; j < from.output_size(); ++j) {
       gate->add_input(from.output(j));
       std::string out = ir::gate_output_name(key, info.out_infix, j);
@@ -117,7 +119,7 @@ void insert_rx(const Body& body, const GateInfo& info) {
     }
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
     ir::set_int_attribute(recv, info.stamp, 1);
-    plan.push_back(Insertion{producer, true, gate.release()});
+    plan.push_back(Insertion{producer, true, gate});
   }
   if (plan.empty()) return;
   // Every consumer of the producer's outputs now reads the new gate's outputs; the new
@@ -136,9 +138,9 @@ void insert_gate(onnx::ModelProto& model, Gate gate) {
   const GateInfo& info = gate_info(gate);
   for (const auto& body : collect_bodies(model)) {
     if (info.tx) {
-      insert_tx(body.nodes(), info);
+      insert_tx(body.nodes(), info, model.GetArena());
     } else {
-      insert_rx(body, info);
+      insert_rx(body, info, model.GetArena());
     }
   }
 }

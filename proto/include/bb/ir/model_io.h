@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/message_lite.h>
 #include <onnx/onnx_pb.h>
 
@@ -45,6 +46,15 @@ Expected<onnx::ModelProto, IoError> parse_model(std::string_view bytes, ModelFor
                                                 const LoadLimits& limits = {});
 Expected<onnx::ModelProto, IoError> load_model(const std::filesystem::path& path,
                                                const LoadLimits& limits = {});
+
+// The same, parsing into `arena`: the model, its nodes and attributes are laid out in a
+// few large blocks in parse order (walking them is streaming memory), and releasing
+// them is freeing those blocks instead of one destructor per message and string. The
+// model lives as long as the arena. Tools that read or rewrite a large model use these.
+Expected<onnx::ModelProto*, IoError> parse_model(std::string_view bytes, ModelFormat format,
+                                                 google::protobuf::Arena& arena, const LoadLimits& limits = {});
+Expected<onnx::ModelProto*, IoError> load_model(const std::filesystem::path& path, google::protobuf::Arena& arena,
+                                                const LoadLimits& limits = {});
 
 // Deterministic protobuf serialization (stable field order; same input, same bytes).
 std::string serialize_deterministic(const google::protobuf::MessageLite& message);
