@@ -12,6 +12,25 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DBB_FUZZ=ON -DBB_BUILD_TESTS=OFF -DBB_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"${JOBS:-2}" --target bb_fuzzers
 mkdir -p "$build/findings" "$build/corpus"
+
+# Seeds made from the project and from libonnx-testdata (QUALITY.md): the compile
+# harness reads a format byte first (0 binary, 1 text); the load harness wants .bb files.
+seeds_dir="$build/seeds"
+rm -rf "$seeds_dir" && mkdir -p "$seeds_dir/model_compile" "$seeds_dir/bb_load"
+i=0
+while IFS= read -r model; do
+  i=$((i + 1))
+  { printf '\0'; cat "$model"; } > "$seeds_dir/model_compile/testdata-$i"
+done < <(find -L /usr/include/onnx/backend/test/data -name model.onnx | sort)
+for text in "$root"/examples/*.onnxtxt "$root"/examples/demo/*.onnxtxt; do
+  { printf '\1'; cat "$text"; } > "$seeds_dir/model_compile/$(basename "$text")"
+done
+bbc="$root/build/release/tools/bbc"
+if [ -x "$bbc" ]; then
+  for text in "$root"/examples/*.onnxtxt "$root"/examples/demo/*.onnxtxt; do
+    "$bbc" compile "$text" -o "$seeds_dir/bb_load/$(basename "${text%.onnxtxt}").bb" 2>/dev/null || true
+  done
+fi
 status=0
 for harness in "$build"/fuzz/fuzz_*; do
   [ -x "$harness" ] || continue
@@ -21,7 +40,7 @@ for harness in "$build"/fuzz/fuzz_*; do
   mkdir -p "$work"
   extra_seeds=()
   [ -d "$seeds" ] && extra_seeds+=("$seeds")
-  [ "$name" = fuzz_model_compile ] || [ "$name" = fuzz_bb_load ] && extra_seeds+=("$root/examples")
+  [ -d "$seeds_dir/${name#fuzz_}" ] && extra_seeds+=("$seeds_dir/${name#fuzz_}")
   echo "== $name: ${seconds}s"
   if ! "$harness" -max_total_time="$seconds" -artifact_prefix="$build/findings/$name-" \
       -print_final_stats=1 "$work" "${extra_seeds[@]}" 2>"$build/$name.log"; then
