@@ -1,11 +1,15 @@
-// Send (SPEC §3, §5.5, §6.2): one envelope per destination handed to the node's
-// transport. Async: the node completes when every attempt has its outcome — with its
-// optional `delivered` trigger when at least one attempt was delivered, otherwise it
-// fails with the first failure (`unreachable`, `timeout`, `rejected`, `advised`). The
-// outcomes also feed the backoff table and the governor (the node does that).
+// The wire ops (SPEC §3, §5.5, §6.2).
 //
-// Recv is not registered here: the envelope hook is Node::deliver, which starts one
-// execution per Recv of the channel; the Recv kernel reads Invocation::envelope().
+// Send: one envelope per destination handed to the node's transport. Async: the node
+// completes when every attempt has its outcome — with its optional `delivered` trigger
+// when at least one attempt was delivered, otherwise it fails with the first failure
+// (`unreachable`, `timeout`, `rejected`, `advised`). The outcomes also feed the backoff
+// table and the governor (the node does that).
+//
+// Recv: a trigger source fed by the transport. Node::deliver starts one execution per
+// Recv of the envelope's channel (the channel routing); the kernel writes the N
+// payloads and then the sender, reading the envelope through Invocation::envelope().
+// An envelope with another payload count is dropped for this Recv (`arity_mismatch`).
 #include <memory>
 
 #include "attributes.h"
@@ -98,7 +102,43 @@ class Send final : public runtime::Kernel {
   bb::Envelope envelope_;  // reused: Clear() keeps its storage
 };
 
+class Recv final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Recv>, std::string> create(const runtime::KernelInit& init) {
+    auto channel = string_attribute(init.node, ir::kAttrChannel);
+    if (!channel) return unexpected(channel.error());
+    if (init.node.output_size() < 1)
+      return unexpected("has no outputs: a Recv writes its payloads and then the sender (at least one output)");
+    return std::make_unique<Recv>(static_cast<std::uint32_t>(init.node.output_size() - 1));
+  }
+  explicit Recv(std::uint32_t payloads) : payloads_(payloads) {}
+
+  OpResult compute(Invocation& inv) override {
+    const runtime::EnvelopeMeta* meta = inv.envelope();
+    if (meta == nullptr || meta->envelope == nullptr)
+      return OpResult::fail(Reason::kInternal, "a Recv runs only for a delivered envelope");
+    const bb::Envelope& env = *meta->envelope;
+    if (static_cast<std::uint32_t>(env.payload_size()) != payloads_) {
+      OpResult r = OpResult::deny(Reason::kArityMismatch, meta->sender);
+      r.detail = "the envelope carries " + std::to_string(env.payload_size()) + " payload(s), this Recv has " +
+                 std::to_string(payloads_);
+      return r;
+    }
+    for (std::uint32_t k = 0; k < payloads_; ++k) {
+      auto value = runtime::from_wire(env.payload(static_cast<int>(k)));
+      if (!value) return OpResult::fail(Reason::kBadInput, "payload " + std::to_string(k) + ": " + value.error());
+      inv.out(k) = std::move(*value);
+    }
+    inv.out(payloads_) = Value::peer(inv.node().peers().peer(meta->sender));
+    return OpResult::ok();
+  }
+
+ private:
+  std::uint32_t payloads_;
+};
+
 const runtime::OpRegistrar kSend{ir::kWireDomain, ir::kSend, ir::OpKind::kEffect, &runtime::make_kernel<Send>};
+const runtime::OpRegistrar kRecv{ir::kWireDomain, ir::kRecv, ir::OpKind::kSource, &runtime::make_kernel<Recv>};
 
 }  // namespace
 }  // namespace bb::ops

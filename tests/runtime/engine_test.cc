@@ -320,27 +320,7 @@ TEST_F(Engine, FilteringGateCountsOneDecisionPerPeer) {
 
 // ---- Envelope hook ----------------------------------------------------------------------------
 
-// A stand-in Recv for the hook (the real kernel is the simulator's).
-class TestRecv final : public runtime::Kernel {
- public:
-  static Expected<std::unique_ptr<TestRecv>, std::string> create(const runtime::KernelInit&) {
-    return std::make_unique<TestRecv>();
-  }
-  OpResult compute(Invocation& inv) override {
-    const auto& env = *inv.envelope()->envelope;
-    if (static_cast<std::uint32_t>(env.payload_size()) + 1 != inv.output_count())
-      return OpResult::deny(Reason::kArityMismatch);
-    for (int i = 0; i < env.payload_size(); ++i) inv.out(static_cast<std::uint32_t>(i)) = *runtime::from_wire(env.payload(i));
-    inv.out(inv.output_count() - 1) = Value::peer(inv.node().peers().peer(inv.envelope()->sender));
-    return OpResult::ok();
-  }
-};
-
 TEST_F(Engine, DeliverStartsOneExecutionPerRecvAndDedupDrops) {
-  if (runtime::registry::find(ir::kWireDomain, ir::kRecv) == nullptr) {
-    static const runtime::OpRegistrar recv{ir::kWireDomain, ir::kRecv, ir::OpKind::kSource,
-                                           &runtime::make_kernel<TestRecv>};
-  }
   GraphBuilder g;
   auto& r = g.node(ir::kWireDomain, ir::kRecv, "recv", {}, {"x", "from"});
   GraphBuilder::set_string(r, ir::kAttrChannel, "ch");
