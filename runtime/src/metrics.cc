@@ -76,6 +76,11 @@ void write_node(std::string& out, const NodeReport& n) {
     append_json_string(out, to_string(static_cast<Reason>(r)));
     out += ": " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
   }
+  for (const auto& [label, count] : n.refused) {
+    out += ", ";
+    append_json_string(out, label);
+    out += ": " + u64(count);
+  }
   out += "},\n";
   key(out, "counters", 6), out += "{";
   auto counters = m.counters;
@@ -171,6 +176,7 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (int r = 1; r < kReasonCount; ++r)
       if (m.receive_drops[static_cast<std::size_t>(r)] != 0)
         out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
+    for (const auto& [label, count] : n->refused) out += ", " + label + " " + u64(count);
     out += "\n";
     auto counters = m.counters;
     std::sort(counters.begin(), counters.end());

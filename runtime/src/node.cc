@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/names.h"
 #include "bb/ir/wire_shape.h"
 
 namespace bb::runtime {
@@ -44,7 +45,7 @@ std::uint32_t NodeServices::counter_id(std::string_view name) {
 
 Node::Node(std::shared_ptr<const Program> program, Scheduler& scheduler, NodeConfig config)
     : NodeServices(config.peer, config.incarnation, config.seed, scheduler, config.settings),
-      program_(std::move(program)), trace_(config.trace), peer_text_(config.peer.to_text()),
+      program_(std::move(program)), trace_(config.trace), observer_(config.observer), peer_text_(config.peer.to_text()),
       max_executions_(config.max_executions), inputs_(std::move(config.inputs)) {}
 
 Node::~Node() {
@@ -329,6 +330,7 @@ void Node::fail_node(Frame& f, std::uint32_t node, const OpResult& r) {
   } else if (pn.rx_gate && f.has_envelope && f.rx_reason == Reason::kNone) {
     f.rx_reason = r.reason;
   }
+  if (observer_ && r.status == Status::kDenied && r.peer != kNoPeer) observe_hold(node, r.peer, r.reason);
   if (trace_) {
     const TraceEvent event = is_recv ? TraceEvent::kDrop
                              : r.status == Status::kDenied ? TraceEvent::kDeny
@@ -393,6 +395,16 @@ void Node::decide(std::uint32_t index, Reason reason, const PeerId* peer) {
   if (gate >= 0) ++metrics_.gates[static_cast<std::size_t>(gate)][static_cast<std::size_t>(reason)];
   if (trace_ && peer != nullptr && reason != Reason::kNone)
     trace(TraceEvent::kDeny, index, current_exec_, {}, to_string(reason), peer->to_text());
+  if (observer_ && peer != nullptr && reason != Reason::kNone) {
+    const PeerIndex id = peers_.find(peer->bytes());
+    if (id != kNoPeer) observe_hold(index, id, reason);
+  }
+}
+
+void Node::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason) {
+  const int gate = program_->nodes()[node].gate;
+  if (gate != gate_index(ir::kPeerHealthGateTx) && gate != gate_index(ir::kBackoffGateTx)) return;
+  observer_->held(now_ns(), peer_text_, peers_.text(peer), reason);
 }
 
 void Node::send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) {
@@ -436,6 +448,7 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
   --live_attempts_;
 
   const std::int64_t now = now_ns();
+  const std::uint32_t failures_before = observer_ ? governor_.consecutive_failures(dst) : 0;
   switch (outcome.kind) {
     case OutcomeKind::kDelivered:
       backoff_.record_success(dst);
@@ -450,6 +463,12 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
     case OutcomeKind::kAdvised: backoff_.record_remote_advisory(dst, now, outcome.min_backoff_ns); break;
   }
   ++metrics_.attempts[static_cast<std::size_t>(outcome.kind)];
+  if (observer_) {
+    const auto st = backoff_.state(dst);
+    const std::string dst_text = peers_.text(dst);
+    observer_->outcome(PeerOutcome{now, peer_text_, dst_text, outcome.kind, st ? st->failures : 0, failures_before,
+                                   st ? st->next_retry_ns : 0, governor_.is_down(dst)});
+  }
   Pending& pd = pendings_[id_index(pending)];
   if (trace_) trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), {}, peers_.text(dst));
   peers_.release(dst);

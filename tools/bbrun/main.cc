@@ -4,7 +4,8 @@
 //                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
 //                 [--trace FILE.jsonl] [--no-verify] [--log-level L] [state flags]
 //   bbrun --list-ops [--markdown]
-//   bbrun --sim DEPLOY.toml …   (the simulated network; see docs/simulation.md)
+//   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE.jsonl]
+//               [--log-level L] [state flags]   (the simulated network; docs/simulation.md)
 #include <iostream>
 #include <memory>
 
@@ -115,6 +116,13 @@ int main(int argc, char** argv) {
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
     if (!list_ops && sim.empty() && o.file.empty()) throw CLI::RequiredError("FILE");
+    o.seed_given = app.count("--seed") > 0;
+    if (!sim.empty()) {
+      // The deployment names the graphs and peers; these belong to a single-node run.
+      for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--config"})
+        if (app.count(flag) > 0)
+          throw CLI::ValidationError(flag, "not with --sim (the deployment file says what each node runs)");
+    }
     if (markdown && !list_ops) throw CLI::ValidationError("--markdown", "only with --list-ops");
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
@@ -130,9 +138,6 @@ int main(int argc, char** argv) {
     std::cout << (markdown ? bb::runtime::registry::list_markdown() : bb::runtime::registry::list_text());
     return bb::bbrun::kExitOk;
   }
-  if (!sim.empty()) {
-    spdlog::error("--sim: the simulated deployment runner is not part of this build yet");
-    return bb::bbrun::kExitUsage;
-  }
+  if (!sim.empty()) return bb::bbrun::run_sim(sim, o);
   return bb::bbrun::run_single(o);
 }

@@ -2,11 +2,13 @@
 // --config file: `set` records which state flags were given).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bb/ir/expected.h"
 #include "bb/runtime/settings.h"
 
 namespace bb::bbrun {
@@ -25,6 +27,7 @@ struct Options {
   std::optional<std::int64_t> duration_ns;
   std::optional<std::int64_t> executions;
   std::uint64_t seed = 0;
+  bool seed_given = false;  // --seed was on the command line (it overrides a deployment's)
   bool virtual_time = false;
   std::vector<std::pair<std::string, std::string>> inputs;  // NAME, FILE.pb
   std::string config;
@@ -41,5 +44,16 @@ inline constexpr int kExitUsage = 2;
 
 // Runs one node; returns the exit code (128 + signal when stopped by one).
 int run_single(const Options& options);
+// Runs a simulated deployment (--sim DEPLOY.toml); the same exit codes.
+int run_sim(const std::string& deployment, const Options& options);
+
+// The state flags over `settings` (defaults, then a file); fails on a cap below the base.
+Expected<void, std::string> apply_state_flags(const StateFlags& flags, runtime::NodeSettings& settings);
+
+// SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
+// the signal for the exit code 128 + signal.
+void install_signal_handlers();
+const std::atomic<bool>& stop_flag();
+int stop_signal();  // 0: not stopped by a signal
 
 }  // namespace bb::bbrun

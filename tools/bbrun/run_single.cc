@@ -2,7 +2,6 @@
 // network transport, run until the duration, the execution limit, idleness or a
 // signal, then report (summary on stderr, --metrics JSON, --trace JSONL).
 #include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,41 +22,13 @@
 namespace bb::bbrun {
 namespace {
 
-std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
-
-extern "C" void on_signal(int sig) {
-  g_signal = sig;
-  g_stop.store(true);
-}
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
 // Defaults, then the --config file, then the flags.
 Expected<runtime::NodeSettings, std::string> settings_for(const Options& o) {
   runtime::NodeSettings s;
   if (!o.config.empty()) {
     if (auto r = runtime::apply_config_file(o.config, s); !r) return unexpected(describe(r.error()));
   }
-  const StateFlags& f = o.state;
-  if (f.backoff_base_ns) s.backoff.base_ns = *f.backoff_base_ns;
-  if (f.backoff_cap_ns) s.backoff.cap_ns = *f.backoff_cap_ns;
-  if (f.backoff_jitter) s.backoff.jitter = *f.backoff_jitter;
-  if (f.governor_threshold) s.governor.threshold = *f.governor_threshold;
-  if (f.blocklist) s.governor.blocklist = *f.blocklist;
-  if (f.allowlist) s.governor.allowlist = *f.allowlist;
-  if (f.dedup_window) s.dedup.window = *f.dedup_window;
-  if (f.dedup_ttl_ns) s.dedup.ttl_ns = *f.dedup_ttl_ns;
-  if (f.send_timeout_ns) s.send.timeout_ns = *f.send_timeout_ns;
-  if (s.backoff.cap_ns < s.backoff.base_ns)
-    return unexpected("backoff cap " + format_duration(s.backoff.cap_ns) + " is below the base " +
-                      format_duration(s.backoff.base_ns));
+  if (auto r = apply_state_flags(o.state, s); !r) return unexpected(r.error());
   return s;
 }
 
@@ -75,15 +46,16 @@ Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_
 }
 
 void run_loop(runtime::Scheduler& scheduler, runtime::Node& node, std::int64_t until) {
-  while (!g_stop.load() && !node.done()) {
-    if (!scheduler.run_one(until, &g_stop)) break;
+  const std::atomic<bool>& stop = stop_flag();
+  while (!stop.load() && !node.done()) {
+    if (!scheduler.run_one(until, &stop)) break;
   }
   // A run with --duration covers [0, D) even when the queue outlives it.
-  if (until == runtime::Scheduler::kForever || g_stop.load() || node.done() || scheduler.empty()) return;
+  if (until == runtime::Scheduler::kForever || stop.load() || node.done() || scheduler.empty()) return;
   if (scheduler.clock().is_virtual())
     static_cast<runtime::VirtualClock&>(scheduler.clock()).advance_to(until);
   else
-    scheduler.wait_until(until, &g_stop);
+    scheduler.wait_until(until, &stop);
 }
 
 }  // namespace
@@ -160,9 +132,9 @@ int run_single(const Options& o) {
   }
   const std::vector<runtime::NodeReport> reports{(*node)->report()};
   std::cerr << "== bbrun " << o.file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
-            << (g_signal ? ", stopped by signal " + std::to_string(g_signal) : std::string()) << "\n"
+            << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, nullptr);
-  int code = g_signal ? 128 + g_signal : kExitOk;
+  int code = stop_signal() ? 128 + stop_signal() : kExitOk;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, nullptr, sha)); !w) {
       spdlog::error("--metrics {}: {}", o.metrics, w.error().message);

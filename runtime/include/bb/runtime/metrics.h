@@ -49,6 +49,9 @@ struct NodeReport {
   std::string peer;  // text form
   NodeMetrics metrics;
   std::vector<PeerReport> peers;  // peers with failures, sorted by text
+  // Envelopes the transport refused before they reached the graph (limits), by reason
+  // label ("oversized", "malformed", …); written under `receives` next to the drops.
+  std::vector<std::pair<std::string, std::uint64_t>> refused;
 };
 
 struct NetworkStats {

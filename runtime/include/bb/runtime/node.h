@@ -32,6 +32,29 @@
 
 namespace bb::runtime {
 
+// What a send outcome did to the sender's view of a peer (SPEC §6.2), for people
+// watching a run (bbrun --sim logs the failures and the recoveries).
+struct PeerOutcome {
+  std::int64_t t_ns = 0;
+  std::string_view node;  // the sender (text form)
+  std::string_view peer;  // the destination (text form)
+  OutcomeKind outcome = OutcomeKind::kDelivered;
+  std::uint32_t failures = 0;      // consecutive failures after this outcome (0: cleared)
+  std::uint32_t failures_before = 0;
+  std::int64_t next_retry_ns = 0;  // BackoffGateTx holds sends to the peer until then
+  bool down = false;               // the governor's health verdict after this outcome
+};
+
+// Optional observer of the feedback loop: every outcome, after it fed the state, and
+// every Send a Tx gate held. Costs one branch per outcome when unset.
+class PeerObserver {
+ public:
+  virtual ~PeerObserver() = default;
+  virtual void outcome(const PeerOutcome& change) = 0;
+  // A Tx gate held a Send towards `peer` (cooldown, blocklisted, not_allowlisted).
+  virtual void held(std::int64_t t_ns, std::string_view node, std::string_view peer, Reason reason) = 0;
+};
+
 struct NodeConfig {
   PeerId peer;                     // this node's PeerId
   std::uint64_t seed = 0;          // the node's RNG (jitter, SamplePeers)
@@ -39,6 +62,7 @@ struct NodeConfig {
   NodeSettings settings;
   std::int64_t max_executions = -1;  // stop starting executions after this many (-1: no limit)
   TraceSink* trace = nullptr;        // null: tracing off
+  PeerObserver* observer = nullptr;  // null: nobody watches the feedback loop
   // Graph inputs given by the user (--input NAME=FILE.pb).
   std::vector<std::pair<std::string, Value>> inputs;
 };
@@ -141,7 +165,10 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
              std::string_view reason, std::string_view peer);
 
   std::shared_ptr<const Program> program_;
+  void observe_hold(std::uint32_t node, PeerIndex peer, Reason reason);
+
   TraceSink* trace_;
+  PeerObserver* observer_;
   Transport* transport_ = nullptr;
   std::string peer_text_;
   std::int64_t max_executions_;

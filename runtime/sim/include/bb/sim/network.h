@@ -140,6 +140,7 @@ class SimNetwork {
 
   runtime::Scheduler& scheduler() { return scheduler_; }
   runtime::VirtualClock& clock() { return clock_; }
+  const runtime::VirtualClock& clock() const { return clock_; }
   const NetworkConfig& config() const { return config_; }
 
   // Declares a peer of the deployment without attaching it (envelopes to it are
