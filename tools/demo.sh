@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job behind `make run`: compile every example graph with bbc, show what the
-# compiler inserted, then run the simulated deployment of the demo with bbrun.
+# compiler inserted, then compile the demo's graphs and run its simulated deployment
+# with bbrun (the feedback loop is logged as it happens; the summary follows).
 set -euo pipefail
 build=${1:-build/release}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,14 @@ if [ -f "$out/ping_pong.bb" ]; then
   echo "== bbc inspect ping_pong.bb"
   "$bbc" inspect "$out/ping_pong.bb"
 fi
-if [ -x "$bbrun" ] && [ -f "$root/examples/demo/deploy.toml" ]; then
-  echo "== bbrun --sim examples/demo/deploy.toml"
-  "$bbrun" --sim "$root/examples/demo/deploy.toml"
-fi
+# The demo deployment: alice ticks to bob, carol and dave every 100 ms of virtual time;
+# bob crashes at 2 s and restarts at 8 s (examples/demo/deploy.toml).
+demo="$out/demo"
+mkdir -p "$demo"
+for graph in alice receiver; do
+  echo "== bbc compile examples/demo/$graph.onnxtxt -o ${demo#$root/}/$graph.bb"
+  "$bbc" compile "$root/examples/demo/$graph.onnxtxt" -o "$demo/$graph.bb"
+done
+cp "$root/examples/demo/deploy.toml" "$demo/"
+echo "== bbrun --sim ${demo#$root/}/deploy.toml --metrics ${demo#$root/}/metrics.json --trace ${demo#$root/}/trace.jsonl"
+"$bbrun" --sim "$demo/deploy.toml" --metrics "$demo/metrics.json" --trace "$demo/trace.jsonl"

@@ -140,8 +140,13 @@ void Node::run_static() {
     for (std::uint32_t j = 0; j < pn.output_count; ++j) outs[j].reset();
     if (trace_)
       trace(r.status == Status::kDenied ? TraceEvent::kDeny : TraceEvent::kFail, i, 0, {}, to_string(r.reason), {});
-    spdlog::error("{}: {}: static node {}: {}{}{}", p.label(), p.where(i),
-                  r.status == Status::kPending ? "cannot be async" : "failed", to_string(r.reason),
+    if (r.status == Status::kPending) {
+      spdlog::error("{}: {}: static node cannot be async: its inputs are all static, so it runs once at start, "
+                    "where nothing can wait for an outcome [hint: give it a trigger input, e.g. a Pulse]",
+                    p.label(), p.where(i));
+      continue;
+    }
+    spdlog::error("{}: {}: static node failed: {}{}{}", p.label(), p.where(i), to_string(r.reason),
                   r.detail.empty() ? "" : ": ", r.detail);
   }
   in_static_ = false;
@@ -408,6 +413,9 @@ void Node::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason) {
 }
 
 void Node::send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) {
+  // A Send whose inputs are all static would run in the static run, which has no frame
+  // to wait in: no attempt is made and run_static() reports the node.
+  if (in_static_) return;
   Pending& pd = pendings_[id_index(pending)];
   std::uint32_t slot;
   if (!free_attempts_.empty()) {

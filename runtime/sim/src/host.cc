@@ -100,18 +100,31 @@ Expected<void, std::string> Simulation::start() {
 
 void Simulation::run(std::int64_t until_ns, const std::atomic<bool>* stop) { net_.scheduler().run(until_ns, stop); }
 
+void Simulation::retire(Hosted& h) {
+  if (on_stopping) on_stopping(h.peer, *h.node);
+  h.retired.merge(h.node->report().metrics);
+  h.node.reset();  // the destructor cancels the node's timers
+}
+
 void Simulation::crash(const PeerId& peer) {
   Hosted* h = find(peer);
   if (h == nullptr || !h->node) return;
-  if (on_stopping) on_stopping(peer, *h->node);
-  h->retired.merge(h->node->report().metrics);
-  h->node.reset();  // the destructor cancels the node's timers
+  retire(*h);
   if (on_crash) on_crash(peer, now_ns());
+}
+
+void Simulation::stop() {
+  stopped_ = true;
+  for (Hosted& h : hosted_) {
+    if (!h.node) continue;
+    net_.detach(h.peer);
+    retire(h);
+  }
 }
 
 void Simulation::restart(const PeerId& peer, std::uint64_t incarnation) {
   Hosted* h = find(peer);
-  if (h == nullptr) return;
+  if (h == nullptr || stopped_) return;
   auto node = create(*h, incarnation);
   if (!node) {
     // The same program instantiated before; a failure here is a bug, not an input error.

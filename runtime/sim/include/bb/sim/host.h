@@ -55,6 +55,10 @@ class Simulation {
   Expected<void, std::string> start();
   // Runs the shared scheduler over [now, until_ns), or until `stop` becomes true.
   void run(std::int64_t until_ns, const std::atomic<bool>* stop = nullptr);
+  // Ends every live instance as a crash does (metrics kept, state lost) and disables
+  // restarts. Running on afterwards drains the network: every attempt still in flight
+  // ends as `orphaned`.
+  void stop();
 
   SimNetwork& network() { return net_; }
   const SimNetwork& network() const { return net_; }
@@ -92,10 +96,12 @@ class Simulation {
   void crash(const PeerId& peer);
   void restart(const PeerId& peer, std::uint64_t incarnation);
   Hosted* find(const PeerId& peer);
+  void retire(Hosted& h);
 
   SimulationConfig config_;
   SimNetwork net_;
-  std::vector<Hosted> hosted_;  // by SimNetwork node index: add_node() order
+  std::vector<Hosted> hosted_;  // in add_node() order
+  bool stopped_ = false;
 };
 
 }  // namespace bb::sim
