@@ -34,6 +34,12 @@ fuzz:
 	@tools/deps.sh fuzz
 	@tools/fuzz.sh
 
+# The simulation invariants (tests/sim/invariants_test.cc) over many more seeds and
+# fault schedules than `make test` runs: SOAK_SEEDS=… (default 10000).
+SOAK_SEEDS ?= 10000
+soak: build
+	BB_SIM_SEEDS=$(SOAK_SEEDS) ctest --test-dir $(BUILD) -R SimInvariants --output-on-failure
+
 install: build
 	cmake --install $(BUILD)
 

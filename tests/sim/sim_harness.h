@@ -208,7 +208,7 @@ class Checker final : public runtime::TraceSink {
     if (r.event == runtime::TraceEvent::kAttempt) on_attempt(r);
     if (r.event == runtime::TraceEvent::kOutcome) on_outcome(r);
     if (r.event == runtime::TraceEvent::kDeny && r.reason == runtime::to_string(runtime::Reason::kCooldown) &&
-        r.op_type == ir::kBackoffGateTx)
+        r.op_type == ir::kBackoffGateTx && !r.peer.empty())  // a filtering gate's final denial names no peer
       on_held(r);
   }
 
