@@ -1,5 +1,7 @@
-// The per-node gate contracts of SPEC §4.4. Index maps are built once per graph, and
-// only for the values that matter (outputs of gates and Recvs): linear in graph size.
+// The per-node gate contracts of SPEC §4.4, checked through a WireIndex: the Sends, the
+// Recvs, the tx gates and the readers of Recv and rx-gate values it records. On its own
+// (lint) the index is built with one walk; in bbc compile verify-gates reuses the one the
+// gate passes kept, so it visits only the wire ops and their chains.
 #include "bb/compiler/gate_contracts.h"
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
+#include "gate_check.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
@@ -50,12 +54,14 @@ std::vector<Gate> expected_chain(GateSet required, bool tx) {
   return out;
 }
 
-std::string chain_text(const NodeList& nodes, const std::vector<int>& chain, std::string_view tail, bool tail_first) {
+using Chain = std::vector<const onnx::NodeProto*>;
+
+std::string chain_text(const Chain& chain, std::string_view tail, bool tail_first) {
   std::string out;
   if (tail_first) out.append(tail);
-  for (int g : chain) {
+  for (const auto* g : chain) {
     if (!out.empty()) out += " -> ";
-    out += nodes.Get(g).op_type();
+    out += g->op_type();
   }
   if (!tail_first) out += (out.empty() ? "" : " -> ") + std::string(tail);
   return out;
@@ -73,11 +79,11 @@ std::string expected_text(const std::vector<Gate>& expected, std::string_view ta
 }
 
 // Missing gates of `expected` in `chain`; empty when all are present.
-std::string missing_gates(const NodeList& nodes, const std::vector<int>& chain, const std::vector<Gate>& expected) {
+std::string missing_gates(const Chain& chain, const std::vector<Gate>& expected) {
   std::string out;
   for (Gate g : expected) {
-    const bool present = std::any_of(chain.begin(), chain.end(), [&](int i) {
-      const auto* info = gate_of(nodes.Get(i));
+    const bool present = std::any_of(chain.begin(), chain.end(), [&](const onnx::NodeProto* node) {
+      const auto* info = gate_of(*node);
       return info != nullptr && info->gate == g;
     });
     if (!present) out += (out.empty() ? "" : ", ") + std::string(gate_info(g).op_type);
@@ -85,10 +91,10 @@ std::string missing_gates(const NodeList& nodes, const std::vector<int>& chain, 
   return out;
 }
 
-bool ranks_increase(const NodeList& nodes, const std::vector<int>& chain) {
+bool ranks_increase(const Chain& chain) {
   int last = -1;
-  for (int i : chain) {
-    const int rank = gate_of(nodes.Get(i))->rank;
+  for (const auto* node : chain) {
+    const int rank = gate_of(*node)->rank;
     if (rank <= last) return false;
     last = rank;
   }
@@ -108,8 +114,8 @@ std::string peer_text(std::string_view value) {
 
 class BodyChecker {
  public:
-  BodyChecker(const Body& body, GateSet required, DiagnosticEngine& diags)
-      : body_(body), nodes_(body.nodes()), required_(required), diags_(diags) {}
+  BodyChecker(const Body& body, BodyIndex& index, GateSet required, DiagnosticEngine& diags)
+      : body_(body), index_(index), nodes_(body.nodes()), required_(required), diags_(diags) {}
 
   void run() {
     if (required_.any_tx()) check_sends();
@@ -119,18 +125,24 @@ class BodyChecker {
  private:
   NodeLocation at(int i) const { return NodeLocation{&nodes_.Get(i), i, body_.scope}; }
 
+  // The position of a node the index names by address; for messages only.
+  int position_of(const onnx::NodeProto* node) {
+    if (positions_.empty()) {
+      positions_.reserve(static_cast<std::size_t>(nodes_.size()));
+      for (int i = 0; i < nodes_.size(); ++i) positions_.emplace(&nodes_.Get(i), i);
+    }
+    auto it = positions_.find(node);
+    return it != positions_.end() ? it->second : -1;
+  }
+
   // ---- send side ---------------------------------------------------------------------
   void check_sends() {
     const auto expected = expected_chain(required_, true);
     absl::flat_hash_map<std::string_view, int> tx_outputs;  // tx gate output → gate index
-    for (int i = 0; i < nodes_.size(); ++i) {
-      const auto& node = nodes_.Get(i);
-      if (!ir::is_tx_gate(node)) continue;
-      for (const auto& out : node.output()) tx_outputs.emplace(out, i);
-    }
-    for (int i = 0; i < nodes_.size(); ++i) {
-      const auto& send = nodes_.Get(i);
-      if (!ir::is_send(send) || !has_destination(send)) continue;
+    for (int i : index_.tx_gates())
+      for (const auto& out : nodes_.Get(i).output()) tx_outputs.emplace(out, i);
+    for (int i : index_.sends()) {
+      if (!has_destination(nodes_.Get(i))) continue;
       check_send(i, expected, tx_outputs);
     }
   }
@@ -156,7 +168,9 @@ class BodyChecker {
       inputs = &gate.input();
     }
     std::reverse(chain.begin(), chain.end());
-    const std::string missing = missing_gates(nodes_, chain, expected);
+    Chain gates;
+    for (int g : chain) gates.push_back(&nodes_.Get(g));
+    const std::string missing = missing_gates(gates, expected);
     if (!missing.empty()) {
       std::string msg = "Send " + label(send, s) + " is not behind " + missing;
       if (!bypass.empty()) msg += ": " + bypass;
@@ -165,10 +179,10 @@ class BodyChecker {
                         expected_text(expected, ir::kSend, false));
       return;
     }
-    if (!ranks_increase(nodes_, chain)) {
+    if (!ranks_increase(gates)) {
       diags_.report(kBB013, at(s),
                     "gate chain of Send " + label(send, s) + " is out of order: " +
-                        chain_text(nodes_, chain, ir::kSend, false) + ", expected " +
+                        chain_text(gates, ir::kSend, false) + ", expected " +
                         expected_text(expected, ir::kSend, false) + body_.where,
                     "recompile the source graph with bbc compile");
       return;
@@ -203,7 +217,7 @@ class BodyChecker {
       if (!gate_dynamic || gate_peer) problem = "the Send's destination is dynamic but the gate is not (dynamic_peers = 1, no peer)";
     } else if (gate_dynamic) {
       problem = "the gate is dynamic but the Send has peer " + peer_text(send_peer.value_or(""));
-    } else if (!gate_peer || !send_peer || canonical_peer(*gate_peer) != canonical_peer(*send_peer)) {
+    } else if (!gate_peer || !send_peer || !same_peer(*gate_peer, *send_peer)) {
       problem = "the gate's peer " + (gate_peer ? peer_text(*gate_peer) : std::string("(none)")) +
                 " differs from the Send's peer " + peer_text(send_peer.value_or(""));
     }
@@ -212,76 +226,53 @@ class BodyChecker {
                   "recompile the source graph with bbc compile");
   }
 
-  // ---- receive side -----------------------------------------------------------------------
-  struct Uses {
-    std::vector<int> consumers;  // node indices, sorted, unique after finish()
-    bool body_output = false;
-  };
+  // Equal bytes name the same peer; different bytes may still (a text form and its
+  // multihash).
+  static bool same_peer(std::string_view a, std::string_view b) { return a == b || canonical_peer(a) == canonical_peer(b); }
 
+  // ---- receive side -----------------------------------------------------------------------
   void check_recvs() {
-    absl::flat_hash_map<std::string_view, Uses> uses;
-    bool any = false;
-    for (const auto& node : nodes_) {
-      if (!ir::is_recv(node) && !ir::is_rx_gate(node)) continue;
-      any = true;
-      for (const auto& out : node.output())
-        if (!out.empty()) uses.try_emplace(out);
-    }
-    if (!any) return;
-    std::vector<std::string_view> implicit;
-    for (int i = 0; i < nodes_.size(); ++i) {
-      const auto& node = nodes_.Get(i);
-      for (const auto& in : node.input()) {
-        if (auto it = uses.find(in); it != uses.end()) it->second.consumers.push_back(i);
-      }
-      if (!has_subgraph(node)) continue;
-      implicit.clear();
-      implicit_inputs(node, implicit);
-      for (auto name : implicit)
-        if (auto it = uses.find(name); it != uses.end()) it->second.consumers.push_back(i);
-    }
-    for (int k = 0; k < body_.output_count(); ++k)
-      if (auto it = uses.find(body_.output(k)); it != uses.end()) it->second.body_output = true;
-    for (auto& [name, use] : uses) {
-      std::sort(use.consumers.begin(), use.consumers.end());
-      use.consumers.erase(std::unique(use.consumers.begin(), use.consumers.end()), use.consumers.end());
-    }
+    if (index_.recvs().empty()) return;
+    if (!index_.uses_kept()) index_.collect_uses();
     const auto expected = expected_chain(required_, false);
-    for (int i = 0; i < nodes_.size(); ++i)
-      if (ir::is_recv(nodes_.Get(i))) check_recv(i, expected, uses);
+    for (int i : index_.recvs()) check_recv(i, expected);
   }
 
-  void check_recv(int r, const std::vector<Gate>& expected, const absl::flat_hash_map<std::string_view, Uses>& uses) {
+  void check_recv(int r, const std::vector<Gate>& expected) {
     const auto& recv = nodes_.Get(r);
     const std::string_view key = recv.name();
-    std::vector<int> chain;
-    int cur = r;
+    Chain chain;
+    const onnx::NodeProto* cur = &recv;
     std::string leak;  // a consumer reached without the full chain
+    Chain consumers;
     while (static_cast<int>(chain.size()) < kMaxChain) {
-      const auto& node = nodes_.Get(cur);
-      std::vector<int> consumers;
+      consumers.clear();
       bool body_output = false;
       std::string_view leaked_value;
-      for (const auto& out : node.output()) {
-        auto it = uses.find(out);
-        if (it == uses.end()) continue;
-        if (it->second.body_output && !body_output) {
-          body_output = true;
-          leaked_value = out;
+      for (const auto& out : cur->output()) {
+        if (out.empty()) continue;
+        auto it = index_.uses().find(out);
+        if (it == index_.uses().end()) continue;
+        for (const auto& use : it->second) {
+          if (use.node != nullptr) {
+            consumers.push_back(use.node);
+          } else if (!body_output) {
+            body_output = true;
+            leaked_value = out;
+          }
         }
-        consumers.insert(consumers.end(), it->second.consumers.begin(), it->second.consumers.end());
       }
       std::sort(consumers.begin(), consumers.end());
       consumers.erase(std::unique(consumers.begin(), consumers.end()), consumers.end());
-      if (consumers.size() == 1 && !body_output && forwards(nodes_.Get(consumers[0]), node, key)) {
+      if (consumers.size() == 1 && !body_output && forwards(*consumers[0], *cur, key)) {
         chain.push_back(consumers[0]);
         cur = consumers[0];
         continue;
       }
-      leak = describe_leak(node, cur, consumers, body_output, leaked_value, key);
+      leak = describe_leak(*cur, consumers, body_output, leaked_value, key);
       break;
     }
-    const std::string missing = missing_gates(nodes_, chain, expected);
+    const std::string missing = missing_gates(chain, expected);
     if (!missing.empty()) {
       std::string msg = "Recv " + label(recv, r) + " is not behind " + missing;
       if (!leak.empty()) msg += ": " + leak;
@@ -290,10 +281,10 @@ class BodyChecker {
                         expected_text(expected, ir::kRecv, true));
       return;
     }
-    if (!ranks_increase(nodes_, chain)) {
+    if (!ranks_increase(chain)) {
       diags_.report(kBB013, at(r),
                     "gate chain of Recv " + label(recv, r) + " is out of order: " +
-                        chain_text(nodes_, chain, ir::kRecv, true) + ", expected " +
+                        chain_text(chain, ir::kRecv, true) + ", expected " +
                         expected_text(expected, ir::kRecv, true) + body_.where,
                     "recompile the source graph with bbc compile");
     }
@@ -308,22 +299,28 @@ class BodyChecker {
     return true;
   }
 
-  std::string describe_leak(const onnx::NodeProto& node, int index, const std::vector<int>& consumers,
-                            bool body_output, std::string_view value, std::string_view key) const {
-    const std::string from = ir::is_recv(node) ? "its output" : "the output of " + label(node, index);
+  // The first consumer in node order that is not the next gate of the chain.
+  std::string describe_leak(const onnx::NodeProto& node, const Chain& consumers, bool body_output,
+                            std::string_view value, std::string_view key) {
+    const std::string from =
+        ir::is_recv(node) ? "its output" : "the output of " + label(node, position_of(&node));
     if (body_output) return from + " '" + std::string(value) + "' is a graph output";
-    for (int c : consumers) {
-      const auto& consumer = nodes_.Get(c);
-      if (forwards(consumer, node, key)) continue;
-      return from + " is consumed by node " + label(consumer, c);
+    std::vector<std::pair<int, const onnx::NodeProto*>> ordered;
+    for (const auto* c : consumers) ordered.emplace_back(position_of(c), c);
+    std::sort(ordered.begin(), ordered.end());
+    for (const auto& [c, consumer] : ordered) {
+      if (forwards(*consumer, node, key)) continue;
+      return from + " is consumed by node " + label(*consumer, c);
     }
     return {};
   }
 
   const Body& body_;
+  BodyIndex& index_;
   const NodeList& nodes_;
   GateSet required_;
   DiagnosticEngine& diags_;
+  absl::flat_hash_map<const onnx::NodeProto*, int> positions_;
 };
 
 }  // namespace
@@ -352,7 +349,14 @@ GateSet GateSet::from_passes(const std::vector<std::string>& passes) {
 
 void check_gate_contracts(const onnx::ModelProto& model, GateSet required, DiagnosticEngine& diags) {
   if (required.empty()) return;
-  for (const auto& body : collect_bodies(model)) BodyChecker(body, required, diags).run();
+  WireIndex index(model);
+  check_gate_contracts(index, required, diags);
+}
+
+void check_gate_contracts(WireIndex& index, GateSet required, DiagnosticEngine& diags) {
+  if (required.empty()) return;
+  for (std::size_t b = 0; b < index.bodies().size(); ++b)
+    BodyChecker(index.bodies()[b], index.body(b), required, diags).run();
 }
 
 }  // namespace bb::compiler

@@ -76,6 +76,7 @@ PassStatus PassManager::run(PassContext& context) {
     times.emplace_back(info.name, std::chrono::duration<double>(Clock::now() - t0).count());
     if (status.kind != PassStatus::Kind::kOk) break;
     context.properties |= info.guarantees;
+    if (!info.keeps_analyses) context.wire_index.reset();
     if (options_.print_after && (*options_.print_after == kAll || *options_.print_after == info.name)) {
       log_ << "// ---- bbc: after pass " << info.name << " ----\n";
       dump_model(context.model, log_);

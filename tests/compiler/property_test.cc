@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
+
+#include <google/protobuf/arena.h>
 
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
@@ -241,6 +244,33 @@ RC_GTEST_PROP(CompileProperties, RandomGraphsCompileSafely, ()) {
   check_recvs(out.graph());
   // Payloads and every other input still reach their consumers.
   RC_ASSERT(uses(out.graph()) == uses(input.graph()));
+}
+
+// The gate passes and verify-gates work through an index they keep valid as they
+// insert; --verify-each re-checks every contract from a fresh walk after every pass.
+// With any subset of the gate passes skipped, on the heap and on an arena (as bbc
+// parses), the results agree byte for byte and every check passes.
+RC_GTEST_PROP(CompileProperties, KeptIndexAgreesWithFreshChecksUnderAnySkips, ()) {
+  const auto input = random_model();
+  PassOptions options;
+  for (const auto& pass : registered_passes())
+    if (pass.skippable && *rc::gen::arbitrary<bool>()) options.skip.emplace_back(pass.name);
+  auto plain = testing::compile(input, options);
+  RC_ASSERT(plain.ok());
+
+  google::protobuf::Arena arena;
+  auto* on_arena = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
+  on_arena->CopyFrom(input);
+  options.verify_each = true;
+  DiagnosticEngine diags("test.onnx");
+  std::ostringstream log;
+  auto checked = compile_model(*on_arena, "test.onnx", options, diags, log);
+  RC_ASSERT(checked.status.kind == PassStatus::Kind::kOk);
+  RC_ASSERT(checked.bytes == plain.bytes);
+  // Recompiling with every gate inserts the skipped ones, checked after every pass.
+  PassOptions all;
+  all.verify_each = true;
+  RC_ASSERT(testing::compile(testing::parse_bytes(plain.bytes), all, "out.bb").ok());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "node_list.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
@@ -34,11 +35,11 @@ onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::p
 }
 
 // ---- send side: the chain sits immediately before the Send -------------------------------
-void insert_tx(NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
+void insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
   std::vector<Insertion> plan;
-  for (int i = 0; i < nodes.size(); ++i) {
+  for (int i : index.sends()) {
     auto& send = *nodes.Mutable(i);
-    if (!ir::is_send(send) || ir::has_stamp(send, info.stamp) || !has_destination(send)) continue;
+    if (ir::has_stamp(send, info.stamp) || !has_destination(send)) continue;
     const std::string key = send.name();
     // The gate goes before the first gate of this Send's chain that comes after it in
     // chain order, else right before the Send; it takes over that node's inputs.
@@ -53,6 +54,7 @@ void insert_tx(NodeList& nodes, const GateInfo& info, google::protobuf::Arena* a
     auto* gate = make_gate(info, key, arena);
     for (int j = 0; j < consumer.input_size(); ++j) {
       gate->add_input(consumer.input(j));
+      index.move_reader(consumer.input(j), &consumer, gate, j);
       std::string out = ir::gate_output_name(key, info.out_infix, j);
       *consumer.mutable_input(j) = out;
       gate->add_output(std::move(out));
@@ -66,17 +68,17 @@ void insert_tx(NodeList& nodes, const GateInfo& info, google::protobuf::Arena* a
     ir::set_int_attribute(send, info.stamp, 1);
     plan.push_back(Insertion{target, false, gate});
   }
-  rebuild_node_list(nodes, plan);
+  index.apply(plan);
 }
 
 // ---- receive side: the chain sits immediately after the Recv -------------------------------
-using Renames = absl::flat_hash_map<std::string, std::string>;
+using Renames = absl::flat_hash_map<std::string_view, std::string_view>;
 
 void rename_inputs(onnx::GraphProto& graph, const Renames& renames);
 
 void rename_node_inputs(onnx::NodeProto& node, const Renames& renames) {
   for (auto& in : *node.mutable_input()) {
-    if (auto it = renames.find(in); it != renames.end()) in = it->second;
+    if (auto it = renames.find(in); it != renames.end()) in.assign(it->second.data(), it->second.size());
   }
   for (auto& attr : *node.mutable_attribute()) {
     if (attr.has_g()) rename_inputs(*attr.mutable_g(), renames);
@@ -88,17 +90,30 @@ void rename_node_inputs(onnx::NodeProto& node, const Renames& renames) {
 void rename_inputs(onnx::GraphProto& graph, const Renames& renames) {
   for (auto& node : *graph.mutable_node()) rename_node_inputs(node, renames);
   for (auto& out : *graph.mutable_output()) {
-    if (auto it = renames.find(out.name()); it != renames.end()) out.set_name(it->second);
+    if (auto it = renames.find(out.name()); it != renames.end()) out.set_name(std::string(it->second));
   }
 }
 
-void insert_rx(const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
+// Every reader of the renamed values, found by walking the whole graph and its
+// subgraphs: for a graph whose readers the index does not keep.
+void rename_everywhere(const Body& body, const Renames& renames) {
+  for (auto& node : body.nodes()) rename_node_inputs(node, renames);
+  for (int k = 0; k < body.output_count(); ++k) {
+    std::string* out = body.mutable_output(k);
+    if (auto it = renames.find(*out); it != renames.end()) out->assign(it->second.data(), it->second.size());
+  }
+}
+
+void insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
   NodeList& nodes = body.nodes();
   std::vector<Insertion> plan;
+  std::vector<NewGate> gates;
+  // Old value → new value; the first gate to take a value wins (only "" can repeat).
   Renames renames;
-  for (int i = 0; i < nodes.size(); ++i) {
+  std::vector<std::pair<std::string_view, std::string_view>> order;
+  for (int i : index.recvs()) {
     auto& recv = *nodes.Mutable(i);
-    if (!ir::is_recv(recv) || ir::has_stamp(recv, info.stamp)) continue;
+    if (ir::has_stamp(recv, info.stamp)) continue;
     const std::string key = recv.name();
     // The gate goes after the last gate of this Recv's chain that comes before it in
     // chain order, else right after the Recv; it takes all outputs of that node.
@@ -113,34 +128,36 @@ void insert_rx(const Body& body, const GateInfo& info, google::protobuf::Arena* 
     auto* gate = make_gate(info, key, arena);
     for (int j = 0; j < from.output_size(); ++j) {
       gate->add_input(from.output(j));
-      std::string out = ir::gate_output_name(key, info.out_infix, j);
-      renames.emplace(from.output(j), out);
-      gate->add_output(std::move(out));
+      gate->add_output(ir::gate_output_name(key, info.out_infix, j));
     }
+    for (int j = 0; j < from.output_size(); ++j)
+      if (renames.emplace(from.output(j), gate->output(j)).second) order.emplace_back(from.output(j), gate->output(j));
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
     ir::set_int_attribute(recv, info.stamp, 1);
     plan.push_back(Insertion{producer, true, gate});
+    gates.push_back(NewGate{gate, &from});
   }
   if (plan.empty()) return;
   // Every consumer of the producer's outputs now reads the new gate's outputs; the new
   // gates are not in the list yet, so they keep reading the originals.
-  for (auto& node : nodes) rename_node_inputs(node, renames);
-  for (int k = 0; k < body.output_count(); ++k) {
-    std::string* out = body.mutable_output(k);
-    if (auto it = renames.find(*out); it != renames.end()) *out = it->second;
+  if (index.uses_kept()) {
+    index.rename_uses(order, gates);
+  } else {
+    rename_everywhere(body, renames);
   }
-  rebuild_node_list(nodes, plan);
+  index.apply(plan);
 }
 
 }  // namespace
 
-void insert_gate(onnx::ModelProto& model, Gate gate) {
+void insert_gate(WireIndex& index, Gate gate, google::protobuf::Arena* arena) {
   const GateInfo& info = gate_info(gate);
-  for (const auto& body : collect_bodies(model)) {
+  for (std::size_t b = 0; b < index.bodies().size(); ++b) {
+    const Body& body = index.bodies()[b];
     if (info.tx) {
-      insert_tx(body.nodes(), info, model.GetArena());
+      insert_tx(index.body(b), body.nodes(), info, arena);
     } else {
-      insert_rx(body, info, model.GetArena());
+      insert_rx(index.body(b), body, info, arena);
     }
   }
 }

@@ -1,16 +1,19 @@
 // The gate insertion shared by the five gate passes (SPEC §4.2). Each pass file names
-// its gate; this does the work, linear in graph size: one scan to plan, one rewrite of
-// the consumers (rx), one rebuild of each node list.
+// its gate; this does the work through the shared WireIndex: it visits the wire ops and
+// their neighbours, rewires the consumers the index records (rx), and rebuilds each
+// node list once.
 #pragma once
 
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/gate_contracts.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 
 // Inserts `gate` for every Send (tx gates) or Recv (rx gates) of every graph of the
-// model that does not carry the gate's stamp yet; stamps them.
-void insert_gate(onnx::ModelProto& model, Gate gate);
+// indexed model that does not carry the gate's stamp yet; stamps them. New nodes go on
+// `arena` (the model's; null for a model on the heap). Keeps `index` valid.
+void insert_gate(WireIndex& index, Gate gate, google::protobuf::Arena* arena);
 
 }  // namespace bb::compiler

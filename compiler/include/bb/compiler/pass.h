@@ -36,6 +36,8 @@ enum Property : std::uint32_t {
   kStamped = 1u << 3,      // the passport is written
 };
 
+class WireIndex;  // compiler/src/wire_index.h: an analysis the passes share
+
 struct PassContext {
   PassContext(onnx::ModelProto& m, DiagnosticEngine& d, std::string_view p) : model(m), diags(d), path(p) {}
 
@@ -50,6 +52,10 @@ struct PassContext {
   // Set by stamp-passport: the deterministic bytes of graph and functions (fields 7
   // and 25 of ModelProto) it hashed, for the writer to reuse (SPEC Appendix A tip).
   std::optional<std::string> graph_and_functions_bytes;
+  // The wire ops, gates and readers of Recv values of every graph, built by the first
+  // pass that asks for it and kept valid by the passes that declare so; the manager
+  // drops it after any other pass.
+  std::shared_ptr<WireIndex> wire_index;
 };
 
 // A pass result: ok; input errors were reported (stop, exit 1); or an internal error
@@ -77,6 +83,7 @@ struct PassInfo {
   std::uint32_t requires_properties;
   std::uint32_t guarantees;
   std::optional<Gate> inserts;   // the gate an insertion pass inserts
+  bool keeps_analyses;           // leaves PassContext::wire_index valid
   std::unique_ptr<Pass> (*create)();
 };
 

@@ -1,0 +1,148 @@
+#include "wire_index.h"
+
+#include <algorithm>
+
+#include "bb/ir/wire_shape.h"
+
+namespace bb::compiler {
+namespace {
+
+// Where an old position lands after `plan` (sorted as rebuild_node_list sorts it) went
+// in: behind every insertion at a smaller position and every "before" at its own.
+void shift(std::vector<int>& positions, const std::vector<Insertion>& plan) {
+  std::size_t k = 0;
+  for (int& p : positions) {
+    while (k < plan.size() && (plan[k].position < p || (plan[k].position == p && !plan[k].after))) ++k;
+    p += static_cast<int>(k);
+  }
+}
+
+void insert_sorted(std::vector<int>& positions, const std::vector<int>& added) {
+  if (added.empty()) return;
+  const auto middle = static_cast<std::ptrdiff_t>(positions.size());
+  positions.insert(positions.end(), added.begin(), added.end());
+  std::inplace_merge(positions.begin(), positions.begin() + middle, positions.end());
+}
+
+}  // namespace
+
+BodyIndex::BodyIndex(const Body& body) : body_(body), kept_(body.kind != Body::Kind::kSubgraph) {
+  const NodeList& nodes = body.nodes();
+  for (int i = 0; i < nodes.size(); ++i) {
+    const auto& node = nodes.Get(i);
+    if (has_subgraph(node)) holders_.push_back(i);
+    if (ir::is_send(node)) {
+      sends_.push_back(i);
+    } else if (ir::is_recv(node)) {
+      recvs_.push_back(i);
+    } else if (ir::is_tx_gate(node)) {
+      tx_gates_.push_back(i);
+    } else if (ir::is_rx_gate(node)) {
+      rx_gates_.push_back(i);
+    }
+  }
+  kept_ = kept_ && holders_.empty();
+  collect_uses();
+}
+
+void BodyIndex::collect_uses(const std::vector<NewGate>& gates) {
+  uses_.clear();
+  NodeList& nodes = body_.nodes();
+  for (const auto* positions : {&recvs_, &rx_gates_})
+    for (int i : *positions)
+      for (const auto& out : nodes.Get(i).output()) uses_.try_emplace(out);
+  for (const auto& g : gates)
+    for (const auto& out : g.gate->output()) uses_.try_emplace(out);
+  if (uses_.empty()) return;
+  std::vector<std::string_view> implicit;
+  for (auto& node : nodes) {
+    for (int j = 0; j < node.input_size(); ++j)
+      if (auto it = uses_.find(node.input(j)); it != uses_.end()) it->second.push_back(ValueUse{&node, j});
+    if (holders_.empty() || !has_subgraph(node)) continue;
+    implicit.clear();
+    implicit_inputs(node, implicit);
+    for (auto name : implicit)
+      if (auto it = uses_.find(name); it != uses_.end()) it->second.push_back(ValueUse{&node, -1});
+  }
+  for (int k = 0; k < body_.output_count(); ++k)
+    if (auto it = uses_.find(body_.output(k)); it != uses_.end()) it->second.push_back(ValueUse{nullptr, k});
+  add_readers(gates);
+}
+
+// The new gates read their producers' outputs; those strings, unlike the gates' own
+// inputs (which a later pass may rewire), never change: they key the map.
+void BodyIndex::add_readers(const std::vector<NewGate>& gates) {
+  for (const auto& g : gates)
+    for (int j = 0; j < g.gate->input_size(); ++j) uses_[g.producer->output(j)].push_back(ValueUse{g.gate, j});
+}
+
+void BodyIndex::apply(std::vector<Insertion>& plan) {
+  if (plan.empty()) return;
+  const int n = body_.nodes().size();
+  rebuild_node_list(body_.nodes(), plan);  // sorts the plan
+  for (auto* positions : {&sends_, &recvs_, &tx_gates_, &rx_gates_, &holders_}) shift(*positions, plan);
+  std::vector<int> tx, rx;
+  for (std::size_t k = 0; k < plan.size(); ++k) {
+    // Entry k lands behind the k entries before it and the old nodes before it.
+    const int at = static_cast<int>(k) + std::min(n, plan[k].position + (plan[k].after ? 1 : 0));
+    if (ir::is_tx_gate(*plan[k].node)) tx.push_back(at);
+    if (ir::is_rx_gate(*plan[k].node)) rx.push_back(at);
+  }
+  insert_sorted(tx_gates_, tx);
+  insert_sorted(rx_gates_, rx);
+}
+
+void BodyIndex::move_reader(std::string_view value, const onnx::NodeProto* node, onnx::NodeProto* gate, int slot) {
+  auto it = uses_.find(value);
+  if (it == uses_.end()) return;
+  for (auto& use : it->second)
+    if (use.node == node && use.slot == slot) use.node = gate;
+}
+
+void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
+                            const std::vector<NewGate>& gates) {
+  // All readers are taken out first, so that the renames apply at once (a new name may
+  // equal an old one of another pair), as a single pass over a rename map would.
+  std::vector<std::vector<ValueUse>> moved(renames.size());
+  for (std::size_t k = 0; k < renames.size(); ++k) {
+    auto node = uses_.extract(renames[k].first);
+    if (!node.empty()) moved[k] = std::move(node.mapped());
+  }
+  bool collided = false;
+  for (std::size_t k = 0; k < renames.size(); ++k) {
+    const std::string_view to = renames[k].second;
+    for (const auto& use : moved[k]) {
+      if (use.node == nullptr) {
+        body_.mutable_output(use.slot)->assign(to.data(), to.size());
+      } else {
+        use.node->mutable_input(use.slot)->assign(to.data(), to.size());
+      }
+    }
+    collided = !uses_.try_emplace(to, std::move(moved[k])).second || collided;
+  }
+  if (collided) {
+    // A new value's name was already taken (the rewiring above is right regardless):
+    // the readers are collected again rather than merged.
+    collect_uses(gates);
+    return;
+  }
+  for (const auto& g : gates)
+    for (const auto& out : g.gate->output()) uses_.try_emplace(out);
+  add_readers(gates);
+}
+
+WireIndex::WireIndex(onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(); }
+
+WireIndex::WireIndex(const onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(); }
+
+void WireIndex::index_bodies() {
+  index_.reserve(bodies_.size());
+  for (const auto& body : bodies_) index_.push_back(std::make_unique<BodyIndex>(body));
+}
+
+WireIndex& index_of(PassContext& context) {
+  if (!context.wire_index) context.wire_index = std::make_shared<WireIndex>(context.model);
+  return *context.wire_index;
+}
+
+}  // namespace bb::compiler

@@ -1,0 +1,111 @@
+// The analysis the gate passes and verify-gates share: for every graph of the model
+// (main graph, subgraphs, functions) the positions of its Sends, Recvs, gates and of the
+// nodes that hold subgraphs, and who reads the values a Recv's chain produces.
+//
+// It is built with one walk over the nodes and kept valid by the gate passes as they
+// insert (`apply`, `rename_uses`), so a gate pass touches only the wire ops, their
+// neighbours and the consumers of their values instead of walking every node. Like an
+// MLIR analysis it lives beside the IR (in the PassContext); the pass manager drops it
+// after any pass that does not declare it kept (PassInfo::keeps_analyses).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <onnx/onnx_pb.h>
+
+#include "bb/compiler/pass.h"
+#include "body.h"
+#include "node_list.h"
+
+namespace bb::compiler {
+
+// One reader of a value: input `slot` of `node`, or (node == nullptr) the graph output
+// `slot`. slot -1: `node` holds a subgraph that reads the value from this scope.
+struct ValueUse {
+  onnx::NodeProto* node;
+  int slot;
+};
+
+using ValueUses = absl::flat_hash_map<std::string_view, std::vector<ValueUse>>;
+
+// A gate a pass inserts, and the node whose outputs it reads (input j = output j).
+struct NewGate {
+  onnx::NodeProto* gate;
+  const onnx::NodeProto* producer;
+};
+
+class BodyIndex {
+ public:
+  // Walks `body` once. `body` must stay valid as long as the index.
+  explicit BodyIndex(const Body& body);
+
+  // Positions in the node list, ascending.
+  const std::vector<int>& sends() const { return sends_; }
+  const std::vector<int>& recvs() const { return recvs_; }
+  const std::vector<int>& tx_gates() const { return tx_gates_; }
+  const std::vector<int>& rx_gates() const { return rx_gates_; }
+  bool holds_subgraphs() const { return !holders_.empty(); }
+
+  // The readers of every output of a Recv or an rx gate (keys view those outputs).
+  const ValueUses& uses() const { return uses_; }
+  // False for a subgraph (a rename in an enclosing graph reaches into it) and for a graph
+  // that holds subgraphs (a rename reaches into those): their readers are re-collected
+  // instead of kept (they are small or rare).
+  bool uses_kept() const { return kept_; }
+
+  // Inserts the planned nodes into the list (rebuild_node_list) and moves every
+  // position past them; the new nodes join the gate lists.
+  void apply(std::vector<Insertion>& plan);
+
+  // Only when uses_kept(): rewires the readers of `renames` (old value → new value,
+  // applied at once as one pass over a rename map would; the old values are outputs of
+  // the producers, the new ones outputs of the new `gates`), and records the new gates
+  // and their readers. The new gates are not in the list yet: they keep reading the
+  // old values.
+  void rename_uses(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
+                   const std::vector<NewGate>& gates);
+
+  // Input `slot` of `node`, reading `value`, moves to input `slot` of `gate` (a tx gate
+  // taking over the inputs of the node it feeds).
+  void move_reader(std::string_view value, const onnx::NodeProto* node, onnx::NodeProto* gate, int slot);
+
+  // Forgets the readers and collects them again with one walk over the body, the
+  // outputs of `gates` (not in the list yet) included.
+  void collect_uses(const std::vector<NewGate>& gates = {});
+
+ private:
+  void add_readers(const std::vector<NewGate>& gates);
+
+  const Body& body_;
+  bool kept_;
+  std::vector<int> sends_, recvs_, tx_gates_, rx_gates_, holders_;
+  ValueUses uses_;
+};
+
+// The index of every body, in collect_bodies order.
+class WireIndex {
+ public:
+  explicit WireIndex(onnx::ModelProto& model);
+  // For reading only (the gate contract checker).
+  explicit WireIndex(const onnx::ModelProto& model);
+
+  const std::vector<Body>& bodies() const { return bodies_; }
+  // The index of bodies()[i].
+  BodyIndex& body(std::size_t i) { return *index_[i]; }
+
+ private:
+  void index_bodies();
+
+  std::vector<Body> bodies_;
+  std::vector<std::unique_ptr<BodyIndex>> index_;
+};
+
+// The context's index, built on first use.
+WireIndex& index_of(PassContext& context);
+
+}  // namespace bb::compiler
