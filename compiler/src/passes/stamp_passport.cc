@@ -5,34 +5,33 @@
 // - the four passport keys are written, overwriting existing ones: compiled = v1,
 //   compiler = `bbc <version>`, passes = the passes that ran (this one included),
 //   graph_sha256 = SHA-256 of the deterministic bytes of graph and functions. Those
-//   bytes are kept for the writer, which splices them instead of serializing again.
+//   bytes, behind the fields that precede `graph`, are kept for the writer, which
+//   appends the rest instead of serializing again (model_bytes.h).
 #include <string>
+#include <vector>
 
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
-#include "bb/ir/sha256.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
+#include "model_bytes.h"
 #include "passes.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
 
-bool holds_gates(const onnx::GraphProto& graph);
-
-bool holds_gates(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes) {
-  for (const auto& node : nodes) {
-    if (ir::is_gate(node)) return true;
-    for (const auto& attr : node.attribute()) {
-      if (attr.has_g() && holds_gates(attr.g())) return true;
-      for (const auto& g : attr.graphs())
-        if (holds_gates(g)) return true;
-    }
+// Per body of the index: whether it, or a subgraph inside it, holds a gate.
+std::vector<bool> gated_bodies(WireIndex& index) {
+  const auto& bodies = index.bodies();
+  std::vector<bool> gated(bodies.size(), false);
+  for (std::size_t b = 0; b < bodies.size(); ++b) {
+    if (index.body(b).tx_gates().empty() && index.body(b).rx_gates().empty()) continue;
+    for (int at = static_cast<int>(b); at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
+      gated[static_cast<std::size_t>(at)] = true;
   }
-  return false;
+  return gated;
 }
-
-bool holds_gates(const onnx::GraphProto& graph) { return holds_gates(graph.node()); }
 
 void import_syscall(google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports) {
   if (ir::opset_version(imports, ir::kSyscallDomain)) return;
@@ -45,23 +44,26 @@ class StampPassportPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     auto& model = context.model;
-    bool any = holds_gates(model.graph());
-    for (auto& function : *model.mutable_functions()) {
-      if (!holds_gates(function.node())) continue;
+    auto& index = index_of(context);
+    const auto gated = gated_bodies(index);
+    bool any = gated[0];
+    for (std::size_t b = 0; b < gated.size(); ++b) {
+      const auto& body = index.bodies()[b];
+      if (body.kind != Body::Kind::kFunction || !gated[b]) continue;
       any = true;
-      import_syscall(*function.mutable_opset_import());
+      import_syscall(*body.function->mutable_opset_import());
     }
     if (any) import_syscall(*model.mutable_opset_import());
     if (model.ir_version() == 0) model.set_ir_version(ir::kMaxIrVersion);
 
-    std::string bytes = ir::graph_and_functions_bytes(model);
+    OutputBytes bytes = serialize_head(model);
     ir::Passport passport;
     passport.compiled = std::string(ir::kPassportVersion);
     passport.compiler = compiler_id();
     passport.passes = context.ran;
-    passport.digest = sha256_hex(bytes);
+    passport.digest = digest_of(bytes);
     ir::write_passport(model, passport);
-    context.graph_and_functions_bytes = std::move(bytes);
+    context.output_bytes = std::move(bytes);
     return PassStatus::ok();
   }
 };

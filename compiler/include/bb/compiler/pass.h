@@ -38,6 +38,14 @@ enum Property : std::uint32_t {
 
 class WireIndex;  // compiler/src/wire_index.h: an analysis the passes share
 
+// The compiled model's bytes as stamp-passport serialized them for the digest, for the
+// writer to complete instead of serializing again (SPEC Appendix A tip).
+struct OutputBytes {
+  std::string head;               // the model's fields before `graph`, then `graph`
+  std::size_t graph_offset = 0;   // where `graph` starts in `head`
+  std::string functions;          // the `functions` fields
+};
+
 struct PassContext {
   PassContext(onnx::ModelProto& m, DiagnosticEngine& d, std::string_view p) : model(m), diags(d), path(p) {}
 
@@ -49,9 +57,9 @@ struct PassContext {
   std::uint32_t properties = 0;           // established Property bits
   // Set by validate: the graphs (Finding::scope) whose node order is not topological.
   std::vector<int> unordered_scopes;
-  // Set by stamp-passport: the deterministic bytes of graph and functions (fields 7
-  // and 25 of ModelProto) it hashed, for the writer to reuse (SPEC Appendix A tip).
-  std::optional<std::string> graph_and_functions_bytes;
+  // Set by stamp-passport: the bytes it hashed (graph and functions), with the fields
+  // before `graph`; the writer appends the rest.
+  std::optional<OutputBytes> output_bytes;
   // The wire ops, gates and readers of Recv values of every graph, built by the first
   // pass that asks for it and kept valid by the passes that declare so; the manager
   // drops it after any other pass.
