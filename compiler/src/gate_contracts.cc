@@ -243,12 +243,15 @@ class BodyChecker {
     const std::string_view key = recv.name();
     Chain chain;
     const onnx::NodeProto* cur = &recv;
-    std::string leak;  // a consumer reached without the full chain
+    // Where the chain ends: the consumers of `cur`, and its first output that is a graph
+    // output. Described only when a gate is missing (positions cost a map).
     Chain consumers;
+    bool body_output = false;
+    std::string_view leaked_value;
     while (static_cast<int>(chain.size()) < kMaxChain) {
       consumers.clear();
-      bool body_output = false;
-      std::string_view leaked_value;
+      body_output = false;
+      leaked_value = {};
       for (const auto& out : cur->output()) {
         if (out.empty()) continue;
         auto it = index_.uses().find(out);
@@ -269,12 +272,13 @@ class BodyChecker {
         cur = consumers[0];
         continue;
       }
-      leak = describe_leak(*cur, consumers, body_output, leaked_value, key);
       break;
     }
+    const bool stopped = static_cast<int>(chain.size()) < kMaxChain;
     const std::string missing = missing_gates(chain, expected);
     if (!missing.empty()) {
       std::string msg = "Recv " + label(recv, r) + " is not behind " + missing;
+      const std::string leak = stopped ? describe_leak(*cur, consumers, body_output, leaked_value, key) : "";
       if (!leak.empty()) msg += ": " + leak;
       diags_.report(kBB014, at(r), msg + body_.where,
                     "recompile the source graph; every Recv output must pass " +
