@@ -29,6 +29,13 @@ test: build
 test-asan:
 	$(MAKE) test PRESET=asan
 
+# Benchmarks (docs/performance.md): builds the release preset, then each suite prints
+# its table of QUALITY.md targets. BENCH_SIZES overrides the compiler's graph sizes.
+# Hook for more suites (the runtime's): add one recipe line each after the compiler's.
+bench:
+	$(MAKE) build PRESET=release
+	bench/compile_bench.sh build/release $(BENCH_SIZES)
+
 # libFuzzer harnesses with clang-14, ASan and UBSan, 60 s each (FUZZ_SECONDS=…).
 fuzz:
 	@tools/deps.sh fuzz
