@@ -9,6 +9,7 @@
 // (the trace is always hashed: it is the run's fingerprint), --metrics, --trace.
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -118,7 +119,8 @@ struct Loaded {
   int code = kExitOk;
 };
 
-// Each graph once (nodes may share one); errors cite the [[node]] line.
+// Each graph once (nodes may share one); errors cite the [[node]] line. A missing file
+// is a usage error (2), a file that does not load a load error (1).
 Loaded load_graphs(const sim::Deployment& d, const Options& o) {
   Loaded out;
   std::map<std::string, std::shared_ptr<const runtime::Program>> cache;
@@ -128,12 +130,17 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
     const sim::NodeSpec& spec = d.nodes[i];
     auto& program = cache[spec.graph.string()];
     if (!program) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(spec.graph, ec)) {
+        spdlog::error("{}:{}: node[{}].graph: {}: no such file [hint: compile it with `bbc compile`, next to the "
+                      "deployment file]", d.file.string(), spec.line, i, spec.graph.string());
+        out.code = kExitUsage;
+        continue;
+      }
       auto loaded = runtime::Program::load(spec.graph, options);
       if (!loaded) {
-        const bool io = loaded.error().kind == runtime::LoadError::Kind::kIo;
-        spdlog::error("{}:{}: node[{}].graph: {}{}", d.file.string(), spec.line, i, loaded.error().message,
-                      io ? " [hint: compile it with `bbc compile`, next to the deployment file]" : "");
-        if (out.code == kExitOk || io) out.code = io ? kExitUsage : kExitLoad;
+        spdlog::error("{}:{}: node[{}].graph: {}", d.file.string(), spec.line, i, loaded.error().message);
+        if (out.code == kExitOk) out.code = kExitLoad;
         continue;
       }
       program = *loaded;
