@@ -46,7 +46,7 @@ class DedupGateRx final : public runtime::Kernel {
     const auto* env = inv.envelope();
     if (env == nullptr) return decided(inv, Reason::kNone, runtime::kNoPeer);  // nothing to deduplicate
     NodeServices& node = inv.node();
-    const bool first = node.dedup().admit(inv.node_index(), node.peers().bytes(env->sender), env->incarnation,
+    const bool first = node.dedup().admit(inv.node_index(), env->sender, env->incarnation,
                                           env->message_id, inv.now_ns());
     return decided(inv, first ? Reason::kNone : Reason::kDuplicate, env->sender);
   }

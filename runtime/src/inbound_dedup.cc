@@ -31,9 +31,19 @@ bool InboundDedup::admit(std::uint32_t gate, std::string_view source_bytes, std:
   expire(now_ns);
   const PeerIndex known = peers_.find(source_bytes);
   if (known != kNoPeer && seen_.contains(DedupKey{gate, known, incarnation, message_id})) return false;
-  if (count_ == ring_.size()) pop_oldest();
-  const DedupKey key{gate, peers_.acquire(source_bytes), incarnation, message_id};
-  seen_.insert(key);
+  const PeerIndex source = peers_.acquire(source_bytes);
+  const bool first = admit(gate, source, incarnation, message_id, now_ns);
+  peers_.release(source);
+  return first;
+}
+
+bool InboundDedup::admit(std::uint32_t gate, PeerIndex source, std::uint64_t incarnation, std::uint64_t message_id,
+                         std::int64_t now_ns) {
+  expire(now_ns);
+  const DedupKey key{gate, source, incarnation, message_id};
+  if (!seen_.insert(key).second) return false;
+  if (count_ == ring_.size()) pop_oldest();  // never the key just inserted: the window holds ≥ 1
+  peers_.retain(source);
   ring_[(head_ + count_) % ring_.size()] = Entry{key, now_ns};
   ++count_;
   return true;

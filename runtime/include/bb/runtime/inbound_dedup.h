@@ -37,6 +37,10 @@ class InboundDedup {
   // True the first time (the key is remembered), false for a repeat inside the window.
   bool admit(std::uint32_t gate, std::string_view source_bytes, std::uint64_t incarnation,
              std::uint64_t message_id, std::int64_t now_ns);
+  // The same for a source the node has interned already (an envelope frame's sender):
+  // one hash probe, no interning.
+  bool admit(std::uint32_t gate, PeerIndex source, std::uint64_t incarnation, std::uint64_t message_id,
+             std::int64_t now_ns);
   std::size_t size() const { return seen_.size(); }
 
  private:
