@@ -1,5 +1,8 @@
 #include "body.h"
 
+#include "bb/ir/names.h"
+#include "bb/ir/wire_shape.h"
+
 namespace bb::compiler {
 namespace {
 
@@ -75,6 +78,13 @@ bool has_subgraph(const onnx::NodeProto& node) {
   for (const auto& attr : node.attribute())
     if (attr.has_g() || attr.graphs_size() > 0) return true;
   return false;
+}
+
+void import_syscall_domain(OpsetList& imports) {
+  if (ir::opset_version(imports, ir::kSyscallDomain)) return;
+  auto* entry = imports.Add();
+  entry->set_domain(std::string(ir::kSyscallDomain));
+  entry->set_version(ir::kSyscallDomainVersion);
 }
 
 void implicit_inputs(const onnx::NodeProto& node, std::vector<std::string_view>& out) {

@@ -58,6 +58,9 @@ void for_each_subgraph(const onnx::NodeProto& node, F&& f) {
   }
 }
 
+// Adds the syscall domain to `imports` unless it is there (gates live in that domain).
+void import_syscall_domain(OpsetList& imports);
+
 // The names a node's subgraphs read from enclosing scopes (used inside, defined
 // nowhere inside), in first-use order, without duplicates. Appends to `out`.
 void implicit_inputs(const onnx::NodeProto& node, std::vector<std::string_view>& out);

@@ -300,6 +300,23 @@ TEST(PassManager, PrintAfterAndTimePasses) {
   EXPECT_NE(result.log.find("\"total_seconds\": "), std::string::npos);
 }
 
+// Regression: a graph importing only the wire domain got gates whose syscall domain was
+// imported only by stamp-passport, so --verify-each (on by default in debug builds)
+// failed after the first gate pass with an internal error.
+TEST(PassManager, VerifyEachAcceptsAGraphThatImportsOnlyTheWireDomain) {
+  auto model = testing::parse_text(R"(<ir_version: 8, opset_import: ["ai.bytesandbrains.wire" : 1]>
+g (float[1] x) => (y, from) {
+  = ai.bytesandbrains.wire.Send<peer = "id:bob">(x)
+  y, from = ai.bytesandbrains.wire.Recv()
+})");
+  PassOptions o;
+  o.verify_each = true;
+  auto result = compile(model, o);
+  ASSERT_TRUE(result.ok()) << result.status.message;
+  auto out = testing::parse_bytes(result.bytes);
+  EXPECT_TRUE(ir::opset_version(out.opset_import(), ir::kSyscallDomain).has_value());
+}
+
 TEST(VerifyGates, ContractViolationsAreReportedPerNode) {
   // Two Sends; only one is gated by hand: the checker names the other.
   ModelBuilder b;

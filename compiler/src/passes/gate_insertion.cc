@@ -35,7 +35,7 @@ onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::p
 }
 
 // ---- send side: the chain sits immediately before the Send -------------------------------
-void insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
+bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
   std::vector<Insertion> plan;
   for (int i : index.sends()) {
     auto& send = *nodes.Mutable(i);
@@ -69,6 +69,7 @@ void insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
     plan.push_back(Insertion{target, false, gate});
   }
   index.apply(plan);
+  return !plan.empty();
 }
 
 // ---- receive side: the chain sits immediately after the Recv -------------------------------
@@ -104,7 +105,7 @@ void rename_everywhere(const Body& body, const Renames& renames) {
   }
 }
 
-void insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
+bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
   NodeList& nodes = body.nodes();
   std::vector<Insertion> plan;
   std::vector<NewGate> gates;
@@ -137,7 +138,7 @@ void insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     plan.push_back(Insertion{producer, true, gate});
     gates.push_back(NewGate{gate, &from});
   }
-  if (plan.empty()) return;
+  if (plan.empty()) return false;
   // Every consumer of the producer's outputs now reads the new gate's outputs; the new
   // gates are not in the list yet, so they keep reading the originals.
   if (index.uses_kept()) {
@@ -146,19 +147,23 @@ void insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     rename_everywhere(body, renames);
   }
   index.apply(plan);
+  return true;
 }
 
 }  // namespace
 
-void insert_gate(WireIndex& index, Gate gate, google::protobuf::Arena* arena) {
+void insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate) {
   const GateInfo& info = gate_info(gate);
+  google::protobuf::Arena* arena = model.GetArena();
   for (std::size_t b = 0; b < index.bodies().size(); ++b) {
     const Body& body = index.bodies()[b];
-    if (info.tx) {
-      insert_tx(index.body(b), body.nodes(), info, arena);
-    } else {
-      insert_rx(index.body(b), body, info, arena);
-    }
+    const bool inserted =
+        info.tx ? insert_tx(index.body(b), body.nodes(), info, arena) : insert_rx(index.body(b), body, info, arena);
+    // The gates' domain is imported as soon as they exist, so the graph stays valid
+    // between passes (--verify-each), not only after stamp-passport.
+    if (inserted)
+      import_syscall_domain(body.function != nullptr ? *body.function->mutable_opset_import()
+                                                     : *model.mutable_opset_import());
   }
 }
 

@@ -12,8 +12,9 @@
 namespace bb::compiler {
 
 // Inserts `gate` for every Send (tx gates) or Recv (rx gates) of every graph of the
-// indexed model that does not carry the gate's stamp yet; stamps them. New nodes go on
-// `arena` (the model's; null for a model on the heap). Keeps `index` valid.
-void insert_gate(WireIndex& index, Gate gate, google::protobuf::Arena* arena);
+// indexed model that does not carry the gate's stamp yet; stamps them; imports the
+// syscall domain into the model or function that received gates. New nodes go on the
+// model's arena (none for a model on the heap). Keeps `index` valid.
+void insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate);
 
 }  // namespace bb::compiler

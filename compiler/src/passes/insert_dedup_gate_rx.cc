@@ -10,7 +10,7 @@ namespace {
 class InsertDedupGateRxPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
-    insert_gate(index_of(context), Gate::kDedupRx, context.model.GetArena());
+    insert_gate(context.model, index_of(context), Gate::kDedupRx);
     return PassStatus::ok();
   }
 };

@@ -10,7 +10,7 @@ namespace {
 class InsertPeerHealthGateRxPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
-    insert_gate(index_of(context), Gate::kPeerHealthRx, context.model.GetArena());
+    insert_gate(context.model, index_of(context), Gate::kPeerHealthRx);
     return PassStatus::ok();
   }
 };

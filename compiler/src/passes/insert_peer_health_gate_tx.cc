@@ -10,7 +10,7 @@ namespace {
 class InsertPeerHealthGateTxPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
-    insert_gate(index_of(context), Gate::kPeerHealthTx, context.model.GetArena());
+    insert_gate(context.model, index_of(context), Gate::kPeerHealthTx);
     return PassStatus::ok();
   }
 };

@@ -33,13 +33,6 @@ std::vector<bool> gated_bodies(WireIndex& index) {
   return gated;
 }
 
-void import_syscall(google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports) {
-  if (ir::opset_version(imports, ir::kSyscallDomain)) return;
-  auto* entry = imports.Add();
-  entry->set_domain(std::string(ir::kSyscallDomain));
-  entry->set_version(ir::kSyscallDomainVersion);
-}
-
 class StampPassportPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
@@ -51,9 +44,9 @@ class StampPassportPass final : public Pass {
       const auto& body = index.bodies()[b];
       if (body.kind != Body::Kind::kFunction || !gated[b]) continue;
       any = true;
-      import_syscall(*body.function->mutable_opset_import());
+      import_syscall_domain(*body.function->mutable_opset_import());
     }
-    if (any) import_syscall(*model.mutable_opset_import());
+    if (any) import_syscall_domain(*model.mutable_opset_import());
     if (model.ir_version() == 0) model.set_ir_version(ir::kMaxIrVersion);
 
     OutputBytes bytes = serialize_head(model);
