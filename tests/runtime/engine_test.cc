@@ -256,6 +256,69 @@ TEST_F(Engine, FrameWaitsForPendingSendAndContinuesOnDelivery) {
   EXPECT_EQ(h.node().report().metrics.attempts[0], 2u);  // delivered
 }
 
+// Answers each attempt with the next outcome of a script, 1 ms later.
+class ScriptedTransport final : public runtime::Transport {
+ public:
+  ScriptedTransport(runtime::Scheduler& s, runtime::TransportEndpoint& e, std::vector<runtime::Outcome> script)
+      : s_(s), e_(e), script_(std::move(script)) {}
+  void send(runtime::AttemptId id, const bb::Envelope&) override {
+    const runtime::Outcome o = script_[next_++ % script_.size()];
+    s_.after(1 * kMs, runtime::EventClass::kNetwork, [this, id, o] { e_.on_outcome(id, o); });
+  }
+
+ private:
+  runtime::Scheduler& s_;
+  runtime::TransportEndpoint& e_;
+  std::vector<runtime::Outcome> script_;
+  std::size_t next_ = 0;
+};
+
+// SPEC §6.2: delivered → record_success + health reset; failed → record_failure + a
+// health failure; advised → record_remote_advisory (no health change).
+TEST_F(Engine, OutcomesFeedTheBackoffTableAndTheGovernor) {
+  GraphBuilder g;
+  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"t"});
+  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 100 * kMs);
+  g.gated_send("send0", "t", "bob");
+  runtime::NodeConfig config;
+  config.settings.governor.threshold = 2;
+  Harness h(g.compiled(), std::move(config));
+  using K = runtime::OutcomeKind;
+  ScriptedTransport transport(h.scheduler(), h.node(),
+                              {{K::kTimeout}, {K::kRejected}, {K::kDelivered}, {K::kAdvised, 250 * kMs}, {K::kUnreachable}});
+  h.node().attach(transport);
+  const PeerId bob = *PeerId::identity("bob");
+  h.node().start();
+  auto state_at = [&](std::int64_t t) {
+    h.scheduler().run(t);
+    return h.node().backoff().state(bob);
+  };
+  auto s = state_at(50 * kMs);  // timeout at 1 ms: failure 1, retry at 11 ms
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->failures, 1u);
+  EXPECT_EQ(s->next_retry_ns, 11 * kMs);
+  EXPECT_FALSE(h.node().report().peers[0].down);
+  s = state_at(150 * kMs);  // rejected at 101 ms: failure 2 (20 ms), down at the threshold of 2
+  EXPECT_EQ(s->failures, 2u);
+  EXPECT_EQ(s->next_retry_ns, 121 * kMs);
+  EXPECT_TRUE(h.node().report().peers[0].down);
+  s = state_at(250 * kMs);  // delivered at 201 ms: cleared, health reset
+  EXPECT_FALSE(s.has_value());
+  EXPECT_TRUE(h.node().report().peers.empty());
+  s = state_at(350 * kMs);  // advised(250 ms) at 301 ms: hold until 551 ms, an attempt counted
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->next_retry_ns, 551 * kMs);
+  EXPECT_EQ(s->failures, 1u);
+  EXPECT_FALSE(h.node().report().peers[0].down) << "an advisory is not a health failure";
+  h.scheduler().run(560 * kMs);  // ticks at 400 and 500 held; 600 not yet
+  const auto m = h.node().report().metrics;
+  EXPECT_EQ(m.gates[1][static_cast<int>(Reason::kCooldown)], 2u);
+  EXPECT_EQ(m.attempts[static_cast<int>(K::kAdvised)], 1u);
+  EXPECT_EQ(m.attempts[static_cast<int>(K::kDelivered)], 1u);
+  EXPECT_EQ(m.attempts[static_cast<int>(K::kTimeout)], 1u);
+  EXPECT_EQ(m.attempts[static_cast<int>(K::kRejected)], 1u);
+}
+
 // ---- Frames are recycled ------------------------------------------------------------------------
 
 TEST_F(Engine, FramesDoNotGrowOverAMillionExecutions) {
