@@ -371,16 +371,25 @@ void Node::skip_downstream(Frame& f, std::uint32_t node) {
 
 // ---- Async completion and attempts ------------------------------------------------------
 
+namespace {
+
+// A slot of `items`: a freed one when there is one, else a new one at the end.
+template <class T>
+std::uint32_t acquire_slot(std::vector<T>& items, std::vector<std::uint32_t>& free) {
+  if (!free.empty()) {
+    const std::uint32_t slot = free.back();
+    free.pop_back();
+    return slot;
+  }
+  items.emplace_back();
+  return static_cast<std::uint32_t>(items.size() - 1);
+}
+
+}  // namespace
+
 PendingId Node::defer(std::uint32_t index) {
   if (in_static_) return 0;  // a static node cannot wait: compute's pending becomes an error
-  std::uint32_t slot;
-  if (!free_pendings_.empty()) {
-    slot = free_pendings_.back();
-    free_pendings_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(pendings_.size());
-    pendings_.emplace_back();
-  }
+  const std::uint32_t slot = acquire_slot(pendings_, free_pendings_);
   Pending& pd = pendings_[slot];
   pd.frame = current_frame_;
   pd.node = index;
@@ -417,14 +426,7 @@ void Node::send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& en
   // to wait in: no attempt is made and run_static() reports the node.
   if (in_static_) return;
   Pending& pd = pendings_[id_index(pending)];
-  std::uint32_t slot;
-  if (!free_attempts_.empty()) {
-    slot = free_attempts_.back();
-    free_attempts_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(attempts_.size());
-    attempts_.emplace_back();
-  }
+  const std::uint32_t slot = acquire_slot(attempts_, free_attempts_);
   Attempt& a = attempts_[slot];
   a.pending = pending;
   a.dst = dst;
