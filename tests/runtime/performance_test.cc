@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "../support/build_info.h"
 #include "bb/ir/names.h"
 #include "engine_harness.h"
 
@@ -55,7 +56,9 @@ TEST(Performance, PassThroughChainDispatchIsAllocationFreeAndFast) {
               static_cast<unsigned long long>(dispatches), static_cast<unsigned long long>(allocations));
   EXPECT_EQ(dispatches, 2000u * 1001u);
   EXPECT_EQ(allocations, 0u);
-  EXPECT_LT(ns, 500.0);  // target ≤ 50 ns; loose here because CI machines are shared
+  if (bb::testing::kTimedBuild) {
+    EXPECT_LT(ns, 500.0);  // target ≤ 50 ns; loose here because CI machines are shared
+  }
 }
 
 TEST(Performance, BackoffDecisionsAndMemoryAt100kPeers) {
@@ -87,7 +90,9 @@ TEST(Performance, BackoffDecisionsAndMemoryAt100kPeers) {
               kPeers, per_peer);
   EXPECT_GT(allowed, 0u);
   EXPECT_LE(per_peer, 96.0);
-  EXPECT_GT(rate, 5e6);  // target ≥ 20 M/s; loose for shared machines
+  if (bb::testing::kTimedBuild) {
+    EXPECT_GT(rate, 5e6);  // target ≥ 20 M/s; loose for shared machines
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "../support/build_info.h"
 #include "sim_harness.h"
 
 namespace bb::testing {
@@ -46,7 +47,9 @@ TEST(SimPerformance, GatedSendToRecvMessagesPerSecondWithAHundredNodes) {
   const double rate = static_cast<double>(messages) / seconds;
   std::cout << kNodes << " nodes: " << messages << " gated Send -> Recv messages in " << seconds << " s = " << rate / 1e6
             << " M messages/s (real time)\n";
-  EXPECT_GT(rate, 100e3) << "far below the 1 M/s target";
+  if (kTimedBuild) {
+    EXPECT_GT(rate, 100e3) << "far below the 1 M/s target";
+  }
 }
 
 }  // namespace
