@@ -1,5 +1,5 @@
-// What the bbrun command line asks for, after parsing (flags not yet merged with the
-// --config file: `set` records which state flags were given).
+// What the bbrun command line asks for, after parsing (the state flags are a settings
+// layer not yet merged with the --config file or the deployment).
 #pragma once
 
 #include <atomic>
@@ -12,14 +12,6 @@
 #include "bb/runtime/settings.h"
 
 namespace bb::bbrun {
-
-struct StateFlags {
-  std::optional<std::int64_t> backoff_base_ns, backoff_cap_ns, dedup_ttl_ns, send_timeout_ns;
-  std::optional<runtime::Jitter> backoff_jitter;
-  std::optional<std::uint32_t> governor_threshold;
-  std::optional<std::vector<PeerId>> blocklist, allowlist;
-  std::optional<std::size_t> dedup_window;
-};
 
 struct Options {
   std::string file;
@@ -34,7 +26,7 @@ struct Options {
   std::string metrics;
   std::string trace;
   bool no_verify = false;
-  StateFlags state;
+  runtime::SettingsOverlay state;  // the state flags
 };
 
 // Exit codes (SPEC Appendix A).
@@ -47,8 +39,10 @@ int run_single(const Options& options);
 // Runs a simulated deployment (--sim DEPLOY.toml); the same exit codes.
 int run_sim(const std::string& deployment, const Options& options);
 
-// The state flags over `settings` (defaults, then a file); fails on a cap below the base.
-Expected<void, std::string> apply_state_flags(const StateFlags& flags, runtime::NodeSettings& settings);
+// The defaults, then the file's layer (--config or the deployment's sections), then the
+// state flags; fails on a cap below the base.
+Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::SettingsOverlay& file,
+                                                              const runtime::SettingsOverlay& flags);
 
 // SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
 // the signal for the exit code 128 + signal.

@@ -94,26 +94,6 @@ class Timeline final : public runtime::PeerObserver {
   std::map<std::pair<std::string, std::string>, Link> links_;
 };
 
-// Defaults, then the deployment's sections, then the flags.
-Expected<runtime::NodeSettings, std::string> settings_for(const sim::Deployment& d, const Options& o) {
-  runtime::NodeSettings s;
-  if (d.backoff_base_ns) s.backoff.base_ns = *d.backoff_base_ns;
-  if (d.backoff_cap_ns) s.backoff.cap_ns = *d.backoff_cap_ns;
-  if (d.backoff_jitter) {
-    auto jitter = runtime::jitter_from_string(*d.backoff_jitter);
-    if (!jitter) return unexpected(d.file.string() + ": backoff.jitter: unknown jitter '" + *d.backoff_jitter + "'");
-    s.backoff.jitter = *jitter;
-  }
-  if (d.governor_threshold) s.governor.threshold = *d.governor_threshold;
-  if (d.blocklist) s.governor.blocklist = *d.blocklist;
-  if (d.allowlist) s.governor.allowlist = *d.allowlist;
-  if (d.dedup_window) s.dedup.window = *d.dedup_window;
-  if (d.dedup_ttl_ns) s.dedup.ttl_ns = *d.dedup_ttl_ns;
-  if (d.send_timeout_ns) s.send.timeout_ns = *d.send_timeout_ns;
-  if (auto r = apply_state_flags(o.state, s); !r) return unexpected(r.error());
-  return s;
-}
-
 struct Loaded {
   std::vector<std::shared_ptr<const runtime::Program>> programs;  // by [[node]]
   int code = kExitOk;
@@ -161,7 +141,7 @@ int run_sim(const std::string& path, const Options& o) {
   sim::Deployment& d = *deployment;
   if (o.seed_given) d.seed = o.seed;
   if (o.duration_ns) d.duration_ns = o.duration_ns;
-  auto settings = settings_for(d, o);
+  auto settings = layered_settings(d.settings, o.state);  // defaults, the file's sections, the flags
   if (!settings) {
     spdlog::error("{}", settings.error());
     return kExitUsage;

@@ -24,12 +24,13 @@ namespace {
 
 // Defaults, then the --config file, then the flags.
 Expected<runtime::NodeSettings, std::string> settings_for(const Options& o) {
-  runtime::NodeSettings s;
+  runtime::SettingsOverlay file;
   if (!o.config.empty()) {
-    if (auto r = runtime::apply_config_file(o.config, s); !r) return unexpected(describe(r.error()));
+    auto read = runtime::read_config_file(o.config);
+    if (!read) return unexpected(describe(read.error()));
+    file = std::move(*read);
   }
-  if (auto r = apply_state_flags(o.state, s); !r) return unexpected(r.error());
-  return s;
+  return layered_settings(file, o.state);
 }
 
 Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_inputs(const Options& o) {

@@ -2,7 +2,6 @@
 // that stop a run cleanly.
 #include <csignal>
 
-#include "bb/ir/duration.h"
 #include "options.h"
 
 namespace bb::bbrun {
@@ -18,20 +17,13 @@ extern "C" void on_signal(int sig) {
 
 }  // namespace
 
-Expected<void, std::string> apply_state_flags(const StateFlags& f, runtime::NodeSettings& s) {
-  if (f.backoff_base_ns) s.backoff.base_ns = *f.backoff_base_ns;
-  if (f.backoff_cap_ns) s.backoff.cap_ns = *f.backoff_cap_ns;
-  if (f.backoff_jitter) s.backoff.jitter = *f.backoff_jitter;
-  if (f.governor_threshold) s.governor.threshold = *f.governor_threshold;
-  if (f.blocklist) s.governor.blocklist = *f.blocklist;
-  if (f.allowlist) s.governor.allowlist = *f.allowlist;
-  if (f.dedup_window) s.dedup.window = *f.dedup_window;
-  if (f.dedup_ttl_ns) s.dedup.ttl_ns = *f.dedup_ttl_ns;
-  if (f.send_timeout_ns) s.send.timeout_ns = *f.send_timeout_ns;
-  if (s.backoff.cap_ns < s.backoff.base_ns)
-    return unexpected("backoff cap " + format_duration(s.backoff.cap_ns) + " is below the base " +
-                      format_duration(s.backoff.base_ns));
-  return {};
+Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::SettingsOverlay& file,
+                                                              const runtime::SettingsOverlay& flags) {
+  runtime::NodeSettings settings;
+  runtime::apply_overlay(file, settings);
+  runtime::apply_overlay(flags, settings);
+  if (auto ok = runtime::check_settings(settings); !ok) return unexpected(std::move(ok.error()));
+  return settings;
 }
 
 void install_signal_handlers() {

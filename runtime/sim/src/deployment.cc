@@ -1,7 +1,6 @@
 #include "bb/sim/deployment.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -11,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "bb/ir/duration.h"
+#include "bb/runtime/settings_toml.h"
 
 namespace bb::sim {
 namespace {
@@ -18,22 +18,6 @@ namespace {
 using Kind = DeploymentError::Kind;
 
 constexpr std::uintmax_t kMaxFileBytes = 16u << 20;
-constexpr std::array<std::string_view, 4> kJitters = {"none", "full", "equal", "decorrelated"};
-
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
 
 std::uint32_t line_of(const toml::node& node) { return node.source().begin.line; }
 
@@ -51,16 +35,9 @@ class Reader {
 
   // Refuses keys outside `allowed`, reporting the one that appears first in the file.
   bool only_keys(const toml::table& table, const std::string& prefix, std::initializer_list<std::string_view> allowed) {
-    const toml::key* first = nullptr;
-    for (auto&& [key, value] : table) {
-      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-      if (first == nullptr || key.source().begin.line < first->source().begin.line) first = &key;
-    }
-    if (first == nullptr) return true;
-    std::string known;
-    for (std::string_view k : allowed) known += (known.empty() ? "" : ", ") + std::string(k);
-    return fail(Kind::kUnknownKey, first->source().begin.line, prefix + std::string(first->str()),
-                "unknown key (known keys here: " + known + ")");
+    auto unknown = runtime::find_unknown_key(table, prefix, allowed, file_);
+    if (!unknown) return true;
+    return fail(Kind::kUnknownKey, unknown->line, std::move(unknown->key), std::move(unknown->message));
   }
 
   // A sub-table such as [network]; absent is fine.
@@ -74,7 +51,7 @@ class Reader {
   }
 
   bool wrong_type(const toml::node& node, std::string key, std::string_view expected, std::string_view hint = {}) {
-    std::string message = "expected " + std::string(expected) + ", found " + std::string(type_name(node.type()));
+    std::string message = "expected " + std::string(expected) + ", found " + std::string(runtime::toml_type_name(node.type()));
     if (!hint.empty()) message += " (" + std::string(hint) + ")";
     return fail(Kind::kWrongType, line_of(node), std::move(key), std::move(message));
   }
@@ -219,62 +196,28 @@ bool read_network(Reader& r, const toml::table& root, Deployment& d) {
   return true;
 }
 
-bool read_backoff(Reader& r, const toml::table& root, Deployment& d) {
-  const toml::table* backoff = nullptr;
-  if (!r.section(root, "backoff", backoff) || backoff == nullptr) return backoff == nullptr && !r.error();
-  if (!r.only_keys(*backoff, "backoff.", {"base", "cap", "jitter"})) return false;
-  if (!r.optional_duration(*backoff, "base", "backoff.", d.backoff_base_ns, true)) return false;
-  if (!r.optional_duration(*backoff, "cap", "backoff.", d.backoff_cap_ns, true)) return false;
-  if (d.backoff_base_ns && d.backoff_cap_ns && *d.backoff_cap_ns < *d.backoff_base_ns) {
-    return r.fail(Kind::kOutOfRange, line_of(*backoff->get("cap")), "backoff.cap", "cap is shorter than base");
+// [backoff], [governor], [dedup], [send]: the reader shared with `bbrun --config`.
+Kind kind_of(runtime::SettingsError::Kind kind) {
+  using S = runtime::SettingsError::Kind;
+  switch (kind) {
+    case S::kUnknownKey: return Kind::kUnknownKey;
+    case S::kWrongType: return Kind::kWrongType;
+    case S::kBadDuration: return Kind::kBadDuration;
+    case S::kBadPeer: return Kind::kBadPeer;
+    case S::kOutOfRange: return Kind::kOutOfRange;
+    case S::kBadValue: return Kind::kBadValue;
   }
-  if (const toml::node* jitter = backoff->get("jitter")) {
-    const auto* text = jitter->as_string();
-    if (text == nullptr) return r.wrong_type(*jitter, "backoff.jitter", "a string");
-    if (std::find(kJitters.begin(), kJitters.end(), text->get()) == kJitters.end()) {
-      return r.fail(Kind::kBadValue, line_of(*jitter), "backoff.jitter",
-                    "'" + text->get() + "' is not a jitter mode (none, full, equal, decorrelated)");
-    }
-    d.backoff_jitter = text->get();
+  return Kind::kBadValue;
+}
+
+bool read_settings(Reader& r, const toml::table& root, const std::string& file, Deployment& d) {
+  auto overlay = runtime::read_settings_overlay(root, file);
+  if (!overlay) {
+    runtime::SettingsError& e = overlay.error();
+    return r.fail(kind_of(e.kind), e.line, std::move(e.key), std::move(e.message));
   }
+  d.settings = std::move(*overlay);
   return true;
-}
-
-bool read_governor(Reader& r, const toml::table& root, Deployment& d) {
-  const toml::table* gov = nullptr;
-  if (!r.section(root, "governor", gov) || gov == nullptr) return gov == nullptr && !r.error();
-  if (!r.only_keys(*gov, "governor.", {"threshold", "blocklist", "allowlist"})) return false;
-  if (const toml::node* threshold = gov->get("threshold")) {
-    std::int64_t value = 0;
-    if (!r.integer(*threshold, "governor.threshold", 1, std::numeric_limits<std::uint32_t>::max(), value)) return false;
-    d.governor_threshold = static_cast<std::uint32_t>(value);
-  }
-  if (const toml::node* list = gov->get("blocklist")) {
-    if (!r.peer_list(*list, "governor.blocklist", d.blocklist.emplace())) return false;
-  }
-  if (const toml::node* list = gov->get("allowlist")) {
-    if (!r.peer_list(*list, "governor.allowlist", d.allowlist.emplace())) return false;
-  }
-  return true;
-}
-
-bool read_dedup(Reader& r, const toml::table& root, Deployment& d) {
-  const toml::table* dedup = nullptr;
-  if (!r.section(root, "dedup", dedup) || dedup == nullptr) return dedup == nullptr && !r.error();
-  if (!r.only_keys(*dedup, "dedup.", {"window", "ttl"})) return false;
-  if (const toml::node* window = dedup->get("window")) {
-    std::int64_t value = 0;
-    if (!r.integer(*window, "dedup.window", 1, std::numeric_limits<std::int64_t>::max(), value)) return false;
-    d.dedup_window = static_cast<std::uint64_t>(value);
-  }
-  return r.optional_duration(*dedup, "ttl", "dedup.", d.dedup_ttl_ns, true);
-}
-
-bool read_send(Reader& r, const toml::table& root, Deployment& d) {
-  const toml::table* send = nullptr;
-  if (!r.section(root, "send", send) || send == nullptr) return send == nullptr && !r.error();
-  if (!r.only_keys(*send, "send.", {"timeout"})) return false;
-  return r.optional_duration(*send, "timeout", "send.", d.send_timeout_ns, true);
 }
 
 // [[name]]: an array of tables. Absent gives an empty list.
@@ -376,8 +319,7 @@ Expected<Deployment, DeploymentError> read_document(Reader& r, const toml::table
   Deployment d;
   d.file = path;
   const bool ok = r.only_keys(root, "", {"run", "network", "backoff", "governor", "dedup", "send", "node", "fault"}) &&
-                  read_run(r, root, d) && read_network(r, root, d) && read_backoff(r, root, d) &&
-                  read_governor(r, root, d) && read_dedup(r, root, d) && read_send(r, root, d) &&
+                  read_run(r, root, d) && read_network(r, root, d) && read_settings(r, root, path.string(), d) &&
                   read_nodes(r, root, path.parent_path(), d) && read_faults(r, root, d);
   if (!ok) return unexpected(std::move(*r.error()));
   return d;
@@ -416,7 +358,7 @@ NetworkConfig Deployment::network_config() const {
   config.latency = latency;
   config.loss = loss;
   config.duplicate = duplicate;
-  if (send_timeout_ns) config.send_timeout_ns = *send_timeout_ns;
+  if (settings.send_timeout_ns) config.send_timeout_ns = *settings.send_timeout_ns;
   return config;
 }
 

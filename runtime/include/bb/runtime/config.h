@@ -6,8 +6,10 @@
 //   [dedup]    window = 8192  ttl = "120s"
 //   [send]     timeout = "1s"
 //
-// Unknown sections and keys are errors naming the line and the key. Values the file
-// sets are applied over what the settings already hold (defaults); flags go on top.
+// The sections are read by `read_settings_overlay` (bb/runtime/settings_toml.h), the
+// same reader as the deployment file's. Unknown sections and keys are errors naming the
+// line and the key. Values the file sets are applied over what the settings already
+// hold (defaults); flags go on top.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,11 @@ struct ConfigError {
 // "cfg.toml:3: backoff.bse: unknown key [hint: …]".
 std::string describe(const ConfigError& error);
 
+// What the file sets (nothing applied yet).
+Expected<SettingsOverlay, ConfigError> read_config_file(const std::filesystem::path& path);
+Expected<SettingsOverlay, ConfigError> read_config_text(std::string_view text, const std::string& file);
+
+// The same, applied over `settings` (left as it was on an error).
 Expected<void, ConfigError> apply_config_file(const std::filesystem::path& path, NodeSettings& settings);
 Expected<void, ConfigError> apply_config_text(std::string_view text, const std::string& file, NodeSettings& settings);
 

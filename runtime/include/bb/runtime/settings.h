@@ -5,9 +5,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
 
 namespace bb::runtime {
@@ -49,5 +51,27 @@ struct NodeSettings {
   DedupSettings dedup;
   SendSettings send;
 };
+
+// One layer of settings over the defaults: what a `--config` file, a deployment's
+// [backoff]/[governor]/[dedup]/[send] sections or the `bbrun` state flags set
+// (std::nullopt: keep the value below). Read from TOML by `read_settings_overlay`
+// (bb/runtime/settings_toml.h); the flags fill one in tools/bbrun/main.cc.
+struct SettingsOverlay {
+  std::optional<std::int64_t> backoff_base_ns;
+  std::optional<std::int64_t> backoff_cap_ns;
+  std::optional<Jitter> backoff_jitter;
+  std::optional<std::uint32_t> governor_threshold;
+  std::optional<std::vector<PeerId>> blocklist;
+  std::optional<std::vector<PeerId>> allowlist;
+  std::optional<std::size_t> dedup_window;
+  std::optional<std::int64_t> dedup_ttl_ns;
+  std::optional<std::int64_t> send_timeout_ns;
+};
+
+// Writes every value the overlay sets over `settings`.
+void apply_overlay(const SettingsOverlay& overlay, NodeSettings& settings);
+// What no single layer can check: after all layers, the backoff cap must not be below
+// the base ("backoff cap 5ms is below the base 10ms").
+Expected<void, std::string> check_settings(const NodeSettings& settings);
 
 }  // namespace bb::runtime

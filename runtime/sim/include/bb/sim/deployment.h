@@ -12,6 +12,7 @@
 
 #include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
+#include "bb/runtime/settings.h"
 #include "bb/sim/network.h"
 
 namespace bb::sim {
@@ -62,19 +63,9 @@ struct Deployment {
   double loss = 0.0;
   double duplicate = 0.0;
 
-  // [backoff]
-  std::optional<std::int64_t> backoff_base_ns;
-  std::optional<std::int64_t> backoff_cap_ns;
-  std::optional<std::string> backoff_jitter;  // "none" | "full" | "equal" | "decorrelated"
-  // [governor]
-  std::optional<std::uint32_t> governor_threshold;
-  std::optional<std::vector<PeerId>> blocklist;
-  std::optional<std::vector<PeerId>> allowlist;
-  // [dedup]
-  std::optional<std::uint64_t> dedup_window;
-  std::optional<std::int64_t> dedup_ttl_ns;
-  // [send]
-  std::optional<std::int64_t> send_timeout_ns;
+  // [backoff], [governor], [dedup], [send]: read by the same reader as `bbrun --config`
+  // (bb/runtime/settings_toml.h); `bbrun --sim` applies the state flags on top.
+  runtime::SettingsOverlay settings;
 
   std::vector<NodeSpec> nodes;  // in file order
   std::vector<Fault> faults;    // in file order
