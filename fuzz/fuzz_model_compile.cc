@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "bb/compiler/compile.h"
+#include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 
 namespace {
@@ -26,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   auto model = bb::ir::parse_model(input, format);
   if (!model) return 0;
+  // bbc refuses a model over the limits (BB001) before any pass: so does the harness.
+  if (!bb::ir::check_model_limits(*model, bb::ir::ModelLimits{})) return 0;
   auto first = compile(*model);
   if (first.status.kind == bb::compiler::PassStatus::Kind::kInternal) std::abort();
   if (first.status.kind != bb::compiler::PassStatus::Kind::kOk) return 0;

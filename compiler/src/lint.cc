@@ -14,7 +14,7 @@ void lint_file(const std::string& path, const LintOptions& options, LintReport& 
   // On an arena: lint only reads the model, and releasing an arena is one pass over a
   // few large blocks instead of a destructor per node and string.
   google::protobuf::Arena arena;
-  auto model = ir::load_model(path, arena);
+  auto model = ir::load_model(path, arena, options.limits.load());
   if (!model) {
     const auto kind = model.error().kind;
     if (kind == ir::IoError::Kind::kNotFound || kind == ir::IoError::Kind::kUnreadable) {
@@ -22,11 +22,19 @@ void lint_file(const std::string& path, const LintOptions& options, LintReport& 
       return;
     }
     DiagnosticEngine diags(path);
-    diags.report(kBB001, without_path_prefix(model.error().message, path), "check that the file is an ONNX model (binary, or text for .onnxtxt)");
+    diags.report(kBB001, without_path_prefix(model.error().message, path),
+                 kind == ir::IoError::Kind::kTooLarge
+                     ? "raise the limit with " + std::string(ir::kFlagMaxFileBytes)
+                     : std::string("check that the file is an ONNX model (binary, or text for .onnxtxt)"));
     for (auto& f : diags.take()) report.findings.push_back(std::move(f));
     return;
   }
   DiagnosticEngine diags(path);
+  if (auto within = ir::check_model_limits(**model, options.limits); !within) {
+    diags.report(kBB001, ir::describe(within.error()), "the model is over a limit of SPEC §8 (docs/security.md)");
+    for (auto& f : diags.take()) report.findings.push_back(std::move(f));
+    return;
+  }
   validate_model(**model, ValidateOptions{options.pedantic, path}, diags);
   for (auto& f : diags.take()) report.findings.push_back(std::move(f));
 }

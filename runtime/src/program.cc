@@ -26,13 +26,16 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::filesystem::path& path,
                                                                   const LoadOptions& options) {
-  auto model = ir::load_model(path, options.limits);
+  auto model = ir::load_model(path, options.limits.load());
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
   return build(std::move(*model), path.string(), options);
 }
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelProto model, std::string label,
                                                                    const LoadOptions& options) {
+  // Limits first: nothing below walks, hashes or allocates from a model over them.
+  if (auto within = ir::check_model_limits(model, options.limits); !within)
+    return unexpected(error(LoadError::Kind::kLimit, label + ": " + ir::describe(within.error())));
   const auto passport = ir::read_passport(model);
   if (!passport)
     return unexpected(error(LoadError::Kind::kNotCompiled,
@@ -48,10 +51,6 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelPr
                               label + ": graph digest " + digest + " does not match the passport's " +
                                   passport->digest + ": the graph changed after compilation; recompile it (or pass --no-verify)"));
   }
-  if (static_cast<std::size_t>(model.graph().node_size()) > options.max_nodes)
-    return unexpected(error(LoadError::Kind::kInvalid, label + ": " + std::to_string(model.graph().node_size()) +
-                                                           " nodes is over the limit of " +
-                                                           std::to_string(options.max_nodes)));
   std::shared_ptr<Program> program(new Program());
   program->model_ = std::move(model);
   program->label_ = std::move(label);

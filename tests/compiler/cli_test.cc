@@ -84,6 +84,32 @@ TEST(BbcCli, NotAModelIsBB001ExitOne) {
   EXPECT_FALSE(fs::exists(dir / "junk.bb"));
 }
 
+TEST(BbcCli, LimitsAreBB001ExitOneAndFlagsRaiseThem) {
+  TempDir dir;
+  testing::write_text(dir / "ping.onnxtxt", kPing);
+  const std::string in = shell_quote((dir / "ping.onnxtxt").string());
+  auto run = bbc("compile " + in + " --max-nodes 1");
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("error BB001: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("over the limit of 1 (raise it with --max-nodes)"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir / "ping.bb"));
+  run = bbc("lint " + in + " --max-nodes 1");
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("error BB001: "), std::string::npos) << run.err;
+  run = bbc("compile " + in + " --max-file-bytes 16");
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("over the limit of 16 [hint: raise the limit with --max-file-bytes]"), std::string::npos)
+      << run.err;
+  EXPECT_FALSE(fs::exists(dir / "ping.bb"));
+  run = bbc("compile " + in + " --max-nodes 2 --max-attribute-bytes 64 --max-tensor-elements 1 --max-file-bytes 4096");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(fs::exists(dir / "ping.bb"));
+  for (const char* bad : {"--max-nodes 0", "--max-file-bytes 4294967296", "--max-tensor-elements -1"}) {
+    run = bbc("compile " + in + " " + bad);
+    EXPECT_EQ(run.exit_code, 2) << bad << ": " << run.err;
+  }
+}
+
 TEST(BbcCli, MissingInputIsExitTwo) {
   TempDir dir;
   auto run = bbc("compile " + shell_quote((dir / "missing.onnx").string()));

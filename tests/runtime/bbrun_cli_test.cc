@@ -173,6 +173,23 @@ TEST_F(BbrunCli, UnknownConfigKeyIsAUsageErrorNamingLineAndKey) {
   EXPECT_NE(r.err.find("c.toml:3: backoff.bsae: unknown key"), std::string::npos) << r.err;
 }
 
+TEST_F(BbrunCli, ModelLimitsExitOneAndFlagsRaiseThem) {
+  const auto bb = write("g.bb", interval_send());
+  auto r = invoke(bb.string() + " --virtual-time --executions 1 --max-nodes 1");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("over the limit of 1 (raise it with --max-nodes)"), std::string::npos) << r.err;
+  r = invoke(bb.string() + " --virtual-time --executions 1 --max-file-bytes 8");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("over the limit of 8"), std::string::npos) << r.err;
+  r = invoke(bb.string() + " --virtual-time --executions 1 --max-nodes 1000 --max-attribute-bytes 1024 "
+                           "--max-tensor-elements 16 --max-envelope-bytes 4096 --max-envelope-payloads 2");
+  EXPECT_EQ(r.code, 0) << r.err;
+  for (const char* bad : {"--max-nodes 0", "--max-envelope-bytes 0", "--max-file-bytes 4294967296"}) {
+    r = invoke(bb.string() + " --virtual-time --executions 1 " + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+  }
+}
+
 TEST_F(BbrunCli, LoadErrorsExitOne) {
   GraphBuilder g;
   g.syscall(ir::kPulse, "p", {}, {"t"});

@@ -33,6 +33,30 @@ TEST(Loader, RefusesAnotherPassportVersion) {
   EXPECT_EQ(r.error().kind, LoadError::Kind::kBadPassport);
 }
 
+TEST(Loader, LimitsComeBeforeThePassport) {
+  runtime::LoadOptions options;
+  options.limits.max_nodes = 1;
+  auto r = Program::build(simple().raw(), "g.bb", options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kLimit) << r.error().message;
+  EXPECT_NE(r.error().message.find("g.bb: node"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("--max-nodes"), std::string::npos) << r.error().message;
+
+  auto m = simple().compiled();
+  auto* huge = m.mutable_graph()->add_initializer();
+  huge->set_name("huge");
+  huge->add_dims(std::int64_t{1} << 40);
+  r = Program::build(m, "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kLimit);
+  EXPECT_NE(r.error().message.find("g.bb: initializer 'huge': tensor declares 1099511627776 elements"),
+            std::string::npos)
+      << r.error().message;
+  options = {};
+  options.limits.max_nodes = 100;
+  EXPECT_TRUE(Program::build(simple().compiled(), "g.bb", options));
+}
+
 TEST(Loader, DigestMismatchUnlessNoVerify) {
   auto m = simple().compiled();
   m.mutable_graph()->mutable_node(0)->set_name("renamed");

@@ -138,6 +138,17 @@ TEST_F(BbrunSim, StateFlagsOverrideTheFile) {
   EXPECT_NE(r.err.find("failure 4: cooldown 40ms"), std::string::npos) << "capped at the flag's 40ms\n" << r.err;
 }
 
+TEST_F(BbrunSim, EnvelopeLimitFlagsReachTheReceivers) {
+  auto r = bbrun("--sim " + deploy() + " --duration 1s --log-level warn");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("oversized"), std::string::npos) << "the defaults take the demo's envelopes\n" << r.err;
+  r = bbrun("--sim " + deploy() + " --duration 1s --log-level warn --max-envelope-bytes 8");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("receives   accepted 0, oversized "), std::string::npos) << r.err;
+  r = bbrun("--sim " + deploy() + " --max-envelope-payloads 0");
+  EXPECT_EQ(r.code, 2) << r.err;
+}
+
 TEST_F(BbrunSim, SigintStopsCleanlyWithSummary) {
   edit_deploy("duration = \"12s\"", "duration = \"1000h\"");
   const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --log-level warn",

@@ -20,6 +20,7 @@
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
 #include "bb/compiler/pass.h"
+#include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
 
@@ -50,19 +51,52 @@ void print_findings(const bc::DiagnosticEngine& diags) {
   for (const auto& f : findings) std::cerr << bc::format_text(f) << '\n';
 }
 
-// Loads a model for compile/inspect into `arena`. On failure prints the diagnostic and
-// sets `exit_code`.
-onnx::ModelProto* load(const std::string& path, google::protobuf::Arena& arena, int& exit_code) {
-  auto model = bb::ir::load_model(path, arena);
-  if (model) return *model;
-  const auto kind = model.error().kind;
-  if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
-    std::cerr << "bbc: error: " << model.error().message << '\n';
-    exit_code = kExitUsage;
-    return nullptr;
-  }
+// The limit flags (SPEC §8, docs/security.md) of compile, lint and inspect: the same
+// names and defaults as bbrun's.
+void add_limit_flags(CLI::App& app, bb::ir::ModelLimits& limits) {
+  const bb::ir::ModelLimits defaults;
+  const auto* group = "limits (SPEC §8; a model over one is BB001)";
+  app.add_option(std::string(bb::ir::kFlagMaxFileBytes), limits.max_file_bytes,
+                 "largest model file read, in bytes (default " + std::to_string(defaults.max_file_bytes) + ")")
+      ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))
+      ->group(group);
+  app.add_option(std::string(bb::ir::kFlagMaxNodes), limits.max_nodes,
+                 "most nodes (graph, subgraphs and functions) (default " + std::to_string(defaults.max_nodes) + ")")
+      ->check(CLI::PositiveNumber)
+      ->group(group);
+  app.add_option(std::string(bb::ir::kFlagMaxAttributeBytes), limits.max_attribute_bytes,
+                 "largest data of one attribute or initializer, in bytes (default " +
+                     std::to_string(defaults.max_attribute_bytes) + ")")
+      ->check(CLI::PositiveNumber)
+      ->group(group);
+  app.add_option(std::string(bb::ir::kFlagMaxTensorElements), limits.max_tensor_elements,
+                 "most elements a tensor may declare (default " + std::to_string(defaults.max_tensor_elements) + ")")
+      ->check(CLI::PositiveNumber)
+      ->group(group);
+}
+
+// Loads a model for compile/inspect into `arena` and checks it against `limits`. On
+// failure prints the diagnostic and sets `exit_code`.
+onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limits, google::protobuf::Arena& arena,
+                       int& exit_code) {
+  auto model = bb::ir::load_model(path, arena, limits.load());
   bc::DiagnosticEngine diags(path);
-  diags.report(bc::kBB001, bc::without_path_prefix(model.error().message, path), "check that the file is an ONNX model (binary, or text for .onnxtxt)");
+  if (model) {
+    auto within = bb::ir::check_model_limits(**model, limits);
+    if (within) return *model;
+    diags.report(bc::kBB001, bb::ir::describe(within.error()), "the model is over a limit of SPEC §8 (docs/security.md)");
+  } else {
+    const auto kind = model.error().kind;
+    if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
+      std::cerr << "bbc: error: " << model.error().message << '\n';
+      exit_code = kExitUsage;
+      return nullptr;
+    }
+    diags.report(bc::kBB001, bc::without_path_prefix(model.error().message, path),
+                 kind == bb::ir::IoError::Kind::kTooLarge
+                     ? "raise the limit with " + std::string(bb::ir::kFlagMaxFileBytes)
+                     : std::string("check that the file is an ONNX model (binary, or text for .onnxtxt)"));
+  }
   print_findings(diags);
   exit_code = kExitInput;
   return nullptr;
@@ -75,6 +109,7 @@ struct CompileArgs {
   std::string print_after;
   std::string time_passes;
   bool verify_each = false;
+  bb::ir::ModelLimits limits;
 };
 
 int run_compile(const CompileArgs& args, bool time_given) {
@@ -102,7 +137,7 @@ int run_compile(const CompileArgs& args, bool time_given) {
   // blocks at once. A static pointer keeps it reachable, so LeakSanitizer does not
   // report it (make test-asan).
   static google::protobuf::Arena* arena = new google::protobuf::Arena;
-  onnx::ModelProto* model = load(args.input, *arena, exit_code);
+  onnx::ModelProto* model = load(args.input, args.limits, *arena, exit_code);
   if (model == nullptr) return exit_code;
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
 
@@ -135,10 +170,10 @@ int run_passes() {
   return kExitOk;
 }
 
-int run_inspect(const std::string& path) {
+int run_inspect(const std::string& path, const bb::ir::ModelLimits& limits) {
   int exit_code = kExitOk;
   google::protobuf::Arena arena;
-  auto* model = load(path, arena, exit_code);
+  auto* model = load(path, limits, arena, exit_code);
   if (model == nullptr) return exit_code;
   bc::inspect_model(*model, std::cout);
   return kExitOk;
@@ -149,12 +184,14 @@ struct LintArgs {
   std::string format = "text";
   bool werror = false;
   bool pedantic = false;
+  bb::ir::ModelLimits limits;
 };
 
 int run_lint(const LintArgs& args) {
   bc::LintOptions options;
   options.werror = args.werror;
   options.pedantic = args.pedantic;
+  options.limits = args.limits;
   options.format = args.format == "json" ? bc::LintFormat::kJson
                    : args.format == "sarif" ? bc::LintFormat::kSarif
                                             : bc::LintFormat::kText;
@@ -195,6 +232,7 @@ int run(int argc, char** argv) {
   auto* time = c->add_option("--time-passes", compile.time_passes, "Per-pass wall time on stderr (=json for JSON)")
                    ->expected(0, 1);
   c->add_flag("--verify-each", compile.verify_each, "Verify the graph after every pass");
+  add_limit_flags(*c, compile.limits);
 
   LintArgs lint;
   auto* l = app.add_subcommand("lint", "Report every finding of one or more graphs without writing anything");
@@ -203,11 +241,14 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   l->add_flag("--werror", lint.werror, "Warnings fail the run (exit 1)");
   l->add_flag("--pedantic", lint.pedantic, "Also report notes (BB030: unnamed nodes)");
+  add_limit_flags(*l, lint.limits);
 
   auto* p = app.add_subcommand("passes", "List the passes in canonical order: name<TAB>description");
   std::string inspect_path;
   auto* i = app.add_subcommand("inspect", "Op counts, every Send with its gate chain and peers, the passport");
   i->add_option("IN", inspect_path, "Input model")->required();
+  bb::ir::ModelLimits inspect_limits;
+  add_limit_flags(*i, inspect_limits);
 
   try {
     app.parse(argc, argv);
@@ -219,7 +260,7 @@ int run(int argc, char** argv) {
   if (c->parsed()) return run_compile(compile, time->count() > 0);
   if (l->parsed()) return run_lint(lint);
   if (p->parsed()) return run_passes();
-  if (i->parsed()) return run_inspect(inspect_path);
+  if (i->parsed()) return run_inspect(inspect_path, inspect_limits);
   return kExitUsage;
 }
 

@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include "bb/ir/duration.h"
+#include "bb/ir/envelope.h"
+#include "bb/ir/limits.h"
 #include "bb/runtime/registry.h"
 #include "options.h"
 
@@ -94,6 +96,39 @@ int main(int argc, char** argv) {
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
       ->group(state);
+  // SPEC §8 (docs/security.md): the model limits have the names and defaults of bbc's.
+  const bb::ir::ModelLimits model_defaults;
+  const bb::ir::EnvelopeLimits envelope_defaults;
+  auto* limits = "limits (SPEC §8; a graph over one does not load: exit 1)";
+  app.add_option(std::string(bb::ir::kFlagMaxFileBytes), o.model_limits.max_file_bytes,
+                 "largest .bb file read, in bytes (default " + std::to_string(model_defaults.max_file_bytes) + ")")
+      ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))
+      ->group(limits);
+  app.add_option(std::string(bb::ir::kFlagMaxNodes), o.model_limits.max_nodes,
+                 "most nodes (graph, subgraphs and functions) (default " + std::to_string(model_defaults.max_nodes) +
+                     ")")
+      ->check(CLI::PositiveNumber)
+      ->group(limits);
+  app.add_option(std::string(bb::ir::kFlagMaxAttributeBytes), o.model_limits.max_attribute_bytes,
+                 "largest data of one attribute or initializer, in bytes (default " +
+                     std::to_string(model_defaults.max_attribute_bytes) + ")")
+      ->check(CLI::PositiveNumber)
+      ->group(limits);
+  app.add_option(std::string(bb::ir::kFlagMaxTensorElements), o.model_limits.max_tensor_elements,
+                 "most elements a tensor may declare (default " + std::to_string(model_defaults.max_tensor_elements) +
+                     ")")
+      ->check(CLI::PositiveNumber)
+      ->group(limits);
+  app.add_option("--max-envelope-bytes", o.envelope_limits.max_bytes,
+                 "largest envelope accepted from a peer, in bytes (default " +
+                     std::to_string(envelope_defaults.max_bytes) + "); larger ones are dropped as `oversized`")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{INT32_MAX}))
+      ->group(limits);
+  app.add_option("--max-envelope-payloads", o.envelope_limits.max_payloads,
+                 "most payload values in one envelope (default " + std::to_string(envelope_defaults.max_payloads) +
+                     "); more are dropped as `too_many_payloads`")
+      ->check(CLI::PositiveNumber)
+      ->group(limits);
 
   try {
     app.parse(argc, argv);

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "bb/ir/envelope.h"
 #include "bb/ir/expected.h"
+#include "bb/ir/limits.h"
 #include "bb/runtime/settings.h"
 
 namespace bb::bbrun {
@@ -27,6 +29,8 @@ struct Options {
   std::string trace;
   bool no_verify = false;
   runtime::SettingsOverlay state;  // the state flags
+  ir::ModelLimits model_limits;     // --max-file-bytes, --max-nodes, --max-attribute-bytes, --max-tensor-elements
+  ir::EnvelopeLimits envelope_limits;  // --max-envelope-bytes, --max-envelope-payloads (received envelopes)
 };
 
 // Exit codes (SPEC Appendix A).

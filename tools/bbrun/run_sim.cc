@@ -106,6 +106,7 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
   std::map<std::string, std::shared_ptr<const runtime::Program>> cache;
   runtime::LoadOptions options;
   options.verify_digest = !o.no_verify;
+  options.limits = o.model_limits;
   for (std::size_t i = 0; i < d.nodes.size(); ++i) {
     const sim::NodeSpec& spec = d.nodes[i];
     auto& program = cache[spec.graph.string()];
@@ -165,6 +166,7 @@ int run_sim(const std::string& path, const Options& o) {
 
   sim::SimulationConfig config;
   config.network = d.network_config();
+  config.network.limits = o.envelope_limits;
   config.settings = std::move(*settings);
   config.trace = trace.get();
   config.observer = watch ? &timeline : nullptr;

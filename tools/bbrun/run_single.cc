@@ -84,6 +84,7 @@ int run_single(const Options& o) {
   }
   runtime::LoadOptions load_options;
   load_options.verify_digest = !o.no_verify;
+  load_options.limits = o.model_limits;
   auto program = runtime::Program::load(o.file, load_options);
   if (!program) {
     spdlog::error("{}", program.error().message);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/ir/limits.h"
 
 namespace bb::compiler {
 
@@ -17,6 +18,7 @@ struct LintOptions {
   LintFormat format = LintFormat::kText;
   bool werror = false;    // warnings fail the run
   bool pedantic = false;  // report BB030
+  ir::ModelLimits limits;  // a file over them is BB001
 };
 
 struct LintReport {

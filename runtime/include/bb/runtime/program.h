@@ -18,6 +18,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/ir/expected.h"
+#include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/op_table.h"
 #include "bb/runtime/registry.h"
@@ -32,6 +33,7 @@ struct LoadError {
     kDigest,       // graph_sha256 does not match
     kUnresolved,   // nodes without a kernel (all listed)
     kInvalid,      // malformed graph or attributes (all listed)
+    kLimit,        // over a limit of SPEC §8 (ir::check_model_limits): node count, attribute size, tensor elements
   };
   Kind kind;
   std::string message;  // ready to print; one finding per line
@@ -39,8 +41,7 @@ struct LoadError {
 
 struct LoadOptions {
   bool verify_digest = true;  // --no-verify skips only the digest
-  ir::LoadLimits limits;
-  std::size_t max_nodes = 10'000'000;
+  ir::ModelLimits limits;  // file size, nesting, node count, attribute size, tensor elements
 };
 
 inline constexpr std::uint32_t kNoSlot = UINT32_MAX;
