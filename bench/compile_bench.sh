@@ -6,7 +6,9 @@
 #   bench/compile_bench.sh [BUILD_DIR] [SIZES...]     e.g. bench/compile_bench.sh build/release 10000 100000 1000000
 #
 # Environment: RUNS (default 3) runs per figure, the median is kept; PYTHON_GATES=0
-# skips the Python `onnx` script (bench/gate_insertion.py, tens of seconds at 1M).
+# skips the Python `onnx` script (bench/gate_insertion.py, tens of seconds at 1M);
+# BENCH_JSON=FILE also writes the targets table as {"suite": "compile", "rows": [{"what",
+# "measured", "floor", "ratio", "target", "pass"}]} (bench/table.py merges the suites).
 #
 # Per size it prints wall seconds (whole processes, start to exit) of
 #   floor    bb_parse_floor IN OUT: read + protobuf parse + deterministic serialize + atomic write
@@ -77,15 +79,28 @@ done
 # ---- the targets, at the largest size -------------------------------------------------
 big=${sizes[$((${#sizes[@]} - 1))]}
 tenth=$((big / 10))
+label() { if [ $(($1 % 1000000)) = 0 ]; then echo "$(($1 / 1000000))M"; elif [ $(($1 % 1000)) = 0 ]; then echo "$(($1 / 1000))k"; else echo "$1"; fi; }
 verdict() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo pass; else echo FAIL; fi; }
-row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+json_rows=()
+# one table row; with a verdict (pass/FAIL) it is a target and joins BENCH_JSON too
+row() {
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$@"
+  case "$6" in
+    pass | FAIL)
+      local ok=false
+      [ "$6" = pass ] && ok=true
+      json_rows+=("$(printf '{"what": "%s", "measured": "%s", "floor": "%s", "ratio": "%s", "target": "%s", "pass": %s}' \
+        "$1" "$2" "$3" "$4" "$5" "$ok")")
+      ;;
+  esac
+}
 echo
 echo "Targets at $big nodes (QUALITY.md), measured in this run:"
 echo
 row "what" "measured" "floor (same run)" "ratio" "target" "result"
 row "---" "---" "---" "---" "---" "---"
 r=$(ratio "${compile_s[$big]}" "${floor_s[$big]}")
-row "bbc compile" "$(printf '%.2f s' "${compile_s[$big]}")" "$(printf '%.2f s parse+serialize' "${floor_s[$big]}")" \
+row "bbc compile $(label "$big") nodes" "$(printf '%.2f s' "${compile_s[$big]}")" "$(printf '%.2f s parse+serialize' "${floor_s[$big]}")" \
   "$(printf '%.2f×' "$r")" "≤ 1.5×" "$(verdict "$r <= 1.5")"
 if [ -n "${compile_s[$tenth]:-}" ]; then
   r=$(ratio "${compile_s[$big]}" "${compile_s[$tenth]}")
@@ -104,3 +119,13 @@ fi
 r=$(ratio "${lint_s[$big]}" "${parse_s[$big]}")
 row "bbc lint" "$(printf '%.2f s' "${lint_s[$big]}")" "$(printf '%.2f s parse' "${parse_s[$big]}")" \
   "$(printf '%.2f×' "$r")" "≤ 2×" "$(verdict "$r <= 2")"
+
+if [ -n "${BENCH_JSON:-}" ]; then
+  {
+    printf '{"suite": "compile", "rows": [\n'
+    for ((k = 0; k < ${#json_rows[@]}; k++)); do
+      printf '  %s%s\n' "${json_rows[$k]}" "$([ $k -lt $((${#json_rows[@]} - 1)) ] && echo ,)"
+    done
+    printf ']}\n'
+  } >"$BENCH_JSON"
+fi
