@@ -1,5 +1,7 @@
 #include "bb/ir/model_io.h"
 
+#include "bb/ir/atomic_writer.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -169,29 +171,10 @@ std::string serialize_deterministic(const google::protobuf::MessageLite& message
 }
 
 Expected<void, IoError> write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
-  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  Fd fd(::mkstemp(tmpl.data()));
-  if (fd.get() < 0) return unexpected(io_error(IoError::Kind::kWrite, path, "cannot create a file here: " + errno_text(errno)));
-  auto fail = [&](std::string what) {
-    ::unlink(tmpl.c_str());
-    return unexpected(io_error(IoError::Kind::kWrite, path, what));
-  };
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("write failed: " + errno_text(errno));
-    done += static_cast<std::size_t>(n);
-  }
-  // mkstemp creates 0600; outputs are ordinary files.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd.get(), 0666 & ~mask);
-  if (::fsync(fd.get()) != 0) return fail("fsync failed: " + errno_text(errno));
-  if (::close(fd.release()) != 0) return fail("close failed: " + errno_text(errno));
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) return fail("rename failed: " + errno_text(errno));
-  return {};
+  auto writer = AtomicWriter::create(path);
+  if (!writer) return unexpected(std::move(writer.error()));
+  if (auto written = (*writer)->write(bytes); !written) return written;
+  return (*writer)->commit();
 }
 
 Expected<void, IoError> save_model(const std::filesystem::path& path, const onnx::ModelProto& model) {

@@ -1,0 +1,59 @@
+// Writing a file atomically as a stream: the bytes go to a temporary file in the same
+// folder as they come; commit() flushes, fsyncs and renames it over the path. Until
+// then the path is untouched, and a writer destroyed without a successful commit (an
+// error, an exception, a compile that failed half way) removes its temporary file.
+//
+// With `background`, a second thread does the write(2) calls while the caller produces
+// the next bytes (a large serialization overlaps its own I/O); at most a few chunks are
+// in flight, so memory stays small whatever the file's size.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "bb/ir/expected.h"
+#include "bb/ir/model_io.h"
+
+namespace bb::ir {
+
+class AtomicWriter {
+ public:
+  struct Options {
+    bool background = false;               // write(2) on a second thread
+    std::size_t chunk_bytes = std::size_t{1} << 20;  // buffered before each write(2)
+  };
+
+  // Creates the temporary file next to `path`. kWrite when the folder is not writable.
+  static Expected<std::unique_ptr<AtomicWriter>, IoError> create(const std::filesystem::path& path,
+                                                                 Options options);
+  static Expected<std::unique_ptr<AtomicWriter>, IoError> create(const std::filesystem::path& path) {
+    return create(path, Options{});
+  }
+
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+  // Without a successful commit(): stops the thread and removes the temporary file.
+  ~AtomicWriter();
+
+  // Appends `bytes`. An error (a failed write(2), possibly reported by the thread for
+  // earlier bytes) is sticky: every later call returns it, and commit() fails.
+  Expected<void, IoError> write(std::string_view bytes);
+
+  // Writes what is buffered, sets the usual permissions, fsyncs, closes and renames
+  // the temporary file over the path. Once only.
+  Expected<void, IoError> commit();
+
+  // Bytes written so far (appended, whether or not they reached the file yet).
+  std::uint64_t size() const { return size_; }
+
+ private:
+  struct Impl;
+  explicit AtomicWriter(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace bb::ir

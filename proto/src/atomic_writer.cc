@@ -1,0 +1,206 @@
+#include "bb/ir/atomic_writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace bb::ir {
+namespace {
+
+constexpr std::size_t kMaxChunksInFlight = 4;  // background mode: memory bound, ×chunk_bytes
+
+IoError write_error(const std::filesystem::path& path, std::string_view what) {
+  return IoError{IoError::Kind::kWrite, path.string() + ": " + std::string(what)};
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// write(2) until everything is written; the errno of a failure, else 0.
+int write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+struct AtomicWriter::Impl {
+  std::filesystem::path path;
+  std::string temp;  // the temporary file's path
+  int fd = -1;
+  Options options;
+  std::string chunk;  // being filled; capacity chunk_bytes
+  std::optional<IoError> error;
+  bool done = false;  // committed, or failed and cleaned up
+
+  // Background mode: full chunks wait in `queue` for the thread, which returns them to
+  // `spare`. `failed_errno` is the thread's first failure.
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::string> queue;
+  std::vector<std::string> spare;
+  bool stopping = false;
+  bool busy = false;  // the thread holds a chunk
+  int failed_errno = 0;
+
+  ~Impl() {
+    stop_thread();
+    if (fd >= 0) ::close(fd);
+    if (!done) ::unlink(temp.c_str());
+  }
+
+  void run_thread() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, nothing left
+      std::string bytes = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      const bool skip = failed_errno != 0;
+      lock.unlock();
+      const int err = skip ? 0 : write_all(fd, bytes.data(), bytes.size());
+      lock.lock();
+      busy = false;
+      if (err != 0 && failed_errno == 0) failed_errno = err;
+      bytes.clear();
+      spare.push_back(std::move(bytes));
+      changed.notify_all();
+    }
+  }
+
+  void stop_thread() {
+    if (!thread.joinable()) return;
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    changed.notify_all();
+    thread.join();
+  }
+
+  // Hands the filled chunk over (background) or writes it (direct); the chunk is empty
+  // afterwards.
+  void flush_chunk() {
+    if (chunk.empty() || error) return;
+    if (!thread.joinable()) {
+      if (const int err = write_all(fd, chunk.data(), chunk.size()); err != 0)
+        error = write_error(path, "write failed: " + errno_text(err));
+      chunk.clear();
+      return;
+    }
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.size() < kMaxChunksInFlight || failed_errno != 0; });
+    if (failed_errno != 0) {
+      error = write_error(path, "write failed: " + errno_text(failed_errno));
+      return;
+    }
+    queue.push_back(std::move(chunk));
+    if (spare.empty()) {
+      chunk = std::string();
+    } else {
+      chunk = std::move(spare.back());
+      spare.pop_back();
+    }
+    lock.unlock();
+    changed.notify_all();
+    chunk.reserve(options.chunk_bytes);
+  }
+
+  // Waits until the thread has written every chunk; records its failure.
+  void drain() {
+    if (!thread.joinable()) return;
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return (queue.empty() && !busy) || failed_errno != 0; });
+    if (failed_errno != 0 && !error) error = write_error(path, "write failed: " + errno_text(failed_errno));
+  }
+};
+
+AtomicWriter::AtomicWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AtomicWriter::~AtomicWriter() = default;
+
+Expected<std::unique_ptr<AtomicWriter>, IoError> AtomicWriter::create(const std::filesystem::path& path,
+                                                                      Options options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = options;
+  if (impl->options.chunk_bytes == 0) impl->options.chunk_bytes = 1;
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  impl->temp = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  impl->fd = ::mkstemp(impl->temp.data());
+  if (impl->fd < 0) {
+    impl->done = true;  // nothing to remove
+    return unexpected(write_error(path, "cannot create a file here: " + errno_text(errno)));
+  }
+  impl->chunk.reserve(impl->options.chunk_bytes);
+  if (options.background) impl->thread = std::thread([p = impl.get()] { p->run_thread(); });
+  return std::unique_ptr<AtomicWriter>(new AtomicWriter(std::move(impl)));
+}
+
+Expected<void, IoError> AtomicWriter::write(std::string_view bytes) {
+  Impl& w = *impl_;
+  if (w.error) return unexpected(*w.error);
+  if (w.done) return unexpected(write_error(w.path, "write after commit"));
+  size_ += bytes.size();
+  const std::size_t cap = w.options.chunk_bytes;
+  // A large write in direct mode skips the buffer.
+  if (!w.thread.joinable() && w.chunk.empty() && bytes.size() >= cap) {
+    if (const int err = write_all(w.fd, bytes.data(), bytes.size()); err != 0) {
+      w.error = write_error(w.path, "write failed: " + errno_text(err));
+      return unexpected(*w.error);
+    }
+    return {};
+  }
+  while (!bytes.empty()) {
+    const std::size_t take = std::min(bytes.size(), cap - w.chunk.size());
+    w.chunk.append(bytes.data(), take);
+    bytes.remove_prefix(take);
+    if (w.chunk.size() == cap) w.flush_chunk();
+    if (w.error) return unexpected(*w.error);
+  }
+  return {};
+}
+
+Expected<void, IoError> AtomicWriter::commit() {
+  Impl& w = *impl_;
+  if (w.done) return unexpected(write_error(w.path, "commit after commit"));
+  w.flush_chunk();
+  w.drain();
+  w.stop_thread();
+  if (w.error) return unexpected(*w.error);
+  auto fail = [&](std::string what) {
+    w.error = write_error(w.path, what);
+    return unexpected(*w.error);
+  };
+  // mkstemp creates 0600; outputs are ordinary files.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(w.fd, 0666 & ~mask);
+  if (::fsync(w.fd) != 0) return fail("fsync failed: " + errno_text(errno));
+  const int fd = std::exchange(w.fd, -1);
+  if (::close(fd) != 0) return fail("close failed: " + errno_text(errno));
+  if (::rename(w.temp.c_str(), w.path.c_str()) != 0) return fail("rename failed: " + errno_text(errno));
+  w.done = true;
+  return {};
+}
+
+}  // namespace bb::ir

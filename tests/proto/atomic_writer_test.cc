@@ -1,0 +1,140 @@
+#include "bb/ir/atomic_writer.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include <csignal>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace bb::ir {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "bb-writer-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::ptrdiff_t entries() const { return std::distance(fs::directory_iterator(path_), fs::directory_iterator()); }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Pieces of every size around the chunk size, in both modes: the file holds exactly the
+// bytes written, in order, and nothing else is left in the folder.
+TEST(AtomicWriter, StreamsEveryPieceInOrder) {
+  for (const bool background : {false, true}) {
+    TempDir dir;
+    const auto path = dir.path() / "out.bb";
+    auto writer = AtomicWriter::create(path, {.background = background, .chunk_bytes = 64});
+    ASSERT_TRUE(writer);
+    std::string expected;
+    for (int k = 0; k < 400; ++k) {
+      std::string piece(static_cast<std::size_t>(k % 150), static_cast<char>('a' + k % 26));
+      expected += piece;
+      ASSERT_TRUE((*writer)->write(piece));
+    }
+    EXPECT_EQ((*writer)->size(), expected.size());
+    EXPECT_FALSE(fs::exists(path)) << "the path is untouched until commit";
+    ASSERT_TRUE((*writer)->commit());
+    EXPECT_EQ(read_all(path), expected) << "background " << background;
+    EXPECT_EQ(dir.entries(), 1);
+  }
+}
+
+TEST(AtomicWriter, WithoutCommitNothingChanges) {
+  for (const bool background : {false, true}) {
+    TempDir dir;
+    const auto path = dir.path() / "out.bb";
+    std::ofstream(path) << "old";
+    {
+      auto writer = AtomicWriter::create(path, {.background = background, .chunk_bytes = 16});
+      ASSERT_TRUE(writer);
+      ASSERT_TRUE((*writer)->write(std::string(1000, 'x')));
+    }
+    EXPECT_EQ(read_all(path), "old");
+    EXPECT_EQ(dir.entries(), 1) << "the temporary file is removed";
+  }
+}
+
+TEST(AtomicWriter, FailedRenameLeavesNoTemporaryFile) {
+  TempDir dir;
+  const auto path = dir.path() / "out.bb";
+  fs::create_directory(path);
+  std::ofstream(path / "keep") << "x";
+  auto writer = AtomicWriter::create(path, {.background = true});
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->write("bytes"));
+  auto committed = (*writer)->commit();
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error().kind, IoError::Kind::kWrite);
+  EXPECT_NE(committed.error().message.find("rename failed"), std::string::npos) << committed.error().message;
+  writer->reset();
+  EXPECT_EQ(dir.entries(), 1);
+  EXPECT_TRUE(fs::is_directory(path));
+}
+
+TEST(AtomicWriter, UnwritableFolderIsAWriteError) {
+  TempDir dir;
+  auto writer = AtomicWriter::create(dir.path() / "missing" / "out.bb");
+  ASSERT_FALSE(writer);
+  EXPECT_EQ(writer.error().kind, IoError::Kind::kWrite);
+  EXPECT_NE(writer.error().message.find("cannot create a file here"), std::string::npos);
+  EXPECT_EQ(dir.entries(), 0);
+}
+
+// A failed write(2) (here: over the file size limit, as a full disk would fail it) is
+// reported, sticky, and leaves nothing behind.
+TEST(AtomicWriter, FailedWriteIsStickyAndCleansUp) {
+  for (const bool background : {false, true}) {
+    TempDir dir;
+    const auto path = dir.path() / "out.bb";
+    auto writer = AtomicWriter::create(path, {.background = background, .chunk_bytes = 64});
+    ASSERT_TRUE(writer);
+    rlimit old{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 100;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    bool failed = false;
+    for (int k = 0; k < 100 && !failed; ++k) failed = !(*writer)->write("0123456789abcdef");
+    if (!failed) {
+      auto committed = (*writer)->commit();
+      failed = !committed;
+      if (failed) {
+        EXPECT_NE(committed.error().message.find("write failed"), std::string::npos);
+      }
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    EXPECT_TRUE(failed) << "background " << background;
+    EXPECT_FALSE((*writer)->write("more")) << "sticky";
+    writer->reset();
+    EXPECT_FALSE(fs::exists(path));
+    EXPECT_EQ(dir.entries(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace bb::ir
