@@ -4,7 +4,8 @@
 
 namespace bb::runtime {
 
-InboundDedup::InboundDedup(PeerInterner& peers, DedupSettings settings) : peers_(peers), settings_(settings) {
+InboundDedup::InboundDedup(PeerInterner& peers, DedupSettings settings)
+    : peers_(peers), settings_(settings), seen_(0, Hash{&ring_}, Eq{&ring_}) {
   settings_.window = std::max<std::size_t>(settings_.window, 1);
   ring_.resize(settings_.window);
   seen_.reserve(settings_.window);
@@ -16,7 +17,7 @@ InboundDedup::~InboundDedup() {
 
 void InboundDedup::pop_oldest() {
   const Entry& oldest = ring_[head_];
-  seen_.erase(oldest.key);
+  seen_.erase(static_cast<std::uint32_t>(head_));
   peers_.release(oldest.key.source);
   head_ = (head_ + 1) % ring_.size();
   --count_;
@@ -41,10 +42,12 @@ bool InboundDedup::admit(std::uint32_t gate, PeerIndex source, std::uint64_t inc
                          std::int64_t now_ns) {
   expire(now_ns);
   const DedupKey key{gate, source, incarnation, message_id};
-  if (!seen_.insert(key).second) return false;
-  if (count_ == ring_.size()) pop_oldest();  // never the key just inserted: the window holds ≥ 1
+  if (seen_.contains(key)) return false;
+  if (count_ == ring_.size()) pop_oldest();  // frees the position the new key takes
   peers_.retain(source);
-  ring_[(head_ + count_) % ring_.size()] = Entry{key, now_ns};
+  const std::size_t position = (head_ + count_) % ring_.size();
+  ring_[position] = Entry{key, now_ns};
+  seen_.insert(static_cast<std::uint32_t>(position));
   ++count_;
   return true;
 }

@@ -4,35 +4,67 @@
 #include <thread>
 
 namespace bb::runtime {
+namespace {
 
-EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
-  const EventId id = ++next_seq_;
-  heap_.push_back(Entry{std::max(t_ns, now_ns()), cls, id, id, std::move(task)});
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
-  ++live_;
-  return id;
+constexpr std::uint64_t kClassBit = std::uint64_t{1} << 63;
+
+// Ids are never 0: generations start at 1 and skip 0 when they wrap.
+constexpr EventId make_id(std::uint32_t slot, std::uint32_t generation) {
+  return (static_cast<std::uint64_t>(generation) << 32) | slot;
+}
+void next_generation(std::uint32_t& generation) {
+  if (++generation == 0) generation = 1;
 }
 
-bool Scheduler::is_cancelled(EventId id) const {
-  return std::binary_search(cancelled_.begin(), cancelled_.end(), id);
+}  // namespace
+
+EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.task = std::move(task);
+  s.live = true;
+  const std::uint64_t order = (cls == EventClass::kTimer ? kClassBit : 0) | ++next_seq_;
+  heap_.push_back(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
+  std::push_heap(heap_.begin(), heap_.end(), later);
+  ++live_;
+  return make_id(slot, s.generation);
 }
 
 void Scheduler::cancel(EventId id) {
-  if (id == 0 || id > next_seq_ || is_cancelled(id)) return;
-  // Only live events are in the heap; a finished one must not count as cancelled.
-  const bool live = std::any_of(heap_.begin(), heap_.end(), [&](const Entry& e) { return e.id == id; });
-  if (!live) return;
-  cancelled_.insert(std::upper_bound(cancelled_.begin(), cancelled_.end(), id), id);
+  const auto slot = static_cast<std::uint32_t>(id);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  if (slot >= slots_.size()) return;
+  Slot& s = slots_[slot];
+  if (!s.live || s.generation != generation) return;  // ran already, or cancelled
+  s.task.reset();
+  s.live = false;
+  next_generation(s.generation);
+  free_slots_.push_back(slot);
   --live_;
+  // Cancelled entries wait in the heap until they reach the top; compact when they
+  // outnumber the live ones (crashed nodes leave far-future timers behind).
+  if (heap_.size() > 64 && heap_.size() - live_ > live_) compact();
+}
+
+void Scheduler::compact() {
+  std::erase_if(heap_, [this](const Entry& e) { return !is_live(e); });
+  std::make_heap(heap_.begin(), heap_.end(), later);
+}
+
+void Scheduler::pop_top() {
+  std::pop_heap(heap_.begin(), heap_.end(), later);
+  heap_.pop_back();
 }
 
 void Scheduler::drop_cancelled_top() {
-  while (!heap_.empty() && !cancelled_.empty() && is_cancelled(heap_.front().id)) {
-    const EventId id = heap_.front().id;
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    heap_.pop_back();
-    cancelled_.erase(std::lower_bound(cancelled_.begin(), cancelled_.end(), id));
-  }
+  while (!heap_.empty() && !is_live(heap_.front())) pop_top();
 }
 
 std::int64_t Scheduler::next_time() {
@@ -59,11 +91,17 @@ bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
   } else if (!wait_until(t, stop)) {
     return false;
   }
-  std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  Entry entry = std::move(heap_.back());
-  heap_.pop_back();
+  drop_cancelled_top();  // a real-time wait may have run into a cancel (from a signal path)
+  if (heap_.empty()) return false;
+  const std::uint32_t slot = heap_.front().slot;
+  pop_top();
+  Slot& s = slots_[slot];
+  Task task = std::move(s.task);  // the slot is free before the task runs: it may schedule
+  s.live = false;
+  next_generation(s.generation);
+  free_slots_.push_back(slot);
   --live_;
-  entry.task();
+  task();
   return true;
 }
 

@@ -75,16 +75,17 @@ struct SimNetwork::Node {
 };
 
 // One copy of an envelope on its way.
+// (Fields ordered to keep the scheduled lambda within Task's inline storage.)
 struct SimNetwork::Trip {
   std::uint32_t src;
-  std::uint64_t src_incarnation;
   std::uint32_t dst;  // kNoNode: not a peer of this network
+  std::uint64_t src_incarnation;
   AttemptId attempt;
   std::uint64_t message_id;
   std::int64_t deadline_at;
   std::int64_t back_latency;  // L': the outcome's way back
-  bool decides;               // the original arrives by the deadline and schedules the outcome
   std::shared_ptr<const std::string> bytes;
+  bool decides;               // the original arrives by the deadline and schedules the outcome
 };
 
 SimNetwork::SimNetwork(NetworkConfig config)
@@ -204,8 +205,8 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     return;
   }
   const std::int64_t arrival = saturating_add(now, draw_latency());
-  Trip trip{src, incarnation, dst, attempt, envelope.message_id(), deadline_at, draw_latency(), arrival <= deadline_at,
-            std::make_shared<const std::string>(ir::encode_envelope(envelope))};
+  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(),
+            std::make_shared<const std::string>(ir::encode_envelope(envelope)), arrival <= deadline_at};
   if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
   const bool twice = rng_.chance(config_.duplicate);
   const std::int64_t again = twice ? saturating_add(arrival, draw_latency()) : 0;

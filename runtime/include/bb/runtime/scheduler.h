@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
+#include <cstddef>
 #include <limits>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bb/runtime/clock.h"
@@ -20,9 +23,74 @@ enum class EventClass : std::uint8_t { kNetwork = 0, kTimer = 1 };
 
 using EventId = std::uint64_t;
 
+// A move-only `void()` callable that keeps captures of up to kInline bytes in place (no
+// heap allocation for the scheduler's own events: timers, network trips, outcomes).
+class Task {
+ public:
+  static constexpr std::size_t kInline = 88;
+
+  Task() = default;
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Task>>>
+  Task(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert like std::function
+    using Fn = std::decay_t<F>;
+    if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t) &&
+                  std::is_nothrow_move_constructible_v<Fn>) {
+      ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
+      ops_ = &kInlineOps<Fn>;
+    } else {
+      *reinterpret_cast<Fn**>(buf_) = new Fn(std::forward<F>(f));
+      ops_ = &kHeapOps<Fn>;
+    }
+  }
+  Task(Task&& o) noexcept : ops_(o.ops_) {
+    if (ops_ != nullptr) ops_->move(buf_, o.buf_);
+    o.ops_ = nullptr;
+  }
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      reset();
+      ops_ = o.ops_;
+      if (ops_ != nullptr) ops_->move(buf_, o.buf_);
+      o.ops_ = nullptr;
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() { reset(); }
+
+  explicit operator bool() const { return ops_ != nullptr; }
+  void operator()() { ops_->call(buf_); }
+  void reset() {
+    if (ops_ != nullptr) ops_->destroy(buf_);
+    ops_ = nullptr;
+  }
+
+ private:
+  struct Ops {
+    void (*call)(void*);
+    void (*move)(void* dst, void* src);  // move-constructs into dst and destroys src
+    void (*destroy)(void*);
+  };
+  template <class Fn>
+  static constexpr Ops kInlineOps{
+      [](void* p) { (*static_cast<Fn*>(p))(); },
+      [](void* dst, void* src) {
+        ::new (dst) Fn(std::move(*static_cast<Fn*>(src)));
+        static_cast<Fn*>(src)->~Fn();
+      },
+      [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
+  template <class Fn>
+  static constexpr Ops kHeapOps{[](void* p) { (**static_cast<Fn**>(p))(); },
+                                [](void* dst, void* src) { *static_cast<Fn**>(dst) = *static_cast<Fn**>(src); },
+                                [](void* p) { delete *static_cast<Fn**>(p); }};
+
+  alignas(std::max_align_t) unsigned char buf_[kInline];
+  const Ops* ops_ = nullptr;
+};
+
 class Scheduler {
  public:
-  using Task = std::function<void()>;
   static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 
   explicit Scheduler(Clock& clock) : clock_(clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
@@ -30,10 +98,11 @@ class Scheduler {
   Clock& clock() { return clock_; }
   std::int64_t now_ns() const { return clock_.now_ns(); }
 
-  // Schedules `task` at absolute time `t_ns` (clamped to now). Returns an id for cancel().
+  // Schedules `task` at absolute time `t_ns` (clamped to now). Returns an id for cancel()
+  // (never 0).
   EventId at(std::int64_t t_ns, EventClass cls, Task task);
   EventId after(std::int64_t delay_ns, EventClass cls, Task task) { return at(now_ns() + delay_ns, cls, std::move(task)); }
-  // Cancelling an event that already ran, or twice, does nothing.
+  // O(1). Cancelling an event that already ran, or twice, does nothing.
   void cancel(EventId id);
 
   bool empty() const { return live_ == 0; }
@@ -54,27 +123,31 @@ class Scheduler {
   bool wait_until(std::int64_t t_ns, const std::atomic<bool>* stop = nullptr);
 
  private:
+  // The heap holds small plain entries; the tasks stay put in slots. An id is the slot
+  // and its generation, so cancel() finds its event directly; a cancelled entry stays
+  // in the heap until it reaches the top (or a compaction) and is then dropped.
   struct Entry {
     std::int64_t t;
-    EventClass cls;
-    std::uint64_t seq;
-    EventId id;
+    std::uint64_t order;  // class in the top bit, then the sequence number
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
+  struct Slot {
     Task task;
+    std::uint32_t generation = 1;
+    bool live = false;
   };
-  struct Later {
-    bool operator()(const Entry& a, const Entry& b) const {
-      if (a.t != b.t) return a.t > b.t;
-      if (a.cls != b.cls) return a.cls > b.cls;
-      return a.seq > b.seq;
-    }
-  };
+  static bool later(const Entry& a, const Entry& b) { return a.t != b.t ? a.t > b.t : a.order > b.order; }
+  bool is_live(const Entry& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
+  void pop_top();
   void drop_cancelled_top();
-  bool is_cancelled(EventId id) const;
+  void compact();
 
   Clock& clock_;
   VirtualClock* virtual_clock_;  // null on a real clock
-  std::vector<Entry> heap_;
-  std::vector<EventId> cancelled_;  // sorted; small in practice
+  std::vector<Entry> heap_;      // min-heap by (t, class, sequence) via later()
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 0;
   std::size_t live_ = 0;
 };
