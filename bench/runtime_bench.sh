@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The runtime suite of `make bench` (QUALITY.md "Performance", docs/performance.md):
+# in-process Google Benchmark figures for the runtime targets, measured in one run.
+#
+#   bench/runtime_bench.sh [BUILD_DIR]        e.g. bench/runtime_bench.sh build/release
+#
+#   bb_runtime_bench  dispatch ns per node and heap allocations per dispatch on a
+#                     1,000-node PassThrough chain (Interval, virtual clock); BackoffGateTx
+#                     decisions per second through the dispatch path with 100k tracked
+#                     peers (38-byte PeerIds), and bytes per tracked peer
+#   bb_sim_bench      gated Send → Recv messages per second of real time, 100 nodes
+#   bb_startup_bench  bbrun load + resolve + plan of a 100k-node .bb vs. protobuf parse
+#                     of the same file (the graph: bench/gen_graph.py --seed 1, compiled
+#                     by BUILD_DIR's bbc), interleaved repetitions, medians
+#
+# Prints each program's own output, then the table of the targets. With BENCH_JSON=FILE
+# it also writes {"suite": "runtime", "rows": [...]} for bench/table.py.
+# Environment: STARTUP_NODES (default 100000), REPS (default 5) startup repetitions.
+set -euo pipefail
+build=${1:-build/release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+python=/usr/bin/python3  # has onnx; the python3 on PATH may not
+nodes=${STARTUP_NODES:-100000}
+reps=${REPS:-5}
+bbc="$build/tools/bbc"
+for tool in "$bbc" "$build/bench/bb_runtime_bench" "$build/bench/bb_sim_bench" "$build/bench/bb_startup_bench"; do
+  [ -x "$tool" ] || { echo "runtime_bench.sh: $tool is missing: build first (make bench does)" >&2; exit 2; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+run() {  # NAME PROGRAM ARGS...: console output to the terminal, JSON to $work/NAME.json
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" --benchmark_out="$work/$name.json" --benchmark_out_format=json ||
+    { echo "runtime_bench.sh: $name failed" >&2; exit 1; }
+  echo
+}
+
+run runtime "$build/bench/bb_runtime_bench"
+run sim "$build/bench/bb_sim_bench"
+"$python" "$root/bench/gen_graph.py" "$work/g.onnx" --nodes "$nodes" --seed 1
+"$bbc" compile "$work/g.onnx" -o "$work/g.bb" >/dev/null 2>"$work/bbc.err" ||
+  { echo "runtime_bench.sh: bbc compile failed" >&2; cat "$work/bbc.err" >&2; exit 1; }
+run startup "$build/bench/bb_startup_bench" --graph="$work/g.bb" --benchmark_repetitions="$reps" \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+
+"$python" - "$work" "$nodes" "${BENCH_JSON:-}" <<'EOF'
+import json
+import sys
+
+work, nodes, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+
+def results(name):
+    with open(f"{work}/{name}.json", encoding="utf-8") as f:
+        report = json.load(f)
+    by_name = {}
+    for b in report["benchmarks"]:
+        if b.get("error_occurred"):
+            sys.exit(f"runtime_bench.sh: {b['name']}: {b.get('error_message', 'failed')}")
+        name = b.get("run_name", b["name"]).split("/")[0]
+        if b.get("run_type") == "aggregate":
+            name += "_" + b["aggregate_name"]
+        by_name[name] = b
+    return by_name
+
+
+run = results("runtime")
+dispatch = run["BM_DispatchPassThroughChain"]
+gates = run["BM_BackoffGateTxDecisions"]
+sim = results("sim")["BM_SimGatedSendToRecv"]
+startup = results("startup")
+parse_ms = startup["BM_ProtobufParse_median"]["cpu_time"]
+load_ms = startup["BM_BbrunLoad_median"]["cpu_time"]
+
+ns, allocs = dispatch["ns_per_node"], dispatch["allocs_per_dispatch"]
+rate, per_peer = gates["decisions_per_s"], gates["bytes_per_peer"]
+msgs = sim["messages_per_s"]
+ratio = load_ms / parse_ms
+alloc_text = "0 allocs" if allocs == 0 else f"{allocs:.4f} allocs/dispatch"
+rows = [
+    {"what": "dispatch, 1,000-node PassThrough chain", "measured": f"{ns:.1f} ns/node, {alloc_text}",
+     "floor": "—", "ratio": "—", "target": "≤ 50 ns; 0 allocs", "pass": ns <= 50 and allocs == 0},
+    {"what": "BackoffGateTx decisions, 100k tracked peers (through dispatch)", "measured": f"{rate / 1e6:.1f} M/s",
+     "floor": "—", "ratio": "—", "target": "≥ 20 M/s per core", "pass": rate >= 20e6},
+    {"what": "bytes per tracked peer (38-byte PeerId included)", "measured": f"{per_peer:.1f} B",
+     "floor": "—", "ratio": "—", "target": "≤ 96 B", "pass": per_peer <= 96},
+    {"what": "simulated gated Send → Recv, 100 nodes", "measured": f"{msgs / 1e6:.2f} M msgs/s (real time)",
+     "floor": "—", "ratio": "—", "target": "≥ 1 M/s", "pass": msgs >= 1e6},
+    {"what": f"bbrun load + resolve + plan, {nodes:,} nodes", "measured": f"{load_ms:.1f} ms",
+     "floor": f"{parse_ms:.1f} ms protobuf parse", "ratio": f"{ratio:.2f}×", "target": "≤ 2×", "pass": ratio <= 2},
+]
+print("Runtime targets (QUALITY.md), measured in this run (CPU time of one core; the simulator in real time):")
+print()
+print("| what | measured | floor (same run) | ratio | target | result |")
+print("| --- | --- | --- | --- | --- | --- |")
+for r in rows:
+    print(f"| {r['what']} | {r['measured']} | {r['floor']} | {r['ratio']} | {r['target']} | {'pass' if r['pass'] else 'FAIL'} |")
+if out:
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump({"suite": "runtime", "rows": rows}, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+EOF

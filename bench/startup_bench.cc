@@ -1,0 +1,190 @@
+// QUALITY.md "start-up" measured in-process with Google Benchmark (bench/runtime_bench.sh
+// makes the input and runs it; docs/performance.md):
+//
+//   BM_ProtobufParse  the floor: read the .bb and parse it into an onnx::ModelProto
+//   BM_BbrunLoad      what bbrun does before its first event: Program::load (read, parse,
+//                     passport and digest check, resolve every node, plan) and
+//                     Node::create (one kernel per node, attributes parsed)
+//
+//   bb_startup_bench --graph=GRAPH.bb [benchmark flags]
+//
+// GRAPH.bb is a graph of bench/gen_graph.py compiled by bbc. Its ai.onnx nodes (Relu,
+// Add, Identity) have no kernels in bb yet (SPEC §5.1: bbrun would refuse the graph), so
+// this program registers a placeholder kernel for each of the three: resolve and plan
+// then cover every node, as they will once compute kernels exist. The placeholders are
+// never dispatched here. Destruction of what was loaded is not timed (bbrun pays it at
+// exit, not at start-up).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bb/ir/model_io.h"
+#include "bb/ir/passport.h"
+#include "bb/runtime/clock.h"
+#include "bb/runtime/node.h"
+#include "bb/runtime/program.h"
+#include "bb/runtime/registry.h"
+#include "bb/runtime/scheduler.h"
+
+namespace {
+
+namespace ir = bb::ir;
+namespace runtime = bb::runtime;
+
+std::string g_graph;
+
+// Placeholder for an ai.onnx compute op: forwards its first input (see the header).
+class ComputePlaceholder final : public runtime::Kernel {
+ public:
+  static bb::Expected<std::unique_ptr<ComputePlaceholder>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<ComputePlaceholder>();
+  }
+  runtime::OpResult compute(runtime::Invocation& inv) override {
+    if (inv.input_count() > 0 && inv.output_count() > 0) inv.out(0) = inv.in(0);
+    return runtime::OpResult::ok();
+  }
+};
+
+const runtime::OpRegistrar kRelu{"", "Relu", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
+const runtime::OpRegistrar kAdd{"", "Add", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
+const runtime::OpRegistrar kIdentity{"", "Identity", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
+
+void BM_ProtobufParse(benchmark::State& state) {
+  for (auto _ : state) {
+    std::unique_ptr<onnx::ModelProto> model;
+    {
+      auto bytes = ir::read_file(g_graph, ir::LoadLimits{}.max_file_bytes);
+      if (!bytes) {
+        state.SkipWithError(bytes.error().message.c_str());
+        return;
+      }
+      auto parsed = ir::parse_model(*bytes, ir::ModelFormat::kBinary);
+      if (!parsed) {
+        state.SkipWithError(parsed.error().message.c_str());
+        return;
+      }
+      model = std::make_unique<onnx::ModelProto>(std::move(*parsed));
+    }
+    benchmark::DoNotOptimize(model->graph().node_size());
+    state.PauseTiming();
+    model.reset();
+    state.ResumeTiming();
+  }
+}
+
+void BM_BbrunLoad(benchmark::State& state) {
+  runtime::VirtualClock clock;
+  runtime::Scheduler scheduler(clock);
+  std::size_t nodes = 0;
+  for (auto _ : state) {
+    std::shared_ptr<const runtime::Program> program;
+    std::unique_ptr<runtime::Node> node;
+    {
+      auto loaded = runtime::Program::load(g_graph);
+      if (!loaded) {
+        state.SkipWithError(loaded.error().message.c_str());
+        return;
+      }
+      program = std::move(*loaded);
+      runtime::NodeConfig config;
+      config.peer = *bb::PeerId::identity("local");
+      auto made = runtime::Node::create(program, scheduler, std::move(config));
+      if (!made) {
+        state.SkipWithError(made.error().message.c_str());
+        return;
+      }
+      node = std::move(*made);
+    }
+    nodes = program->nodes().size();
+    state.PauseTiming();
+    node.reset();
+    program.reset();
+    state.ResumeTiming();
+  }
+  state.counters["nodes"] = static_cast<double>(nodes);
+}
+
+// Where BM_BbrunLoad's time goes: the same steps one at a time (ms per load).
+void BM_BbrunLoadStages(benchmark::State& state) {
+  using Clock = std::chrono::steady_clock;
+  runtime::VirtualClock clock;
+  runtime::Scheduler scheduler(clock);
+  double parse = 0, digest = 0, plan = 0, kernels = 0;
+  for (auto _ : state) {
+    std::shared_ptr<const runtime::Program> program;
+    std::unique_ptr<runtime::Node> node;
+    {
+      const auto t0 = Clock::now();
+      auto model = ir::load_model(g_graph);
+      if (!model) {
+        state.SkipWithError(model.error().message.c_str());
+        return;
+      }
+      const auto t1 = Clock::now();
+      benchmark::DoNotOptimize(ir::graph_digest(*model));
+      const auto t2 = Clock::now();
+      runtime::LoadOptions options;
+      options.verify_digest = false;
+      auto built = runtime::Program::build(std::move(*model), g_graph, options);
+      if (!built) {
+        state.SkipWithError(built.error().message.c_str());
+        return;
+      }
+      program = std::move(*built);
+      const auto t3 = Clock::now();
+      runtime::NodeConfig config;
+      config.peer = *bb::PeerId::identity("local");
+      auto made = runtime::Node::create(program, scheduler, std::move(config));
+      if (!made) {
+        state.SkipWithError(made.error().message.c_str());
+        return;
+      }
+      node = std::move(*made);
+      const auto t4 = Clock::now();
+      const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+      parse += ms(t1 - t0);
+      digest += ms(t2 - t1);
+      plan += ms(t3 - t2);
+      kernels += ms(t4 - t3);
+    }
+    state.PauseTiming();
+    node.reset();
+    program.reset();
+    state.ResumeTiming();
+  }
+  const auto n = static_cast<double>(state.iterations());
+  state.counters["read_parse_ms"] = parse / n;
+  state.counters["digest_ms"] = digest / n;
+  state.counters["resolve_plan_ms"] = plan / n;
+  state.counters["kernels_ms"] = kernels / n;
+}
+
+BENCHMARK(BM_ProtobufParse)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_BbrunLoad)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_BbrunLoadStages)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--graph=", 8) == 0)
+      g_graph = argv[i] + 8;
+    else
+      args.push_back(argv[i]);
+  }
+  if (g_graph.empty()) {
+    std::fprintf(stderr, "usage: bb_startup_bench --graph=GRAPH.bb [benchmark flags]\n");
+    return 2;
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
