@@ -29,12 +29,16 @@ test: build
 test-asan:
 	$(MAKE) test PRESET=asan
 
-# Benchmarks (docs/performance.md): builds the release preset, then each suite prints
-# its table of QUALITY.md targets. BENCH_SIZES overrides the compiler's graph sizes.
-# Hook for more suites (the runtime's): add one recipe line each after the compiler's.
+# Benchmarks (docs/performance.md): builds the release preset, runs each suite (each
+# prints its own detail), then one table of every QUALITY.md target from their results.
+# BENCH_SIZES overrides the compiler's graph sizes; RUNS the runs per figure.
+BENCH_OUT := build/bench-results
 bench:
 	$(MAKE) build PRESET=release
-	bench/compile_bench.sh build/release $(BENCH_SIZES)
+	rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
+	BENCH_JSON=$(BENCH_OUT)/compile.json bench/compile_bench.sh build/release $(BENCH_SIZES)
+	BENCH_JSON=$(BENCH_OUT)/runtime.json bench/runtime_bench.sh build/release
+	/usr/bin/python3 bench/table.py $(BENCH_OUT)/compile.json $(BENCH_OUT)/runtime.json
 
 # libFuzzer harnesses with clang-14, ASan and UBSan, 60 s each (FUZZ_SECONDS=…).
 fuzz:
