@@ -1,5 +1,7 @@
 #include "model_bytes.h"
 
+#include <algorithm>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
@@ -14,6 +16,7 @@ constexpr int kModelGraphField = 7;
 constexpr int kModelFunctionsField = 25;
 constexpr std::size_t kPassportRoom = 4096;   // the passport keys a writer adds, generously
 constexpr std::size_t kMaxTagAndLength = 15;  // a varint32 tag and a varint64 length
+constexpr std::size_t kStreamBuffer = std::size_t{1} << 20;
 
 using google::protobuf::internal::WireFormatLite;
 
@@ -56,12 +59,59 @@ void append_field(int field, const google::protobuf::MessageLite& message, std::
   out.resize(start + static_cast<std::size_t>(coded.ByteCount()));
 }
 
+// The `functions` fields.
+std::string serialize_functions(const onnx::ModelProto& model) {
+  std::string out;
+  for (const auto& function : model.functions())
+    append_field(kModelFunctionsField, function, function.ByteSizeLong(), out);
+  return out;
+}
+
 }  // namespace
+
+OutputStream::OutputStream(ir::AtomicWriter& writer) : writer_(writer) { buffer_.resize(kStreamBuffer); }
+
+bool OutputStream::Next(void** data, int* size) {
+  if (used_ == buffer_.size() && !flush()) return false;
+  *data = buffer_.data() + used_;
+  *size = static_cast<int>(buffer_.size() - used_);
+  used_ = buffer_.size();
+  return true;
+}
+
+void OutputStream::BackUp(int count) { used_ -= static_cast<std::size_t>(count); }
+
+void OutputStream::append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (used_ == buffer_.size() && !flush()) return;
+    const std::size_t take = std::min(bytes.size(), buffer_.size() - used_);
+    std::copy_n(bytes.data(), take, buffer_.data() + used_);
+    used_ += take;
+    bytes.remove_prefix(take);
+  }
+}
+
+void OutputStream::set_hashing(bool on) {
+  (void)flush();  // an error stays in error_
+  hashing_ = on;
+}
+
+Expected<void, ir::IoError> OutputStream::flush() {
+  if (error_) return unexpected(*error_);
+  const std::string_view bytes(buffer_.data(), used_);
+  if (hashing_) hasher_.update(bytes);
+  flushed_ += used_;
+  used_ = 0;
+  if (auto written = writer_.write(bytes); !written) {
+    error_ = written.error();
+    return written;
+  }
+  return {};
+}
 
 OutputBytes serialize_head(onnx::ModelProto& model) {
   OutputBytes bytes;
-  for (const auto& function : model.functions())
-    append_field(kModelFunctionsField, function, function.ByteSizeLong(), bytes.functions);
+  bytes.functions = serialize_functions(model);
   const std::string rest = serialize_rest(model);
   const std::size_t split = offset_after_field(rest, kModelGraphField);
   const std::size_t graph_size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
@@ -72,7 +122,29 @@ OutputBytes serialize_head(onnx::ModelProto& model) {
   return bytes;
 }
 
+OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out) {
+  OutputBytes bytes;
+  bytes.streamed = true;
+  bytes.functions = serialize_functions(model);
+  const std::string rest = serialize_rest(model);
+  out.append(std::string_view(rest).substr(0, offset_after_field(rest, kModelGraphField)));
+  out.set_hashing(true);
+  if (model.has_graph()) {
+    const std::size_t size = model.graph().ByteSizeLong();
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    coded.WriteTag(WireFormatLite::MakeTag(kModelGraphField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint64(size);
+    model.graph().SerializeWithCachedSizes(&coded);
+  }  // the CodedOutputStream hands back what it did not use
+  out.set_hashing(false);
+  out.hasher().update(bytes.functions);
+  bytes.digest = out.hasher().finish_hex();
+  return bytes;
+}
+
 std::string digest_of(const OutputBytes& bytes) {
+  if (bytes.streamed) return bytes.digest;
   Sha256 hasher;
   hasher.update(std::string_view(bytes.head).substr(bytes.graph_offset));
   hasher.update(bytes.functions);
@@ -86,6 +158,16 @@ std::string finish_output(onnx::ModelProto& model, OutputBytes bytes) {
   out.append(rest, offset_after_field(rest, kModelGraphField));
   out.append(bytes.functions);
   return out;
+}
+
+void finish_output(onnx::ModelProto& model, OutputBytes bytes, OutputStream& out) {
+  if (!bytes.streamed) {
+    out.append(finish_output(model, std::move(bytes)));
+    return;
+  }
+  const std::string rest = serialize_rest(model);
+  out.append(std::string_view(rest).substr(offset_after_field(rest, kModelGraphField)));
+  out.append(bytes.functions);
 }
 
 }  // namespace bb::compiler

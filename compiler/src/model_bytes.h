@@ -5,25 +5,68 @@
 // functions regions, and the writer appends the fields after `graph` (the passport
 // among them) and the functions: the big graph is serialized once, sized once, copied
 // never.
+//
+// Written to a file, the head is not even kept: stamp-passport streams it through an
+// OutputStream into the file's AtomicWriter, hashing the graph's bytes on the way, and
+// the writer then streams the rest behind it (no buffer of the whole output).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
+#include <google/protobuf/io/zero_copy_stream.h>
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/pass.h"
+#include "bb/ir/atomic_writer.h"
+#include "bb/ir/sha256.h"
 
 namespace bb::compiler {
 
+// Protobuf serialization into an AtomicWriter through a buffer of its own, hashing the
+// bytes of the regions marked with set_hashing.
+class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
+ public:
+  explicit OutputStream(ir::AtomicWriter& writer);
+
+  bool Next(void** data, int* size) override;
+  void BackUp(int count) override;
+  std::int64_t ByteCount() const override { return static_cast<std::int64_t>(flushed_ + used_); }
+
+  // Appends bytes (no CodedOutputStream may be open on this stream).
+  void append(std::string_view bytes);
+  // From here on the bytes are (not) hashed (no CodedOutputStream may be open).
+  void set_hashing(bool on);
+  Sha256& hasher() { return hasher_; }
+  // Hands the buffered bytes to the writer; the writer's first error, if any.
+  Expected<void, ir::IoError> flush();
+
+ private:
+  ir::AtomicWriter& writer_;
+  std::string buffer_;
+  std::size_t used_ = 0;
+  std::uint64_t flushed_ = 0;
+  bool hashing_ = false;
+  Sha256 hasher_;
+  std::optional<ir::IoError> error_;
+};
+
 // The head of `model`'s bytes and its functions' bytes, with room reserved for the rest.
 OutputBytes serialize_head(onnx::ModelProto& model);
+// The same, the head streamed into `out` and the digest computed on the way.
+OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out);
 
 // The lowercase hex SHA-256 of the graph and functions regions: graph_sha256.
 std::string digest_of(const OutputBytes& bytes);
 
 // The whole model's bytes: `bytes.head`, the fields after `graph`, the functions. Equal
 // to a deterministic serialization of `model`, provided nothing before `graph` changed
-// since serialize_head.
+// since serialize_head. Not for streamed bytes.
 std::string finish_output(onnx::ModelProto& model, OutputBytes bytes);
+
+// Writes the model's bytes to `out`: for streamed bytes, what follows the head; else
+// everything.
+void finish_output(onnx::ModelProto& model, OutputBytes bytes, OutputStream& out);
 
 }  // namespace bb::compiler

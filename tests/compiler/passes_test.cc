@@ -3,7 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <onnx/checker.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "bb/compiler/compile.h"
 #include "bb/compiler/gate_contracts.h"
 #include "bb/compiler/pass.h"
 #include "bb/compiler/text_dump.h"
@@ -334,6 +341,54 @@ TEST(VerifyGates, ContractViolationsAreReportedPerNode) {
   ASSERT_EQ(diags.findings().size(), 1u);
   EXPECT_EQ(diags.findings()[0].code, kBB012);
   EXPECT_EQ(diags.findings()[0].node, "bare");
+}
+
+// compile_model_to_file: the file holds compile_model's bytes (functions and the
+// passport around the streamed graph); input errors leave no file and come before an
+// unwritable output, which is a write error after an ok compile.
+TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
+  ModelBuilder b;
+  b.tick("t", "pulse");
+  b.send({"t"}, "s");
+  b.recv({"p", "from"}, "r");
+  b.output("p");
+  auto* fn = b.model().add_functions();
+  fn->set_name("F");
+  fn->set_domain("local");
+  auto expected = testing::compile(b.model());
+  ASSERT_TRUE(expected.ok());
+
+  char tmpl[] = "/tmp/bb-tofile-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::filesystem::path dir = tmpl;
+  auto run = [&](onnx::ModelProto model, const std::filesystem::path& out) {
+    DiagnosticEngine diags("test.onnx");
+    std::ostringstream log;
+    return compile_model_to_file(model, "test.onnx", {}, diags, log, out);
+  };
+  auto written = run(b.model(), dir / "out.bb");
+  ASSERT_EQ(written.status.kind, PassStatus::Kind::kOk);
+  ASSERT_FALSE(written.write_error);
+  std::ifstream in(dir / "out.bb", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, expected.bytes);
+  EXPECT_EQ(written.size, expected.bytes.size());
+
+  auto broken = b.model();
+  broken.mutable_graph()->mutable_node(1)->add_input("nowhere");
+  auto failed = run(broken, dir / "bad.bb");
+  EXPECT_EQ(failed.status.kind, PassStatus::Kind::kInputErrors);
+  EXPECT_FALSE(failed.write_error);
+  auto unwritable = run(broken, dir / "missing" / "bad.bb");
+  EXPECT_EQ(unwritable.status.kind, PassStatus::Kind::kInputErrors);
+  EXPECT_FALSE(unwritable.write_error) << "input errors come first";
+  auto no_folder = run(b.model(), dir / "missing" / "out.bb");
+  EXPECT_EQ(no_folder.status.kind, PassStatus::Kind::kOk);
+  ASSERT_TRUE(no_folder.write_error);
+  EXPECT_EQ(no_folder.write_error->kind, ir::IoError::Kind::kWrite);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()), 1)
+      << "only out.bb: no temporary file, no bad.bb";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

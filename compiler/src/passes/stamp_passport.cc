@@ -6,7 +6,8 @@
 //   compiler = `bbc <version>`, passes = the passes that ran (this one included),
 //   graph_sha256 = SHA-256 of the deterministic bytes of graph and functions. Those
 //   bytes, behind the fields that precede `graph`, are kept for the writer, which
-//   appends the rest instead of serializing again (model_bytes.h).
+//   appends the rest instead of serializing again (model_bytes.h); when the output
+//   goes to a file, they are streamed into it instead of kept.
 #include <string>
 #include <vector>
 
@@ -49,7 +50,10 @@ class StampPassportPass final : public Pass {
     if (any) import_syscall_domain(*model.mutable_opset_import());
     if (model.ir_version() == 0) model.set_ir_version(ir::kMaxIrVersion);
 
-    OutputBytes bytes = serialize_head(model);
+    // Unknown fields are serialized last, behind the functions: such a model (rare) is
+    // not streamed.
+    const bool stream = context.output_stream != nullptr && model.unknown_fields().empty();
+    OutputBytes bytes = stream ? stream_head(model, *context.output_stream) : serialize_head(model);
     ir::Passport passport;
     passport.compiled = std::string(ir::kPassportVersion);
     passport.compiler = compiler_id();

@@ -2,7 +2,10 @@
 // deterministic output bytes.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,19 +13,31 @@
 
 #include "bb/compiler/diagnostics.h"
 #include "bb/compiler/pass_manager.h"
+#include "bb/ir/model_io.h"
 
 namespace bb::compiler {
 
 struct CompileResult {
   PassStatus status;
   std::vector<std::string> ran;  // passes that ran
-  std::string bytes;             // the compiled model when status is ok
+  std::string bytes;             // the compiled model when status is ok (compile_model)
+  std::uint64_t size = 0;        // its size in bytes
+  // compile_model_to_file: the output could not be written (nothing was left behind).
+  std::optional<ir::IoError> write_error;
 };
 
 // Compiles `model` in place. Findings go to `diags`; --print-after and --time-passes
 // output to `log`.
 CompileResult compile_model(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                             DiagnosticEngine& diags, std::ostream& log);
+
+// The same, writing the compiled model to `output` atomically (ir::AtomicWriter) instead
+// of returning its bytes: they are streamed into the file as they are serialized (no
+// buffer of the whole output), with the write(2) calls on a second thread. The file's
+// bytes equal compile_model's. Unless the status is ok and there is no write_error,
+// `output` is left as it was.
+CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
+                                    DiagnosticEngine& diags, std::ostream& log, const std::filesystem::path& output);
 
 // The output path by default: IN with its extension replaced by `.bb`.
 std::string default_output_path(std::string_view input);

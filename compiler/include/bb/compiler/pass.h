@@ -36,7 +36,8 @@ enum Property : std::uint32_t {
   kStamped = 1u << 3,      // the passport is written
 };
 
-class WireIndex;  // compiler/src/wire_index.h: an analysis the passes share
+class WireIndex;     // compiler/src/wire_index.h: an analysis the passes share
+class OutputStream;  // compiler/src/model_bytes.h: the output file being written
 
 // The compiled model's bytes as stamp-passport serialized them for the digest, for the
 // writer to complete instead of serializing again (SPEC Appendix A tip).
@@ -44,6 +45,10 @@ struct OutputBytes {
   std::string head;               // the model's fields before `graph`, then `graph`
   std::size_t graph_offset = 0;   // where `graph` starts in `head`
   std::string functions;          // the `functions` fields
+  // The head went straight into PassContext::output_stream (`head` is empty) and was
+  // hashed on its way there, with the functions: `digest` is graph_sha256.
+  bool streamed = false;
+  std::string digest;
 };
 
 struct PassContext {
@@ -60,6 +65,9 @@ struct PassContext {
   // Set by stamp-passport: the bytes it hashed (graph and functions), with the fields
   // before `graph`; the writer appends the rest.
   std::optional<OutputBytes> output_bytes;
+  // When the caller writes the output to a file: stamp-passport streams the head into
+  // it instead of into OutputBytes::head (no buffer of the whole graph).
+  OutputStream* output_stream = nullptr;
   // The wire ops, gates and readers of Recv values of every graph, built by the first
   // pass that asks for it and kept valid by the passes that declare so; the manager
   // drops it after any other pass.
