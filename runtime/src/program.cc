@@ -10,6 +10,7 @@
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_shape.h"
 #include "bb/runtime/metrics.h"
+#include "file_digest.h"
 
 namespace bb::runtime {
 namespace {
@@ -26,13 +27,28 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::filesystem::path& path,
                                                                   const LoadOptions& options) {
-  auto model = ir::load_model(path, options.limits.load());
+  // ir::load_model's steps, keeping the bytes: the digest is checked on them as they are.
+  // (Its messages name the file already.)
+  const ir::LoadLimits limits = options.limits.load();
+  auto bytes = ir::read_file(path, limits.max_file_bytes);
+  if (!bytes) return unexpected(error(LoadError::Kind::kIo, bytes.error().message));
+  const ir::ModelFormat format = ir::format_for_path(path);
+  auto model = ir::parse_model(*bytes, format, limits);
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
-  return build(std::move(*model), path.string(), options);
+  std::optional<std::string> digest;
+  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = file_graph_digest(*bytes);
+  bytes = std::string();  // the parsed model does not point into it
+  return make(std::move(*model), path.string(), options, std::move(digest));
 }
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelProto model, std::string label,
                                                                    const LoadOptions& options) {
+  return make(std::move(model), std::move(label), options, std::nullopt);
+}
+
+Expected<std::shared_ptr<const Program>, LoadError> Program::make(onnx::ModelProto model, std::string label,
+                                                                  const LoadOptions& options,
+                                                                  std::optional<std::string> file_digest) {
   // Limits first: nothing below walks, hashes or allocates from a model over them.
   if (auto within = ir::check_model_limits(model, options.limits); !within)
     return unexpected(error(LoadError::Kind::kLimit, label + ": " + ir::describe(within.error())));
@@ -44,7 +60,9 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelPr
     return unexpected(error(LoadError::Kind::kBadPassport,
                             label + ": passport version '" + passport->compiled + "' is not '" +
                                 std::string(ir::kPassportVersion) + "': recompile it with this bbc"));
-  if (options.verify_digest) {
+  // The file's own bytes first (no re-serialization); a file not written
+  // deterministically is checked on the parsed graph (file_digest.h).
+  if (options.verify_digest && file_digest != passport->digest) {
     const std::string digest = ir::graph_digest(model);
     if (digest != passport->digest)
       return unexpected(error(LoadError::Kind::kDigest,
@@ -70,12 +88,26 @@ Expected<void, LoadError> Program::resolve() {
   const auto& graph = model_.graph();
   nodes_.resize(static_cast<std::size_t>(graph.node_size()));
   std::vector<std::string> unresolved;
+  // A graph has few distinct ops: look each up once (the registry and the op table are
+  // short lists searched in order).
+  struct Resolved {
+    const OpRegistration* op;
+    const ir::OpSpec* spec;
+    int gate;
+    bool rx_gate;
+  };
+  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& node = graph.node(i);
     auto& pn = nodes_[static_cast<std::size_t>(i)];
     pn.proto = &node;
-    pn.op = registry::find(node.domain(), node.op_type());
-    pn.spec = ir::find_bb_op(node.domain(), node.op_type());
+    auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
+    if (added)
+      it->second = Resolved{registry::find(node.domain(), node.op_type()), ir::find_bb_op(node.domain(), node.op_type()),
+                            gate_index(node.op_type()), ir::is_rx_gate(node)};
+    const Resolved& r = it->second;
+    pn.op = r.op;
+    pn.spec = r.spec;
     if (pn.op == nullptr) {
       const std::string domain = node.domain().empty() ? std::string(ir::kOnnxDomainAlias) : node.domain();
       unresolved.push_back(label_ + ": " + where(static_cast<std::uint32_t>(i)) + ": error: no kernel for '" + domain +
@@ -83,8 +115,8 @@ Expected<void, LoadError> Program::resolve() {
       continue;
     }
     pn.is_source = pn.op->kind == ir::OpKind::kSource;
-    pn.gate = gate_index(node.op_type());
-    pn.rx_gate = ir::is_rx_gate(node);
+    pn.gate = r.gate;
+    pn.rx_gate = r.rx_gate;
   }
   if (!unresolved.empty()) {
     unresolved.push_back(label_ + ": " + std::to_string(unresolved.size()) + " node(s) without a kernel; the run does not start");
@@ -98,6 +130,12 @@ Expected<void, LoadError> Program::plan() {
   std::vector<std::string> problems;
   absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
   std::vector<bool> slot_static;
+  {
+    std::size_t values = static_cast<std::size_t>(graph.initializer_size() + graph.input_size());
+    for (const auto& pn : nodes_) values += static_cast<std::size_t>(pn.proto->output_size());
+    slot_of.reserve(values);
+    slot_static.reserve(values);
+  }
   auto new_slot = [&](std::string_view name, bool is_static) -> std::uint32_t {
     const std::uint32_t slot = slot_count_++;
     slot_static.push_back(is_static);
@@ -176,11 +214,24 @@ Expected<void, LoadError> Program::plan() {
     for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
       if (const auto s = input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;
 
+  // Node order is the order when every producer comes before its consumers (bbc
+  // writes graphs that way): Kahn's algorithm below, lowest index first, would give it.
+  bool in_order = true;
+  for (std::uint32_t i = 0; i < nodes_.size() && in_order; ++i)
+    for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
+      if (const auto s = input_slot[nodes_[i].input_begin + k]; s != kNoSlot && producer[s] != kNoSlot && producer[s] >= i) {
+        in_order = false;
+        break;
+      }
   std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready;
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i)
-    if (indegree[i] == 0) ready.push(i);
   std::vector<std::uint32_t> topo;
   topo.reserve(nodes_.size());
+  if (in_order) {
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i) topo.push_back(i);
+  } else {
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i)
+      if (indegree[i] == 0) ready.push(i);
+  }
   while (!ready.empty()) {
     const std::uint32_t i = ready.top();
     ready.pop();

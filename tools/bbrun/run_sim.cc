@@ -181,6 +181,11 @@ int run_sim(const std::string& path, const Options& o) {
   }
   if (auto started = simulation.start(); !started) {
     spdlog::error("{}", started.error());
+    if (!o.trace.empty()) {  // a run that never started leaves no trace file
+      trace_file.close();
+      std::error_code ec;
+      std::filesystem::remove(o.trace, ec);
+    }
     return kExitLoad;
   }
 

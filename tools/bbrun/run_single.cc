@@ -91,16 +91,11 @@ int run_single(const Options& o) {
     return kExitLoad;
   }
 
+  // The trace file is opened once the node exists (creating it writes no event): a
+  // graph whose kernels refuse their attributes leaves no file behind.
   std::ofstream trace_file;
   std::unique_ptr<runtime::JsonlTrace> trace;
-  if (!o.trace.empty()) {
-    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
-    if (!trace_file) {
-      spdlog::error("--trace {}: cannot write the file", o.trace);
-      return kExitUsage;
-    }
-    trace = std::make_unique<runtime::JsonlTrace>(&trace_file);
-  }
+  if (!o.trace.empty()) trace = std::make_unique<runtime::JsonlTrace>(&trace_file);
 
   runtime::VirtualClock virtual_clock;
   runtime::RealClock real_clock;
@@ -117,6 +112,13 @@ int run_single(const Options& o) {
   if (!node) {
     spdlog::error("{}", node.error().message);
     return kExitLoad;
+  }
+  if (trace) {
+    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
+    if (!trace_file) {
+      spdlog::error("--trace {}: cannot write the file", o.trace);
+      return kExitUsage;
+    }
   }
   runtime::NoTransport transport(**node);
   (*node)->attach(transport);
