@@ -68,11 +68,11 @@ Expected<void, LoadError> Node::instantiate() {
   const Program& p = *program_;
   const auto nodes = p.nodes();
   kernels_.resize(nodes.size());
-  op_names_.resize(nodes.size());
+  if (trace_ != nullptr) op_names_.resize(nodes.size());  // only the trace names nodes
   std::string problems;
   for (std::uint32_t i = 0; i < nodes.size(); ++i) {
     const PlanNode& pn = nodes[i];
-    op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
+    if (trace_ != nullptr) op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
     auto made = pn.op->factory(KernelInit{*pn.proto, i, pn.spec, *this});
     if (!made) {
       problems += (problems.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + made.error();

@@ -175,7 +175,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   std::int64_t start_ns_ = 0;
   std::vector<std::pair<std::string, Value>> inputs_;
   std::vector<std::unique_ptr<Kernel>> kernels_;
-  std::vector<std::string> op_names_;  // trace `op`: the node name, `#<index>` when unnamed
+  std::vector<std::string> op_names_;  // trace `op`: the node name, `#<index>` when unnamed (tracing only)
   std::vector<Value> static_values_;
   std::vector<const Value*> static_inputs_;  // gather buffer of the static run
   const Value empty_;

@@ -90,6 +90,10 @@ class Program {
 
  private:
   Program() = default;
+  // build(), with the digest of the file's bytes when load() has one (file_digest.h).
+  static Expected<std::shared_ptr<const Program>, LoadError> make(onnx::ModelProto model, std::string label,
+                                                                  const LoadOptions& options,
+                                                                  std::optional<std::string> file_digest);
   Expected<void, LoadError> resolve();
   Expected<void, LoadError> plan();
 
