@@ -86,10 +86,44 @@ Expected<std::string, IoError> read_file(const std::filesystem::path& path, std:
 
 namespace {
 
+// The deepest bracket nesting ({ ( [) of ONNX text outside string literals, stopping
+// once it passes `limit`. onnx's text parser is recursive descent: without this bound a
+// 2 MB file of nested subgraphs overflows its stack (a crash found by hand, now in
+// tests/bad_input). Brackets in comments count too: that only errs on the safe side.
+int text_nesting(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '(' || c == '[') {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if ((c == '}' || c == ')' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 // Parses into `model` (empty, on the heap or on an arena).
 Expected<void, IoError> parse_into(std::string_view bytes, ModelFormat format, const LoadLimits& limits,
                                    onnx::ModelProto& model) {
   if (format == ModelFormat::kText) {
+    // A graph level in text is one bracket but three protobuf levels (graph, node,
+    // attribute): this keeps text models within what their binary form may nest.
+    const int max_brackets = limits.max_recursion_depth / 3;
+    if (text_nesting(bytes, max_brackets) > max_brackets) {
+      return unexpected(IoError{IoError::Kind::kParse, "ONNX text nests brackets deeper than " +
+                                                           std::to_string(max_brackets) +
+                                                           " levels (subgraphs or types): refused before parsing"});
+    }
     const std::string text(bytes);  // the parser wants a NUL-terminated string
     onnx::OnnxParser parser(text.c_str());
     // onnx 1.12's parser reports most errors as a Status, but an out-of-range number

@@ -184,6 +184,17 @@ std::vector<Case> corpus() {
   out.push_back({"nesting_deeper_than_the_recursion_limit", ".onnx", binary(nested(200)), {}, {},
                  bbc(1, "BB001"), bbc(1, "BB001"), run(1, "/in.bb: not a binary ONNX model")});
   {
+    // Found by hand: 20,000 nested subgraphs in 2 MB of text overflowed onnx's
+    // recursive-descent parser (exit 139). Now refused before parsing.
+    std::string body = "x = Identity(a)";
+    for (int i = 0; i < 20000; ++i)
+      body = "x = If(c) <then_branch = g () => (float x) { " + body +
+             " }, else_branch = h () => (float x) { x = Identity(a) }>";
+    out.push_back({"text_nesting_deeper_than_the_parser_stack", ".onnxtxt",
+                   R"(<ir_version: 8, opset_import: ["" : 13]>)" "\nm (bool c, float a) => (float x) {\n" + body + "\n}\n",
+                   {}, {}, bbc(1, "BB001"), bbc(1, "BB001"), {}});
+  }
+  {
     // A length prefix claiming 2 GiB of graph in a 12-byte file.
     std::string lie = "\x3a\xff\xff\xff\xff\x07";
     lie += random_bytes(6, 4);

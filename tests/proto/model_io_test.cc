@@ -77,6 +77,31 @@ TEST(ModelIo, TextParserExceptionsBecomeParseErrors) {
   }
 }
 
+// Regression: nested subgraphs in ONNX text overflowed the text parser's stack (exit 139).
+TEST(ModelIo, TextNestingIsBoundedBeforeParsing) {
+  const auto nested = [](int depth) {
+    std::string body = "x = Identity(a)";
+    for (int i = 0; i < depth; ++i)
+      body = "x = If(c) <then_branch = g () => (float x) { " + body +
+             " }, else_branch = h () => (float x) { x = Identity(a) }>";
+    return std::string(R"(<ir_version: 8, opset_import: ["" : 13]>)") + "\nm (bool c, float a) => (float x) {\n" + body +
+           "\n}\n";
+  };
+  EXPECT_TRUE(parse_model(nested(5), ModelFormat::kText));
+  for (int depth : {40, 20000}) {
+    auto model = parse_model(nested(depth), ModelFormat::kText);
+    ASSERT_FALSE(model) << depth;
+    EXPECT_EQ(model.error().kind, IoError::Kind::kParse);
+    EXPECT_NE(model.error().message.find("nests brackets deeper than 33 levels"), std::string::npos)
+        << model.error().message;
+  }
+  // Brackets inside string literals do not count.
+  EXPECT_TRUE(parse_model(std::string(R"(<ir_version: 8, opset_import: ["" : 13]>)") +
+                              "\ng (float a) => (float x) {\n x = Identity<s = \"" + std::string(500, '{') +
+                              "\">(a)\n}\n",
+                          ModelFormat::kText));
+}
+
 TEST(ModelIo, BinaryParseErrorReportsOffset) {
   auto model = parse_model(std::string("\x0a\xff\xff\xff\x0f garbage", 13), ModelFormat::kBinary);
   ASSERT_FALSE(model);
