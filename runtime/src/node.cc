@@ -80,7 +80,7 @@ Expected<void, LoadError> Node::instantiate() {
     }
     kernels_[i] = std::move(*made);
     if (pn.gate >= 0) metrics_.gate_present[static_cast<std::size_t>(pn.gate)] = true;
-    if (ir::is_recv(*pn.proto)) recv_by_channel_[std::string(ir::channel_of(*pn.proto))].push_back(i);
+    if (pn.op->kind == ir::OpKind::kSource && ir::is_recv(*pn.proto)) recv_by_channel_[std::string(ir::channel_of(*pn.proto))].push_back(i);
   }
   if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
   static_values_.resize(p.slot_count());

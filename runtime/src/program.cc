@@ -33,22 +33,31 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   auto bytes = ir::read_file(path, limits.max_file_bytes);
   if (!bytes) return unexpected(error(LoadError::Kind::kIo, bytes.error().message));
   const ir::ModelFormat format = ir::format_for_path(path);
-  auto model = ir::parse_model(*bytes, format, limits);
+  std::unique_ptr<Program> program(new Program());
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  arena_options.max_block_size = 4 << 20;
+  program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+  auto model = ir::parse_model(*bytes, format, *program->arena_, limits);
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
+  program->model_ = *model;
   std::optional<std::string> digest;
   if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = file_graph_digest(*bytes);
   bytes = std::string();  // the parsed model does not point into it
-  return make(std::move(*model), path.string(), options, std::move(digest));
+  return make(std::move(program), path.string(), options, std::move(digest));
 }
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelProto model, std::string label,
                                                                    const LoadOptions& options) {
-  return make(std::move(model), std::move(label), options, std::nullopt);
+  std::unique_ptr<Program> program(new Program());
+  program->owned_ = std::move(model);
+  return make(std::move(program), std::move(label), options, std::nullopt);
 }
 
-Expected<std::shared_ptr<const Program>, LoadError> Program::make(onnx::ModelProto model, std::string label,
+Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest) {
+  const onnx::ModelProto& model = *program->model_;
   // Limits first: nothing below walks, hashes or allocates from a model over them.
   if (auto within = ir::check_model_limits(model, options.limits); !within)
     return unexpected(error(LoadError::Kind::kLimit, label + ": " + ir::describe(within.error())));
@@ -69,8 +78,6 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(onnx::ModelPro
                               label + ": graph digest " + digest + " does not match the passport's " +
                                   passport->digest + ": the graph changed after compilation; recompile it (or pass --no-verify)"));
   }
-  std::shared_ptr<Program> program(new Program());
-  program->model_ = std::move(model);
   program->label_ = std::move(label);
   if (auto r = program->resolve(); !r) return unexpected(r.error());
   if (auto r = program->plan(); !r) return unexpected(r.error());
@@ -78,14 +85,14 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(onnx::ModelPro
 }
 
 std::string Program::where(std::uint32_t index) const {
-  const auto& node = model_.graph().node(static_cast<int>(index));
+  const auto& node = model_->graph().node(static_cast<int>(index));
   std::string out = "node ";
   if (!node.name().empty()) out += "'" + node.name() + "' ";
   return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
 }
 
 Expected<void, LoadError> Program::resolve() {
-  const auto& graph = model_.graph();
+  const auto& graph = model_->graph();
   nodes_.resize(static_cast<std::size_t>(graph.node_size()));
   std::vector<std::string> unresolved;
   // A graph has few distinct ops: look each up once (the registry and the op table are
@@ -126,7 +133,7 @@ Expected<void, LoadError> Program::resolve() {
 }
 
 Expected<void, LoadError> Program::plan() {
-  const auto& graph = model_.graph();
+  const auto& graph = model_->graph();
   std::vector<std::string> problems;
   absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
   std::vector<bool> slot_static;
@@ -156,12 +163,13 @@ Expected<void, LoadError> Program::plan() {
     pn.output_begin = slot_count_;
     pn.output_count = static_cast<std::uint32_t>(pn.proto->output_size());
     for (const auto& out : pn.proto->output()) {
-      if (!out.empty() && slot_of.contains(out)) {
-        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
+      if (out.empty()) {
         new_slot({}, false);
         continue;
       }
-      new_slot(out, false);
+      if (!slot_of.try_emplace(out, slot_count_).second)  // one probe: claims the name or finds its producer
+        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
+      new_slot({}, false);
     }
     max_arity_ = std::max({max_arity_, pn.output_count, static_cast<std::uint32_t>(pn.proto->input_size())});
   }

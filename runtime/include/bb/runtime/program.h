@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include <google/protobuf/arena.h>
 #include <onnx/onnx_pb.h>
 
 #include "bb/ir/expected.h"
@@ -69,7 +70,7 @@ class Program {
   static Expected<std::shared_ptr<const Program>, LoadError> build(onnx::ModelProto model, std::string label,
                                                                    const LoadOptions& options = {});
 
-  const onnx::ModelProto& model() const { return model_; }
+  const onnx::ModelProto& model() const { return *model_; }
   const std::string& label() const { return label_; }
   std::span<const PlanNode> nodes() const { return nodes_; }
   // Per node input: a slot (| kStaticBit when static) or kNoSlot for an absent input.
@@ -91,13 +92,17 @@ class Program {
  private:
   Program() = default;
   // build(), with the digest of the file's bytes when load() has one (file_digest.h).
-  static Expected<std::shared_ptr<const Program>, LoadError> make(onnx::ModelProto model, std::string label,
+  static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest);
   Expected<void, LoadError> resolve();
   Expected<void, LoadError> plan();
 
-  onnx::ModelProto model_;
+  // A loaded model lives on an arena (parsed in a few large blocks, in file order: the
+  // plan walks it as streaming memory); a built one is the message handed over.
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  onnx::ModelProto owned_;
+  const onnx::ModelProto* model_ = &owned_;
   std::string label_;
   std::vector<PlanNode> nodes_;
   std::vector<std::uint32_t> input_refs_;
