@@ -91,9 +91,15 @@ class Walker {
     for (int i = 0; i < list.size(); ++i) {
       const onnx::NodeProto& node = list.Get(i);
       for (const auto& a : node.attribute()) {
-        const std::string where = scope + node_label(node, i) + " attribute '" + a.name() + "'";
+        // The label only when needed: building it for every attribute cost more than the
+        // walk itself (bbrun start-up, bbc).
+        const auto label = [&] { return scope + node_label(node, i) + " attribute '" + a.name() + "'"; };
         if (const auto bytes = attribute_bytes(a); bytes > limits_.max_attribute_bytes)
-          return fail(Kind::kAttributeTooLarge, where, bytes, limits_.max_attribute_bytes);
+          return fail(Kind::kAttributeTooLarge, label(), bytes, limits_.max_attribute_bytes);
+        if (!a.has_t() && a.tensors_size() == 0 && !a.has_sparse_tensor() && a.sparse_tensors_size() == 0 &&
+            !a.has_g() && a.graphs_size() == 0)
+          continue;
+        const std::string where = label();
         if (a.has_t()) {
           if (auto r = tensor(a.t(), where); !r) return r;
         }
