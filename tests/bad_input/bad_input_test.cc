@@ -461,6 +461,16 @@ TEST(BadInputCli, BbrunRefusesMalformedArgumentsAndFiles) {
     EXPECT_FALSE(fs::exists(dir / "m.json")) << c.args;
     EXPECT_FALSE(fs::exists(dir / "t.jsonl")) << c.args;
   }
+  // A deployment whose graph loads but whose kernel refuses its peer: the simulation
+  // never starts, and the --trace file it had opened is gone.
+  put("bad_peer.bb", forged(ping_with_peer(std::string("\x00\x05" "abc", 5))));
+  const std::string deploy = put("deploy.toml", "[[node]]\npeer = \"id:a\"\ngraph = \"bad_peer.bb\"\n");
+  const Ran ran = shell(std::string(BBRUN_PATH) + " --sim " + deploy + " --duration 1s" + outputs,
+                        fs::temp_directory_path() / ("bb_bad_input_cli_" + std::to_string(::getpid()) + ".err"));
+  EXPECT_EQ(ran.exit, 1) << ran.err;
+  EXPECT_NE(ran.err.find("(digest length does not match the declared length)"), std::string::npos) << ran.err;
+  EXPECT_FALSE(fs::exists(dir / "m.json"));
+  EXPECT_FALSE(fs::exists(dir / "t.jsonl")) << "a simulation that never started leaves no trace file";
   fs::remove_all(dir);
 }
 
