@@ -4,6 +4,9 @@
 #include <cassert>
 #include <limits>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "bb/ir/duration.h"
 
 namespace bb::sim {
@@ -84,7 +87,7 @@ struct SimNetwork::Trip {
   std::uint64_t message_id;
   std::int64_t deadline_at;
   std::int64_t back_latency;  // L': the outcome's way back
-  std::shared_ptr<const std::string> bytes;
+  std::uint32_t wire;          // the encoded envelope (SimNetwork::wire_), shared by a duplicate
   bool decides;               // the original arrives by the deadline and schedules the outcome
 };
 
@@ -205,16 +208,50 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     return;
   }
   const std::int64_t arrival = saturating_add(now, draw_latency());
-  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(),
-            std::make_shared<const std::string>(ir::encode_envelope(envelope)), arrival <= deadline_at};
+  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(), encode(envelope),
+            arrival <= deadline_at};
   if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
   const bool twice = rng_.chance(config_.duplicate);
+  if (twice) ++wire_refs_[trip.wire];
   const std::int64_t again = twice ? saturating_add(arrival, draw_latency()) : 0;
-  scheduler_.at(arrival, EventClass::kNetwork, [this, trip] { arrive(trip, true); });
+  scheduler_.at(arrival, EventClass::kNetwork, [this, trip] {
+    arrive(trip, true);
+    release_wire(trip.wire);
+  });
   if (twice) {
     ++totals_.duplicated;
-    scheduler_.at(again, EventClass::kNetwork, [this, trip] { arrive(trip, false); });
+    scheduler_.at(again, EventClass::kNetwork, [this, trip] {
+      arrive(trip, false);
+      release_wire(trip.wire);
+    });
   }
+}
+
+// The deterministic bytes of ir::encode_envelope, into a pooled buffer (no allocation
+// per envelope once the pool is warm).
+std::uint32_t SimNetwork::encode(const bb::Envelope& envelope) {
+  std::uint32_t slot;
+  if (!free_wire_.empty()) {
+    slot = free_wire_.back();
+    free_wire_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(wire_.size());
+    wire_.emplace_back();
+    wire_refs_.push_back(0);
+  }
+  std::string& out = wire_[slot];
+  const std::size_t size = envelope.ByteSizeLong();
+  out.resize(size);
+  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  envelope.SerializeWithCachedSizes(&coded);
+  wire_refs_[slot] = 1;
+  return slot;
+}
+
+void SimNetwork::release_wire(std::uint32_t slot) {
+  if (--wire_refs_[slot] == 0) free_wire_.push_back(slot);
 }
 
 void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, AttemptId attempt,
@@ -248,7 +285,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     outcome = OutcomeKind::kUnreachable;
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
-  } else if (auto decoded = ir::decode_envelope_into(*trip.bytes, config_.limits, scratch_); !decoded) {
+  } else if (auto decoded = ir::decode_envelope_into(wire_[trip.wire], config_.limits, scratch_); !decoded) {
     outcome = OutcomeKind::kRejected;
     dst->rejections.record(decoded.error());
     if (original) ++totals_.rejected;

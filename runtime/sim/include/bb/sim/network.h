@@ -190,6 +190,8 @@ class SimNetwork {
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
+  std::uint32_t encode(const bb::Envelope& envelope);  // into wire_, one reference
+  void release_wire(std::uint32_t slot);
   void schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
                         runtime::OutcomeKind kind);
   void deliver_outcome(std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
@@ -213,6 +215,10 @@ class SimNetwork {
   std::uint64_t next_partition_id_ = 0;
   NetworkTotals totals_;
   bb::Envelope scratch_;  // the arriving envelope, decoded (arrivals never nest)
+  // Encoded envelopes on their way, pooled: buffers are reused once every copy arrived.
+  std::vector<std::string> wire_;
+  std::vector<std::uint32_t> wire_refs_;
+  std::vector<std::uint32_t> free_wire_;
   NodeHooks hooks_;
   std::function<void(const NetEvent&)> observer_;
 };
