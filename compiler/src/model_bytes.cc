@@ -16,7 +16,7 @@ constexpr int kModelGraphField = 7;
 constexpr int kModelFunctionsField = 25;
 constexpr std::size_t kPassportRoom = 4096;   // the passport keys a writer adds, generously
 constexpr std::size_t kMaxTagAndLength = 15;  // a varint32 tag and a varint64 length
-constexpr std::size_t kStreamBuffer = std::size_t{1} << 20;
+constexpr std::size_t kStreamBuffer = std::size_t{4} << 20;  // as ir::AtomicWriter's chunks
 
 using google::protobuf::internal::WireFormatLite;
 

@@ -162,8 +162,10 @@ Expected<void, IoError> AtomicWriter::write(std::string_view bytes) {
   if (w.done) return unexpected(write_error(w.path, "write after commit"));
   size_ += bytes.size();
   const std::size_t cap = w.options.chunk_bytes;
-  // A large write in direct mode skips the buffer.
-  if (!w.thread.joinable() && w.chunk.empty() && bytes.size() >= cap) {
+  // A large write in direct mode skips the buffer (after what is buffered).
+  if (!w.thread.joinable() && bytes.size() >= cap) {
+    w.flush_chunk();
+    if (w.error) return unexpected(*w.error);
     if (const int err = write_all(w.fd, bytes.data(), bytes.size()); err != 0) {
       w.error = write_error(w.path, "write failed: " + errno_text(err));
       return unexpected(*w.error);

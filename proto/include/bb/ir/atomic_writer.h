@@ -21,8 +21,10 @@ namespace bb::ir {
 class AtomicWriter {
  public:
   struct Options {
-    bool background = false;               // write(2) on a second thread
-    std::size_t chunk_bytes = std::size_t{1} << 20;  // buffered before each write(2)
+    bool background = false;  // write(2) on a second thread
+    // Buffered before each write(2). Not smaller: on ext4 (Linux 6.18) 1 MiB writes
+    // cost 6× the kernel time of 2 MiB or larger ones (150 MB: 0.38 s against 0.06 s).
+    std::size_t chunk_bytes = std::size_t{4} << 20;
   };
 
   // Creates the temporary file next to `path`. kWrite when the folder is not writable.
