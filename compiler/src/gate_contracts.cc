@@ -139,6 +139,9 @@ class BodyChecker {
   void check_sends() {
     const auto expected = expected_chain(required_, true);
     absl::flat_hash_map<std::string_view, int> tx_outputs;  // tx gate output → gate index
+    std::size_t outputs = 0;  // reserved at once: each rehash of a growing map re-reads every key
+    for (int i : index_.tx_gates()) outputs += static_cast<std::size_t>(nodes_.Get(i).output_size());
+    tx_outputs.reserve(outputs);
     for (int i : index_.tx_gates())
       for (const auto& out : nodes_.Get(i).output()) tx_outputs.emplace(out, i);
     for (int i : index_.sends()) {

@@ -42,12 +42,55 @@ BodyIndex::BodyIndex(const Body& body) : body_(body), kept_(body.kind != Body::K
     }
   }
   kept_ = kept_ && holders_.empty();
+  send_stamps_.reserve(sends_.size());
+  for (int i : sends_) send_stamps_.push_back(read_stamps(nodes.Get(i)));
+  recv_stamps_.reserve(recvs_.size());
+  for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
   collect_uses();
+}
+
+BodyIndex::Stamps BodyIndex::read_stamps(const onnx::NodeProto& node) {
+  Stamps stamps;
+  for (int g = 0; g < kGateCount; ++g) {
+    const std::string_view name = gate_info(static_cast<Gate>(g)).stamp;
+    if (ir::find_attribute(node, name) != nullptr) stamps.present |= static_cast<std::uint8_t>(1u << g);
+    if (ir::has_stamp(node, name)) stamps.stamped |= static_cast<std::uint8_t>(1u << g);
+  }
+  return stamps;
+}
+
+bool BodyIndex::stamped(bool tx, std::size_t k, Gate gate) const {
+  const auto& stamps = tx ? send_stamps_[k] : recv_stamps_[k];
+  return (stamps.stamped >> static_cast<int>(gate) & 1u) != 0;
+}
+
+void BodyIndex::stamp(bool tx, std::size_t k, Gate gate) {
+  auto& stamps = tx ? send_stamps_[k] : recv_stamps_[k];
+  auto& node = *body_.nodes().Mutable(tx ? sends_[k] : recvs_[k]);
+  const std::string_view name = gate_info(gate).stamp;
+  const auto bit = static_cast<std::uint8_t>(1u << static_cast<int>(gate));
+  if ((stamps.present & bit) != 0) {
+    ir::set_int_attribute(node, name, 1);
+  } else {  // what set_int_attribute does for an absent attribute, without looking
+    auto* attr = node.add_attribute();
+    attr->set_name(std::string(name));
+    attr->set_type(onnx::AttributeProto::INT);
+    attr->set_i(1);
+  }
+  stamps.stamped |= bit;
+  stamps.present |= bit;
 }
 
 void BodyIndex::collect_uses(const std::vector<NewGate>& gates) {
   uses_.clear();
   NodeList& nodes = body_.nodes();
+  // Reserved at once (each rehash of a growing map re-reads every key), with room for
+  // the outputs of the rx gates still to come (up to three per Recv).
+  std::size_t values = 0;
+  for (const auto* positions : {&recvs_, &rx_gates_})
+    for (int i : *positions) values += static_cast<std::size_t>(nodes.Get(i).output_size());
+  for (const auto& g : gates) values += static_cast<std::size_t>(g.gate->output_size());
+  uses_.reserve(values * 4);
   for (const auto* positions : {&recvs_, &rx_gates_})
     for (int i : *positions)
       for (const auto& out : nodes.Get(i).output()) uses_.try_emplace(out);
@@ -103,10 +146,12 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
                             const std::vector<NewGate>& gates) {
   // All readers are taken out first, so that the renames apply at once (a new name may
   // equal an old one of another pair), as a single pass over a rename map would.
+  // The old values keep their (emptied) entries: the new gates read them (add_readers),
+  // and a map that erases and re-inserts them fills with tombstones and rehashes.
   std::vector<std::vector<ValueUse>> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
-    auto node = uses_.extract(renames[k].first);
-    if (!node.empty()) moved[k] = std::move(node.mapped());
+    auto it = uses_.find(renames[k].first);
+    if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
   }
   bool collided = false;
   for (std::size_t k = 0; k < renames.size(); ++k) {

@@ -9,6 +9,7 @@
 // after any pass that does not declare it kept (PassInfo::keeps_analyses).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,14 @@ class BodyIndex {
   const std::vector<int>& rx_gates() const { return rx_gates_; }
   bool holds_subgraphs() const { return !holders_.empty(); }
 
+  // Whether sends()[k] (tx) or recvs()[k] carries the stamp of `gate` (ir::has_stamp),
+  // read with one attribute scan per wire op when the index is built: the gate passes
+  // ask for every wire op, and the stamps earlier passes added lie far from the node.
+  bool stamped(bool tx, std::size_t k, Gate gate) const;
+  // Stamps sends()[k] (tx) or recvs()[k] for `gate` (ir::set_int_attribute = 1; no
+  // attribute scan when the index knows the stamp is absent).
+  void stamp(bool tx, std::size_t k, Gate gate);
+
   // The readers of every output of a Recv or an rx gate (keys view those outputs).
   const ValueUses& uses() const { return uses_; }
   // False for a subgraph (a rename in an enclosing graph reaches into it) and for a graph
@@ -81,9 +90,16 @@ class BodyIndex {
  private:
   void add_readers(const std::vector<NewGate>& gates);
 
+  struct Stamps {
+    std::uint8_t stamped = 0;  // bit per Gate: ir::has_stamp
+    std::uint8_t present = 0;  // bit per Gate: an attribute of that name exists
+  };
+  static Stamps read_stamps(const onnx::NodeProto& node);
+
   const Body& body_;
   bool kept_;
   std::vector<int> sends_, recvs_, tx_gates_, rx_gates_, holders_;
+  std::vector<Stamps> send_stamps_, recv_stamps_;  // parallel to sends_, recvs_
   ValueUses uses_;
 };
 

@@ -38,29 +38,27 @@ void canonicalize_peer_list(onnx::NodeProto& node) {
   }
 }
 
-void canonicalize_peers(NodeList& nodes) {
-  for (auto& node : nodes) {
-    if (ir::is_send(node) || ir::is_tx_gate(node)) {
-      canonicalize_peer(node);
-    } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
-      canonicalize_peer_list(node);
-    }
-  }
-}
-
 std::string default_name(const onnx::NodeProto& node, int index) {
   std::string name = node.op_type();
   name.push_back(ir::kUnnamedIndexSeparator);
   return name + std::to_string(index);
 }
 
-void name_wire_ops(NodeList& nodes) {
+// One walk over the nodes: peers become bytes, and the wire ops' wanted names are
+// collected; then the names are made unique.
+void canonicalize_nodes(NodeList& nodes) {
   // The wanted names first; only names of other nodes that equal one of them matter.
   std::vector<std::pair<int, std::string>> wire;
   absl::flat_hash_set<std::string> wanted;
   for (int i = 0; i < nodes.size(); ++i) {
-    const auto& node = nodes.Get(i);
-    if (!ir::is_wire_op(node)) continue;
+    auto& node = *nodes.Mutable(i);
+    const bool send = ir::is_send(node);
+    if (send || ir::is_tx_gate(node)) {
+      canonicalize_peer(node);
+    } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
+      canonicalize_peer_list(node);
+    }
+    if (!send && !ir::is_recv(node)) continue;
     wire.emplace_back(i, node.name().empty() ? default_name(node, i) : node.name());
     wanted.insert(wire.back().second);
   }
@@ -97,7 +95,9 @@ void name_wire_ops(NodeList& nodes) {
 void sort_topologically(NodeList& nodes) {
   const int n = nodes.size();
   absl::flat_hash_map<std::string_view, int> producer;
-  producer.reserve(static_cast<std::size_t>(n) * 2);
+  std::size_t outputs = 0;
+  for (const auto& node : nodes) outputs += static_cast<std::size_t>(node.output_size());
+  producer.reserve(outputs);
   for (int i = 0; i < n; ++i)
     for (const auto& out : nodes.Get(i).output())
       if (!out.empty()) producer.emplace(out, i);
@@ -144,10 +144,7 @@ class CanonicalizePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     const auto bodies = collect_bodies(context.model);
-    for (const auto& body : bodies) {
-      canonicalize_peers(body.nodes());
-      name_wire_ops(body.nodes());
-    }
+    for (const auto& body : bodies) canonicalize_nodes(body.nodes());
     for (int scope : context.unordered_scopes) {
       if (scope >= 0 && scope < static_cast<int>(bodies.size()))
         sort_topologically(bodies[static_cast<std::size_t>(scope)].nodes());

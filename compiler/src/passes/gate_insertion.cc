@@ -37,9 +37,10 @@ onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::p
 // ---- send side: the chain sits immediately before the Send -------------------------------
 bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
   std::vector<Insertion> plan;
-  for (int i : index.sends()) {
+  for (std::size_t k = 0; k < index.sends().size(); ++k) {
+    const int i = index.sends()[k];
     auto& send = *nodes.Mutable(i);
-    if (ir::has_stamp(send, info.stamp) || !has_destination(send)) continue;
+    if (index.stamped(true, k, info.gate) || !has_destination(send)) continue;
     const std::string key = send.name();
     // The gate goes before the first gate of this Send's chain that comes after it in
     // chain order, else right before the Send; it takes over that node's inputs.
@@ -65,7 +66,7 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
       ir::stamp_peer(*gate, *ir::read_peer_bytes(send));
     }
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
-    ir::set_int_attribute(send, info.stamp, 1);
+    index.stamp(true, k, info.gate);
     plan.push_back(Insertion{target, false, gate});
   }
   index.apply(plan);
@@ -112,9 +113,10 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
   // Old value → new value; the first gate to take a value wins (only "" can repeat).
   Renames renames;
   std::vector<std::pair<std::string_view, std::string_view>> order;
-  for (int i : index.recvs()) {
+  for (std::size_t k = 0; k < index.recvs().size(); ++k) {
+    const int i = index.recvs()[k];
     auto& recv = *nodes.Mutable(i);
-    if (ir::has_stamp(recv, info.stamp)) continue;
+    if (index.stamped(false, k, info.gate)) continue;
     const std::string key = recv.name();
     // The gate goes after the last gate of this Recv's chain that comes before it in
     // chain order, else right after the Recv; it takes all outputs of that node.
@@ -134,7 +136,7 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     for (int j = 0; j < from.output_size(); ++j)
       if (renames.emplace(from.output(j), gate->output(j)).second) order.emplace_back(from.output(j), gate->output(j));
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
-    ir::set_int_attribute(recv, info.stamp, 1);
+    index.stamp(false, k, info.gate);
     plan.push_back(Insertion{producer, true, gate});
     gates.push_back(NewGate{gate, &from});
   }
