@@ -49,12 +49,17 @@ BodyIndex::BodyIndex(const Body& body) : body_(body), kept_(body.kind != Body::K
   collect_uses();
 }
 
+// One scan of the attributes; as ir::has_stamp, the first attribute of a name decides.
 BodyIndex::Stamps BodyIndex::read_stamps(const onnx::NodeProto& node) {
   Stamps stamps;
-  for (int g = 0; g < kGateCount; ++g) {
-    const std::string_view name = gate_info(static_cast<Gate>(g)).stamp;
-    if (ir::find_attribute(node, name) != nullptr) stamps.present |= static_cast<std::uint8_t>(1u << g);
-    if (ir::has_stamp(node, name)) stamps.stamped |= static_cast<std::uint8_t>(1u << g);
+  for (const auto& attr : node.attribute()) {
+    const std::string_view name = attr.name();
+    for (int g = 0; g < kGateCount; ++g) {
+      const auto bit = static_cast<std::uint8_t>(1u << g);
+      if (name != gate_info(static_cast<Gate>(g)).stamp || (stamps.present & bit) != 0) continue;
+      stamps.present |= bit;
+      if (attr.type() == onnx::AttributeProto::INT && attr.i() == 1) stamps.stamped |= bit;
+    }
   }
   return stamps;
 }
@@ -84,13 +89,13 @@ void BodyIndex::stamp(bool tx, std::size_t k, Gate gate) {
 void BodyIndex::collect_uses(const std::vector<NewGate>& gates) {
   uses_.clear();
   NodeList& nodes = body_.nodes();
-  // Reserved at once (each rehash of a growing map re-reads every key), with room for
-  // the outputs of the rx gates still to come (up to three per Recv).
+  // Reserved at once (each rehash of a growing map re-reads every key); not larger: the
+  // walk below looks up every input of the body in it.
   std::size_t values = 0;
   for (const auto* positions : {&recvs_, &rx_gates_})
     for (int i : *positions) values += static_cast<std::size_t>(nodes.Get(i).output_size());
   for (const auto& g : gates) values += static_cast<std::size_t>(g.gate->output_size());
-  uses_.reserve(values * 4);
+  uses_.reserve(values);
   for (const auto* positions : {&recvs_, &rx_gates_})
     for (int i : *positions)
       for (const auto& out : nodes.Get(i).output()) uses_.try_emplace(out);
@@ -109,6 +114,9 @@ void BodyIndex::collect_uses(const std::vector<NewGate>& gates) {
   }
   for (int k = 0; k < body_.output_count(); ++k)
     if (auto it = uses_.find(body_.output(k)); it != uses_.end()) it->second.push_back(ValueUse{nullptr, k});
+  // Now room for the rx gates' outputs to come (up to three chains' worth): growing a
+  // large map later re-reads all its keys.
+  uses_.reserve(values * 4);
   add_readers(gates);
 }
 
@@ -153,6 +161,9 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
     auto it = uses_.find(renames[k].first);
     if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
   }
+  std::size_t added = 0;
+  for (const auto& g : gates) added += static_cast<std::size_t>(g.gate->output_size());
+  uses_.reserve(uses_.size() + added);
   bool collided = false;
   for (std::size_t k = 0; k < renames.size(); ++k) {
     const std::string_view to = renames[k].second;
