@@ -32,7 +32,7 @@ EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
   s.live = true;
   const std::uint64_t order = (cls == EventClass::kTimer ? kClassBit : 0) | ++next_seq_;
   heap_.push_back(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
   ++live_;
   return make_id(slot, s.generation);
 }
@@ -55,16 +55,17 @@ void Scheduler::cancel(EventId id) {
 
 void Scheduler::compact() {
   std::erase_if(heap_, [this](const Entry& e) { return !is_live(e); });
-  std::make_heap(heap_.begin(), heap_.end(), later);
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 void Scheduler::pop_top() {
-  std::pop_heap(heap_.begin(), heap_.end(), later);
+  std::pop_heap(heap_.begin(), heap_.end(), Later{});
   heap_.pop_back();
 }
 
 void Scheduler::drop_cancelled_top() {
-  while (!heap_.empty() && !is_live(heap_.front())) pop_top();
+  // Every entry is live unless some were cancelled: skip the slot lookups then.
+  while (heap_.size() > live_ && !is_live(heap_.front())) pop_top();
 }
 
 std::int64_t Scheduler::next_time() {

@@ -137,7 +137,9 @@ class Scheduler {
     std::uint32_t generation = 1;
     bool live = false;
   };
-  static bool later(const Entry& a, const Entry& b) { return a.t != b.t ? a.t > b.t : a.order > b.order; }
+  struct Later {  // a type, not a function pointer: the heap algorithms inline it
+    bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
+  };
   bool is_live(const Entry& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
   void pop_top();
   void drop_cancelled_top();
@@ -145,11 +147,11 @@ class Scheduler {
 
   Clock& clock_;
   VirtualClock* virtual_clock_;  // null on a real clock
-  std::vector<Entry> heap_;      // min-heap by (t, class, sequence) via later()
+  std::vector<Entry> heap_;      // min-heap by (t, class, sequence) via Later
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 0;
-  std::size_t live_ = 0;
+  std::size_t live_ = 0;  // live events; heap_.size() - live_ cancelled entries wait in the heap
 };
 
 }  // namespace bb::runtime
