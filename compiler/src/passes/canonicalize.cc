@@ -6,6 +6,7 @@
 //   earlier wire op's, gets `~2`, `~3`, … (in node order). Names are the gate keys;
 // - a graph whose node order is not topological (BB016) is sorted stably: each node
 //   moves only as far up as its producers require.
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,12 @@ std::string default_name(const onnx::NodeProto& node, int index) {
   return name + std::to_string(index);
 }
 
-// One walk over the nodes: peers become bytes, and the wire ops' wanted names are
-// collected; then the names are made unique.
+// One walk over the nodes: peers become bytes, the wire ops' wanted names and the other
+// nodes' names are collected; then the wire ops' names are made unique. The sets view
+// strings that stay put: the collected names, and names of nodes this does not rename.
 void canonicalize_nodes(NodeList& nodes) {
-  // The wanted names first; only names of other nodes that equal one of them matter.
-  std::vector<std::pair<int, std::string>> wire;
-  absl::flat_hash_set<std::string> wanted;
+  std::vector<std::pair<int, std::string>> wire;    // index, wanted name
+  std::vector<const std::string*> other_names;       // of the other named nodes
   for (int i = 0; i < nodes.size(); ++i) {
     auto& node = *nodes.Mutable(i);
     const bool send = ir::is_send(node);
@@ -58,35 +59,44 @@ void canonicalize_nodes(NodeList& nodes) {
     } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
       canonicalize_peer_list(node);
     }
-    if (!send && !ir::is_recv(node)) continue;
-    wire.emplace_back(i, node.name().empty() ? default_name(node, i) : node.name());
-    wanted.insert(wire.back().second);
+    if (send || ir::is_recv(node)) {
+      wire.emplace_back(i, node.name().empty() ? default_name(node, i) : node.name());
+    } else if (!node.name().empty()) {
+      other_names.push_back(&node.name());
+    }
   }
   if (wire.empty()) return;
-  // Names of the other nodes, all of them only once a collision needs a fresh suffix.
-  absl::flat_hash_set<std::string> others;
+  absl::flat_hash_set<std::string_view> wanted;
+  wanted.reserve(wire.size());
+  for (const auto& w : wire) wanted.insert(w.second);
+  // Only names of other nodes that equal a wanted one matter; all of them only once a
+  // collision needs a fresh suffix.
+  absl::flat_hash_set<std::string_view> others;
   bool all_others = false;
   auto collect_others = [&](bool all) {
     others.clear();
-    for (const auto& node : nodes)
-      if (!ir::is_wire_op(node) && !node.name().empty() && (all || wanted.contains(node.name())))
-        others.insert(node.name());
+    for (const auto* name : other_names)
+      if (all || wanted.contains(*name)) others.insert(*name);
     all_others = all;
   };
   collect_others(false);
-  absl::flat_hash_set<std::string> taken;
+  absl::flat_hash_set<std::string_view> taken;
+  taken.reserve(wire.size());
+  std::deque<std::string> suffixed;  // the names made here (stable addresses)
   for (auto& [index, base] : wire) {
-    std::string name = base;
+    std::string_view name = base;
     if (others.contains(name) || taken.contains(name)) {
       if (!all_others) collect_others(true);
       for (int k = 2;; ++k) {
-        name = base + ir::kCollisionSeparator + std::to_string(k);
-        if (!others.contains(name) && !taken.contains(name) && !wanted.contains(name)) break;
+        std::string candidate = base + ir::kCollisionSeparator + std::to_string(k);
+        if (others.contains(candidate) || taken.contains(candidate) || wanted.contains(candidate)) continue;
+        name = suffixed.emplace_back(std::move(candidate));
+        break;
       }
     }
     taken.insert(name);
     auto& node = *nodes.Mutable(index);
-    if (node.name() != name) node.set_name(name);
+    if (node.name() != name) node.set_name(std::string(name));
   }
 }
 
