@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -35,6 +38,77 @@ TEST(Scheduler, CancelAndUntilAreExclusive) {
   EXPECT_EQ(ran, 10);
   EXPECT_EQ(clock.now_ns(), 5);  // the queue outlives the run: the clock reaches `until`
   EXPECT_EQ(s.pending(), 1u);
+}
+
+TEST(Scheduler, AStaleIdCancelsNothingAfterItsSlotIsReused) {
+  VirtualClock clock;
+  Scheduler s(clock);
+  int ran = 0;
+  const auto first = s.at(1, EventClass::kTimer, [&] { ++ran; });
+  s.run();
+  const auto second = s.at(2, EventClass::kTimer, [&] { ran += 10; });  // reuses the slot
+  EXPECT_NE(first, second);
+  EXPECT_NE(first, 0u);
+  s.cancel(first);  // ran already: must not cancel the new event
+  EXPECT_EQ(s.pending(), 1u);
+  s.run();
+  EXPECT_EQ(ran, 11);
+  EXPECT_TRUE(s.empty());
+}
+
+TEST(Scheduler, ManyCancelsKeepTheOrderOfTheRest) {
+  // Cancelling most events triggers compactions; the survivors still run in
+  // (time, class, sequence) order and pending() counts only them.
+  VirtualClock clock;
+  Scheduler s(clock);
+  std::vector<int> order;
+  std::vector<EventId> ids;
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(s.at(1000 - i % 7, i % 2 == 0 ? EventClass::kTimer : EventClass::kNetwork,
+                       [&order, i] { order.push_back(i); }));
+  for (int i = 0; i < 1000; ++i)
+    if (i % 10 != 0) s.cancel(ids[static_cast<std::size_t>(i)]);
+  EXPECT_EQ(s.pending(), 100u);
+  s.run();
+  std::vector<int> expected;
+  for (int i = 0; i < 1000; i += 10) expected.push_back(i);
+  std::stable_sort(expected.begin(), expected.end(), [](int a, int b) {
+    const int ta = 1000 - a % 7, tb = 1000 - b % 7;
+    if (ta != tb) return ta < tb;
+    return (a % 2 == 0) < (b % 2 == 0);  // network (odd) before timer (even), then sequence
+  });
+  EXPECT_EQ(order, expected);
+  EXPECT_TRUE(s.empty());
+}
+
+TEST(Scheduler, TasksOwnTheirCapturesInlineOrOnTheHeap) {
+  // A capture too big for Task's inline storage goes to the heap; both kinds are run
+  // once and destroyed once, also when cancelled or left in the queue.
+  struct Counted {
+    int* destroyed;
+    explicit Counted(int* d) : destroyed(d) {}
+    Counted(Counted&& o) noexcept : destroyed(std::exchange(o.destroyed, nullptr)) {}
+    ~Counted() {
+      if (destroyed != nullptr) ++*destroyed;
+    }
+  };
+  int destroyed = 0, ran = 0;
+  {
+    VirtualClock clock;
+    Scheduler s(clock);
+    std::array<char, 200> big{};
+    big[0] = 1;
+    s.at(1, EventClass::kTimer, [c = Counted(&destroyed), &ran] { ++ran; });
+    s.at(2, EventClass::kTimer, [c = Counted(&destroyed), big, &ran] { ran += big[0] * 10; });
+    const auto cancelled = s.at(3, EventClass::kTimer, [c = Counted(&destroyed), big, &ran] { ran += 100; });
+    s.at(4, EventClass::kTimer, [c = Counted(&destroyed), &ran] { ran += 1000; });  // never run
+    s.cancel(cancelled);
+    EXPECT_EQ(destroyed, 1);
+    s.run(4);
+    EXPECT_EQ(ran, 11);
+    EXPECT_EQ(destroyed, 3);
+  }
+  EXPECT_EQ(destroyed, 4);  // the one left in the queue goes with the scheduler
 }
 
 TEST(Scheduler, RealTimeWaitStopsWhenAsked) {
