@@ -142,7 +142,10 @@ int run_compile(const CompileArgs& args, bool time_given) {
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
 
   bc::DiagnosticEngine diags(args.input);
-  auto result = bc::compile_model(*model, args.input, options, diags, std::cerr);
+  const std::string output = args.output.empty() ? bc::default_output_path(args.input) : args.output;
+  // A file is written as it is serialized (compile_model_to_file); stdout gets the bytes.
+  auto result = output == "-" ? bc::compile_model(*model, args.input, options, diags, std::cerr)
+                              : bc::compile_model_to_file(*model, args.input, options, diags, std::cerr, output);
   print_findings(diags);
   switch (result.status.kind) {
     case bc::PassStatus::Kind::kOk: break;
@@ -151,17 +154,16 @@ int run_compile(const CompileArgs& args, bool time_given) {
       std::cerr << "bbc: internal error (a bug in bbc, please report it): " << result.status.message << '\n';
       return kExitInternal;
   }
-  const std::string output = args.output.empty() ? bc::default_output_path(args.input) : args.output;
   if (output == "-") {
     std::cout.write(result.bytes.data(), static_cast<std::streamsize>(result.bytes.size()));
     std::cout.flush();
     return std::cout ? kExitOk : kExitUsage;
   }
-  if (auto written = bb::ir::write_file_atomic(output, result.bytes); !written) {
-    std::cerr << "bbc: error: " << written.error().message << '\n';
+  if (result.write_error) {
+    std::cerr << "bbc: error: " << result.write_error->message << '\n';
     return kExitUsage;
   }
-  spdlog::info("wrote {} ({} bytes)", output, result.bytes.size());
+  spdlog::info("wrote {} ({} bytes)", output, result.size);
   return kExitOk;
 }
 
