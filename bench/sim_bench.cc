@@ -12,7 +12,10 @@
 
 #include <time.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +23,21 @@
 #include "bb/ir/names.h"
 #include "bb/sim/host.h"
 #include "graph_builder.h"
+
+// Every heap allocation of this program, to report allocations per message.
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+// GCC cannot see that malloc backs this operator new.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -108,6 +126,7 @@ void BM_SimGatedSendToRecv(benchmark::State& state) {
   std::int64_t until = 50 * kMs;
   simulation.run(until);  // warm up: frames, pools, the scheduler's heap, the dedup windows
   const auto before = simulation.network().totals().delivered;
+  const std::uint64_t allocations_before = g_allocations.load();
   const auto wall_start = std::chrono::steady_clock::now();
   const double cpu_start = thread_cpu_seconds();
   for (auto _ : state) {
@@ -115,6 +134,7 @@ void BM_SimGatedSendToRecv(benchmark::State& state) {
     simulation.run(until);
   }
   const double cpu = thread_cpu_seconds() - cpu_start;
+  const std::uint64_t allocations = g_allocations.load() - allocations_before;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const auto delivered = static_cast<double>(simulation.network().totals().delivered - before);
   std::uint64_t accepted = 0;
@@ -125,6 +145,7 @@ void BM_SimGatedSendToRecv(benchmark::State& state) {
   state.counters["messages"] = delivered;
   state.counters["messages_per_s"] = delivered / wall;      // of real time (the target)
   state.counters["messages_per_cpu_s"] = delivered / cpu;   // of this thread's CPU time
+  state.counters["allocs_per_message"] = static_cast<double>(allocations) / delivered;
 }
 BENCHMARK(BM_SimGatedSendToRecv)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(5.0);
 

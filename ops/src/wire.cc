@@ -129,7 +129,7 @@ class Recv final : public runtime::Kernel {
       if (!value) return OpResult::fail(Reason::kBadInput, "payload " + std::to_string(k) + ": " + value.error());
       inv.out(k) = std::move(*value);
     }
-    inv.out(payloads_) = Value::peer(inv.node().peers().peer(meta->sender));
+    inv.out(payloads_) = inv.node().peer_value(meta->sender);
     return OpResult::ok();
   }
 

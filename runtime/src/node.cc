@@ -43,6 +43,13 @@ std::uint32_t NodeServices::counter_id(std::string_view name) {
   return static_cast<std::uint32_t>(metrics_.counters.size() - 1);
 }
 
+const Value& NodeServices::peer_value(PeerIndex id) {
+  if (id >= peer_values_.size()) peer_values_.resize(peers_.id_limit());
+  Value& v = peer_values_[id];
+  if (v.kind() != ValueKind::kPeer || v.as_peer().bytes() != peers_.bytes(id)) v = Value::peer(peers_.peer(id));
+  return v;
+}
+
 Node::Node(std::shared_ptr<const Program> program, Scheduler& scheduler, NodeConfig config)
     : NodeServices(config.peer, config.incarnation, config.seed, scheduler, config.settings),
       program_(std::move(program)), trace_(config.trace), observer_(config.observer), peer_text_(config.peer.to_text()),

@@ -419,3 +419,25 @@ TEST_F(Engine, DeliverStartsOneExecutionPerRecvAndDedupDrops) {
 
 }  // namespace
 }  // namespace bb::testing
+
+namespace bb::testing {
+namespace {
+
+TEST(NodeServices, PeerValueFollowsItsInternedIdWhenTheIdIsReused) {
+  GraphBuilder g;
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  Harness h(g.compiled(), {}, /*trace=*/false);
+  runtime::Node& n = h.node();
+  const PeerId alice = *PeerId::identity("alice"), bob = *PeerId::identity("bob");
+  const runtime::PeerIndex a = n.peers().acquire(alice);
+  const runtime::Value first = n.peer_value(a);
+  EXPECT_EQ(first.as_peer(), alice);
+  EXPECT_EQ(&n.peer_value(a), &n.peer_value(a));  // made once
+  n.peers().release(a);
+  const runtime::PeerIndex b = n.peers().acquire(bob);  // may reuse alice's id
+  EXPECT_EQ(n.peer_value(b).as_peer(), bob);
+  EXPECT_EQ(first.as_peer(), alice);  // values handed out before stay what they were
+}
+
+}  // namespace
+}  // namespace bb::testing

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <onnx/onnx_pb.h>
 
@@ -86,6 +87,9 @@ class NodeServices {
   std::uint32_t counter_id(std::string_view name);
   void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
   std::uint64_t next_message_id() { return ++message_ids_; }
+  // The PeerId value of an interned peer (Recv's sender output): made once per id and
+  // shared, instead of one PeerId and one allocation per received envelope.
+  const Value& peer_value(PeerIndex id);
 
   // Trigger sources: start one execution whose trigger is node `index`; its kernel's
   // compute writes the source's outputs. Ignored once the execution limit is reached.
@@ -109,6 +113,7 @@ class NodeServices {
   InboundDedup dedup_;
   NodeMetrics metrics_;
   std::uint64_t message_ids_ = 0;
+  std::vector<Value> peer_values_;  // by PeerIndex; checked against the id's bytes (ids are recycled)
 };
 
 // One dispatch of one node: its inputs, its outputs, the node.
