@@ -12,24 +12,19 @@
 // hold (defaults); flags go on top.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 #include "bb/ir/expected.h"
 #include "bb/runtime/settings.h"
+#include "bb/runtime/toml_error.h"
 
 namespace bb::runtime {
 
-struct ConfigError {
-  std::string file;
-  std::uint32_t line = 0;  // 0: the whole file (I/O, syntax without a position)
-  std::string key;         // dotted, e.g. "backoff.base"
-  std::string message;
-};
-// "cfg.toml:3: backoff.bse: unknown key [hint: …]".
-std::string describe(const ConfigError& error);
+// The error of every TOML file of bb (kind, file, line, dotted key, message);
+// `describe` words it as "cfg.toml:3: backoff.bsae: unknown key (known keys here: …)".
+using ConfigError = TomlError;
 
 // What the file sets (nothing applied yet).
 Expected<SettingsOverlay, ConfigError> read_config_file(const std::filesystem::path& path);

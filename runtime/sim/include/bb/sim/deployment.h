@@ -13,35 +13,18 @@
 #include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
 #include "bb/runtime/settings.h"
+#include "bb/runtime/toml_error.h"
 #include "bb/sim/network.h"
 
 namespace bb::sim {
 
-struct DeploymentError {
-  enum class Kind : std::uint8_t {
-    kIo,            // the file cannot be read
-    kSyntax,        // not valid TOML
-    kUnknownKey,    // a key or section the format does not have
-    kMissingKey,    // a required key is absent (node.peer, node.graph, fault.at, …; no [[node]])
-    kWrongType,     // e.g. a number where a duration string belongs
-    kBadDuration,   // a string that is not a duration ("5 sec")
-    kBadPeer,       // not a peer text form (`id:<name>` or base58btc)
-    kOutOfRange,    // a probability outside [0, 1], a negative seed, a zero period, …
-    kBadValue,      // a word outside its set (jitter, fault kind), an empty list
-    kDuplicatePeer, // two [[node]] entries with the same peer
-    kUnknownPeer,   // a fault names a peer that is not a [[node]]
-  };
-  Kind kind = Kind::kIo;
-  std::string file;
-  std::uint32_t line = 0;  // 1-based; 0 when the error has no line (I/O)
-  std::string key;         // dotted path, e.g. "network.loss", "node[1].peer", "fault[0].for"
-  std::string message;
-};
-// Stable labels: "io", "syntax", "unknown_key", "missing_key", "wrong_type",
-// "bad_duration", "bad_peer", "out_of_range", "bad_value", "duplicate_peer", "unknown_peer".
-std::string_view to_string(DeploymentError::Kind kind);
+// The error of every TOML file of bb (bb/runtime/toml_error.h): kind (with stable
+// labels, `to_string`), file, line, dotted key such as "network.loss", "node[1].peer" or
+// "fault[0].for", and message. `describe` words it as
 // "deploy.toml:12: network.loss: probability 1.5 is outside [0, 1]".
-std::string describe(const DeploymentError& error);
+using DeploymentError = runtime::TomlError;
+using runtime::describe;
+using runtime::to_string;
 
 struct NodeSpec {
   PeerId peer;
