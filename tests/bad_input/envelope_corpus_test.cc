@@ -7,29 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "../support/envelopes.h"
 #include "bb/ir/envelope.h"
 
 namespace bb::ir {
 namespace {
 
-std::string peer_bytes(std::string_view name) { return PeerId::identity(name).value().bytes(); }
+using bb::testing::add_tensor;
+using bb::testing::declared_tensor;
+using bb::testing::float_tensor;
+using bb::testing::peer_bytes;
 
 bb::Envelope valid() {
-  bb::Envelope env;
-  env.set_schema_version(kEnvelopeSchemaVersion);
-  env.set_src_peer(peer_bytes("alice"));
-  env.set_dst_peer(peer_bytes("bob"));
-  env.set_incarnation(1);
-  env.set_message_id(7);
-  env.set_channel("grads");
+  bb::Envelope env = bb::testing::valid_envelope(1, 7);
   env.add_payload()->mutable_trigger();
   return env;
 }
 
-std::string tensor_bytes(std::initializer_list<std::int64_t> dims, std::string raw) {
-  onnx::TensorProto t;
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  for (auto d : dims) t.add_dims(d);
+// A FLOAT tensor of `dims` whose raw_data is `raw`, encoded.
+std::string tensor_bytes(const std::vector<std::int64_t>& dims, std::string raw) {
+  onnx::TensorProto t = declared_tensor(onnx::TensorProto::FLOAT, dims);
   t.set_raw_data(std::move(raw));
   return t.SerializeAsString();
 }
@@ -126,13 +123,7 @@ std::vector<Case> corpus() {
                  }),
                  "tensor_too_large"});
   out.push_back({"tensor_rank_over_the_limit",
-                 edited([](bb::Envelope& e) {
-                   onnx::TensorProto t;
-                   t.set_data_type(onnx::TensorProto::FLOAT);
-                   for (int i = 0; i < 40; ++i) t.add_dims(1);
-                   t.add_float_data(1.0f);
-                   e.add_payload()->set_tensor(t.SerializeAsString());
-                 }),
+                 edited([](bb::Envelope& e) { add_tensor(e, float_tensor(std::vector<std::int64_t>(40, 1))); }),
                  "tensor_too_large"});
   out.push_back({"tensor_negative_dim",
                  edited([](bb::Envelope& e) { e.add_payload()->set_tensor(tensor_bytes({-4}, "")); }), "bad_tensor"});

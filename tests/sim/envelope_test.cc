@@ -9,36 +9,20 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include "../support/envelopes.h"
+
 namespace bb::ir {
 namespace {
 
-std::string peer_bytes(std::string_view name) { return PeerId::identity(name).value().bytes(); }
+using bb::testing::add_tensor;
+using bb::testing::float_tensor;
+using bb::testing::peer_bytes;
 
 bb::Envelope make_envelope() {
-  bb::Envelope env;
-  env.set_schema_version(kEnvelopeSchemaVersion);
-  env.set_src_peer(peer_bytes("alice"));
-  env.set_dst_peer(peer_bytes("bob"));
-  env.set_incarnation(3);
-  env.set_message_id(42);
-  env.set_channel("grads");
+  bb::Envelope env = bb::testing::valid_envelope(3, 42);
   env.set_deadline_ns(250'000'000);
   return env;
 }
-
-onnx::TensorProto float_tensor(std::vector<std::int64_t> dims) {
-  onnx::TensorProto t;
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  std::int64_t n = 1;
-  for (auto d : dims) {
-    t.add_dims(d);
-    n *= d;
-  }
-  for (std::int64_t i = 0; i < n; ++i) t.add_float_data(static_cast<float>(i) * 0.5f);
-  return t;
-}
-
-void add_tensor(bb::Envelope& env, const onnx::TensorProto& t) { env.add_payload()->set_tensor(t.SerializeAsString()); }
 
 EnvelopeReason reject(const bb::Envelope& env, const EnvelopeLimits& limits = {}) {
   auto decoded = decode_envelope(encode_envelope(env), limits);
