@@ -26,27 +26,72 @@ void insert_sorted(std::vector<int>& positions, const std::vector<int>& added) {
 
 }  // namespace
 
-BodyIndex::BodyIndex(const Body& body) : body_(body), kept_(body.kind != Body::Kind::kSubgraph) {
+BodyIndex::BodyIndex(const Body& body, bool ordered) : body_(body), kept_(body.kind != Body::Kind::kSubgraph) {
   const NodeList& nodes = body.nodes();
-  for (int i = 0; i < nodes.size(); ++i) {
-    const auto& node = nodes.Get(i);
-    if (has_subgraph(node)) holders_.push_back(i);
-    if (ir::is_send(node)) {
-      sends_.push_back(i);
-    } else if (ir::is_recv(node)) {
-      recvs_.push_back(i);
-    } else if (ir::is_tx_gate(node)) {
-      tx_gates_.push_back(i);
-    } else if (ir::is_rx_gate(node)) {
-      rx_gates_.push_back(i);
-    }
+  if (ordered) {
+    collect_ordered();
+  } else {
+    for (int i = 0; i < nodes.size(); ++i) classify(nodes.Get(i), i);
   }
   kept_ = kept_ && holders_.empty();
   send_stamps_.reserve(sends_.size());
   for (int i : sends_) send_stamps_.push_back(read_stamps(nodes.Get(i)));
   recv_stamps_.reserve(recvs_.size());
   for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
-  collect_uses();
+  if (!ordered) collect_uses();
+}
+
+void BodyIndex::classify(const onnx::NodeProto& node, int i) {
+  if (has_subgraph(node)) holders_.push_back(i);
+  if (ir::is_send(node)) {
+    sends_.push_back(i);
+  } else if (ir::is_recv(node)) {
+    recvs_.push_back(i);
+  } else if (ir::is_tx_gate(node)) {
+    tx_gates_.push_back(i);
+  } else if (ir::is_rx_gate(node)) {
+    rx_gates_.push_back(i);
+  }
+}
+
+// classify and collect_uses in one walk, for a body in topological order: a node's
+// inputs are looked up among the Recv (and rx gate) outputs seen before it, which are
+// all the ones it can read. Empty inputs (absent optional ones) are set aside: an empty
+// output would make them readers wherever they are, as collect_uses finds them.
+void BodyIndex::collect_ordered() {
+  uses_.clear();
+  NodeList& nodes = body_.nodes();
+  std::vector<ValueUse> empty_inputs;
+  std::vector<std::string_view> implicit;
+  std::size_t values = 0;
+  for (int i = 0; i < nodes.size(); ++i) {
+    auto& node = *nodes.Mutable(i);
+    for (int j = 0; j < node.input_size(); ++j) {
+      const std::string& in = node.input(j);
+      if (in.empty()) {
+        empty_inputs.push_back(ValueUse{&node, j});
+      } else if (!uses_.empty()) {
+        if (auto it = uses_.find(in); it != uses_.end()) it->second.push_back(ValueUse{&node, j});
+      }
+    }
+    const std::size_t holders = holders_.size();
+    classify(node, i);
+    if (holders_.size() != holders && !uses_.empty()) {
+      implicit.clear();
+      implicit_inputs(node, implicit);
+      for (auto name : implicit)
+        if (auto it = uses_.find(name); it != uses_.end()) it->second.push_back(ValueUse{&node, -1});
+    }
+    const bool reads_out = (!recvs_.empty() && recvs_.back() == i) || (!rx_gates_.empty() && rx_gates_.back() == i);
+    if (!reads_out) continue;
+    for (const auto& out : node.output()) uses_.try_emplace(out);
+    values += static_cast<std::size_t>(node.output_size());
+  }
+  if (uses_.empty()) return;
+  if (auto it = uses_.find(std::string_view()); it != uses_.end()) it->second = std::move(empty_inputs);
+  for (int k = 0; k < body_.output_count(); ++k)
+    if (auto it = uses_.find(body_.output(k)); it != uses_.end()) it->second.push_back(ValueUse{nullptr, k});
+  uses_.reserve(values * 4);  // room for the rx gates' outputs to come
 }
 
 // One scan of the attributes; as ir::has_stamp, the first attribute of a name decides.
@@ -187,17 +232,20 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
   add_readers(gates);
 }
 
-WireIndex::WireIndex(onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(); }
+WireIndex::WireIndex(onnx::ModelProto& model, bool ordered) : bodies_(collect_bodies(model)) {
+  index_bodies(ordered);
+}
 
-WireIndex::WireIndex(const onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(); }
+WireIndex::WireIndex(const onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(false); }
 
-void WireIndex::index_bodies() {
+void WireIndex::index_bodies(bool ordered) {
   index_.reserve(bodies_.size());
-  for (const auto& body : bodies_) index_.push_back(std::make_unique<BodyIndex>(body));
+  for (const auto& body : bodies_) index_.push_back(std::make_unique<BodyIndex>(body, ordered));
 }
 
 WireIndex& index_of(PassContext& context) {
-  if (!context.wire_index) context.wire_index = std::make_shared<WireIndex>(context.model);
+  if (!context.wire_index)
+    context.wire_index = std::make_shared<WireIndex>(context.model, (context.properties & kCanonical) != 0);
   return *context.wire_index;
 }
 

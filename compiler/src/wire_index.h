@@ -42,8 +42,10 @@ struct NewGate {
 
 class BodyIndex {
  public:
-  // Walks `body` once. `body` must stay valid as long as the index.
-  explicit BodyIndex(const Body& body);
+  // Walks `body`: once when its node order is known to be topological (`ordered`:
+  // every reader then comes after the Recv it reads, so the readers are collected in
+  // the same walk), else twice. `body` must stay valid as long as the index.
+  BodyIndex(const Body& body, bool ordered);
 
   // Positions in the node list, ascending.
   const std::vector<int>& sends() const { return sends_; }
@@ -95,6 +97,8 @@ class BodyIndex {
     std::uint8_t present = 0;  // bit per Gate: an attribute of that name exists
   };
   static Stamps read_stamps(const onnx::NodeProto& node);
+  void classify(const onnx::NodeProto& node, int i);
+  void collect_ordered();
 
   const Body& body_;
   bool kept_;
@@ -106,7 +110,8 @@ class BodyIndex {
 // The index of every body, in collect_bodies order.
 class WireIndex {
  public:
-  explicit WireIndex(onnx::ModelProto& model);
+  // `ordered`: every graph's node order is topological (PassContext kCanonical).
+  explicit WireIndex(onnx::ModelProto& model, bool ordered = false);
   // For reading only (the gate contract checker).
   explicit WireIndex(const onnx::ModelProto& model);
 
@@ -115,7 +120,7 @@ class WireIndex {
   BodyIndex& body(std::size_t i) { return *index_[i]; }
 
  private:
-  void index_bodies();
+  void index_bodies(bool ordered);
 
   std::vector<Body> bodies_;
   std::vector<std::unique_ptr<BodyIndex>> index_;
