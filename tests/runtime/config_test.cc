@@ -91,6 +91,22 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   EXPECT_NE(e.message.find("not valid TOML"), std::string::npos);
 }
 
+// The config file's errors are the TOML reader's, with the kinds (and labels) the
+// deployment file reports for the same mistakes.
+TEST(Config, ErrorsHaveTheKindsOfTheDeploymentFile) {
+  EXPECT_EQ(to_string(error_of("[backoff]\nbsae = \"1s\"\n").kind), "unknown_key");
+  EXPECT_EQ(to_string(error_of("[retry]\n").kind), "unknown_key");
+  EXPECT_EQ(to_string(error_of("backoff = 3\n").kind), "wrong_type");
+  EXPECT_EQ(to_string(error_of("[send]\ntimeout = \"5 sec\"\n").kind), "bad_duration");
+  EXPECT_EQ(to_string(error_of("[governor]\nblocklist = [\"id:\"]\n").kind), "bad_peer");
+  EXPECT_EQ(to_string(error_of("[governor]\nthreshold = 0\n").kind), "out_of_range");
+  EXPECT_EQ(to_string(error_of("[backoff]\njitter = \"wild\"\n").kind), "bad_value");
+  EXPECT_EQ(to_string(error_of("[backoff\n").kind), "syntax");
+  auto missing = read_config_file("/nonexistent/cfg.toml");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(to_string(missing.error().kind), "io");
+}
+
 TEST(Config, MissingFile) {
   auto r = read_config_file("/nonexistent/cfg.toml");
   ASSERT_FALSE(r);
