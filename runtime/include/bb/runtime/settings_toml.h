@@ -11,7 +11,6 @@
 // (tomlplusplus::tomlplusplus).
 #pragma once
 
-#include <array>
 #include <string_view>
 
 #include <toml++/toml.h>
@@ -20,9 +19,6 @@
 #include "bb/runtime/toml_reader.h"
 
 namespace bb::runtime {
-
-// The sections `read_settings_overlay` reads.
-inline constexpr std::array<std::string_view, 4> kSettingsSections{"backoff", "governor", "dedup", "send"};
 
 // Reads [backoff], [governor], [dedup] and [send] of `root` (other top-level keys are
 // the caller's business) with `reader`, the reader of the whole file. Each key the file
