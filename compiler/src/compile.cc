@@ -22,38 +22,26 @@ CompileResult compile_model(onnx::ModelProto& model, std::string_view path, cons
 
 CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                                     DiagnosticEngine& diags, std::ostream& log, const std::filesystem::path& output) {
-  auto writer = ir::AtomicWriter::create(output, {.background = false});
-  if (!writer) {
-    // Reported after the compile, as a failed write of its result would be (input
-    // errors first).
-    CompileResult result = compile_model(model, path, options, diags, log);
-    if (result.status.kind == PassStatus::Kind::kOk) result.write_error = writer.error();
-    result.bytes.clear();
-    return result;
-  }
-  OutputStream stream(**writer);
+  // The file is created when stamp-passport streams the first bytes (after every check),
+  // and removed unless committed: a compile that fails, or is killed, leaves nothing.
+  OutputStream stream(output);
   PassContext context(model, diags, path);
   context.output_stream = &stream;
   PassManager manager(options, log);
   CompileResult result;
   result.status = manager.run(context);
   result.ran = context.ran;
-  // On failure the writer goes out of scope uncommitted: nothing is left behind.
   if (result.status.kind != PassStatus::Kind::kOk) return result;
   if (context.output_bytes) {
     finish_output(model, std::move(*context.output_bytes), stream);
   } else {
     stream.append(ir::serialize_deterministic(model));
   }
-  if (auto flushed = stream.flush(); !flushed) {
-    result.write_error = flushed.error();
-    return result;
-  }
-  if (auto committed = (*writer)->commit(); !committed) {
+  if (auto committed = stream.commit(); !committed) {
     result.write_error = committed.error();
     return result;
   }
-  result.size = (*writer)->size();
+  result.size = stream.size();
   return result;
 }
 

@@ -69,7 +69,7 @@ std::string serialize_functions(const onnx::ModelProto& model) {
 
 }  // namespace
 
-OutputStream::OutputStream(ir::AtomicWriter& writer) : writer_(writer) { buffer_.resize(kStreamBuffer); }
+OutputStream::OutputStream(std::filesystem::path path) : path_(std::move(path)) { buffer_.resize(kStreamBuffer); }
 
 bool OutputStream::Next(void** data, int* size) {
   if (used_ == buffer_.size() && !flush()) return false;
@@ -102,9 +102,26 @@ Expected<void, ir::IoError> OutputStream::flush() {
   if (hashing_) hasher_.update(bytes);
   flushed_ += used_;
   used_ = 0;
-  if (auto written = writer_.write(bytes); !written) {
+  if (!writer_) {
+    auto created = ir::AtomicWriter::create(path_);
+    if (!created) {
+      error_ = created.error();
+      return unexpected(*error_);
+    }
+    writer_ = std::move(*created);
+  }
+  if (auto written = writer_->write(bytes); !written) {
     error_ = written.error();
     return written;
+  }
+  return {};
+}
+
+Expected<void, ir::IoError> OutputStream::commit() {
+  if (auto flushed = flush(); !flushed) return flushed;
+  if (auto committed = writer_->commit(); !committed) {
+    error_ = committed.error();
+    return committed;
   }
   return {};
 }

@@ -12,6 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,11 +27,14 @@
 
 namespace bb::compiler {
 
-// Protobuf serialization into an AtomicWriter through a buffer of its own, hashing the
-// bytes of the regions marked with set_hashing.
+// Protobuf serialization into the file `path`, atomically (ir::AtomicWriter), through a
+// buffer of its own, hashing the bytes of the regions marked with set_hashing. The
+// temporary file is created with the first bytes that leave the buffer (so a compile
+// that stops or is killed before stamp-passport leaves nothing), and removed unless
+// commit() succeeds.
 class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
  public:
-  explicit OutputStream(ir::AtomicWriter& writer);
+  explicit OutputStream(std::filesystem::path path);
 
   bool Next(void** data, int* size) override;
   void BackUp(int count) override;
@@ -41,9 +47,15 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   Sha256& hasher() { return hasher_; }
   // Hands the buffered bytes to the writer; the writer's first error, if any.
   Expected<void, ir::IoError> flush();
+  // Flushes and commits the file (creating it if nothing was written yet).
+  Expected<void, ir::IoError> commit();
+  std::uint64_t size() const { return flushed_ + used_; }
+  // A write failed (the rest is dropped; flush and commit report it).
+  bool failed() const { return error_.has_value(); }
 
  private:
-  ir::AtomicWriter& writer_;
+  std::filesystem::path path_;
+  std::unique_ptr<ir::AtomicWriter> writer_;
   std::string buffer_;
   std::size_t used_ = 0;
   std::uint64_t flushed_ = 0;

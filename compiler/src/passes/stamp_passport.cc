@@ -54,6 +54,9 @@ class StampPassportPass final : public Pass {
     // not streamed.
     const bool stream = context.output_stream != nullptr && model.unknown_fields().empty();
     OutputBytes bytes = stream ? stream_head(model, *context.output_stream) : serialize_head(model);
+    // A file that cannot be written hashed only part of the graph: the digest comes from
+    // the buffer then (the writer reports the error).
+    if (stream && context.output_stream->failed()) bytes = serialize_head(model);
     ir::Passport passport;
     passport.compiled = std::string(ir::kPassportVersion);
     passport.compiler = compiler_id();
