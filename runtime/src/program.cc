@@ -79,8 +79,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_pt
                                   passport->digest + ": the graph changed after compilation; recompile it (or pass --no-verify)"));
   }
   program->label_ = std::move(label);
-  if (auto r = program->resolve(); !r) return unexpected(r.error());
-  if (auto r = program->plan(); !r) return unexpected(r.error());
+  if (auto r = program->resolve_and_plan(); !r) return unexpected(r.error());
   return std::shared_ptr<const Program>(std::move(program));
 }
 
@@ -91,7 +90,13 @@ std::string Program::where(std::uint32_t index) const {
   return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
 }
 
-Expected<void, LoadError> Program::resolve() {
+// Resolve and the first half of the plan share one walk over the nodes: each walk over
+// a 100k-node model misses the cache on every node (bbrun start-up, docs/runtime.md),
+// so every node's op, outputs and inputs are read while it is in the cache. An input
+// produced by a later node (a graph not in topological order) is looked up again after
+// the walk; the findings keep the order of separate passes: unresolved nodes alone if
+// there are any, else values produced twice, then each node's missing inputs and arity.
+Expected<void, LoadError> Program::resolve_and_plan() {
   const auto& graph = model_->graph();
   nodes_.resize(static_cast<std::size_t>(graph.node_size()));
   std::vector<std::string> unresolved;
@@ -104,9 +109,54 @@ Expected<void, LoadError> Program::resolve() {
     bool rx_gate;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const auto& node = graph.node(i);
-    auto& pn = nodes_[static_cast<std::size_t>(i)];
+
+  std::vector<std::string> problems;
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
+  std::vector<bool> slot_static;
+  std::vector<std::uint32_t> producer;  // of each slot: kNoSlot for initializers and graph inputs
+  {
+    // Most nodes have one output; a reserve of 1.5 per node avoids rehashing, which
+    // would read every name again.
+    const std::size_t values = static_cast<std::size_t>(graph.initializer_size() + graph.input_size()) +
+                               nodes_.size() + nodes_.size() / 2;
+    slot_of.reserve(values);
+    slot_static.reserve(values);
+    producer.reserve(values);
+  }
+  auto new_slot = [&](std::string_view name, bool is_static, std::uint32_t by) -> std::uint32_t {
+    const std::uint32_t slot = slot_count_++;
+    slot_static.push_back(is_static);
+    producer.push_back(by);
+    if (!name.empty()) slot_of.emplace(name, slot);
+    return slot;
+  };
+  for (const auto& init : graph.initializer()) {
+    if (slot_of.contains(init.name())) continue;
+    initializers_.emplace_back(new_slot(init.name(), true, kNoSlot), &init);
+  }
+  for (const auto& input : graph.input()) {
+    if (slot_of.contains(input.name())) continue;  // an input with an initializer default
+    graph_inputs_.emplace_back(input.name(), new_slot(input.name(), true, kNoSlot));
+  }
+
+  std::vector<std::uint32_t> input_slot;
+  input_slot.reserve(2 * nodes_.size());
+  std::vector<std::uint32_t> indegree(nodes_.size(), 0);
+  // Inputs not found during the walk, as (node, input index), and arity findings as
+  // (node, kNoSlot), in node order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
+  auto check_arity = [&](std::uint32_t i) {
+    const auto& pn = nodes_[i];
+    const ir::OpSpec* spec = pn.spec;
+    if (spec == nullptr) return;
+    const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
+    const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
+    const bool out_ok = n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
+    if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out)) later.emplace_back(i, kNoSlot);
+  };
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    const auto& node = graph.node(static_cast<int>(i));
+    auto& pn = nodes_[i];
     pn.proto = &node;
     auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
     if (added)
@@ -117,100 +167,64 @@ Expected<void, LoadError> Program::resolve() {
     pn.spec = r.spec;
     if (pn.op == nullptr) {
       const std::string domain = node.domain().empty() ? std::string(ir::kOnnxDomainAlias) : node.domain();
-      unresolved.push_back(label_ + ": " + where(static_cast<std::uint32_t>(i)) + ": error: no kernel for '" + domain +
-                           "::" + node.op_type() + "' in this build [hint: bbrun --list-ops shows the ops it runs]");
-      continue;
+      unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + domain + "::" + node.op_type() +
+                           "' in this build [hint: bbrun --list-ops shows the ops it runs]");
+    } else {
+      pn.is_source = pn.op->kind == ir::OpKind::kSource;
+      pn.gate = r.gate;
+      pn.rx_gate = r.rx_gate;
     }
-    pn.is_source = pn.op->kind == ir::OpKind::kSource;
-    pn.gate = r.gate;
-    pn.rx_gate = r.rx_gate;
+    if (!unresolved.empty()) continue;  // only the unresolved nodes are reported
+    // Output slots, contiguous per node.
+    pn.output_begin = slot_count_;
+    pn.output_count = static_cast<std::uint32_t>(node.output_size());
+    for (const auto& out : node.output()) {
+      if (!out.empty() && !slot_of.try_emplace(out, slot_count_).second)  // one probe: claims the name or finds its producer
+        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
+      new_slot({}, false, i);
+    }
+    // Inputs: produced by this node or an earlier one, else looked up after the walk.
+    pn.input_begin = static_cast<std::uint32_t>(input_slot.size());
+    pn.input_count = static_cast<std::uint32_t>(node.input_size());
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const auto& in = node.input(static_cast<int>(k));
+      std::uint32_t slot = kNoSlot;
+      if (!in.empty()) {
+        if (auto found = slot_of.find(in); found != slot_of.end()) {
+          slot = found->second;
+          if (producer[slot] != kNoSlot) ++indegree[i];
+        } else {
+          later.emplace_back(i, k);
+        }
+      }
+      input_slot.push_back(slot);
+    }
+    max_arity_ = std::max({max_arity_, pn.output_count, pn.input_count});
+    check_arity(i);
   }
   if (!unresolved.empty()) {
     unresolved.push_back(label_ + ": " + std::to_string(unresolved.size()) + " node(s) without a kernel; the run does not start");
     return unexpected(error(LoadError::Kind::kUnresolved, join_lines(unresolved)));
   }
-  return {};
-}
-
-Expected<void, LoadError> Program::plan() {
-  const auto& graph = model_->graph();
-  std::vector<std::string> problems;
-  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
-  std::vector<bool> slot_static;
-  {
-    std::size_t values = static_cast<std::size_t>(graph.initializer_size() + graph.input_size());
-    for (const auto& pn : nodes_) values += static_cast<std::size_t>(pn.proto->output_size());
-    slot_of.reserve(values);
-    slot_static.reserve(values);
-  }
-  auto new_slot = [&](std::string_view name, bool is_static) -> std::uint32_t {
-    const std::uint32_t slot = slot_count_++;
-    slot_static.push_back(is_static);
-    if (!name.empty()) slot_of.emplace(name, slot);
-    return slot;
-  };
-  for (const auto& init : graph.initializer()) {
-    if (slot_of.contains(init.name())) continue;
-    initializers_.emplace_back(new_slot(init.name(), true), &init);
-  }
-  for (const auto& input : graph.input()) {
-    if (slot_of.contains(input.name())) continue;  // an input with an initializer default
-    graph_inputs_.emplace_back(input.name(), new_slot(input.name(), true));
-  }
-  // Output slots, contiguous per node.
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    auto& pn = nodes_[i];
-    pn.output_begin = slot_count_;
-    pn.output_count = static_cast<std::uint32_t>(pn.proto->output_size());
-    for (const auto& out : pn.proto->output()) {
-      if (out.empty()) {
-        new_slot({}, false);
-        continue;
-      }
-      if (!slot_of.try_emplace(out, slot_count_).second)  // one probe: claims the name or finds its producer
-        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
-      new_slot({}, false);
+  for (const auto& [i, k] : later) {
+    const auto& pn = nodes_[i];
+    if (k == kNoSlot) {
+      problems.push_back(label_ + ": " + where(i) + ": error: " + std::to_string(pn.input_count) + " inputs and " +
+                         std::to_string(pn.output_count) + " outputs do not fit the op's arity [hint: run bbc lint]");
+      continue;
     }
-    max_arity_ = std::max({max_arity_, pn.output_count, static_cast<std::uint32_t>(pn.proto->input_size())});
+    const auto& in = pn.proto->input(static_cast<int>(k));
+    auto found = slot_of.find(in);
+    if (found == slot_of.end()) {
+      problems.push_back(label_ + ": " + where(i) + ": error: input '" + in + "' is never produced");
+      continue;
+    }
+    input_slot[pn.input_begin + k] = found->second;
+    if (producer[found->second] != kNoSlot) ++indegree[i];
   }
-  // Producer of each slot (kNoSlot for initializers and graph inputs).
-  std::vector<std::uint32_t> producer(slot_count_, kNoSlot);
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i)
-    for (std::uint32_t j = 0; j < nodes_[i].output_count; ++j) producer[nodes_[i].output_begin + j] = i;
-
-  // Inputs, arity, and a topological order (Kahn, lowest node index first).
-  std::vector<std::uint32_t> input_slot;
-  std::vector<std::uint32_t> indegree(nodes_.size(), 0);
   std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
-  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    auto& pn = nodes_[i];
-    pn.input_begin = static_cast<std::uint32_t>(input_slot.size());
-    pn.input_count = static_cast<std::uint32_t>(pn.proto->input_size());
-    for (const auto& in : pn.proto->input()) {
-      if (in.empty()) {
-        input_slot.push_back(kNoSlot);
-        continue;
-      }
-      auto it = slot_of.find(in);
-      if (it == slot_of.end()) {
-        problems.push_back(label_ + ": " + where(i) + ": error: input '" + in + "' is never produced");
-        input_slot.push_back(kNoSlot);
-        continue;
-      }
-      input_slot.push_back(it->second);
-      ++consumer_count[it->second];
-      if (producer[it->second] != kNoSlot) ++indegree[i];
-    }
-    if (const auto* spec = pn.spec) {
-      const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
-      const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
-      const bool out_ok =
-          n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
-      if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out))
-        problems.push_back(label_ + ": " + where(i) + ": error: " + std::to_string(n_in) + " inputs and " +
-                           std::to_string(n_out) + " outputs do not fit the op's arity [hint: run bbc lint]");
-    }
-  }
+  for (const auto s : input_slot)
+    if (s != kNoSlot) ++consumer_count[s];
   if (!problems.empty()) return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
 
   // Consumers (CSR), in node order.

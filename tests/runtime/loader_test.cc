@@ -163,5 +163,43 @@ TEST(Loader, CycleAndDanglingInputAreReported) {
   EXPECT_NE(r2.error().message.find("input 'nowhere' is never produced"), std::string::npos);
 }
 
+// Resolve and plan share one walk: an input produced by a later node is found after it.
+TEST(Loader, ConsumerBeforeProducerIsPlannedInTopologicalOrder) {
+  GraphBuilder g;
+  g.syscall(ir::kPassThrough, "late", {"t"}, {"u"});
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  auto r = Program::build(g.compiled(), "g.bb");
+  ASSERT_TRUE(r) << r.error().message;
+  const auto nodes = (*r)->nodes();
+  ASSERT_EQ(nodes.size(), 2u);
+  const std::uint32_t t_slot = nodes[1].output_begin;
+  EXPECT_EQ((*r)->input_refs()[nodes[0].input_begin], t_slot);
+  const auto consumers = (*r)->consumers(t_slot);
+  EXPECT_EQ(std::vector<std::uint32_t>(consumers.begin(), consumers.end()), (std::vector<std::uint32_t>{0}));
+  EXPECT_EQ(nodes[0].dynamic_inputs, 1u);
+}
+
+// The findings come in a fixed order: values produced twice, then per node its missing
+// inputs and its arity.
+TEST(Loader, PlanFindingsComeInNodeOrder) {
+  GraphBuilder g;
+  g.syscall(ir::kPassThrough, "a", {"nowhere"}, {"x"});
+  g.syscall(ir::kPassThrough, "b", {"x", "x"}, {"y"});
+  g.syscall(ir::kPassThrough, "c", {"y"}, {"x"});
+  auto r = Program::build(g.compiled(), "g.bb");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LoadError::Kind::kInvalid);
+  const std::string& m = r.error().message;
+  const auto twice = m.find("value 'x' is produced twice");
+  const auto missing = m.find("input 'nowhere' is never produced");
+  const auto arity = m.find("node 'b'");
+  ASSERT_NE(twice, std::string::npos) << m;
+  ASSERT_NE(missing, std::string::npos) << m;
+  ASSERT_NE(arity, std::string::npos) << m;
+  EXPECT_LT(twice, missing);
+  EXPECT_LT(missing, arity);
+  EXPECT_NE(m.find("2 inputs and 1 outputs do not fit the op's arity"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace bb::testing

@@ -95,8 +95,7 @@ class Program {
   static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest);
-  Expected<void, LoadError> resolve();
-  Expected<void, LoadError> plan();
+  Expected<void, LoadError> resolve_and_plan();
 
   // A loaded model lives on an arena (parsed in a few large blocks, in file order: the
   // plan walks it as streaming memory); a built one is the message handed over.
