@@ -13,12 +13,8 @@
 //                                tracked peer (backoff table + interned PeerId bytes).
 #include <benchmark/benchmark.h>
 
-#include <time.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 
 #include "bb/ir/names.h"
@@ -28,34 +24,15 @@
 #include "bb/runtime/program.h"
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/transport.h"
+#include "counting_new.h"
+#include "cpu_time.h"
 #include "graph_builder.h"
 
-// Every heap allocation of this program (operator new[] and the aligned forms call this
-// one in libstdc++).
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-// GCC cannot see that malloc backs this operator new.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
 using bb::testing::GraphBuilder;
 
-// Per-core figures use the thread's CPU time: the machines are shared.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 namespace ir = bb::ir;
 namespace runtime = bb::runtime;
 
@@ -86,30 +63,19 @@ struct Bench {
   }
 };
 
-// Interval(period 1 ns) → PassThrough × length.
-onnx::ModelProto pass_through_chain(int length) {
-  GraphBuilder g;
-  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"v0"});
-  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 1);
-  for (int i = 0; i < length; ++i) {
-    const std::string in = "v" + std::to_string(i), out = "v" + std::to_string(i + 1);
-    g.syscall(ir::kPassThrough, "p" + std::to_string(i), {in}, {out});
-  }
-  return g.compiled();
-}
 
 void BM_DispatchPassThroughChain(benchmark::State& state) {
   constexpr int kLength = 1000;
   Bench b;
-  if (!b.load(pass_through_chain(kLength), state)) return;
+  if (!b.load(GraphBuilder::pass_through_chain(kLength), state)) return;
   b.node->start();
   for (int i = 0; i < 50; ++i) b.scheduler.run_one();  // frames, heaps and vectors reach their steady size
   const std::uint64_t dispatches_before = b.node->metrics().dispatches;
-  const std::uint64_t allocations_before = g_allocations.load();
-  const double cpu_start = thread_cpu_seconds();
+  const std::uint64_t allocations_before = bb::testing::heap_allocations();
+  const double cpu_start = bb::bench::thread_cpu_seconds();
   for (auto _ : state) b.scheduler.run_one();  // one Interval firing: 1 + 1,000 dispatches
-  const double cpu = thread_cpu_seconds() - cpu_start;
-  const std::uint64_t allocations = g_allocations.load() - allocations_before;
+  const double cpu = bb::bench::thread_cpu_seconds() - cpu_start;
+  const std::uint64_t allocations = bb::testing::heap_allocations() - allocations_before;
   const auto dispatches = static_cast<double>(b.node->metrics().dispatches - dispatches_before);
   state.counters["dispatches"] = dispatches;
   state.counters["ns_per_node"] = cpu * 1e9 / dispatches;  // of this thread's CPU time
@@ -170,9 +136,9 @@ void BM_BackoffGateTxDecisions(benchmark::State& state) {
   b.scheduler.run_one();  // warm up
   const std::uint64_t before = decisions();
   const std::uint64_t allowed_before = b.node->metrics().gates[static_cast<std::size_t>(gate)][0];
-  const double cpu_start = thread_cpu_seconds();
+  const double cpu_start = bb::bench::thread_cpu_seconds();
   for (auto _ : state) b.scheduler.run_one();  // one tick: 100,000 gate dispatches
-  const double cpu = thread_cpu_seconds() - cpu_start;
+  const double cpu = bb::bench::thread_cpu_seconds() - cpu_start;
   const auto made = static_cast<double>(decisions() - before);
   const auto allowed = static_cast<double>(b.node->metrics().gates[static_cast<std::size_t>(gate)][0] - allowed_before);
   state.counters["decisions"] = made;

@@ -10,34 +10,18 @@
 // messages); the figure is delivered originals per second of real time.
 #include <benchmark/benchmark.h>
 
-#include <time.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bb/ir/names.h"
 #include "bb/sim/host.h"
+#include "counting_new.h"
+#include "cpu_time.h"
 #include "graph_builder.h"
 
-// Every heap allocation of this program, to report allocations per message.
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-// GCC cannot see that malloc backs this operator new.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -48,11 +32,6 @@ namespace sim = bb::sim;
 
 constexpr std::int64_t kMs = runtime::kMillisecond;
 
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 bb::PeerId peer(std::size_t i) { return *bb::PeerId::identity("n" + std::to_string(i)); }
 
@@ -126,15 +105,15 @@ void BM_SimGatedSendToRecv(benchmark::State& state) {
   std::int64_t until = 50 * kMs;
   simulation.run(until);  // warm up: frames, pools, the scheduler's heap, the dedup windows
   const auto before = simulation.network().totals().delivered;
-  const std::uint64_t allocations_before = g_allocations.load();
+  const std::uint64_t allocations_before = bb::testing::heap_allocations();
   const auto wall_start = std::chrono::steady_clock::now();
-  const double cpu_start = thread_cpu_seconds();
+  const double cpu_start = bb::bench::thread_cpu_seconds();
   for (auto _ : state) {
     until += 10 * kMs;
     simulation.run(until);
   }
-  const double cpu = thread_cpu_seconds() - cpu_start;
-  const std::uint64_t allocations = g_allocations.load() - allocations_before;
+  const double cpu = bb::bench::thread_cpu_seconds() - cpu_start;
+  const std::uint64_t allocations = bb::testing::heap_allocations() - allocations_before;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const auto delivered = static_cast<double>(simulation.network().totals().delivered - before);
   std::uint64_t accepted = 0;

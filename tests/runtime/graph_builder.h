@@ -90,6 +90,19 @@ class GraphBuilder {
   }
   onnx::ModelProto& raw() { return model_; }
 
+  // Interval (period 1 ns) → PassThrough × length, compiled: the dispatch benchmark's
+  // graph (QUALITY.md), shared by the performance test and bench/runtime_bench.cc.
+  static onnx::ModelProto pass_through_chain(int length) {
+    GraphBuilder g;
+    auto& tick = g.syscall(ir::kInterval, "tick", {}, {"v0"});
+    set_int(tick, ir::kAttrPeriodNs, 1);
+    for (int i = 0; i < length; ++i) {
+      const std::string in = "v" + std::to_string(i), out = "v" + std::to_string(i + 1);
+      g.syscall(ir::kPassThrough, "p" + std::to_string(i), {in}, {out});
+    }
+    return g.compiled();
+  }
+
  private:
   onnx::ModelProto model_;
 };

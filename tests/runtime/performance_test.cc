@@ -4,52 +4,29 @@
 // printed for the record.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 
 #include "../support/build_info.h"
+#include "../support/counting_new.h"
 #include "bb/ir/names.h"
 #include "engine_harness.h"
 
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace bb::testing {
 namespace {
 
-onnx::ModelProto chain(int length) {
-  GraphBuilder g;
-  auto& tick = g.syscall(ir::kInterval, "tick", {}, {"v0"});
-  GraphBuilder::set_int(tick, ir::kAttrPeriodNs, 1);
-  for (int i = 0; i < length; ++i) {
-    const std::string in = "v" + std::to_string(i), out = "v" + std::to_string(i + 1);
-    g.syscall(ir::kPassThrough, "p" + std::to_string(i), {in}, {out});
-  }
-  return g.compiled();
-}
 
 TEST(Performance, PassThroughChainDispatchIsAllocationFreeAndFast) {
-  Harness h(chain(1000), {}, /*trace=*/false);
+  Harness h(GraphBuilder::pass_through_chain(1000), {}, /*trace=*/false);
   h.node().start();
   // Warm up: frames, heaps and vectors reach their steady size.
   for (int i = 0; i < 50; ++i) h.scheduler().run_one();
-  const std::uint64_t before_alloc = g_allocations.load();
+  const std::uint64_t before_alloc = heap_allocations();
   const auto before_dispatch = h.node().report().metrics.dispatches;
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 2000; ++i) h.scheduler().run_one();
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  const std::uint64_t allocations = g_allocations.load() - before_alloc;
+  const std::uint64_t allocations = heap_allocations() - before_alloc;
   const auto dispatches = h.node().report().metrics.dispatches - before_dispatch;
   const double ns = std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(dispatches);
   std::printf("dispatch: %.1f ns per node over %llu dispatches, %llu heap allocations\n", ns,
