@@ -23,6 +23,7 @@
 #include "bb/compiler/pass_manager.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
+#include "../support/temp_dir.h"
 
 namespace bb::testing {
 
@@ -148,30 +149,6 @@ class ModelBuilder {
   onnx::ModelProto model_;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "bb-compiler-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(std::string_view name) const { return path_ / name; }
-  std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
 
 inline std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "../support/temp_dir.h"
 #include "../support/testdata.h"
 
 namespace bb::ir {
@@ -13,22 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "bb-io-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ::bb::testing::TempDir;
 
 class TestDataRoundTrip : public ::testing::TestWithParam<std::string> {};
 
@@ -135,7 +121,7 @@ TEST(ModelIo, AtomicSaveWritesWholeFile) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->ir_version(), 8);
   // Only the output is left in the folder: no temporary file.
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  EXPECT_EQ(dir.entries(), 1);
 }
 
 TEST(ModelIo, FailedSaveLeavesNoFile) {
@@ -147,7 +133,7 @@ TEST(ModelIo, FailedSaveLeavesNoFile) {
     ASSERT_FALSE(saved);
     EXPECT_EQ(saved.error().kind, IoError::Kind::kWrite);
     EXPECT_FALSE(fs::exists(path));
-    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 0);
+    EXPECT_EQ(dir.entries(), 0);
     return;
   }
   TempDir dir;
@@ -167,7 +153,7 @@ TEST(ModelIo, FailedRenameLeavesNoTemporaryFile) {
   auto saved = write_file_atomic(path, "bytes");
   ASSERT_FALSE(saved);
   EXPECT_EQ(saved.error().kind, IoError::Kind::kWrite);
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+  EXPECT_EQ(dir.entries(), 1);
   EXPECT_TRUE(fs::is_directory(path));
 }
 
