@@ -76,6 +76,20 @@ void BM_ProtobufParse(benchmark::State& state) {
   }
 }
 
+// One kernel per node of `program`, attributes parsed: the node bbrun would run.
+// Null (and the benchmark marked as failed) when a kernel refuses its node.
+std::unique_ptr<runtime::Node> create_node(const std::shared_ptr<const runtime::Program>& program,
+                                           runtime::Scheduler& scheduler, benchmark::State& state) {
+  runtime::NodeConfig config;
+  config.peer = *bb::PeerId::identity("local");
+  auto made = runtime::Node::create(program, scheduler, std::move(config));
+  if (!made) {
+    state.SkipWithError(made.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*made);
+}
+
 void BM_BbrunLoad(benchmark::State& state) {
   runtime::VirtualClock clock;
   runtime::Scheduler scheduler(clock);
@@ -90,14 +104,8 @@ void BM_BbrunLoad(benchmark::State& state) {
         return;
       }
       program = std::move(*loaded);
-      runtime::NodeConfig config;
-      config.peer = *bb::PeerId::identity("local");
-      auto made = runtime::Node::create(program, scheduler, std::move(config));
-      if (!made) {
-        state.SkipWithError(made.error().message.c_str());
-        return;
-      }
-      node = std::move(*made);
+      node = create_node(program, scheduler, state);
+      if (!node) return;
     }
     nodes = program->nodes().size();
     state.PauseTiming();
@@ -136,14 +144,8 @@ void BM_BbrunLoadStages(benchmark::State& state) {
       }
       program = std::move(*built);
       const auto t3 = Clock::now();
-      runtime::NodeConfig config;
-      config.peer = *bb::PeerId::identity("local");
-      auto made = runtime::Node::create(program, scheduler, std::move(config));
-      if (!made) {
-        state.SkipWithError(made.error().message.c_str());
-        return;
-      }
-      node = std::move(*made);
+      node = create_node(program, scheduler, state);
+      if (!node) return;
       const auto t4 = Clock::now();
       const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
       parse += ms(t1 - t0);

@@ -251,15 +251,21 @@ RC_GTEST_PROP(CompileProperties, RandomGraphsCompileSafely, ()) {
   RC_ASSERT(uses(out.graph()) == uses(input.graph()));
 }
 
+// Options that skip a random subset of the skippable passes.
+PassOptions random_skips() {
+  PassOptions options;
+  for (const auto& pass : registered_passes())
+    if (pass.skippable && *rc::gen::arbitrary<bool>()) options.skip.emplace_back(pass.name);
+  return options;
+}
+
 // The gate passes and verify-gates work through an index they keep valid as they
 // insert; --verify-each re-checks every contract from a fresh walk after every pass.
 // With any subset of the gate passes skipped, on the heap and on an arena (as bbc
 // parses), the results agree byte for byte and every check passes.
 RC_GTEST_PROP(CompileProperties, KeptIndexAgreesWithFreshChecksUnderAnySkips, ()) {
   const auto input = random_model();
-  PassOptions options;
-  for (const auto& pass : registered_passes())
-    if (pass.skippable && *rc::gen::arbitrary<bool>()) options.skip.emplace_back(pass.name);
+  PassOptions options = random_skips();
   auto plain = testing::compile(input, options);
   RC_ASSERT(plain.ok());
 
@@ -282,21 +288,17 @@ RC_GTEST_PROP(CompileProperties, KeptIndexAgreesWithFreshChecksUnderAnySkips, ()
 // into the file while hashing it: the file holds exactly compile_model's bytes.
 RC_GTEST_PROP(CompileProperties, StreamedFileEqualsTheBytes, ()) {
   const auto input = random_model();
-  PassOptions options;
-  for (const auto& pass : registered_passes())
-    if (pass.skippable && *rc::gen::arbitrary<bool>()) options.skip.emplace_back(pass.name);
+  PassOptions options = random_skips();
   auto plain = testing::compile(input, options);
   RC_ASSERT(plain.ok());
-  char dir[] = "/tmp/bb-stream-XXXXXX";
-  RC_ASSERT(::mkdtemp(dir) != nullptr);
-  const std::string path = std::string(dir) + "/out.bb";
+  const testing::TempDir dir;
+  const std::string path = (dir / "out.bb").string();
   auto model = input;
   DiagnosticEngine diags("test.onnx");
   std::ostringstream log;
   auto written = compile_model_to_file(model, "test.onnx", options, diags, log, path);
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::filesystem::remove_all(dir);
   RC_ASSERT(written.status.kind == PassStatus::Kind::kOk);
   RC_ASSERT(!written.write_error);
   RC_ASSERT(written.size == plain.bytes.size());
