@@ -5,21 +5,20 @@
 #include <cstdio>
 
 #include "bb/ir/duration.h"
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
-#include "bb/runtime/json.h"
+#include "bb/ir/json.h"
 
 namespace bb::runtime {
 namespace {
 
-constexpr std::array<std::string_view, kGateKinds> kGateOps{ir::kPeerHealthGateTx, ir::kBackoffGateTx, ir::kDedupGateRx,
-                                                            ir::kPeerHealthGateRx, ir::kBackoffGateRx};
 constexpr std::array<OutcomeKind, kOutcomeKinds> kOutcomes{OutcomeKind::kDelivered, OutcomeKind::kUnreachable,
                                                            OutcomeKind::kTimeout, OutcomeKind::kRejected,
                                                            OutcomeKind::kAdvised};
 
 void key(std::string& out, std::string_view name, int indent) {
   out.append(static_cast<std::size_t>(indent), ' ');
-  append_json_string(out, name);
+  ir::append_json_string(out, name);
   out += ": ";
 }
 
@@ -47,7 +46,7 @@ void write_node(std::string& out, const NodeReport& n) {
   key(out, "attempts", 6), out += "{";
   for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
     out += k ? ", " : "";
-    append_json_string(out, to_string(kOutcomes[k]));
+    ir::append_json_string(out, to_string(kOutcomes[k]));
     out += ": " + u64(m.attempts[k]);
   }
   out += "},\n";
@@ -58,12 +57,12 @@ void write_node(std::string& out, const NodeReport& n) {
     if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
     out += first_gate ? "\n" : ",\n";
     first_gate = false;
-    key(out, gate_op_type(g), 8);
+    key(out, ir::kGates[static_cast<std::size_t>(g)].op_type, 8);
     out += "{\"allowed\": " + u64(counts[0]);
     for (int r = 1; r < kReasonCount; ++r) {
       if (counts[static_cast<std::size_t>(r)] == 0) continue;
       out += ", ";
-      append_json_string(out, to_string(static_cast<Reason>(r)));
+      ir::append_json_string(out, to_string(static_cast<Reason>(r)));
       out += ": " + u64(counts[static_cast<std::size_t>(r)]);
     }
     out += "}";
@@ -73,12 +72,12 @@ void write_node(std::string& out, const NodeReport& n) {
   for (int r = 1; r < kReasonCount; ++r) {
     if (m.receive_drops[static_cast<std::size_t>(r)] == 0) continue;
     out += ", ";
-    append_json_string(out, to_string(static_cast<Reason>(r)));
+    ir::append_json_string(out, to_string(static_cast<Reason>(r)));
     out += ": " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
   }
   for (const auto& [label, count] : n.refused) {
     out += ", ";
-    append_json_string(out, label);
+    ir::append_json_string(out, label);
     out += ": " + u64(count);
   }
   out += "},\n";
@@ -87,7 +86,7 @@ void write_node(std::string& out, const NodeReport& n) {
   std::sort(counters.begin(), counters.end());
   for (std::size_t i = 0; i < counters.size(); ++i) {
     out += i ? ", " : "";
-    append_json_string(out, counters[i].first);
+    ir::append_json_string(out, counters[i].first);
     out += ": " + std::to_string(counters[i].second);
   }
   out += "},\n";
@@ -95,7 +94,7 @@ void write_node(std::string& out, const NodeReport& n) {
   for (std::size_t i = 0; i < n.peers.size(); ++i) {
     const auto& p = n.peers[i];
     out += i ? ",\n        " : "\n        ";
-    out += "{\"peer\": " + json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
+    out += "{\"peer\": " + ir::json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
            ", \"next_retry_ns\": " + std::to_string(p.next_retry_ns) + ", \"down\": " + (p.down ? "true" : "false") + "}";
   }
   out += n.peers.empty() ? "]\n" : "\n      ]\n";
@@ -103,14 +102,6 @@ void write_node(std::string& out, const NodeReport& n) {
 }
 
 }  // namespace
-
-int gate_index(std::string_view op_type) {
-  for (std::size_t i = 0; i < kGateOps.size(); ++i)
-    if (kGateOps[i] == op_type) return static_cast<int>(i);
-  return -1;
-}
-
-std::string_view gate_op_type(int index) { return kGateOps[static_cast<std::size_t>(index)]; }
 
 void NodeMetrics::merge(const NodeMetrics& o) {
   executions += o.executions;
@@ -148,7 +139,7 @@ std::string metrics_json(std::span<const NodeReport> nodes, const NetworkStats* 
            ", \"lost\": " + u64(network->lost) + ", \"duplicated\": " + u64(network->duplicated) + "},\n";
   }
   out += "  \"trace_sha256\": ";
-  out += trace_sha256.empty() ? std::string("null") : json_string(trace_sha256);
+  out += trace_sha256.empty() ? std::string("null") : ir::json_string(trace_sha256);
   out += "\n}\n";
   return out;
 }
@@ -166,7 +157,7 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (int g = 0; g < kGateKinds; ++g) {
       if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
       const auto& c = m.gates[static_cast<std::size_t>(g)];
-      out += "  gate " + pad(gate_op_type(g), 17) + " allowed " + u64(c[0]);
+      out += "  gate " + pad(ir::kGates[static_cast<std::size_t>(g)].op_type, 17) + " allowed " + u64(c[0]);
       for (int r = 1; r < kReasonCount; ++r)
         if (c[static_cast<std::size_t>(r)] != 0)
           out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(c[static_cast<std::size_t>(r)]);

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/wire_shape.h"
 
@@ -424,7 +425,7 @@ void Node::decide(std::uint32_t index, Reason reason, const PeerId* peer) {
 
 void Node::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason) {
   const int gate = program_->nodes()[node].gate;
-  if (gate != gate_index(ir::kPeerHealthGateTx) && gate != gate_index(ir::kBackoffGateTx)) return;
+  if (gate < 0 || !ir::kGates[static_cast<std::size_t>(gate)].tx) return;
   observer_->held(now_ns(), peer_text_, peers_.text(peer), reason);
 }
 

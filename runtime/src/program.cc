@@ -6,11 +6,11 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_shape.h"
 #include "bb/runtime/metrics.h"
-#include "file_digest.h"
 
 namespace bb::runtime {
 namespace {
@@ -21,6 +21,12 @@ std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
   return out;
+}
+
+// The gate's index in the catalogue, -1 for a node that is not a gate.
+int gate_index_of(const onnx::NodeProto& node) {
+  const auto* gate = ir::gate_of(node);
+  return gate != nullptr ? ir::gate_index(gate->gate) : -1;
 }
 
 }  // namespace
@@ -42,7 +48,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
   program->model_ = *model;
   std::optional<std::string> digest;
-  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = file_graph_digest(*bytes);
+  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = ir::file_graph_digest(*bytes);
   bytes = std::string();  // the parsed model does not point into it
   return make(std::move(program), path.string(), options, std::move(digest));
 }
@@ -70,7 +76,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_pt
                             label + ": passport version '" + passport->compiled + "' is not '" +
                                 std::string(ir::kPassportVersion) + "': recompile it with this bbc"));
   // The file's own bytes first (no re-serialization); a file not written
-  // deterministically is checked on the parsed graph (file_digest.h).
+  // deterministically is checked on the parsed graph (ir::file_graph_digest).
   if (options.verify_digest && file_digest != passport->digest) {
     const std::string digest = ir::graph_digest(model);
     if (digest != passport->digest)
@@ -176,7 +182,7 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
     if (added)
       it->second = Resolved{registry::find(node.domain(), node.op_type()), ir::find_bb_op(node.domain(), node.op_type()),
-                            gate_index(node.op_type()), ir::is_rx_gate(node)};
+                            gate_index_of(node), ir::is_rx_gate(node)};
     const Resolved& r = it->second;
     pn.op = r.op;
     pn.spec = r.spec;

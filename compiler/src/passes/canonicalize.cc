@@ -155,7 +155,8 @@ class CanonicalizePass final : public Pass {
   PassStatus run(PassContext& context) override {
     const auto bodies = collect_bodies(context.model);
     for (const auto& body : bodies) canonicalize_nodes(body.nodes());
-    for (int scope : context.unordered_scopes) {
+    const auto* unordered = context.analyses.cached<UnorderedScopes>();
+    for (int scope : unordered != nullptr ? unordered->scopes : std::vector<int>{}) {
       if (scope >= 0 && scope < static_cast<int>(bodies.size()))
         sort_topologically(bodies[static_cast<std::size_t>(scope)].nodes());
     }
@@ -165,6 +166,6 @@ class CanonicalizePass final : public Pass {
 
 }  // namespace
 
-std::unique_ptr<Pass> create_canonicalize_pass() { return std::make_unique<CanonicalizePass>(); }
+std::unique_ptr<Pass> create_canonicalize_pass(const PassInfo&) { return std::make_unique<CanonicalizePass>(); }
 
 }  // namespace bb::compiler

@@ -67,6 +67,13 @@ inline constexpr std::string_view kOutBackoffRx = "backoff_rx_out";
 inline constexpr char kGateNameSeparator = '@';   // gate node name: `<OpType>@<key>`
 inline constexpr char kGateOutputSeparator = '#'; // gate output: `<key>#<infix>.<j>`
 
+// ---- The passes that insert the gates (listed in the passport's `passes`) ---------------------
+inline constexpr std::string_view kPassInsertDedupGateRx = "insert-dedup-gate-rx";
+inline constexpr std::string_view kPassInsertPeerHealthGateRx = "insert-peer-health-gate-rx";
+inline constexpr std::string_view kPassInsertBackoffGateRx = "insert-backoff-gate-rx";
+inline constexpr std::string_view kPassInsertPeerHealthGateTx = "insert-peer-health-gate-tx";
+inline constexpr std::string_view kPassInsertBackoffGateTx = "insert-backoff-gate-tx";
+
 // ---- Other syscall attributes (SPEC §5.5) ----------------------------------------------
 inline constexpr std::string_view kAttrPeriodNs = "period_ns";
 inline constexpr std::string_view kAttrCount = "count";

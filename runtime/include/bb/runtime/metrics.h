@@ -9,16 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "bb/ir/gates.h"
 #include "bb/runtime/reasons.h"
 #include "bb/runtime/transport.h"
 
 namespace bb::runtime {
 
-inline constexpr int kGateKinds = 5;
-// Index of a gate op type (PeerHealthGateTx, BackoffGateTx, DedupGateRx,
-// PeerHealthGateRx, BackoffGateRx), -1 for any other op type.
-int gate_index(std::string_view op_type);
-std::string_view gate_op_type(int index);
+// Gate decisions are counted per gate of the catalogue, indexed by ir::Gate.
+inline constexpr int kGateKinds = ir::kGateCount;
 inline constexpr int kOutcomeKinds = 5;
 
 struct NodeMetrics {

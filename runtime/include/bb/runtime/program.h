@@ -58,7 +58,7 @@ struct PlanNode {
   std::uint32_t dynamic_inputs = 0;  // non-empty inputs produced inside frames
   bool is_static = false;            // runs once at start
   bool is_source = false;            // starts executions
-  int gate = -1;                     // gate_index(op_type)
+  int gate = -1;                     // ir::Gate index in the catalogue, -1 if not a gate
   bool rx_gate = false;
 };
 
@@ -91,7 +91,7 @@ class Program {
 
  private:
   Program() = default;
-  // build(), with the digest of the file's bytes when load() has one (file_digest.h).
+  // build(), with the digest of the file's bytes when load() has one (ir::file_graph_digest).
   static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest);
