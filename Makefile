@@ -30,7 +30,7 @@ test-asan:
 	$(MAKE) test PRESET=asan
 
 # Benchmarks (docs/performance.md): builds the release preset, runs each suite (each
-# prints its own detail), then one table of every QUALITY.md target from their results.
+# prints its own detail), then one table of every target of docs/performance.md from their results.
 # BENCH_SIZES overrides the compiler's graph sizes; RUNS the runs per figure.
 BENCH_OUT := build/bench-results
 bench:

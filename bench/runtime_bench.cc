@@ -1,4 +1,4 @@
-// QUALITY.md runtime targets measured in-process with Google Benchmark
+// The runtime targets of docs/performance.md measured in-process with Google Benchmark
 // (bench/runtime_bench.sh runs it and prints the table; docs/performance.md):
 //
 //   BM_DispatchPassThroughChain  a 1,000-node PassThrough chain driven by Interval on the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runtime suite of `make bench` (QUALITY.md "Performance", docs/performance.md):
+# The runtime suite of `make bench` (docs/performance.md):
 # in-process Google Benchmark figures for the runtime targets, measured in one run.
 #
 #   bench/runtime_bench.sh [BUILD_DIR]        e.g. bench/runtime_bench.sh build/release
@@ -92,7 +92,7 @@ rows = [
     {"what": f"bbrun load + resolve + plan, {nodes:,} nodes", "measured": f"{load_ms:.1f} ms",
      "floor": f"{parse_ms:.1f} ms protobuf parse", "ratio": f"{ratio:.2f}×", "target": "≤ 2×", "pass": ratio <= 2},
 ]
-print("Runtime targets (QUALITY.md), measured in this run (CPU time of one core; the simulator in real time):")
+print("Runtime targets (docs/performance.md), measured in this run (CPU time of one core; the simulator in real time):")
 print()
 print("| what | measured | floor (same run) | ratio | target | result |")
 print("| --- | --- | --- | --- | --- | --- |")

@@ -1,4 +1,4 @@
-// QUALITY.md "start-up" measured in-process with Google Benchmark (bench/runtime_bench.sh
+// The "start-up" target of docs/performance.md measured in-process with Google Benchmark (bench/runtime_bench.sh
 // makes the input and runs it; docs/performance.md):
 //
 //   BM_ProtobufParse  the floor: read the .bb and parse it into an onnx::ModelProto
@@ -9,7 +9,7 @@
 //   bb_startup_bench --graph=GRAPH.bb [benchmark flags]
 //
 // GRAPH.bb is a graph of bench/gen_graph.py compiled by bbc. Its ai.onnx nodes (Relu,
-// Add, Identity) have no kernels in bb yet (SPEC §5.1: bbrun would refuse the graph), so
+// Add, Identity) have no kernels in bb yet (docs/runtime.md: bbrun would refuse the graph), so
 // this program registers a placeholder kernel for each of the three: resolve and plan
 // then cover every node, as they will once compute kernels exist. The placeholders are
 // never dispatched here. Destruction of what was loaded is not timed (bbrun pays it at

@@ -1,4 +1,4 @@
-// The per-node gate contracts of SPEC §4.4, checked through a WireIndex: the Sends, the
+// The per-node gate contracts of docs/compiler.md, checked through a WireIndex: the Sends, the
 // Recvs, the tx gates and the readers of Recv and rx-gate values it records. On its own
 // (lint) the index is built with one walk; in bbc compile verify-gates reuses the one the
 // gate passes kept, so it visits only the wire ops and their chains.

@@ -1,4 +1,4 @@
-// Aggregate (SPEC §5.5): element-wise mean or sum of every `count` float tensors,
+// Aggregate (docs/ops.md): element-wise mean or sum of every `count` float tensors,
 // across executions. Stateful: the running sum lives in the kernel. A tensor whose
 // shape or type differs from the round's first is denied with `shape_mismatch` (the
 // round continues without it).

@@ -1,4 +1,4 @@
-// Observing a run (SPEC §5.5): Log writes the values through spdlog (how users see data
+// Observing a run (docs/ops.md): Log writes the values through spdlog (how users see data
 // move); IncrMetric adds to a named counter reported in the metrics.
 #include <memory>
 

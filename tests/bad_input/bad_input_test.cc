@@ -1,4 +1,4 @@
-// The bad-input corpus (SPEC §8, QUALITY.md "Reliability and security"): malformed and
+// The bad-input corpus (docs/security.md): malformed and
 // hostile models driven through the real `bbc compile`, `bbc lint` and `bbrun`
 // binaries. Every case is generated here, deterministically (fixed seeds, no binary
 // files in the repository). Each case asserts, per tool, the exit code, the error code
@@ -208,7 +208,7 @@ std::vector<Case> corpus() {
                    run(1, "/in.bb: not a binary ONNX model")});
   }
 
-  // Limits (SPEC §8), with the defaults and with lowered flags.
+  // Limits (docs/security.md), with the defaults and with lowered flags.
   out.push_back({"tensor_declares_2_to_the_40_elements", ".onnx", binary(constant_with_dims({std::int64_t{1} << 40})),
                  forged(constant_with_dims({std::int64_t{1} << 40})), {}, bbc(1, "BB001"), bbc(1, "BB001"),
                  run(1, "tensor declares 1099511627776 elements, over the limit of 67108864")});

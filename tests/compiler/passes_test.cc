@@ -1,4 +1,4 @@
-// The passes one by one (SPEC §4.1, §4.2): canonical names and peers, gate names,
+// The passes one by one (docs/compiler.md): canonical names and peers, gate names,
 // outputs, attributes, placement, rewiring, stamps, skipping, the passport.
 #include <gtest/gtest.h>
 
@@ -75,16 +75,26 @@ TEST(Canonicalize, TextPeersBecomeMultihashBytes) {
   auto& peers = b.sys(ir::kPeers, {}, {"all"}, "all");
   ModelBuilder::strings(peers, ir::kAttrPeers, {"id:dave", base58});
   auto out = compiled(b.model());
+  // Every node the test names must be there: a loop over the nodes alone would pass on
+  // a graph that lost them.
+  int seen = 0;
   for (const auto& n : out.graph().node()) {
     if (n.name() == "a") {
+      ASSERT_TRUE(ir::read_peer_bytes(n));
       EXPECT_EQ(*ir::read_peer_bytes(n), bytes_of("id:bob"));
     } else if (n.name() == "c" || n.name() == ir::gate_node_name(ir::kBackoffGateTx, "c")) {
+      ASSERT_TRUE(ir::read_peer_bytes(n));
       EXPECT_EQ(*ir::read_peer_bytes(n), bytes_of("id:carol"));
     } else if (n.name() == "all") {
+      ASSERT_EQ(n.attribute(0).strings_size(), 2);
       EXPECT_EQ(n.attribute(0).strings(0), bytes_of("id:dave"));
       EXPECT_EQ(n.attribute(0).strings(1), bytes_of("id:carol"));
+    } else {
+      continue;
     }
+    ++seen;
   }
+  EXPECT_EQ(seen, 4) << "a, c, BackoffGateTx@c and all";
 }
 
 TEST(Canonicalize, UnnamedWireOpsAndCollisions) {

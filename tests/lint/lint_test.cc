@@ -1,4 +1,4 @@
-// bbc lint (SPEC §4.3, §4.5, Appendix A): every finding of every file, sorted; text on
+// bbc lint (docs/diagnostics.md, docs/compiler.md, docs/spec.md): every finding of every file, sorted; text on
 // stderr, JSON and SARIF on stdout; exit codes 0/1/2 and --werror; compiled-input checks
 // on hand-edited .bb files; the testdata corpus lints clean.
 #include "bb/compiler/lint.h"

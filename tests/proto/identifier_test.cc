@@ -1,4 +1,4 @@
-// SPEC §3 identifiers live only in proto/: no C++ string literal in compiler/, runtime/,
+// The contract identifiers (docs/spec.md) live only in proto/: no C++ string literal in compiler/, runtime/,
 // ops/ or tools/ may equal a domain, an op type, a stamp or a passport key.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// bbrun end to end: the CLI contract (SPEC §4.5, §5, §7, Appendix A).
+// bbrun end to end: the CLI contract (docs/runtime.md, docs/spec.md).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -233,7 +233,7 @@ TEST_F(BbrunCli, UsageErrorsExitTwo) {
 
 TEST_F(BbrunCli, SigtermStopsCleanlyWithSummary) {
   const auto bb = write("g.bb", interval_send());
-  const auto r = invoke(bb.string() + " --metrics " + (dir_ / "m.json").string(), "timeout -s TERM --preserve-status 0.5 ");
+  const auto r = invoke(bb.string() + " --metrics " + (dir_ / "m.json").string(), std::string(BB_SOURCE_DIR) + "/tests/support/signal_when_ready.sh TERM ");
   EXPECT_EQ(r.code, 128 + SIGTERM) << r.err;
   EXPECT_NE(r.err.find("stopped by signal 15"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("gate BackoffGateTx"), std::string::npos) << r.err;

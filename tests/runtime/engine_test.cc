@@ -273,7 +273,7 @@ class ScriptedTransport final : public runtime::Transport {
   std::size_t next_ = 0;
 };
 
-// SPEC §6.2: delivered → record_success + health reset; failed → record_failure + a
+// docs/wire.md: delivered → record_success + health reset; failed → record_failure + a
 // health failure; advised → record_remote_advisory (no health change).
 TEST_F(Engine, OutcomesFeedTheBackoffTableAndTheGovernor) {
   GraphBuilder g;

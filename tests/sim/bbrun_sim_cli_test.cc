@@ -152,7 +152,7 @@ TEST_F(BbrunSim, EnvelopeLimitFlagsReachTheReceivers) {
 TEST_F(BbrunSim, SigintStopsCleanlyWithSummary) {
   edit_deploy("duration = \"12s\"", "duration = \"1000h\"");
   const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --log-level warn",
-                       "timeout -s INT --preserve-status 0.5 ");
+                       std::string(BB_SOURCE_DIR) + "/tests/support/signal_when_ready.sh INT ");
   EXPECT_EQ(r.code, 128 + SIGINT) << r.err;
   EXPECT_NE(r.err.find("stopped by signal 2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("== network: sent "), std::string::npos);

@@ -1,4 +1,4 @@
-// The deployment file (SPEC Appendix A): every field read, every error kind with the
+// The deployment file (docs/simulation.md): every field read, every error kind with the
 // file, line and key it names.
 #include "bb/sim/deployment.h"
 

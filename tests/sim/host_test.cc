@@ -1,5 +1,5 @@
 // Real nodes (engine + kernels) on the simulated network: Send and Recv end to end, the
-// feedback loop (SPEC §6.2) with exact timings, the rx gates live, crash/restart, and
+// feedback loop (docs/wire.md) with exact timings, the rx gates live, crash/restart, and
 // metrics across incarnations. Every run is also watched by the invariant Checker.
 #include <gtest/gtest.h>
 

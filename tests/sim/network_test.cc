@@ -1,4 +1,4 @@
-// The simulated network against fake endpoints: SPEC §6.3 timing of every outcome,
+// The simulated network against fake endpoints: docs/simulation.md timing of every outcome,
 // loss and duplication, partitions, crash/restart, exactly one outcome per attempt
 // across many seeds and fault schedules, and determinism per seed.
 #include "bb/sim/network.h"

@@ -1,6 +1,6 @@
 // Real nodes (engine + kernels) on the simulated network, for tests: graph pieces as
 // bbc would compile them, a `Seen` kernel that records what passed a Recv's gate chain,
-// and a Checker that watches a Simulation and checks the QUALITY.md invariants.
+// and a Checker that watches a Simulation and checks the invariants of docs/simulation.md.
 #pragma once
 
 #include <gtest/gtest.h>

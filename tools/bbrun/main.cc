@@ -1,4 +1,4 @@
-// bbrun — load a compiled graph and run it (SPEC §4.5, §5, §7).
+// bbrun — load a compiled graph and run it (docs/runtime.md).
 //
 //   bbrun FILE.bb [--peer PEER] [--duration D] [--executions N] [--seed S] [--virtual-time]
 //                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
@@ -96,10 +96,10 @@ int main(int argc, char** argv) {
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
       ->group(state);
-  // SPEC §8 (docs/security.md): the model limits have the names and defaults of bbc's.
+  // docs/security.md: the model limits have the names and defaults of bbc's.
   const bb::ir::ModelLimits model_defaults;
   const bb::ir::EnvelopeLimits envelope_defaults;
-  auto* limits = "limits (SPEC §8; a graph over one does not load: exit 1)";
+  auto* limits = "limits (docs/security.md; a graph over one does not load: exit 1)";
   app.add_option(std::string(bb::ir::kFlagMaxFileBytes), o.model_limits.max_file_bytes,
                  "largest .bb file read, in bytes (default " + std::to_string(model_defaults.max_file_bytes) + ")")
       ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))

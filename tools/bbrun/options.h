@@ -33,7 +33,7 @@ struct Options {
   ir::EnvelopeLimits envelope_limits;  // --max-envelope-bytes, --max-envelope-payloads (received envelopes)
 };
 
-// Exit codes (SPEC Appendix A).
+// Exit codes (docs/spec.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitLoad = 1;
 inline constexpr int kExitUsage = 2;

@@ -1,5 +1,5 @@
 // bbrun --sim DEPLOY.toml: every [[node]] of a deployment runs its compiled graph on
-// one virtual clock over the simulated network (SPEC §6.3, docs/simulation.md).
+// one virtual clock over the simulated network (docs/simulation.md).
 //
 // Settings: the defaults, then the deployment's sections, then the state flags;
 // --seed and --duration override [run]. While it runs, the feedback loop is logged

@@ -1,4 +1,4 @@
-// canonicalize (SPEC §4.1, §3):
+// canonicalize (docs/compiler.md, docs/spec.md):
 // - text-form peers (`id:bob`, base58btc) in `peer` attributes of Sends and Tx gates and
 //   in the `peers` list of Peers nodes become multihash bytes;
 // - every unnamed Send/Recv is named `Send_<i>` / `Recv_<i>` (i = its index in the

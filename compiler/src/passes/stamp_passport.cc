@@ -1,4 +1,4 @@
-// stamp-passport (SPEC §4.1, Appendix A):
+// stamp-passport (docs/compiler.md, docs/spec.md):
 // - the syscall domain joins the opset_import of the model and of every function
 //   that holds gates (the wire domain stays);
 // - ir_version 0 (a text file without header) becomes 8; others are kept;

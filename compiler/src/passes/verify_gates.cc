@@ -1,4 +1,4 @@
-// verify-gates: the gate contracts of SPEC §4.4, per node, for the gates whose
+// verify-gates: the gate contracts of docs/compiler.md, per node, for the gates whose
 // insertion passes ran. The checker is the one that gives BB012–BB014 on compiled
 // input; here a violation is a bug in bbc (exit 3). It reads the WireIndex the gate
 // passes kept, so it visits the wire ops and their chains, not every node;

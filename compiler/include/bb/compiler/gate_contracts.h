@@ -1,4 +1,4 @@
-// The gate contracts of SPEC §4.4, checked per node: every Send with a destination is
+// The gate contracts of docs/compiler.md, checked per node: every Send with a destination is
 // fed by exactly PeerHealthGateTx → BackoffGateTx covering all its inputs with its own
 // peer; every Recv output reaches consumers only through DedupGateRx →
 // PeerHealthGateRx → BackoffGateRx. Only the gates in `GateSet` are required.

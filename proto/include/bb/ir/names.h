@@ -1,4 +1,4 @@
-// Every identifier of the bb IR contract (SPEC §3), defined once.
+// Every identifier of the bb IR contract (docs/spec.md), defined once.
 //
 // No C++ string literal outside proto/ spells these values; a test enforces it.
 #pragma once
@@ -27,7 +27,7 @@ inline constexpr std::string_view kDedupGateRx = "DedupGateRx";
 inline constexpr std::string_view kPeerHealthGateRx = "PeerHealthGateRx";
 inline constexpr std::string_view kBackoffGateRx = "BackoffGateRx";
 
-// ---- Other syscall op types (SPEC §5.5) -----------------------------------------------
+// ---- Other syscall op types (docs/ops.md) -----------------------------------------------
 inline constexpr std::string_view kPulse = "Pulse";
 inline constexpr std::string_view kInterval = "Interval";
 inline constexpr std::string_view kAfter = "After";
@@ -74,7 +74,7 @@ inline constexpr std::string_view kPassInsertBackoffGateRx = "insert-backoff-gat
 inline constexpr std::string_view kPassInsertPeerHealthGateTx = "insert-peer-health-gate-tx";
 inline constexpr std::string_view kPassInsertBackoffGateTx = "insert-backoff-gate-tx";
 
-// ---- Other syscall attributes (SPEC §5.5) ----------------------------------------------
+// ---- Other syscall attributes (docs/ops.md) ----------------------------------------------
 inline constexpr std::string_view kAttrPeriodNs = "period_ns";
 inline constexpr std::string_view kAttrCount = "count";
 inline constexpr std::string_view kAttrDelayNs = "delay_ns";

@@ -1,4 +1,4 @@
-// What a kernel is (SPEC §5.2, §5.4): constructed once per node at load with its
+// What a kernel is (docs/runtime.md): constructed once per node at load with its
 // attributes parsed (errors are load errors naming the node), then `compute` runs per
 // dispatch and only computes. A kernel returns outputs (written positionally), pending
 // (async: the frame waits), or an error {kind, reason, detail} with a stable reason.

@@ -1,4 +1,4 @@
-// Metrics (SPEC §7, Appendix A): per-node counters, the metrics JSON and the run summary.
+// Metrics (docs/runtime.md, docs/spec.md): per-node counters, the metrics JSON and the run summary.
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// A running peer (SPEC §5.2): the engine, its framework state, metrics and trace.
+// A running peer (docs/runtime.md): the engine, its framework state, metrics and trace.
 //
 // A Node is built from a shared Program with a shared Scheduler (one for a single-node
 // run, one for a whole simulation), its own PeerId, seed, incarnation and settings. A
@@ -32,7 +32,7 @@
 
 namespace bb::runtime {
 
-// What a send outcome did to the sender's view of a peer (SPEC §6.2), for people
+// What a send outcome did to the sender's view of a peer (docs/wire.md), for people
 // watching a run (bbrun --sim logs the failures and the recoveries).
 struct PeerOutcome {
   std::int64_t t_ns = 0;

@@ -1,4 +1,4 @@
-// Loading a compiled model (SPEC §5.1): parse, verify the passport, resolve every node
+// Loading a compiled model (docs/runtime.md): parse, verify the passport, resolve every node
 // to a registered kernel (all unresolved nodes reported at once), and build the
 // execution plan: values are slots addressed by index, consumers are index lists.
 //
@@ -34,7 +34,7 @@ struct LoadError {
     kDigest,       // graph_sha256 does not match
     kUnresolved,   // nodes without a kernel (all listed)
     kInvalid,      // malformed graph or attributes (all listed)
-    kLimit,        // over a limit of SPEC §8 (ir::check_model_limits): node count, attribute size, tensor elements
+    kLimit,        // over a limit of docs/security.md (ir::check_model_limits): node count, attribute size, tensor elements
   };
   Kind kind;
   std::string message;  // ready to print; one finding per line

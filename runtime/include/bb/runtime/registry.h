@@ -1,4 +1,4 @@
-// The op registry (SPEC §5.4): every kernel registers itself next to its implementation
+// The op registry (docs/runtime.md): every kernel registers itself next to its implementation
 // with a static OpRegistrar — the C++ counterpart of Rust's `inventory::submit!`:
 //
 //   const bb::runtime::OpRegistrar kPassThrough{

@@ -2,7 +2,7 @@
 //
 // One Scheduler drives a single-node run, or every node of a simulation together.
 // Events run in (time, class, sequence) order: at the same instant network events run
-// before timers (SPEC §6.3), then in the order they were scheduled. On a virtual clock
+// before timers (docs/simulation.md), then in the order they were scheduled. On a virtual clock
 // the scheduler jumps to the next event; on a real clock it sleeps until it is due.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The trace (SPEC Appendix A): one JSON object per event, in event order, with the
+// The trace (docs/runtime.md, "Outputs"): one JSON object per event, in event order, with the
 // fields t_ns, node, exec, op, op_type, event, outcome, reason, peer (absent omitted).
 // A node holds a TraceSink pointer that is null when tracing is off: no cost beyond one
 // branch per event.

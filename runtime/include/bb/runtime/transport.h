@@ -1,4 +1,4 @@
-// The transport interface (SPEC §6.2): a node hands envelopes to a transport and hears
+// The transport interface (docs/wire.md): a node hands envelopes to a transport and hears
 // back exactly one outcome per attempt, plus the envelopes addressed to it.
 #pragma once
 
@@ -39,7 +39,7 @@ class Transport {
 };
 
 // "No transport": a single-node run without a network. Every attempt fails at once,
-// synchronously, with `unreachable` (SPEC §6.3).
+// synchronously, with `unreachable` (docs/simulation.md).
 class NoTransport final : public Transport {
  public:
   explicit NoTransport(TransportEndpoint& endpoint) : endpoint_(endpoint) {}

@@ -1,4 +1,4 @@
-// A value on a graph edge (SPEC §5.5): trigger, tensor, bytes, string, int64, timestamp,
+// A value on a graph edge (docs/ops.md): trigger, tensor, bytes, string, int64, timestamp,
 // PeerId, peer list.
 //
 // 16 bytes: a kind tag and either an inline int64 or a pointer to an immutable,
@@ -103,7 +103,7 @@ class Value {
 // `peers [id:a, id:b]`, `timestamp 10ms`, `bytes (5 B)`, `trigger`.
 std::string describe(const Value& value);
 
-// To and from the envelope's Value (SPEC §6.1): a tensor travels as the deterministic
+// To and from the envelope's Value (docs/wire.md): a tensor travels as the deterministic
 // bytes of its TensorProto. from_wire checks PeerIds and tensor bytes.
 void to_wire(const Value& value, bb::Value& out);
 Expected<Value, std::string> from_wire(const bb::Value& value);

@@ -1,4 +1,4 @@
-// The deployment file of `bbrun --sim` (SPEC Appendix A): which nodes run which
+// The deployment file of `bbrun --sim` (docs/simulation.md): which nodes run which
 // graph, the network model, the faults, and the framework-state sections shared with
 // `bbrun --config`. Every field is documented in docs/simulation.md.
 #pragma once

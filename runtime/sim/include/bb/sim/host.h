@@ -1,4 +1,4 @@
-// Real nodes on the simulated network (SPEC §6.3): the engine (bb::runtime::Node with
+// Real nodes on the simulated network (docs/simulation.md): the engine (bb::runtime::Node with
 // the kernels of bb::ops) hosted on a SimNetwork. This is what `bbrun --sim` runs and
 // what the simulation tests drive.
 //

@@ -1,4 +1,4 @@
-// The simulated network (SPEC §6.3): several nodes in one process, one shared
+// The simulated network (docs/simulation.md): several nodes in one process, one shared
 // Scheduler on a VirtualClock, a seeded RNG, a latency model, loss, duplication,
 // partitions and crash/restart faults. See docs/simulation.md.
 //
@@ -73,7 +73,7 @@ struct Fault {
   std::optional<std::int64_t> for_ns;
 };
 
-// Network-wide counters (SPEC Appendix A `network`, plus the detail behind them).
+// Network-wide counters (docs/simulation.md "Network totals", plus the detail behind them).
 struct NetworkTotals {
   std::uint64_t sent = 0;        // envelopes handed to the network (one per attempt)
   std::uint64_t delivered = 0;   // originals handed to a destination's endpoint
