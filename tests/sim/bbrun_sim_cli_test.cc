@@ -74,7 +74,28 @@ class BbrunSim : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(BbrunSim, DemoRunHoldsItsPromisesAndMatchesAppendixA) {
+// The README's transcript of `make run` (tools/demo.sh) is a real run: the demo is
+// deterministic, so the run's stderr equals the block after the `== bbrun --sim` line
+// tools/demo.sh echoes, with the deployment's path as `make run` writes it.
+TEST_F(BbrunSim, ReadmeDemoTranscriptIsARealRun) {
+  const std::string readme = slurp(fs::path(BB_SOURCE_DIR) / "README.md");
+  const std::string where = "build/release/examples/demo";
+  const std::string head = "== bbrun --sim " + where + "/deploy.toml --metrics " + where + "/metrics.json --trace " +
+                           where + "/trace.jsonl\n";
+  const auto start = readme.find(head);
+  ASSERT_NE(start, std::string::npos) << "README.md has no transcript starting with " << head;
+  const auto end = readme.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  const std::string transcript = readme.substr(start + head.size(), end - start - head.size());
+  const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --trace " + path("t.jsonl"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string err = r.err;
+  for (auto at = err.find(dir_.string()); at != std::string::npos; at = err.find(dir_.string(), at))
+    err.replace(at, dir_.string().size(), where);
+  EXPECT_EQ(err, transcript) << "README.md's demo transcript is stale: paste the output of `make run`";
+}
+
+TEST_F(BbrunSim, DemoRunHoldsItsPromisesAndMatchesTheMetricsFormat) {
   const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --trace " + path("t.jsonl"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
