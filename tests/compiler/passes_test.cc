@@ -193,6 +193,29 @@ g (bool c) => (float[1] y) {
   EXPECT_NO_THROW(onnx::checker::check_model(out));
 }
 
+// A subgraph sees the values of the graphs around it: a wire op named like one outside
+// (here both unnamed at index 1, both `Recv_1`) would define the same gate outputs twice,
+// which onnx.checker rejects. The inner one gets `~2`. (Found by the property test once
+// its generator made subgraphs with wire ops.)
+TEST(Canonicalize, SubgraphWireOpsDoNotReuseEnclosingKeys) {
+  auto model = testing::parse_text(R"(<ir_version: 8, opset_import: ["" : 13, "ai.bytesandbrains.wire" : 1, "ai.bytesandbrains.syscall" : 1]>
+g (bool[1] c) => (float[1] y) {
+  t = ai.bytesandbrains.syscall.Interval<period_ns = 100>()
+  x, from = ai.bytesandbrains.wire.Recv()
+  y = If(c) <then_branch = t1 () => (float[1] a) { = ai.bytesandbrains.wire.Send<peer = "id:bob">(t) q, qf = ai.bytesandbrains.wire.Recv() a = Identity(q) }, else_branch = e () => (float[1] b) { b = Identity(x) }>
+})");
+  auto out = compiled(model);
+  const onnx::NodeProto* iff = nullptr;
+  for (const auto& n : out.graph().node())
+    if (n.op_type() == "If") iff = &n;
+  ASSERT_NE(iff, nullptr);
+  std::vector<std::string> inner;
+  for (const auto& n : iff->attribute(0).g().node())
+    if (ir::is_wire_op(n)) inner.push_back(n.name());
+  EXPECT_EQ(inner, (std::vector<std::string>{"Send_0", "Recv_1~2"}));
+  EXPECT_NO_THROW(onnx::checker::check_model(out));
+}
+
 TEST(GateRx, SkipDedupThenRecompileInsertsItInPlace) {
   ModelBuilder b;
   b.recv({"x", "from"}, "r");

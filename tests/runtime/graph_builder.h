@@ -89,6 +89,7 @@ class GraphBuilder {
     return m;
   }
   onnx::ModelProto& raw() { return model_; }
+  const onnx::ModelProto& raw_copy() const { return model_; }
 
   // Interval (period 1 ns) → PassThrough × length, compiled: the dispatch benchmark's
   // graph (docs/performance.md), shared by the performance test and bench/runtime_bench.cc.
