@@ -90,12 +90,14 @@ TEST(Certificate, CarriesTheCriticalLibp2pExtensionAndAFreshKey) {
   ASSERT_TRUE(one && two);
   X509* x = parse_pem(one->certificate_pem);
   ASSERT_NE(x, nullptr);
-  ASSERT_EQ(X509_get_ext_count(x), 1);
+  // Two extensions: the libp2p one (critical) and the constant server name.
+  ASSERT_EQ(X509_get_ext_count(x), 2);
   X509_EXTENSION* ext = X509_get_ext(x, 0);
   char oid[64];
   OBJ_obj2txt(oid, sizeof oid, X509_EXTENSION_get_object(ext), 1);
   EXPECT_EQ(std::string(oid), kLibp2pExtensionOid);
   EXPECT_EQ(X509_EXTENSION_get_critical(ext), 1);
+  EXPECT_EQ(X509_check_host(x, kTlsServerName.data(), kTlsServerName.size(), 0, nullptr), 1);
   EXPECT_EQ(EVP_PKEY_get_base_id(X509_get0_pubkey(x)), EVP_PKEY_EC);
   X509_free(x);
   EXPECT_NE(one->private_key_pem, two->private_key_pem);  // never the host key, never reused

@@ -141,6 +141,12 @@ bool add_extension(X509* certificate, const std::string& der) {
   return extension && X509_add_ext(certificate, extension.get(), -1) == 1;
 }
 
+bool add_server_name(X509* certificate) {
+  const std::string value = "DNS:" + std::string(kTlsServerName);
+  ExtensionPtr extension(X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, value.c_str()));
+  return extension && X509_add_ext(certificate, extension.get(), -1) == 1;
+}
+
 std::string to_pem(const X509* certificate) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) return {};
@@ -236,6 +242,7 @@ Expected<NodeCertificate, IdentityError> make_certificate(const ExtensionSigner&
   if (spki.empty()) return fail("SubjectPublicKeyInfo");
   const std::string extension = encode_signed_key(signer(spki));
   if (extension.empty() || !add_extension(certificate.get(), extension)) return fail("libp2p extension");
+  if (!add_server_name(certificate.get())) return fail("subjectAltName");
   if (X509_sign(certificate.get(), key.get(), EVP_sha256()) <= 0) return fail("signature");
   NodeCertificate out{to_pem(certificate.get()), to_pem(key.get())};
   if (out.certificate_pem.empty() || out.private_key_pem.empty()) return fail("PEM");

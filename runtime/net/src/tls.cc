@@ -90,6 +90,10 @@ std::shared_ptr<grpc::ChannelCredentials> make_channel_credentials(const TlsIden
   return gx::TlsCredentials(options);
 }
 
+void set_tls_channel_arguments(grpc::ChannelArguments& args) {
+  args.SetSslTargetNameOverride(std::string(kTlsServerName));
+}
+
 std::optional<PeerId> authenticated_peer(const grpc::AuthContext& auth) {
   const auto values = auth.FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
   if (values.size() != 1) return std::nullopt;

@@ -27,6 +27,10 @@ namespace bb::net {
 
 inline constexpr std::string_view kLibp2pExtensionOid = "1.3.6.1.4.1.53594.1.1";
 inline constexpr std::string_view kLibp2pSignaturePrefix = "libp2p-tls-handshake:";
+// The one DNS name (subjectAltName) of every bb certificate, and the server name every
+// bb channel asks for: gRPC always sends a TLS server name, and a constant one that
+// every listener matches reveals nothing about the address dialled. Never checked.
+inline constexpr std::string_view kTlsServerName = "bb-peer";
 
 // The certificate and its private key, both PEM: what gRPC's TLS stack is given.
 struct NodeCertificate {

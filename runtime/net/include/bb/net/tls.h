@@ -18,6 +18,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
@@ -44,6 +45,10 @@ std::shared_ptr<grpc::ServerCredentials> make_server_credentials(const TlsIdenti
 // the host name is not checked (the PeerId is what is authenticated).
 std::shared_ptr<grpc::ChannelCredentials> make_channel_credentials(const TlsIdentity& identity,
                                                                    const PeerId& expected);
+// Channel arguments that go with those credentials: the constant TLS server name
+// `kTlsServerName` instead of the dialled host (without it every listener logs a gRPC
+// error per connection: no certificate matches the host name).
+void set_tls_channel_arguments(grpc::ChannelArguments& args);
 
 // The caller's PeerId, proved by its certificate in the TLS handshake; nullopt for a
 // call that did not come over these credentials (plaintext, or no valid certificate).
