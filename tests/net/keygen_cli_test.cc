@@ -59,7 +59,7 @@ TEST_F(Keygen, RefusesToReplaceAKeyUnlessForced) {
   const std::string pem = slurp(path);
 
   const auto again = bbrun("keygen " + path.string());
-  EXPECT_EQ(again.code, 1);
+  EXPECT_EQ(again.code, 2);
   EXPECT_TRUE(again.out.empty());
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
@@ -75,7 +75,7 @@ TEST_F(Keygen, RefusesToReplaceAKeyUnlessForced) {
 TEST_F(Keygen, UsageAndWriteErrors) {
   EXPECT_EQ(bbrun("keygen").code, 2);
   const auto missing_folder = bbrun("keygen " + (dir_ / "no" / "node.pem").string());
-  EXPECT_EQ(missing_folder.code, 1);
+  EXPECT_EQ(missing_folder.code, 2);
   EXPECT_NE(missing_folder.err.find("no/node.pem"), std::string::npos) << missing_folder.err;
   EXPECT_TRUE(missing_folder.out.empty());
 }

@@ -1,5 +1,6 @@
 // `bbrun keygen FILE [--force]`: a new Ed25519 node key in FILE (PEM, mode 0600); its
-// PeerId on stdout, the only output, so scripts can capture it.
+// PeerId on stdout, the only output, so scripts can capture it. Exit 0, or 2 when the
+// file cannot be written or is already there (without --force).
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -25,7 +26,7 @@ int run_keygen(const KeygenOptions& options) {
   }
   if (auto written = net::write_key_file(options.file, *key, options.force); !written) {
     spdlog::error("keygen: {}", written.error().message);
-    return kExitLoad;
+    return kExitUsage;  // an I/O error, as for any file bbrun cannot write
   }
   std::cout << key->peer_id().to_text() << '\n';
   return kExitOk;
