@@ -2,6 +2,7 @@
 
 #include <array>
 #include <memory>
+#include <string>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -12,6 +13,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "openssl_util.h"
 
 namespace bb::net {
 namespace {
@@ -24,25 +27,11 @@ constexpr std::string_view kPemBegin = "-----BEGIN";
 
 IdentityError error(Kind kind, std::string message) { return {kind, std::move(message)}; }
 
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail from OpenSSL";
-  std::array<char, 256> buffer{};
-  ERR_error_string_n(code, buffer.data(), buffer.size());
-  return buffer.data();
-}
-
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-template <class T, void (*Free)(T*)>
-using Owned = std::unique_ptr<T, Deleter<T, Free>>;
-
+using detail::BioPtr;
+using detail::openssl_error;
+using detail::Owned;
+using detail::PkeyPtr;
 using X509Ptr = Owned<X509, X509_free>;
-using PkeyPtr = Owned<EVP_PKEY, EVP_PKEY_free>;
-using BioPtr = Owned<BIO, BIO_free_all>;
 using ObjectPtr = Owned<ASN1_OBJECT, ASN1_OBJECT_free>;
 using OctetsPtr = Owned<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
 using ExtensionPtr = Owned<X509_EXTENSION, X509_EXTENSION_free>;
@@ -150,17 +139,13 @@ bool add_server_name(X509* certificate) {
 std::string to_pem(const X509* certificate) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) return {};
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
+  return detail::bio_contents(bio.get());
 }
 
 std::string to_pem(const EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) return {};
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
+  return detail::bio_contents(bio.get());
 }
 
 Expected<X509Ptr, IdentityError> parse(std::string_view text) {

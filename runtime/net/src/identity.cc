@@ -3,8 +3,7 @@
 #include <sys/stat.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -14,9 +13,14 @@
 
 #include "bb/ir/atomic_writer.h"
 #include "bb/ir/model_io.h"
+#include "openssl_util.h"
 
 namespace bb::net {
 namespace {
+
+using detail::BioPtr;
+using detail::MdCtxPtr;
+using detail::openssl_error;
 
 constexpr std::size_t kEd25519KeyBytes = 32;
 constexpr std::size_t kEd25519SignatureBytes = 64;
@@ -31,25 +35,14 @@ constexpr std::uint64_t kMaxKeyFileBytes = 64 * 1024;
 
 IdentityError error(IdentityError::Kind kind, std::string message) { return {kind, std::move(message)}; }
 
-// OpenSSL's queued error, as text (and the queue cleared).
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail from OpenSSL";
-  std::array<char, 256> buffer{};
-  ERR_error_string_n(code, buffer.data(), buffer.size());
-  return buffer.data();
+// Shares the key: the deleter frees it with the last copy.
+std::shared_ptr<EVP_PKEY> adopt(EVP_PKEY* key) { return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free); }
+
+std::string octal_mode(mode_t mode) {
+  std::array<char, 8> text{};
+  std::snprintf(text.data(), text.size(), "%04o", static_cast<unsigned>(mode & 07777));
+  return text.data();
 }
-
-using PkeyPtr = std::shared_ptr<EVP_PKEY>;
-PkeyPtr adopt(EVP_PKEY* key) { return PkeyPtr(key, EVP_PKEY_free); }
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 }  // namespace
 
@@ -123,7 +116,7 @@ bool verify_ed25519(std::string_view public_key, std::string_view message, std::
     ERR_clear_error();
     return false;
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
                   EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                                    signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
@@ -156,7 +149,7 @@ Expected<HostKey, IdentityError> HostKey::from_seed(std::string_view seed) {
 }
 
 Expected<HostKey, IdentityError> HostKey::from_pem(std::string_view pem, std::string_view origin) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return unexpected(error(IdentityError::Kind::kCrypto, "BIO: " + openssl_error()));
   EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
   if (raw == nullptr) {
@@ -173,18 +166,16 @@ Expected<HostKey, IdentityError> HostKey::from_pem(std::string_view pem, std::st
 }
 
 std::string HostKey::to_pem() const {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     ERR_clear_error();
     return {};
   }
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
+  return detail::bio_contents(bio.get());
 }
 
 std::string HostKey::sign(std::string_view message) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string signature(kEd25519SignatureBytes, '\0');
   std::size_t length = signature.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
@@ -230,12 +221,7 @@ Expected<LoadedKey, IdentityError> load_key_file(const std::filesystem::path& pa
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     loaded.warnings.push_back(path.string() + ": the private key is accessible to other users (mode " +
-                              [&] {
-                                char mode[8];
-                                std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-                                return std::string(mode);
-                              }() +
-                              "); run `chmod 600 " + path.string() + "`");
+                              octal_mode(st.st_mode) + "); run `chmod 600 " + path.string() + "`");
   return loaded;
 }
 
