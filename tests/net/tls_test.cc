@@ -158,6 +158,11 @@ TEST(Tls, DialerExpectingAnotherPeerIdFailsAtTheHandshake) {
   Node server(make_server_credentials(identity_of(server_key)));
   auto result = call(server.address(), make_channel_credentials(identity_of(client_key), expected.peer_id()));
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE) << result.status.error_message();
+  // The verifier's reason reaches the caller's status (and so the sender's log).
+  EXPECT_NE(result.status.error_message().find("certificate proves another PeerId: expected " +
+                                               expected.peer_id().to_text()),
+            std::string::npos)
+      << result.status.error_message();
   EXPECT_EQ(server.calls(), 0);
 }
 
@@ -174,6 +179,8 @@ TEST(Tls, ServerClaimingAPeerIdWithTheWrongKeyIsRefused) {
   Node server(make_server_credentials(TlsIdentity{a.peer_id(), *forged}));
   auto result = call(server.address(), make_channel_credentials(identity_of(client_key), a.peer_id()));
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE) << result.status.error_message();
+  EXPECT_NE(result.status.error_message().find("host key signature does not verify"), std::string::npos)
+      << result.status.error_message();
   EXPECT_EQ(server.calls(), 0);
 }
 
