@@ -268,6 +268,139 @@ class Conv final : public Kernel {
   std::int64_t group_;
 };
 
+// ---- ConvTranspose -------------------------------------------------------------------------
+
+// The gradient of Conv with respect to its input: each input element, times the kernel,
+// added into a window of the output. Computed as one product per group (Wᵀ·X) and a
+// scatter of its columns (col2im) through the same window offsets Conv reads.
+class ConvTranspose final : public Kernel {
+ public:
+  ConvTranspose(WindowAttrs attrs, std::int64_t group, std::optional<std::vector<std::int64_t>> output_padding,
+                std::optional<std::vector<std::int64_t>> output_shape)
+      : attrs_(std::move(attrs)), group_(group), output_padding_(std::move(output_padding)),
+        output_shape_(std::move(output_shape)) {}
+  static Expected<std::unique_ptr<ConvTranspose>, std::string> create(const KernelInit& init) {
+    auto attrs = WindowAttrs::read(init.node);
+    if (!attrs) return unexpected(std::move(attrs.error()));
+    auto group = int_attr(init.node, "group", 1);
+    if (!group) return unexpected(std::move(group.error()));
+    if (*group < 1) return unexpected("attribute group " + str(*group) + " must be ≥ 1");
+    auto padding = ints_attr(init.node, "output_padding");
+    if (!padding) return unexpected(std::move(padding.error()));
+    auto shape = ints_attr(init.node, "output_shape");
+    if (!shape) return unexpected(std::move(shape.error()));
+    return std::make_unique<ConvTranspose>(std::move(*attrs), *group, std::move(*padding), std::move(*shape));
+  }
+  OpResult compute(Invocation& inv) override {
+    OpResult error;
+    const Tensor* x = tensor_in(inv, 0, error);
+    if (x == nullptr) return error;
+    const Tensor* w = tensor_in(inv, 1, error);
+    if (w == nullptr) return error;
+    const Tensor* b = optional_tensor_in(inv, 2, error);
+    if (failed(error)) return error;
+    if (OpResult r = check_nc(*x, "input X"); failed(r)) return r;
+    if (w->rank() != x->rank() || w->dim(0) != x->dim(1) || x->dim(1) % group_ != 0)
+      return shape_mismatch("W " + runtime::shape_text(w->shape()) + " must be [C, M/group, kernel…] for X " +
+                            runtime::shape_text(x->shape()) + " and group " + str(group_));
+    if (w->dtype() != x->dtype() || (b != nullptr && b->dtype() != x->dtype()))
+      return OpResult::fail(Reason::kTypeMismatch, "X, W and B must have one element type");
+    const std::int64_t m = w->dim(1) * group_;
+    if (b != nullptr && (b->rank() != 1 || b->dim(0) != m))
+      return shape_mismatch("B " + runtime::shape_text(b->shape()) + " must be [" + str(m) + "]");
+    auto win = geometry(*x, *w);
+    if (!win) return std::move(win.error());
+    Tensor out = Tensor::allocate(x->dtype(), nc_shape(*x, m, win->in));
+    const bool known = dispatch_float(x->dtype(), [&](auto tag) { run<decltype(tag)>(*x, *w, b, *win, out); });
+    if (!known) return type_mismatch("input X", x->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+
+ private:
+  // The window seen from the output: `in` is the output's spatial dims, `out` the input's.
+  Expected<Window, OpResult> geometry(const Tensor& x, const Tensor& w) const {
+    const std::size_t k = x.rank() - 2;
+    std::vector<std::int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+    auto sized = [&](const std::optional<std::vector<std::int64_t>>& v, std::int64_t fallback,
+                     std::size_t n) -> std::optional<std::vector<std::int64_t>> {
+      if (!v) return std::vector<std::int64_t>(n, fallback);
+      if (v->size() != n) return std::nullopt;
+      return *v;
+    };
+    auto strides = sized(attrs_.strides, 1, k), dilations = sized(attrs_.dilations, 1, k),
+         pads = sized(attrs_.pads, 0, 2 * k), extra = sized(output_padding_, 0, k);
+    if (!strides || !dilations || !pads || !extra || (output_shape_ && output_shape_->size() != k))
+      return unexpected(invalid_value("strides, dilations, pads, output_padding or output_shape do not fit " +
+                                      str(k) + " spatial dims of X " + runtime::shape_text(x.shape())));
+    Window win;
+    win.out.assign(x.shape().begin() + 2, x.shape().end());
+    win.kernel = kernel;
+    win.stride = *strides;
+    win.dilation = *dilations;
+    win.pad_begin.assign(pads->begin(), pads->begin() + static_cast<std::ptrdiff_t>(k));
+    win.pad_end.assign(pads->begin() + static_cast<std::ptrdiff_t>(k), pads->end());
+    win.in.resize(k);
+    for (std::size_t d = 0; d < k; ++d) {
+      if (win.stride[d] < 1 || win.dilation[d] < 1 || kernel[d] < 1)
+        return unexpected(invalid_value("strides, dilations and kernel dims must be ≥ 1"));
+      const std::int64_t full = win.stride[d] * (win.out[d] - 1) + (*extra)[d] + (kernel[d] - 1) * win.dilation[d] + 1;
+      std::optional<std::int64_t> target;
+      if (output_shape_) target = (*output_shape_)[d];
+      else if (attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower)
+        target = win.out[d] * win.stride[d];
+      if (target) {
+        // A target larger than the full output extends it at the end (as output_padding).
+        const std::int64_t total = full - *target;
+        const bool upper = attrs_.auto_pad == AutoPad::kSameUpper;
+        win.pad_begin[d] = total <= 0 ? 0 : upper ? total / 2 : total - total / 2;
+        win.pad_end[d] = total - win.pad_begin[d];
+      } else if (attrs_.auto_pad == AutoPad::kValid) {
+        win.pad_begin[d] = win.pad_end[d] = 0;
+      } else if (win.pad_end[d] < 0) {
+        return unexpected(invalid_value("pad " + str(win.pad_end[d]) + " for spatial dim " + str(d) + " is negative"));
+      }
+      win.in[d] = full - win.pad_begin[d] - win.pad_end[d];
+      if (win.in[d] < 0 || win.pad_begin[d] < 0)
+        return unexpected(invalid_value("spatial dim " + str(d) + " of the output would be " + str(win.in[d])));
+    }
+    if (auto bad = bad_output_shape(nc_shape(x, w.dim(1) * group_, win.in))) return unexpected(invalid_value(*bad));
+    return win;
+  }
+
+  template <class T>
+  void run(const Tensor& x, const Tensor& w, const Tensor* b, const Window& win, Tensor& out) const {
+    using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const std::int64_t n = x.dim(0), c = x.dim(1), cg = c / group_, mg = w.dim(1);
+    const std::int64_t K = win.kernel_size(), P = win.out_size(), O = win.in_size();
+    const std::vector<std::int64_t> offsets = window_offsets(win);
+    const T* xd = x.data<T>();
+    const T* wd = w.data<T>();
+    T* yd = out.mutable_data<T>();
+    Matrix col(mg * K, P);
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t g = 0; g < group_; ++g) {
+        Eigen::Map<const Matrix> wg(wd + g * cg * mg * K, cg, mg * K);
+        Eigen::Map<const Matrix> xg(xd + (i * c + g * cg) * P, cg, P);
+        col.noalias() = wg.transpose() * xg;
+        for (std::int64_t o = 0; o < mg; ++o) {
+          T* plane = yd + (i * mg * group_ + g * mg + o) * O;
+          std::fill_n(plane, O, b != nullptr ? b->data<T>()[g * mg + o] : T(0));
+          for (std::int64_t kp = 0; kp < K; ++kp) {
+            const T* row = col.data() + (o * K + kp) * P;
+            const std::int64_t* off = offsets.data() + kp * P;
+            for (std::int64_t p = 0; p < P; ++p)
+              if (off[p] >= 0) plane[off[p]] += row[p];
+          }
+        }
+      }
+  }
+
+  WindowAttrs attrs_;
+  std::int64_t group_;
+  std::optional<std::vector<std::int64_t>> output_padding_, output_shape_;
+};
+
 // ---- Pools --------------------------------------------------------------------------------
 
 template <class F>
@@ -680,6 +813,7 @@ class Dropout final : public Kernel {
 };
 
 const OpRegistrar kConv{"", "Conv", OpsetRange{1}, kCompute, &runtime::make_kernel<Conv>};
+const OpRegistrar kConvTranspose{"", "ConvTranspose", OpsetRange{1}, kCompute, &runtime::make_kernel<ConvTranspose>};
 const OpRegistrar kMaxPool{"", "MaxPool", OpsetRange{1}, kCompute, &runtime::make_kernel<MaxPool>};
 const OpRegistrar kAveragePool{"", "AveragePool", OpsetRange{1}, kCompute, &runtime::make_kernel<AveragePool>};
 const OpRegistrar kGlobalAveragePool{"", "GlobalAveragePool", OpsetRange{1}, kCompute,
