@@ -24,12 +24,12 @@ std::string read_all(const fs::path& path) {
 std::map<std::string, std::string> contract_identifiers() {
   // Attribute names that are also ordinary words of the JSON outputs (metrics, trace,
   // SARIF: "peer", "source", "name", "count", …) and the generic §5.5 attributes are
-  // not contract identifiers in the sense of this check.
+  // not contract identifiers in the sense of this check; nor is the empty default domain.
   static const std::set<std::string> kOrdinaryWords = {
       "kAttrPeer",   "kAttrChannel", "kAttrSource",     "kAttrPeriodNs",   "kAttrCount",      "kAttrDelayNs",
       "kAttrValue",  "kAttrValueBytes", "kAttrValueString", "kAttrValueInt", "kAttrMessage", "kAttrLevel",
       "kAttrName",   "kAttrDelta",   "kAttrPeers",      "kAttrK",          "kAttrMode",       "kModeMean",
-      "kModeSum",    "kIdPrefix",    "kOnnxDomainAlias", "kCompilerName"};
+      "kModeSum",    "kIdPrefix",    "kOnnxDomain",  "kOnnxDomainAlias", "kCompilerName"};
   std::map<std::string, std::string> ids;
   const std::regex decl(R"re(inline constexpr std::string_view (k\w+) = "([^"]*)";)re");
   const std::string header = read_all(fs::path(BB_SOURCE_DIR) / "proto/include/bb/ir/names.h");
