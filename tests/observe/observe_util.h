@@ -26,6 +26,10 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+}
+
 // Runs `command` through the shell in `dir`, stdout and stderr captured.
 inline CommandRun run_in(const std::filesystem::path& dir, const std::string& command) {
   const auto out = dir / "cmd.stdout", err = dir / "cmd.stderr";
