@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bb/compiler/compile.h"
+#include "cli_docs.h"
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
 #include "bb/compiler/pass.h"
@@ -221,6 +222,7 @@ int run_lint(const LintArgs& args) {
 int run(int argc, char** argv) {
   CLI::App app{"bbc: the bb compiler. Validates an ONNX graph, gates every Send and Recv, stamps a passport.", "bbc"};
   app.set_version_flag("--version", bc::compiler_id(), "Print the version and exit");
+  bb::cli_docs::add_print_flag(app, bc::compiler_id());
   app.require_subcommand(1);
   int verbosity = 0;
   std::string log_level;

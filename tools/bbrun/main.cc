@@ -18,6 +18,7 @@
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
 #include "bb/runtime/registry.h"
+#include "cli_docs.h"
 #include "options.h"
 
 namespace {
@@ -54,6 +55,7 @@ void setup_logging(const std::string& level) {
 int main(int argc, char** argv) {
   CLI::App app{"bbrun — run a compiled bb graph (a .bb from `bbc compile`)", "bbrun"};
   app.set_version_flag("--version", std::string("bbrun ") + BB_VERSION);
+  bb::cli_docs::add_print_flag(app, std::string("bbrun ") + BB_VERSION);
   Options o;
   bool list_ops = false, markdown = false;
   std::string sim, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
