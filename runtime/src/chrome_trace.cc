@@ -174,6 +174,7 @@ void ChromeTrace::end_cooldown(Process& p, std::string_view peer, Cooldown& c, s
   buf_ += ",\"dur\":";
   append_us(buf_, end > c.start_ns ? end - c.start_ns : 0);
   buf_ += ",\"args\":{\"failures\":" + std::to_string(c.failures);
+  append_field(buf_, "peer", peer);
   append_field(buf_, "after", c.outcome);
   buf_ += ",\"next_retry_us\":";
   append_us(buf_, c.until_ns);
