@@ -19,6 +19,7 @@
 #include "bb/runtime/program.h"
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/transport.h"
+#include "bb/runtime/tensor_proto.h"
 #include "options.h"
 #include "trace_output.h"
 
@@ -44,7 +45,9 @@ Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_
     onnx::TensorProto tensor;
     if (!tensor.ParseFromString(*bytes))
       return unexpected("--input " + name + "=" + file + ": not a serialized onnx.TensorProto");
-    out.emplace_back(name, runtime::Value::tensor(std::move(tensor)));
+    auto converted = runtime::from_proto(tensor);
+    if (!converted) return unexpected("--input " + name + "=" + file + ": " + converted.error());
+    out.emplace_back(name, runtime::Value::tensor(std::move(*converted)));
   }
   return out;
 }
