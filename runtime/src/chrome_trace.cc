@@ -126,7 +126,7 @@ void ChromeTrace::write(const TraceRecord& r) {
 }
 
 void ChromeTrace::execution_begin(std::int64_t t_ns, std::string_view node, std::uint64_t exec,
-                                  std::string_view trigger) {
+                                  std::string_view trigger, std::string_view trigger_type) {
   if (finished_) return;
   Process& p = process(node);
   // A restarted node numbers its executions from 1 again: an execution of the crashed
@@ -137,7 +137,7 @@ void ChromeTrace::execution_begin(std::int64_t t_ns, std::string_view node, std:
   if (lane == p.lane_busy.size()) p.lane_busy.push_back(false);
   p.lane_busy[lane] = true;
   lane_tid(p, lane);
-  p.open.emplace(exec, OpenExec{t_ns, lane, std::string(trigger)});
+  p.open.emplace(exec, OpenExec{t_ns, lane, std::string(trigger) + " (" + std::string(trigger_type) + ")"});
 }
 
 void ChromeTrace::execution_end(std::int64_t t_ns, std::string_view node, std::uint64_t exec) {

@@ -234,7 +234,7 @@ void Node::fire(std::uint32_t index) {
   if (f.epoch == 0) f.epoch = 1;
   f.exec = ++metrics_.executions;
   f.trigger = index;
-  if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index]);
+  if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
   state_of(f, index).status = NodeStatus::kReady;
   f.ready.push_back(index);
   run_frame(id);
@@ -250,7 +250,7 @@ void Node::deliver(const bb::Envelope& envelope) {
     if (f.epoch == 0) f.epoch = 1;
     f.exec = ++metrics_.executions;
     f.trigger = index;
-    if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index]);
+    if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
     f.has_envelope = true;
     f.envelope = EnvelopeMeta{peers_.acquire(envelope.src_peer()), envelope.incarnation(), envelope.message_id(),
                               &envelope};

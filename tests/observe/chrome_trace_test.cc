@@ -45,16 +45,16 @@ TEST(ChromeTrace, HostileNamesOverlapsAndCooldownsStayValid) {
   {
     std::ofstream file(dir / "t.json", std::ios::binary);
     ChromeTrace trace(&file);
-    trace.execution_begin(0, node, 1, "tick\x01");
+    trace.execution_begin(0, node, 1, "tick\x01", "Interval");
     trace.write(TraceRecord{0, node, 1, "send", "Send", TraceEvent::kAttempt, "", "", "id:b\x7f"});
-    trace.execution_begin(5'000, node, 2, "tick");  // overlaps exec 1: a second lane
+    trace.execution_begin(5'000, node, 2, "tick", "Interval");  // overlaps exec 1: a second lane
     trace.outcome(PeerOutcome{6'000, node, "id:b\x7f", OutcomeKind::kUnreachable, 1, 0, 16'000, false});
     trace.write(TraceRecord{6'000, node, 1, "send", "Send", TraceEvent::kOutcome, "unreachable", "", "id:b\x7f"});
     trace.execution_end(10'000, node, 1);
     trace.write(TraceRecord{12'000, node, 2, "gate", "BackoffGateTx", TraceEvent::kDeny, "", "cooldown", "id:b\x7f"});
     // A later failure replaces the cooldown before it ran out: the first slice is cut.
     trace.outcome(PeerOutcome{14'000, node, "id:b\x7f", OutcomeKind::kTimeout, 2, 1, 40'000, false});
-    trace.execution_begin(15'000, node, 3, "tick");  // lane 1 is free again
+    trace.execution_begin(15'000, node, 3, "tick", "Interval");  // lane 1 is free again
     trace.finish(30'000);                            // closes exec 2, 3 and the second cooldown
   }
   EXPECT_EQ(check(dir.path(), "t.json"), "");
@@ -64,6 +64,8 @@ TEST(ChromeTrace, HostileNamesOverlapsAndCooldownsStayValid) {
   EXPECT_EQ(count(text, "\"cut\":true"), 2u) << text;
   EXPECT_NE(text.find("\"ts\":6.000,\"pid\":1,\"tid\":2,\"dur\":8.000,\"args\":{\"failures\":1,\"peer\":\"id:b\x7f\""), std::string::npos) << text;  // cut at 14 us
   EXPECT_NE(text.find("\\\"quoted\\\" \\\\ name\\n\\ufffd\\ufffd"), std::string::npos) << text;
+  EXPECT_NE(text.find("{\"name\":\"tick\\u0001 (Interval)\",\"cat\":\"execution\",\"ph\":\"X\",\"ts\":0.000"), std::string::npos)
+      << text;
 }
 
 class ChromeTraceRun : public ::testing::Test {

@@ -4,7 +4,7 @@
 //
 //   process (pid, process_name)    one per node, in order of first appearance
 //   "executions" tracks            one complete slice (ph X) per execution, named by its
-//                                  trigger op; overlapping executions take further lanes
+//                                  trigger op ("tick (Interval)"); overlapping executions take further lanes
 //                                  ("executions 2", …) so slices on one track never
 //                                  overlap; fire/receive/deny/fail/drop events of the
 //                                  execution are instant events (ph i) on its lane
@@ -39,8 +39,8 @@ class ChromeTrace final : public TraceSink, public PeerObserver {
 
   // TraceSink.
   void write(const TraceRecord& record) override;
-  void execution_begin(std::int64_t t_ns, std::string_view node, std::uint64_t exec,
-                       std::string_view trigger) override;
+  void execution_begin(std::int64_t t_ns, std::string_view node, std::uint64_t exec, std::string_view trigger,
+                       std::string_view trigger_type) override;
   void execution_end(std::int64_t t_ns, std::string_view node, std::uint64_t exec) override;
   // PeerObserver: cooldowns. Holds are already trace records (deny with a peer).
   void outcome(const PeerOutcome& change) override;
@@ -101,8 +101,9 @@ class TraceTee final : public TraceSink {
  public:
   TraceTee(TraceSink& a, TraceSink& b) : a_(a), b_(b) {}
   void write(const TraceRecord& r) override { a_.write(r), b_.write(r); }
-  void execution_begin(std::int64_t t, std::string_view node, std::uint64_t exec, std::string_view trigger) override {
-    a_.execution_begin(t, node, exec, trigger), b_.execution_begin(t, node, exec, trigger);
+  void execution_begin(std::int64_t t, std::string_view node, std::uint64_t exec, std::string_view trigger,
+                       std::string_view type) override {
+    a_.execution_begin(t, node, exec, trigger, type), b_.execution_begin(t, node, exec, trigger, type);
   }
   void execution_end(std::int64_t t, std::string_view node, std::uint64_t exec) override {
     a_.execution_end(t, node, exec), b_.execution_end(t, node, exec);
