@@ -23,7 +23,7 @@ struct Tool {
   std::string name, path;
   std::vector<std::string> subcommands;
 };
-const Tool kTools[] = {{"bbc", BBC_PATH, {"compile", "lint", "passes", "inspect"}}, {"bbrun", BBRUN_PATH, {}}};
+const Tool kTools[] = {{"bbc", BBC_PATH, {"compile", "lint", "passes", "inspect"}}, {"bbrun", BBRUN_PATH, {"keygen"}}};
 
 // Every flag name in the help of the tool and of each subcommand.
 std::set<std::string> help_flags(const TempDir& dir, const Tool& tool) {
@@ -102,6 +102,9 @@ TEST(ShellFiles, CompletionWorksInBash) {
   EXPECT_EQ(complete(dir, "bbrun", "bbrun --metrics-l"), "--metrics-listen\n");
   testing::write_file(dir / "graph.bb", "");
   EXPECT_EQ(complete(dir, "bbrun", "bbrun gra"), "graph.bb\n");
+  testing::write_file(dir / "key.pem", "");
+  EXPECT_EQ(complete(dir, "bbrun", "bbrun k"), "keygen key.pem\n");  // a subcommand or a file
+  EXPECT_EQ(complete(dir, "bbrun", "bbrun keygen k"), "key.pem\n");
 }
 
 TEST(ShellFiles, ManPagesRenderWithoutWarnings) {
