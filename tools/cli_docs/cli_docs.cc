@@ -192,7 +192,7 @@ std::string bash_completion(CLI::App& app) {
   out += "  case \"$sub\" in\n" + options + "  esac\n";
   out += "  if [[ $cur == -* ]]; then\n    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
          "  else\n    COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\"))\n"
-         "    [[ $files == 1 ]] && COMPREPLY+=($(compgen -f -- \"$cur\"))\n  fi\n}\n";
+         "    if [[ $files == 1 ]]; then COMPREPLY+=($(compgen -f -- \"$cur\")); fi\n  fi\n}\n";
   out += "complete -o filenames -F " + function_name(tool) + " " + tool + "\n";
   return out;
 }
