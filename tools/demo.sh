@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job behind `make run`: compile every example graph with bbc, show what the
 # compiler inserted, then compile the demo's graphs and run its simulated deployment
-# with bbrun (the feedback loop is logged as it happens; the summary follows).
+# with bbrun (the feedback loop is logged as it happens; the summary follows), and draw
+# it: the demo graph (Graphviz), the run's Chrome trace (for Perfetto) and its plots.
 set -euo pipefail
 build=${1:-build/release}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,3 +39,19 @@ done
 cp "$root/examples/demo/deploy.toml" "$demo/"
 echo "== bbrun --sim ${demo#$root/}/deploy.toml --metrics ${demo#$root/}/metrics.json --trace ${demo#$root/}/trace.jsonl"
 "$bbrun" --sim "$demo/deploy.toml" --metrics "$demo/metrics.json" --trace "$demo/trace.jsonl"
+
+# The pictures (docs/observability.md): the same run (same seed, same trace fingerprint)
+# with its trace in the Chrome format, plotted by tools/bb-plot; the sender's graph
+# drawn by Graphviz from `bbc inspect --format dot`.
+rel=${demo#$root/}
+echo "== bbrun --sim $rel/deploy.toml --trace $rel/trace.chrome.json --trace-format chrome (open it in https://ui.perfetto.dev)"
+"$bbrun" --sim "$demo/deploy.toml" --trace "$demo/trace.chrome.json" --trace-format chrome --log-level warn \
+  2>"$demo/chrome-run.log"
+echo "== tools/bb-plot --metrics $rel/metrics.json --trace $rel/trace.chrome.json --out $rel/plots"
+/usr/bin/python3 "$root/tools/bb-plot" --metrics "$demo/metrics.json" --trace "$demo/trace.chrome.json" \
+  --out "$demo/plots"
+if command -v dot >/dev/null; then
+  echo "== bbc inspect --format dot $rel/alice.bb | dot -Tpng -o $rel/plots/alice.png"
+  "$bbc" inspect --format dot "$demo/alice.bb" | dot -Tpng -o "$demo/plots/alice.png"
+  echo "$demo/plots/alice.png"
+fi

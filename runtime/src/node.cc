@@ -197,6 +197,7 @@ std::uint32_t Node::acquire_frame() {
 
 void Node::release_frame(std::uint32_t id) {
   Frame& f = *frames_[id];
+  if (trace_) trace_->execution_end(now_ns(), peer_text_, f.exec);
   for (std::uint32_t slot : f.written) f.values[slot].reset();
   f.written.clear();
   if (f.has_envelope) {
@@ -234,6 +235,7 @@ void Node::fire(std::uint32_t index) {
   if (f.epoch == 0) f.epoch = 1;
   f.exec = ++metrics_.executions;
   f.trigger = index;
+  if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
   state_of(f, index).status = NodeStatus::kReady;
   f.ready.push_back(index);
   run_frame(id);
@@ -249,6 +251,7 @@ void Node::deliver(const bb::Envelope& envelope) {
     if (f.epoch == 0) f.epoch = 1;
     f.exec = ++metrics_.executions;
     f.trigger = index;
+    if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
     f.has_envelope = true;
     f.envelope = EnvelopeMeta{peers_.acquire(envelope.src_peer()), envelope.incarnation(), envelope.message_id(),
                               &envelope};

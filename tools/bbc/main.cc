@@ -18,6 +18,7 @@
 
 #include "bb/compiler/codes.h"
 #include "bb/compiler/compile.h"
+#include "cli_docs.h"
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
 #include "bb/compiler/pass.h"
@@ -173,13 +174,17 @@ int run_passes() {
   return kExitOk;
 }
 
-int run_inspect(const std::string& path, const bb::ir::ModelLimits& limits) {
+int run_inspect(const std::string& path, const std::string& format, const bb::ir::ModelLimits& limits) {
   int exit_code = kExitOk;
   google::protobuf::Arena arena;
   auto* model = load(path, limits, arena, exit_code);
   if (model == nullptr) return exit_code;
-  bc::inspect_model(*model, std::cout);
-  return kExitOk;
+  if (format == "dot")
+    bc::write_dot(*model, std::cout);
+  else
+    bc::inspect_model(*model, std::cout);
+  std::cout.flush();
+  return std::cout ? kExitOk : kExitUsage;
 }
 
 struct LintArgs {
@@ -228,6 +233,7 @@ int run_codes(bool markdown) {
 int run(int argc, char** argv) {
   CLI::App app{"bbc: the bb compiler. Validates an ONNX graph, gates every Send and Recv, stamps a passport.", "bbc"};
   app.set_version_flag("--version", bc::compiler_id(), "Print the version and exit");
+  bb::cli_docs::add_print_flag(app, bc::compiler_id());
   app.require_subcommand(1);
   int verbosity = 0;
   std::string log_level;
@@ -263,6 +269,10 @@ int run(int argc, char** argv) {
   std::string inspect_path;
   auto* i = app.add_subcommand("inspect", "Op counts, every Send with its gate chain and peers, the passport");
   i->add_option("IN", inspect_path, "Input model")->required();
+  std::string inspect_format = "text";
+  i->add_option("--format", inspect_format, "text, or dot (Graphviz: `bbc inspect --format dot g.bb | dot -Tsvg`)")
+      ->check(CLI::IsMember({"text", "dot"}))
+      ->capture_default_str();
   bb::ir::ModelLimits inspect_limits;
   add_limit_flags(*i, inspect_limits);
 
@@ -277,7 +287,7 @@ int run(int argc, char** argv) {
   if (l->parsed()) return run_lint(lint);
   if (p->parsed()) return run_passes();
   if (k->parsed()) return run_codes(codes_markdown);
-  if (i->parsed()) return run_inspect(inspect_path, inspect_limits);
+  if (i->parsed()) return run_inspect(inspect_path, inspect_format, inspect_limits);
   return kExitUsage;
 }
 

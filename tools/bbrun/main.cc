@@ -2,10 +2,11 @@
 //
 //   bbrun FILE.bb [--peer PEER] [--duration D] [--executions N] [--seed S] [--virtual-time]
 //                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
-//                 [--trace FILE.jsonl] [--no-verify] [--log-level L] [state flags]
+//                 [--trace FILE [--trace-format jsonl|chrome]] [--metrics-listen HOST:PORT]
+//                 [--no-verify] [--log-level L] [state flags]
 //   bbrun --list-ops [--markdown]
 //   bbrun keygen FILE [--force]      (a node key; prints its PeerId)
-//   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE.jsonl]
+//   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE [--trace-format F]]
 //               [--log-level L] [state flags]   (the simulated network; docs/simulation.md)
 #include <iostream>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
 #include "bb/runtime/registry.h"
+#include "cli_docs.h"
 #include "options.h"
 
 namespace {
@@ -54,6 +56,7 @@ void setup_logging(const std::string& level) {
 int main(int argc, char** argv) {
   CLI::App app{"bbrun — run a compiled bb graph (a .bb from `bbc compile`)", "bbrun"};
   app.set_version_flag("--version", std::string("bbrun ") + BB_VERSION);
+  bb::cli_docs::add_print_flag(app, std::string("bbrun ") + BB_VERSION);
   Options o;
   bool list_ops = false, markdown = false;
   std::string sim, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
@@ -75,7 +78,13 @@ int main(int argc, char** argv) {
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
   app.add_option("--config", o.config, "settings file (TOML: [backoff] [governor] [dedup] [send])");
   app.add_option("--metrics", o.metrics, "write the metrics JSON here at exit");
-  app.add_option("--trace", o.trace, "write the event trace (JSONL) here");
+  app.add_option("--trace", o.trace, "write the event trace here (JSONL, or see --trace-format)");
+  app.add_option("--trace-format", o.trace_format,
+                 "jsonl (one event per line) or chrome (Trace Event Format JSON for Perfetto / chrome://tracing)")
+      ->check(CLI::IsMember({"jsonl", "chrome"}))
+      ->capture_default_str();
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics while a real-time run goes");
   app.add_flag("--no-verify", o.no_verify, "skip the graph digest check (the passport must still be there)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -161,6 +170,10 @@ int main(int argc, char** argv) {
         if (app.count(flag) > 0)
           throw CLI::ValidationError(flag, "not with --sim (the deployment file says what each node runs)");
     }
+    if (app.count("--trace-format") > 0 && o.trace.empty())
+      throw CLI::ValidationError("--trace-format", "only with --trace FILE");
+    if (!o.metrics_listen.empty() && (!sim.empty() || o.virtual_time))
+      throw CLI::ValidationError("--metrics-listen", "only for a real-time run (not with --sim or --virtual-time)");
     if (markdown && !list_ops) throw CLI::ValidationError("--markdown", "only with --list-ops");
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);

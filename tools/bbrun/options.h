@@ -31,6 +31,8 @@ struct Options {
   std::string config;
   std::string metrics;
   std::string trace;
+  std::string trace_format = "jsonl";  // jsonl | chrome (--trace-format)
+  std::string metrics_listen;          // HOST:PORT of the Prometheus endpoint (--metrics-listen)
   bool no_verify = false;
   runtime::SettingsOverlay state;  // the state flags
   ir::ModelLimits model_limits;     // --max-file-bytes, --max-nodes, --max-attribute-bytes, --max-tensor-elements

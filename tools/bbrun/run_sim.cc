@@ -10,10 +10,10 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -21,10 +21,11 @@
 #include "bb/ir/model_io.h"
 #include "bb/runtime/metrics.h"
 #include "bb/runtime/program.h"
-#include "bb/runtime/trace.h"
+#include "bb/runtime/chrome_trace.h"
 #include "bb/sim/deployment.h"
 #include "bb/sim/host.h"
 #include "options.h"
+#include "trace_output.h"
 
 namespace bb::bbrun {
 namespace {
@@ -152,40 +153,40 @@ int run_sim(const std::string& path, const Options& o) {
 
   // A simulation always hashes its trace (its fingerprint for a seed); --trace also
   // writes the lines.
-  std::ofstream trace_file;
-  if (!o.trace.empty()) {
-    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
-    if (!trace_file) {
-      spdlog::error("--trace {}: cannot write the file", o.trace);
-      return kExitUsage;
-    }
-  }
-  auto trace = std::make_unique<runtime::JsonlTrace>(o.trace.empty() ? nullptr : &trace_file);
+  TraceOutput trace(o.trace, o.trace_format);
+  if (!trace.open()) return kExitUsage;
   Timeline timeline;
   const bool watch = spdlog::should_log(spdlog::level::info);
+  // The Chrome trace draws cooldowns: it watches the feedback loop beside the log.
+  runtime::ChromeTrace* chrome = trace.chrome();
+  std::optional<runtime::ObserverTee> both;
+  if (watch && chrome != nullptr) both.emplace(timeline, *chrome);
+  runtime::PeerObserver* observer = both ? static_cast<runtime::PeerObserver*>(&*both)
+                                    : watch ? static_cast<runtime::PeerObserver*>(&timeline)
+                                            : chrome;
 
   sim::SimulationConfig config;
   config.network = d.network_config();
   config.network.limits = o.envelope_limits;
   config.settings = std::move(*settings);
-  config.trace = trace.get();
-  config.observer = watch ? &timeline : nullptr;
+  config.trace = trace.sink();
+  config.observer = observer;
   sim::Simulation simulation(std::move(config));
   for (std::size_t i = 0; i < d.nodes.size(); ++i) simulation.add_node(d.nodes[i].peer, loaded.programs[i]);
   for (const sim::Fault& fault : d.faults) simulation.add_fault(fault);
-  if (watch) {
-    simulation.on_crash = [](const PeerId& p, std::int64_t t) { spdlog::info("{}  {} crashed", at(t), p.to_text()); };
-    simulation.on_restart = [](const PeerId& p, std::int64_t t, std::uint64_t inc) {
-      spdlog::info("{}  {} restarted (incarnation {})", at(t), p.to_text(), inc);
+  if (watch || chrome != nullptr) {
+    simulation.on_crash = [watch, chrome](const PeerId& p, std::int64_t t) {
+      if (watch) spdlog::info("{}  {} crashed", at(t), p.to_text());
+      if (chrome != nullptr) chrome->node_instant(t, p.to_text(), "crashed", true);
+    };
+    simulation.on_restart = [watch, chrome](const PeerId& p, std::int64_t t, std::uint64_t inc) {
+      if (watch) spdlog::info("{}  {} restarted (incarnation {})", at(t), p.to_text(), inc);
+      if (chrome != nullptr) chrome->node_instant(t, p.to_text(), "restarted", false);
     };
   }
   if (auto started = simulation.start(); !started) {
     spdlog::error("{}", started.error());
-    if (!o.trace.empty()) {  // a run that never started leaves no trace file
-      trace_file.close();
-      std::error_code ec;
-      std::filesystem::remove(o.trace, ec);
-    }
+    trace.discard();  // a run that never started leaves no trace file
     return kExitLoad;
   }
 
@@ -195,11 +196,7 @@ int run_sim(const std::string& path, const Options& o) {
   // The run covers [0, D) even when nothing happens near its end.
   if (until != runtime::Scheduler::kForever && !stop_flag().load()) simulation.network().clock().advance_to(until);
 
-  const std::string sha = trace->finish_sha256();
-  if (!o.trace.empty()) {
-    trace_file.flush();
-    if (!trace_file) spdlog::error("--trace {}: writing failed", o.trace);
-  }
+  const std::string sha = trace.finish(simulation.now_ns());
   const auto reports = simulation.reports();
   const runtime::NetworkStats network = simulation.network_stats();
   std::cerr << "== bbrun --sim " << path << ": ran " << format_duration(simulation.now_ns())

@@ -1,24 +1,27 @@
 // A single-node run: load, verify, build the node on a real (or virtual) clock with no
 // network transport, run until the duration, the execution limit, idleness or a
-// signal, then report (summary on stderr, --metrics JSON, --trace JSONL).
+// signal, then report (summary on stderr, --metrics JSON, --trace). With
+// --metrics-listen the node's metrics are served over HTTP while it runs.
 #include <atomic>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
+#include "bb/prometheus/exporter.h"
+#include "bb/runtime/chrome_trace.h"
 #include "bb/runtime/clock.h"
 #include "bb/runtime/config.h"
 #include "bb/runtime/node.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/scheduler.h"
-#include "bb/runtime/trace.h"
 #include "bb/runtime/transport.h"
 #include "bb/runtime/tensor_proto.h"
 #include "options.h"
+#include "trace_output.h"
 
 namespace bb::bbrun {
 namespace {
@@ -96,9 +99,25 @@ int run_single(const Options& o) {
 
   // The trace file is opened once the node exists (creating it writes no event): a
   // graph whose kernels refuse their attributes leaves no file behind.
-  std::ofstream trace_file;
-  std::unique_ptr<runtime::JsonlTrace> trace;
-  if (!o.trace.empty()) trace = std::make_unique<runtime::JsonlTrace>(&trace_file);
+  std::optional<TraceOutput> trace;
+  if (!o.trace.empty()) trace.emplace(o.trace, o.trace_format);
+  // The Prometheus endpoint listens before the run starts, so a bad address fails fast.
+  std::unique_ptr<prom::Exporter> exporter;
+  if (!o.metrics_listen.empty()) {
+    auto listening = prom::Exporter::listen(prom::ExporterOptions{o.metrics_listen});
+    if (!listening) {
+      spdlog::error("{}", listening.error());
+      return kExitUsage;
+    }
+    exporter = std::move(*listening);
+    spdlog::info("metrics at http://{}/metrics (port {})", o.metrics_listen, exporter->port());
+  }
+  runtime::ChromeTrace* chrome = trace ? trace->chrome() : nullptr;
+  std::optional<runtime::ObserverTee> both;
+  if (chrome != nullptr && exporter) both.emplace(*chrome, exporter->traffic());
+  runtime::PeerObserver* observer = both ? static_cast<runtime::PeerObserver*>(&*both)
+                                    : exporter ? static_cast<runtime::PeerObserver*>(&exporter->traffic())
+                                               : chrome;
 
   runtime::VirtualClock virtual_clock;
   runtime::RealClock real_clock;
@@ -109,34 +128,27 @@ int run_single(const Options& o) {
   config.seed = o.seed;
   config.settings = std::move(*settings);
   config.max_executions = o.executions.value_or(-1);
-  config.trace = trace.get();
+  config.trace = trace ? trace->sink() : nullptr;
+  config.observer = observer;
   config.inputs = std::move(*inputs);
   auto node = runtime::Node::create(*program, scheduler, std::move(config));
   if (!node) {
     spdlog::error("{}", node.error().message);
     return kExitLoad;
   }
-  if (trace) {
-    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
-    if (!trace_file) {
-      spdlog::error("--trace {}: cannot write the file", o.trace);
-      return kExitUsage;
-    }
-  }
+  if (trace && !trace->open()) return kExitUsage;
   runtime::NoTransport transport(**node);
   (*node)->attach(transport);
 
   install_signal_handlers();
   (*node)->start();
+  if (exporter) exporter->watch(**node, scheduler);
   run_loop(scheduler, **node, o.duration_ns.value_or(runtime::Scheduler::kForever));
 
   const std::int64_t end = scheduler.now_ns();
+  if (exporter) exporter->stop();
   std::string sha;
-  if (trace) {
-    trace_file.flush();
-    sha = trace->finish_sha256();
-    if (!trace_file) spdlog::error("--trace {}: writing failed", o.trace);
-  }
+  if (trace) sha = trace->finish(end);
   const std::vector<runtime::NodeReport> reports{(*node)->report()};
   std::cerr << "== bbrun " << o.file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
