@@ -2,7 +2,6 @@
 // across executions. Stateful: the running sum lives in the kernel. A tensor whose
 // shape or type differs from the round's first is denied with `shape_mismatch` (the
 // round continues without it).
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -17,25 +16,6 @@ using runtime::Invocation;
 using runtime::OpResult;
 using runtime::Reason;
 using runtime::Value;
-
-// The float elements of a FLOAT tensor (float_data or little-endian raw_data); false
-// when the data does not match the dims.
-bool read_floats(const onnx::TensorProto& t, std::vector<float>& out) {
-  std::uint64_t n = 1;
-  for (auto d : t.dims()) {
-    if (d < 0 || (d != 0 && n > (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(d))) return false;
-    n *= static_cast<std::uint64_t>(d);
-  }
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != n * sizeof(float)) return false;
-    out.resize(n);
-    std::memcpy(out.data(), t.raw_data().data(), t.raw_data().size());
-    return true;
-  }
-  if (static_cast<std::uint64_t>(t.float_data_size()) != n) return false;
-  out.assign(t.float_data().begin(), t.float_data().end());
-  return true;
-}
 
 class Aggregate final : public runtime::Kernel {
  public:
@@ -56,23 +36,21 @@ class Aggregate final : public runtime::Kernel {
     const Value& in = inv.in(0);
     if (in.kind() != runtime::ValueKind::kTensor)
       return OpResult::fail(Reason::kBadInput, "input must be a tensor, got " + std::string(runtime::to_string(in.kind())));
-    const auto& t = in.as_tensor();
-    if (t.data_type() != onnx::TensorProto::FLOAT)
-      return OpResult::deny(Reason::kShapeMismatch);
-    if (!read_floats(t, scratch_))
-      return OpResult::fail(Reason::kBadInput, "tensor data does not match its dims");
+    const runtime::Tensor& t = in.as_tensor();
+    if (t.dtype() != runtime::DType::kFloat) return OpResult::deny(Reason::kShapeMismatch);
     if (seen_ == 0) {
-      dims_.assign(t.dims().begin(), t.dims().end());
-      sum_.assign(scratch_.size(), 0.0);
-    } else if (!std::equal(dims_.begin(), dims_.end(), t.dims().begin(), t.dims().end())) {
+      shape_ = t.shape();
+      sum_.assign(static_cast<std::size_t>(t.size()), 0.0);
+    } else if (t.shape() != shape_) {
       return OpResult::deny(Reason::kShapeMismatch);
     }
-    for (std::size_t i = 0; i < scratch_.size(); ++i) sum_[i] += scratch_[i];
+    const float* x = t.data<float>();
+    for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += x[i];
     if (++seen_ < count_) return OpResult::ok();  // no output until the round is full
-    onnx::TensorProto out;
-    out.set_data_type(onnx::TensorProto::FLOAT);
-    for (auto d : dims_) out.add_dims(d);
-    for (double s : sum_) out.add_float_data(static_cast<float>(mean_ ? s / static_cast<double>(count_) : s));
+    runtime::Tensor out = runtime::Tensor::allocate(runtime::DType::kFloat, shape_);
+    float* y = out.mutable_data<float>();
+    for (std::size_t i = 0; i < sum_.size(); ++i)
+      y[i] = static_cast<float>(mean_ ? sum_[i] / static_cast<double>(count_) : sum_[i]);
     seen_ = 0;
     inv.out(0) = Value::tensor(std::move(out));
     return OpResult::ok();
@@ -82,9 +60,8 @@ class Aggregate final : public runtime::Kernel {
   std::int64_t count_;
   bool mean_;
   std::int64_t seen_ = 0;
-  std::vector<std::int64_t> dims_;
+  runtime::Shape shape_;
   std::vector<double> sum_;
-  std::vector<float> scratch_;
 };
 
 const runtime::OpRegistrar kAggregate{ir::kSyscallDomain, ir::kAggregate, ir::OpKind::kCompute,

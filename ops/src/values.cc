@@ -5,6 +5,7 @@
 #include "attributes.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/registry.h"
+#include "bb/runtime/tensor_proto.h"
 
 namespace bb::ops {
 namespace {
@@ -46,13 +47,21 @@ class Constant final : public runtime::Kernel {
       if (!attr) return unexpected(attr.error());
       if (*attr == nullptr) return {};
       ++found;
-      value = make(**attr);
+      auto made = make(**attr);
+      if (!made) return unexpected("attribute '" + std::string(name) + "': " + made.error());
+      value = std::move(*made);
       return {};
     };
-    for (auto r : {take(ir::kAttrValue, A::TENSOR, [](const A& a) { return Value::tensor(a.t()); }),
-                   take(ir::kAttrValueBytes, A::STRING, [](const A& a) { return Value::bytes(a.s()); }),
-                   take(ir::kAttrValueString, A::STRING, [](const A& a) { return Value::string(a.s()); }),
-                   take(ir::kAttrValueInt, A::INT, [](const A& a) { return Value::int64(a.i()); })})
+    using Made = Expected<Value, std::string>;
+    auto tensor = [](const A& a) -> Made {
+      auto t = runtime::from_proto(a.t());
+      if (!t) return unexpected(std::move(t.error()));
+      return Value::tensor(std::move(*t));
+    };
+    for (auto r : {take(ir::kAttrValue, A::TENSOR, tensor),
+                   take(ir::kAttrValueBytes, A::STRING, [](const A& a) -> Made { return Value::bytes(a.s()); }),
+                   take(ir::kAttrValueString, A::STRING, [](const A& a) -> Made { return Value::string(a.s()); }),
+                   take(ir::kAttrValueInt, A::INT, [](const A& a) -> Made { return Value::int64(a.i()); })})
       if (!r) return unexpected(r.error());
     if (found != 1)
       return unexpected("needs exactly one of '" + std::string(ir::kAttrValue) + "', '" +

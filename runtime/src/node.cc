@@ -6,6 +6,7 @@
 
 #include "bb/ir/names.h"
 #include "bb/ir/wire_shape.h"
+#include "bb/runtime/tensor_proto.h"
 
 namespace bb::runtime {
 namespace {
@@ -92,7 +93,13 @@ Expected<void, LoadError> Node::instantiate() {
   if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
   static_values_.resize(p.slot_count());
   static_inputs_.resize(p.max_arity());
-  for (const auto& [slot, tensor] : p.initializers()) static_values_[slot] = Value::tensor(*tensor);
+  for (const auto& [slot, tensor] : p.initializers()) {
+    auto converted = from_proto(*tensor);
+    if (!converted)
+      return unexpected(LoadError{LoadError::Kind::kInvalid,
+                                  p.label() + ": initializer '" + tensor->name() + "': " + converted.error()});
+    static_values_[slot] = Value::tensor(std::move(*converted));
+  }
   for (auto& [name, value] : inputs_) {
     auto it = std::find_if(p.graph_inputs().begin(), p.graph_inputs().end(),
                            [&n = name](const auto& gi) { return gi.first == n; });

@@ -13,7 +13,7 @@ namespace {
 constinit const OpRegistrar* g_head = nullptr;
 
 bool key_less(const OpRegistration& a, const OpRegistration& b) {
-  return std::tie(a.domain, a.op_type) < std::tie(b.domain, b.op_type);
+  return std::tie(a.domain, a.op_type, a.opsets.since) < std::tie(b.domain, b.op_type, b.opsets.since);
 }
 
 std::string md_cell(std::string_view text) {
@@ -31,7 +31,11 @@ std::string attr_type(onnx::AttributeProto::AttributeType type) {
 
 OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, ir::OpKind kind,
                          KernelFactory factory) noexcept
-    : registration_{domain, op_type, kind, factory}, next_(g_head) {
+    : OpRegistrar(domain, op_type, OpsetRange{}, kind, factory) {}
+
+OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
+                         KernelFactory factory) noexcept
+    : registration_{canonical_domain(domain), op_type, kind, factory, opsets}, next_(g_head) {
   g_head = this;
 }
 
@@ -47,27 +51,35 @@ std::vector<OpRegistration> all() {
 Expected<void, std::string> check() {
   const auto regs = all();
   std::string problems;
+  // Sorted by since-version: two ranges of one op overlap when the later one starts
+  // before the earlier one ends. Each op is reported once.
   for (std::size_t i = 1; i < regs.size(); ++i) {
-    if (regs[i].domain != regs[i - 1].domain || regs[i].op_type != regs[i - 1].op_type) continue;
-    if (i >= 2 && regs[i - 2].domain == regs[i].domain && regs[i - 2].op_type == regs[i].op_type) continue;
-    problems += (problems.empty() ? "" : "\n") + std::string("op registry: (") + std::string(regs[i].domain) + ", " +
-                std::string(regs[i].op_type) +
-                ") is registered more than once: two kernels claim it; remove one registration";
+    const auto& a = regs[i - 1];
+    const auto& b = regs[i];
+    if (a.domain != b.domain || a.op_type != b.op_type || b.opsets.since > a.opsets.end) continue;
+    const std::string name = "(" + std::string(display_domain(b.domain)) + ", " + std::string(b.op_type) + ")";
+    if (problems.find(name + " ") != std::string::npos) continue;
+    problems += (problems.empty() ? "" : "\n") + std::string("op registry: ") + name +
+                " is registered more than once: two kernels claim it; remove one registration";
   }
   if (!problems.empty()) return unexpected(problems);
   return {};
 }
 
-const OpRegistration* find(std::string_view domain, std::string_view op_type) {
-  for (const OpRegistrar* r = g_head; r != nullptr; r = r->next())
-    if (r->registration().op_type == op_type && r->registration().domain == domain) return &r->registration();
+const OpRegistration* find(std::string_view domain, std::string_view op_type, int opset) {
+  domain = canonical_domain(domain);
+  for (const OpRegistrar* r = g_head; r != nullptr; r = r->next()) {
+    const OpRegistration& reg = r->registration();
+    if (reg.op_type == op_type && reg.domain == domain && reg.opsets.contains(opset)) return &reg;
+  }
   return nullptr;
 }
 
 std::string list_text() {
   std::string out;
   for (const auto& r : all())
-    out += std::string(r.domain) + "\t" + std::string(r.op_type) + "\t" + std::string(ir::to_string(r.kind)) + "\n";
+    out += std::string(display_domain(r.domain)) + "\t" + std::string(r.op_type) + "\t" +
+           std::string(ir::to_string(r.kind)) + "\n";
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
+#include "bb/runtime/tensor_proto.h"
 
 namespace bb::runtime {
 namespace {
@@ -13,8 +14,8 @@ struct BytesPayload final : Value::Payload {
   std::string data;
 };
 struct TensorPayload final : Value::Payload {
-  explicit TensorPayload(onnx::TensorProto t) : tensor(std::move(t)) {}
-  onnx::TensorProto tensor;
+  explicit TensorPayload(Tensor t) : tensor(std::move(t)) {}
+  Tensor tensor;
 };
 struct PeerPayload final : Value::Payload {
   explicit PeerPayload(PeerId p) : peer(std::move(p)) {}
@@ -28,18 +29,7 @@ struct PeerListPayload final : Value::Payload {
 constexpr std::array<std::string_view, 9> kKindNames{"empty", "trigger", "tensor", "bytes",   "string",
                                                      "int64", "timestamp", "peer", "peers"};
 
-std::string tensor_shape(const onnx::TensorProto& t) {
-  std::string out = onnx::TensorProto_DataType_IsValid(t.data_type())
-                        ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t.data_type()))
-                        : std::string("type") + std::to_string(t.data_type());
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  out += '[';
-  for (int i = 0; i < t.dims_size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(t.dims(i));
-  }
-  return out + ']';
-}
+std::string tensor_shape(const Tensor& t) { return to_string(t.dtype()) + shape_text(t.shape()); }
 
 }  // namespace
 
@@ -47,7 +37,7 @@ std::string_view to_string(ValueKind kind) { return kKindNames[static_cast<std::
 
 Value Value::bytes(std::string data) { return Value(ValueKind::kBytes, new BytesPayload(std::move(data))); }
 Value Value::string(std::string text) { return Value(ValueKind::kString, new BytesPayload(std::move(text))); }
-Value Value::tensor(onnx::TensorProto tensor) {
+Value Value::tensor(Tensor tensor) {
   return Value(ValueKind::kTensor, new TensorPayload(std::move(tensor)));
 }
 Value Value::peer(PeerId peer) { return Value(ValueKind::kPeer, new PeerPayload(std::move(peer))); }
@@ -56,7 +46,7 @@ Value Value::peer_list(std::vector<PeerId> peers) {
 }
 
 const std::string& Value::as_bytes() const { return static_cast<const BytesPayload*>(u_.p)->data; }
-const onnx::TensorProto& Value::as_tensor() const { return static_cast<const TensorPayload*>(u_.p)->tensor; }
+const Tensor& Value::as_tensor() const { return static_cast<const TensorPayload*>(u_.p)->tensor; }
 const PeerId& Value::as_peer() const { return static_cast<const PeerPayload*>(u_.p)->peer; }
 const std::vector<PeerId>& Value::as_peer_list() const { return static_cast<const PeerListPayload*>(u_.p)->peers; }
 
@@ -88,7 +78,7 @@ void to_wire(const Value& value, bb::Value& out) {
   switch (value.kind()) {
     case ValueKind::kEmpty:
     case ValueKind::kTrigger: out.mutable_trigger(); break;
-    case ValueKind::kTensor: out.set_tensor(ir::serialize_deterministic(value.as_tensor())); break;
+    case ValueKind::kTensor: out.set_tensor(ir::serialize_deterministic(to_proto(value.as_tensor()))); break;
     case ValueKind::kBytes: out.set_bytes_value(value.as_bytes()); break;
     case ValueKind::kString: out.set_string_value(value.as_bytes()); break;
     case ValueKind::kInt64: out.set_int64_value(value.as_int()); break;
@@ -108,7 +98,9 @@ Expected<Value, std::string> from_wire(const bb::Value& value) {
     case bb::Value::kTensor: {
       onnx::TensorProto tensor;
       if (!tensor.ParseFromString(value.tensor())) return unexpected(std::string("tensor bytes are not a TensorProto"));
-      return Value::tensor(std::move(tensor));
+      auto converted = from_proto(tensor);
+      if (!converted) return unexpected(std::move(converted.error()));
+      return Value::tensor(std::move(*converted));
     }
     case bb::Value::kBytesValue: return Value::bytes(value.bytes_value());
     case bb::Value::kStringValue: return Value::string(value.string_value());

@@ -37,11 +37,9 @@ class Kernels : public ::testing::Test {
   void SetUp() override { sink().clear(); }
 };
 
-onnx::TensorProto floats(std::initializer_list<float> values, std::initializer_list<std::int64_t> dims) {
-  onnx::TensorProto t;
-  t.set_data_type(onnx::TensorProto::FLOAT);
-  for (auto d : dims) t.add_dims(d);
-  for (auto v : values) t.add_float_data(v);
+runtime::Tensor floats(std::initializer_list<float> values, std::initializer_list<std::int64_t> dims) {
+  runtime::Tensor t = runtime::Tensor::allocate(runtime::DType::kFloat, runtime::Shape(dims));
+  std::copy(values.begin(), values.end(), t.mutable_data<float>());
   return t;
 }
 
@@ -140,8 +138,8 @@ TEST_F(Kernels, AggregateDirect) {
   EXPECT_EQ(call(Value::tensor(floats({1, 2, 3}, {3})), out).reason, Reason::kShapeMismatch);
   EXPECT_EQ(call(Value::tensor(floats({3, 5}, {2})), out).status, runtime::Status::kOk);
   ASSERT_EQ(out.kind(), runtime::ValueKind::kTensor);
-  EXPECT_EQ(out.as_tensor().float_data(0), 2.0f);
-  EXPECT_EQ(out.as_tensor().float_data(1), 4.0f);
+  EXPECT_EQ(out.as_tensor().data<float>()[0], 2.0f);
+  EXPECT_EQ(out.as_tensor().data<float>()[1], 4.0f);
   EXPECT_EQ(call(Value::int64(1), out).reason, Reason::kBadInput);
 }
 

@@ -143,7 +143,7 @@ TEST_F(Engine, BackoffGateForwardsInputsUnchangedWhenPeerMayBeTried) {
   ASSERT_EQ(captured()["out"].size(), 2u);
   EXPECT_EQ(captured()["out"][0].kind(), runtime::ValueKind::kTrigger);
   ASSERT_EQ(captured()["out"][1].kind(), runtime::ValueKind::kTensor);
-  EXPECT_EQ(captured()["out"][1].as_tensor().float_data(1), 2.5f);
+  EXPECT_EQ(captured()["out"][1].as_tensor().data<float>()[1], 2.5f);
   EXPECT_EQ(h.node().report().metrics.gates[1][0], 1u);  // BackoffGateTx allowed
 }
 

@@ -17,6 +17,7 @@
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/trace.h"
 #include "bb/runtime/transport.h"
+#include "bb/runtime/tensor_proto.h"
 #include "options.h"
 
 namespace bb::bbrun {
@@ -41,7 +42,9 @@ Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_
     onnx::TensorProto tensor;
     if (!tensor.ParseFromString(*bytes))
       return unexpected("--input " + name + "=" + file + ": not a serialized onnx.TensorProto");
-    out.emplace_back(name, runtime::Value::tensor(std::move(tensor)));
+    auto converted = runtime::from_proto(tensor);
+    if (!converted) return unexpected("--input " + name + "=" + file + ": " + converted.error());
+    out.emplace_back(name, runtime::Value::tensor(std::move(*converted)));
   }
   return out;
 }

@@ -11,26 +11,50 @@
 // (bb::ops) or linked whole-archive.
 #pragma once
 
+#include <climits>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "bb/ir/expected.h"
+#include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
 #include "bb/runtime/kernel.h"
 
 namespace bb::runtime {
 
+// The opset versions a kernel implements, as ONNX versions an op: [since, end]. A
+// kernel for an op whose signature changed (an attribute that became an input) is
+// registered once per range, as ONNX Runtime registers kernels by since-version.
+struct OpsetRange {
+  int since = 1;
+  int end = kLatestOpset;
+  static constexpr int kLatestOpset = INT_MAX;
+  bool contains(int version) const { return since <= version && version <= end; }
+};
+
 struct OpRegistration {
-  std::string_view domain;
+  std::string_view domain;  // canonical: the default ONNX domain is "" (see canonical_domain)
   std::string_view op_type;
   ir::OpKind kind;
   KernelFactory factory;
+  OpsetRange opsets;
 };
+
+// The empty domain and "ai.onnx" are one domain: both map to "".
+constexpr std::string_view canonical_domain(std::string_view domain) {
+  return domain == ir::kOnnxDomainAlias ? std::string_view{} : domain;
+}
+// The domain as people read it: "ai.onnx" for the default domain.
+constexpr std::string_view display_domain(std::string_view domain) {
+  return domain.empty() ? ir::kOnnxDomainAlias : domain;
+}
 
 class OpRegistrar {
  public:
   OpRegistrar(std::string_view domain, std::string_view op_type, ir::OpKind kind, KernelFactory factory) noexcept;
+  OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
+              KernelFactory factory) noexcept;
   OpRegistrar(const OpRegistrar&) = delete;
   OpRegistrar& operator=(const OpRegistrar&) = delete;
   const OpRegistration& registration() const { return registration_; }
@@ -43,12 +67,14 @@ class OpRegistrar {
 
 namespace registry {
 
-// Every registration, sorted by (domain, op_type); duplicates appear twice.
+// Every registration, sorted by (domain, op_type, since); duplicates appear twice.
 std::vector<OpRegistration> all();
-// Fails naming every (domain, op_type) registered more than once.
+// Fails naming every (domain, op_type) registered more than once for one opset version.
 Expected<void, std::string> check();
-// The registration for (domain, op_type), or null.
-const OpRegistration* find(std::string_view domain, std::string_view op_type);
+// The registration for (domain, op_type) at `opset` (the model's import of the
+// domain), or null. "" and "ai.onnx" name the same domain.
+const OpRegistration* find(std::string_view domain, std::string_view op_type,
+                           int opset = OpsetRange::kLatestOpset);
 
 // `domain<TAB>op_type<TAB>kind` per op, sorted (bbrun --list-ops).
 std::string list_text();

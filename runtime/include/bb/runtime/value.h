@@ -19,6 +19,7 @@
 #include "bb/bb.pb.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
+#include "bb/runtime/tensor.h"
 
 namespace bb::runtime {
 
@@ -50,7 +51,7 @@ class Value {
   static Value timestamp(std::int64_t ns) { return Value(ValueKind::kTimestamp, ns); }
   static Value bytes(std::string data);
   static Value string(std::string text);
-  static Value tensor(onnx::TensorProto tensor);
+  static Value tensor(Tensor tensor);
   static Value peer(PeerId peer);
   static Value peer_list(std::vector<PeerId> peers);
 
@@ -64,7 +65,7 @@ class Value {
   // Accessors: the caller checks kind() first.
   std::int64_t as_int() const { return u_.i; }                // kInt64, kTimestamp
   const std::string& as_bytes() const;                        // kBytes, kString
-  const onnx::TensorProto& as_tensor() const;                 // kTensor
+  const Tensor& as_tensor() const;                            // kTensor
   const PeerId& as_peer() const;                              // kPeer
   const std::vector<PeerId>& as_peer_list() const;            // kPeerList
   // True when both share one payload (a forwarded value).
@@ -104,7 +105,7 @@ class Value {
 std::string describe(const Value& value);
 
 // To and from the envelope's Value (SPEC §6.1): a tensor travels as the deterministic
-// bytes of its TensorProto. from_wire checks PeerIds and tensor bytes.
+// bytes of its TensorProto (tensor_proto.h). from_wire checks PeerIds and tensor bytes.
 void to_wire(const Value& value, bb::Value& out);
 Expected<Value, std::string> from_wire(const bb::Value& value);
 

@@ -1,0 +1,28 @@
+// The one place where runtime tensors meet onnx::TensorProto: initializers, Constant
+// attributes, --input/--inputs files, --outputs files and envelope payloads.
+//
+// from_proto checks everything a file or a peer could get wrong before it allocates:
+// a known and supported element type, non-negative dims, an element count within the
+// limit, data in exactly one field whose length matches the dims, no external data.
+// to_proto writes raw_data (little-endian, as ONNX does) for numeric types and
+// string_data for strings, so the same tensor always gives the same bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/expected.h"
+#include "bb/runtime/tensor.h"
+
+namespace bb::runtime {
+
+// A sentence saying what is wrong ("tensor declares 6 elements but raw_data holds 8
+// bytes"); the caller names the file, node or envelope.
+Expected<Tensor, std::string> from_proto(const onnx::TensorProto& proto,
+                                         std::int64_t max_elements = std::int64_t{1} << 31);
+void to_proto(const Tensor& tensor, onnx::TensorProto& out);
+onnx::TensorProto to_proto(const Tensor& tensor);
+
+}  // namespace bb::runtime

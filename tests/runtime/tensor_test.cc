@@ -1,0 +1,145 @@
+// The runtime tensor and its one conversion to and from onnx::TensorProto.
+#include <cstdint>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "bb/runtime/tensor.h"
+#include "bb/runtime/tensor_proto.h"
+#include "bb/runtime/value.h"
+
+namespace bb::runtime {
+namespace {
+
+TEST(Tensor, AllocatesAlignedBuffersOfTheShapesElementCount) {
+  Tensor t = Tensor::allocate(DType::kFloat, {2, 3});
+  EXPECT_EQ(t.size(), 6);
+  EXPECT_EQ(t.rank(), 2u);
+  EXPECT_EQ(t.byte_size(), 24u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.raw()) % 64, 0u);
+  Tensor big = Tensor::allocate(DType::kDouble, {1 << 20});
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.raw()) % 64, 0u);
+  EXPECT_EQ(Tensor::allocate(DType::kInt64, {}).size(), 1);  // a scalar
+  EXPECT_EQ(Tensor::allocate(DType::kInt64, {4, 0, 2}).size(), 0);
+}
+
+TEST(Tensor, CopiesShareTheBufferAndReshapeDoesNotCopy) {
+  Tensor a = Tensor::zeros(DType::kInt32, {4});
+  EXPECT_TRUE(a.unique());
+  Tensor b = a;
+  EXPECT_TRUE(a.shares_buffer_with(b));
+  EXPECT_FALSE(a.unique());
+  Tensor c = a.reshaped({2, 2});
+  EXPECT_TRUE(c.shares_buffer_with(a));
+  EXPECT_EQ(c.shape(), (Shape{2, 2}));
+  Value v = Value::tensor(c);
+  Value w = v;
+  EXPECT_TRUE(v.same_payload(w));
+  EXPECT_TRUE(w.as_tensor().shares_buffer_with(a));
+}
+
+TEST(Tensor, StringsAreConstructedAndDestroyed) {
+  Tensor s = Tensor::allocate(DType::kString, {3});
+  s.mutable_data<std::string>()[1] = std::string(100, 'x');  // heap-allocated string: leak-checked under ASan
+  EXPECT_EQ(s.values<std::string>()[0], "");
+  EXPECT_EQ(s.values<std::string>()[1].size(), 100u);
+}
+
+TEST(Tensor, ElementCountRefusesNegativeAndOverflowingDims) {
+  const Shape neg{2, -1};
+  EXPECT_EQ(element_count(neg), -1);
+  const Shape huge{1 << 30, 1 << 30, 1 << 30};
+  EXPECT_EQ(element_count(huge), -1);
+  const Shape limited{10, 10};
+  EXPECT_EQ(element_count(limited, 99), -1);
+  EXPECT_EQ(element_count(limited, 100), 100);
+  EXPECT_EQ(shape_text(limited), "[10,10]");
+}
+
+TEST(TensorProto, RoundTripsEveryHeldTypeThroughRawData) {
+  Tensor f = Tensor::allocate(DType::kFloat, {2});
+  f.mutable_data<float>()[0] = 1.5f;
+  f.mutable_data<float>()[1] = -2.0f;
+  onnx::TensorProto p = to_proto(f);
+  EXPECT_TRUE(p.has_raw_data());
+  auto back = from_proto(p);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(*back, f);
+
+  Tensor b = Tensor::allocate(DType::kBool, {3});
+  b.mutable_data<bool>()[0] = true;
+  b.mutable_data<bool>()[1] = false;
+  b.mutable_data<bool>()[2] = true;
+  auto bb = from_proto(to_proto(b));
+  ASSERT_TRUE(bb);
+  EXPECT_EQ(*bb, b);
+
+  Tensor s = Tensor::allocate(DType::kString, {2});
+  s.mutable_data<std::string>()[0] = "a";
+  s.mutable_data<std::string>()[1] = "bc";
+  auto sb = from_proto(to_proto(s));
+  ASSERT_TRUE(sb);
+  EXPECT_EQ(*sb, s);
+}
+
+TEST(TensorProto, ReadsTypedFields) {
+  onnx::TensorProto p;
+  p.set_data_type(onnx::TensorProto::INT8);
+  p.add_dims(3);
+  for (int v : {-1, 2, 127}) p.add_int32_data(v);
+  auto t = from_proto(p);
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->data<std::int8_t>()[0], -1);
+  EXPECT_EQ(t->data<std::int8_t>()[2], 127);
+
+  onnx::TensorProto d;
+  d.set_data_type(onnx::TensorProto::DOUBLE);
+  d.add_double_data(0.25);  // no dims: a scalar
+  auto s = from_proto(d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->rank(), 0u);
+  EXPECT_EQ(s->data<double>()[0], 0.25);
+}
+
+TEST(TensorProto, RefusesWhatAFileOrAPeerCanGetWrong) {
+  onnx::TensorProto p;
+  p.set_data_type(onnx::TensorProto::FLOAT);
+  p.add_dims(3);
+  p.set_raw_data(std::string(8, '\0'));
+  auto short_raw = from_proto(p);
+  ASSERT_FALSE(short_raw);
+  EXPECT_NE(short_raw.error().find("raw_data holds 8 bytes (expected 12)"), std::string::npos) << short_raw.error();
+
+  onnx::TensorProto neg;
+  neg.set_data_type(onnx::TensorProto::FLOAT);
+  neg.add_dims(-2);
+  EXPECT_FALSE(from_proto(neg));
+
+  onnx::TensorProto huge;  // declared 2^60 elements, no data: refused before any allocation
+  huge.set_data_type(onnx::TensorProto::FLOAT);
+  huge.add_dims(std::int64_t{1} << 30);
+  huge.add_dims(std::int64_t{1} << 30);
+  auto big = from_proto(huge);
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().find("more than"), std::string::npos);
+
+  onnx::TensorProto complex;
+  complex.set_data_type(onnx::TensorProto::COMPLEX64);
+  auto c = from_proto(complex);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().find("COMPLEX64"), std::string::npos) << c.error();
+
+  onnx::TensorProto two;
+  two.set_data_type(onnx::TensorProto::FLOAT);
+  two.add_float_data(1);
+  two.set_raw_data(std::string(4, '\0'));
+  EXPECT_FALSE(from_proto(two));
+
+  onnx::TensorProto external;
+  external.set_data_type(onnx::TensorProto::FLOAT);
+  external.set_data_location(onnx::TensorProto::EXTERNAL);
+  EXPECT_FALSE(from_proto(external));
+}
+
+}  // namespace
+}  // namespace bb::runtime
