@@ -14,16 +14,6 @@ constexpr std::uintmax_t kMaxFileBytes = 4u << 20;
 
 }  // namespace
 
-std::string check_address(std::string_view text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return "expected host:port, e.g. 127.0.0.1:7001";
-  const std::string_view port = text.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-      std::stoul(std::string(port)) > 65535)
-    return "the port '" + std::string(port) + "' is not a number in 0..65535";
-  return {};
-}
-
 Expected<std::vector<PeerAddress>, runtime::TomlError> parse_peers(std::string_view text, const std::string& file) {
   auto root = runtime::parse_toml(text, file);
   if (!root) return unexpected(std::move(root.error()));
@@ -60,13 +50,7 @@ Expected<std::vector<PeerAddress>, runtime::TomlError> parse_peers(std::string_v
       r.fail(Kind::kDuplicatePeer, runtime::line_of(*id), prefix + "id", "peer " + p.peer.to_text() + " is listed twice");
       return fail();
     }
-    const std::string* text_address = r.string(*address, prefix + "address", "a host:port string");
-    if (text_address == nullptr) return fail();
-    if (const std::string why = check_address(*text_address); !why.empty()) {
-      r.fail(Kind::kBadValue, runtime::line_of(*address), prefix + "address", "'" + *text_address + "': " + why);
-      return fail();
-    }
-    p.address = *text_address;
+    if (!r.host_port(*address, prefix + "address", p.address)) return fail();
     out.push_back(std::move(p));
   }
   return out;

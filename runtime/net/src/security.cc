@@ -14,6 +14,15 @@ Security insecure_security() {
   return s;
 }
 
+Expected<Security, std::string> make_security(std::string_view mode, const std::string& key_file) {
+  if (mode == "insecure") return insecure_security();
+  if (mode == "tls")
+    return unexpected(std::string("mutual TLS needs node keys") + (key_file.empty() ? "" : " (" + key_file + ")") +
+                      ", which this build does not have yet [hint: run with --insecure, or security = \"insecure\" "
+                      "in the deployment's [transport], on a network you trust]");
+  return unexpected("'" + std::string(mode) + "' is not a security mode (use tls or insecure)");
+}
+
 bool is_loopback_address(const std::string& host_port) {
   std::string host = host_port;
   if (const auto colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);

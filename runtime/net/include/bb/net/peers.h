@@ -21,7 +21,4 @@ namespace bb::net {
 Expected<std::vector<PeerAddress>, runtime::TomlError> parse_peers(std::string_view text, const std::string& file);
 Expected<std::vector<PeerAddress>, runtime::TomlError> load_peers(const std::filesystem::path& path);
 
-// Whether `text` is a host:port a listener or a channel can use ("" when it is, else why not).
-std::string check_address(std::string_view text);
-
 }  // namespace bb::net

@@ -11,11 +11,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_context.h>
 
+#include "bb/ir/expected.h"
 #include "bb/ir/peer_id.h"
 
 namespace bb::net {
@@ -30,6 +32,11 @@ struct Security {
   // The envelopes this mode lets through carry this authenticity.
   bool authenticates() const { return mode != "insecure"; }
 };
+
+// The security of a node by mode: "insecure", or "tls" with the node's key file (PEM).
+// This is the one place a mode is made; "tls" needs node keys (`bbrun keygen`), and a
+// build without them says so and points at --insecure.
+Expected<Security, std::string> make_security(std::string_view mode, const std::string& key_file);
 
 // Plaintext HTTP/2: nobody is authenticated, src_peer is the sender's claim. Only when
 // asked for (--insecure, security = "insecure").
