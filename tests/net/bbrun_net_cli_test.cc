@@ -290,6 +290,52 @@ TEST_F(BbrunNet, FileErrorsNameTheFileLineAndKey) {
       << slurp(dir_ / "unknown.err");
 }
 
+// bbrun keygen FILE: the PeerId it prints.
+std::string keygen(const fs::path& file) {
+  const std::string cmd = std::string(BBRUN_PATH) + " keygen " + file.string() + " > " + file.string() + ".id";
+  if (std::system(cmd.c_str()) != 0) return {};
+  std::string id = slurp(file.string() + ".id");
+  while (!id.empty() && id.back() == '\n') id.pop_back();
+  return id;
+}
+
+TEST_F(BbrunNet, MutualTlsBetweenTwoProcessesWithKeysFromKeygen) {
+  const std::string alice_id = keygen(dir_ / "alice.pem"), bob_id = keygen(dir_ / "bob.pem");
+  ASSERT_EQ(alice_id.rfind("12D3KooW", 0), 0u) << alice_id;
+  ASSERT_EQ(bob_id.rfind("12D3KooW", 0), 0u) << bob_id;
+  // alice.bb sends to id:bob: a receiver graph that listens, and a sender to bob's real PeerId.
+  std::ofstream(dir_ / "tls_sender.onnxtxt")
+      << "<ir_version: 8, opset_import: [\"ai.bytesandbrains.syscall\" : 1, \"ai.bytesandbrains.wire\" : 1]>\n"
+      << "sender () => () {\n  tick = ai.bytesandbrains.syscall.Interval<period_ns = 50000000>()\n"
+      << "  = ai.bytesandbrains.wire.Send<peer = \"" << bob_id << "\", channel = \"tick\">(tick)\n}\n";
+  const std::string cmd = std::string(BBC_PATH) + " compile " + path("tls_sender.onnxtxt") + " -o " +
+                          path("tls_sender.bb") + " 2>" + path("bbc.err");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "bbc.err");
+  std::ofstream(dir_ / "deploy.toml") << "[[node]]\npeer = \"" << alice_id << "\"\ngraph = \"tls_sender.bb\"\naddress = \""
+                                      << address("alice") << "\"\nkey = \"alice.pem\"\n\n"
+                                      << "[[node]]\npeer = \"" << bob_id << "\"\ngraph = \"receiver.bb\"\naddress = \""
+                                      << address("bob") << "\"\nkey = \"bob.pem\"\n";
+  Child bob({"--deploy", path("deploy.toml"), "--node", bob_id, "--duration", "20s", "--metrics", path("bob.json")},
+            dir_ / "bob.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "bob.err", "listening on")) << slurp(dir_ / "bob.err");
+  EXPECT_NE(slurp(dir_ / "bob.err").find("(tls, 1 peer(s)"), std::string::npos) << slurp(dir_ / "bob.err");
+  Child alice({"--deploy", path("deploy.toml"), "--node", alice_id, "--duration", "1s", "--metrics", path("alice.json")},
+              dir_ / "alice.err");
+  ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / "alice.err");
+  const std::string metrics = slurp(dir_ / "alice.json");
+  EXPECT_GT(json_number(metrics, "\"attempts\"", "delivered"), 5) << metrics;
+  EXPECT_EQ(json_number(metrics, "\"attempts\"", "unreachable"), 0) << metrics;
+  bob.signal(SIGTERM);
+  ASSERT_EQ(bob.wait(5000ms), 0);
+  EXPECT_GT(json_number(slurp(dir_ / "bob.json"), "\"receives\"", "accepted"), 5);
+
+  // A key that is not the [[node]]'s: refused before anything starts.
+  Child wrong({"--deploy", path("deploy.toml"), "--node", alice_id, "--key", path("bob.pem")}, dir_ / "wrong.err");
+  EXPECT_EQ(wrong.wait(5000ms), 2);
+  EXPECT_NE(slurp(dir_ / "wrong.err").find("but the key " + path("bob.pem") + " proves " + bob_id), std::string::npos)
+      << slurp(dir_ / "wrong.err");
+}
+
 TEST_F(BbrunNet, InsecureOnANonLoopbackAddressWarns) {
   Child any({path("receiver.bb"), "--listen", "0.0.0.0:0", "--insecure", "--duration", "200ms"}, dir_ / "any.err");
   ASSERT_EQ(any.wait(5000ms), 0) << slurp(dir_ / "any.err");

@@ -44,6 +44,9 @@ class Socket {
   int port_ = 0;
 };
 
+// Insecure: peers are `id:` names. TLS: every name has its own Ed25519 key and its
+// PeerId is the key's; every connection proves both ends.
+template <bool kTls>
 class GrpcHarness {
  public:
   explicit GrpcHarness(const HarnessOptions& options) : options_(options), scheduler_(clock_) {
@@ -53,7 +56,19 @@ class GrpcHarness {
     for (auto& [name, t] : transports_) t->shutdown();
   }
 
-  PeerId peer(const std::string& name) const { return PeerId::identity(name).value(); }
+  PeerId peer(const std::string& name) {
+    if constexpr (!kTls) return PeerId::identity(name).value();
+    return key(name).peer_id();
+  }
+  const net::HostKey& key(const std::string& name) {
+    auto it = keys_.find(name);
+    if (it == keys_.end()) it = keys_.emplace(name, net::HostKey::generate().value()).first;
+    return it->second;
+  }
+  net::Security security(const std::string& name) {
+    if constexpr (!kTls) return net::insecure_security();
+    return net::tls_security(key(name)).value();
+  }
 
   void add_node(const std::string& name, std::vector<std::string> channels) {
     auto& r = recorders_[name] = std::make_unique<Recorder>([this] { return now_ns(); });
@@ -62,7 +77,7 @@ class GrpcHarness {
     c.listen = "127.0.0.1:0";
     c.limits.max_bytes = options_.max_envelope_bytes;
     c.send_timeout_ns = options_.send_timeout_ns;
-    c.security = net::insecure_security();
+    c.security = security(name);
     c.accepts = [channels](std::string_view ch) {
       return std::find(channels.begin(), channels.end(), ch) != channels.end();
     };
@@ -107,15 +122,17 @@ class GrpcHarness {
   runtime::RealClock clock_;
   runtime::Scheduler scheduler_;
   std::vector<std::unique_ptr<Socket>> sockets_;
+  std::map<std::string, net::HostKey> keys_;
   std::map<std::string, net::PeerAddress> addresses_;
   std::map<std::string, std::unique_ptr<Recorder>> recorders_;
   std::map<std::string, std::unique_ptr<net::GrpcTransport>> transports_;  // after the recorders: destroyed first
 };
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Grpc, TransportInvariants, GrpcHarness);
+INSTANTIATE_TYPED_TEST_SUITE_P(GrpcInsecure, TransportInvariants, GrpcHarness<false>);
+INSTANTIATE_TYPED_TEST_SUITE_P(GrpcTls, TransportInvariants, GrpcHarness<true>);
 
 TEST(GrpcTransport, AttemptsInFlightAtShutdownEndAsTimeoutExactlyOnce) {
-  GrpcHarness h(HarnessOptions{});
+  GrpcHarness<false> h(HarnessOptions{});
   h.add_node("alice", {"ch"});
   h.add_silent("void");
   for (runtime::AttemptId a = 1; a <= 5; ++a)
@@ -137,7 +154,7 @@ TEST(GrpcTransport, AttemptsInFlightAtShutdownEndAsTimeoutExactlyOnce) {
 TEST(GrpcTransport, ARestartedReceiverIsReachedByTheFirstSendAfterIt) {
   // bob goes away: alice's sends are unreachable; bob is back on the same port: the very
   // next send is delivered (gRPC's reconnect backoff does not hold it).
-  GrpcHarness h(HarnessOptions{});
+  GrpcHarness<true> h(HarnessOptions{});
   h.add_node("alice", {"ch"});
   h.add_node("bob", {"ch"});
   h.send("alice", 1, make_envelope(h.peer("alice"), h.peer("bob"), 1, "ch"));
@@ -155,7 +172,7 @@ TEST(GrpcTransport, ARestartedReceiverIsReachedByTheFirstSendAfterIt) {
   net::GrpcTransportConfig c;
   c.self = h.peer("bob");
   c.listen = "127.0.0.1:" + std::to_string(port);
-  c.security = net::insecure_security();
+  c.security = h.security("bob");
   runtime::RealClock clock;
   runtime::Scheduler other(clock);
   auto again = net::GrpcTransport::start(std::move(c), other, bob2);
@@ -164,6 +181,73 @@ TEST(GrpcTransport, ARestartedReceiverIsReachedByTheFirstSendAfterIt) {
   ASSERT_TRUE(h.run_until([&] { return h.node("alice").count(5) == 1; }, 5'000'000'000));
   EXPECT_EQ(h.node("alice").find(5)->kind, runtime::OutcomeKind::kDelivered);
   (*again)->shutdown();
+}
+
+TEST(GrpcTransport, AnEnvelopeWhoseSrcPeerIsNotTheAuthenticatedSenderIsRejected) {
+  GrpcHarness<true> h(HarnessOptions{});
+  h.add_node("alice", {"ch"});
+  h.add_node("bob", {"ch"});
+  h.send("alice", 1, make_envelope(h.peer("carol"), h.peer("bob"), 1, "ch"));  // alice claims to be carol
+  h.send("alice", 2, make_envelope(h.peer("alice"), h.peer("bob"), 2, "ch"));
+  ASSERT_TRUE(h.run_until([&] { return h.node("alice").outcomes.size() == 2; }, 5'000'000'000));
+  EXPECT_EQ(h.node("alice").find(1)->kind, runtime::OutcomeKind::kRejected);
+  EXPECT_EQ(h.node("alice").find(1)->reason, "unauthenticated");
+  EXPECT_EQ(h.node("alice").find(2)->kind, runtime::OutcomeKind::kDelivered);
+  ASSERT_EQ(h.node("bob").received.size(), 1u);
+  EXPECT_EQ(h.node("bob").received[0].message_id(), 2u);
+  EXPECT_EQ(h.transport("bob").refusals().nonzero(),
+            (std::vector<std::pair<std::string, std::uint64_t>>{{"unauthenticated", 1}}));
+}
+
+TEST(GrpcTransport, AnImpostorWithTheWrongKeyIsRefusedAtTheHandshake) {
+  // "bob"'s address is served by mallory's key: alice's dial must fail, and nothing she
+  // sends reaches the impostor's node.
+  GrpcHarness<true> h(HarnessOptions{});
+  h.add_node("alice", {"ch"});
+  Recorder impostor([&] { return h.now_ns(); });
+  net::GrpcTransportConfig c;
+  c.self = h.peer("bob");
+  c.listen = "127.0.0.1:0";
+  c.security = h.security("mallory");
+  runtime::RealClock clock;
+  runtime::Scheduler other(clock);
+  auto mallory = net::GrpcTransport::start(std::move(c), other, impostor);
+  ASSERT_TRUE(mallory) << mallory.error();
+  h.transport("alice").add_peer({h.peer("bob"), "127.0.0.1:" + std::to_string((*mallory)->port())});
+  h.send("alice", 1, make_envelope(h.peer("alice"), h.peer("bob"), 1, "ch"));
+  ASSERT_TRUE(h.run_until([&] { return h.node("alice").outcomes.size() == 1; }, 5'000'000'000));
+  EXPECT_EQ(h.node("alice").find(1)->kind, runtime::OutcomeKind::kUnreachable);
+  EXPECT_NE(h.node("alice").find(1)->detail.find("certificate proves another PeerId"), std::string::npos)
+      << h.node("alice").find(1)->detail;
+  other.run(other.now_ns() + 1);
+  EXPECT_TRUE(impostor.received.empty());
+  (*mallory)->shutdown();
+}
+
+TEST(GrpcTransport, APlaintextClientAgainstATlsListenerIsRefusedAndItGoesOnServing) {
+  GrpcHarness<true> h(HarnessOptions{});
+  h.add_node("alice", {"ch"});
+  h.add_node("bob", {"ch"});
+  Recorder eve([&] { return h.now_ns(); });
+  net::GrpcTransportConfig c;
+  c.self = h.peer("eve");
+  c.listen = "127.0.0.1:0";
+  c.security = net::insecure_security();
+  runtime::RealClock clock;
+  runtime::Scheduler other(clock);
+  auto plaintext = net::GrpcTransport::start(std::move(c), other, eve);
+  ASSERT_TRUE(plaintext) << plaintext.error();
+  (*plaintext)->add_peer({h.peer("bob"), "127.0.0.1:" + std::to_string(h.transport("bob").port())});
+  (*plaintext)->send(1, make_envelope(h.peer("eve"), h.peer("bob"), 1, "ch"));
+  const std::int64_t until = clock.now_ns() + 5'000'000'000;
+  while (eve.outcomes.empty() && clock.now_ns() < until) other.run_one(clock.now_ns() + 10'000'000);
+  ASSERT_EQ(eve.outcomes.size(), 1u);
+  EXPECT_EQ(eve.outcomes[0].kind, runtime::OutcomeKind::kUnreachable);
+  (*plaintext)->shutdown();
+  h.send("alice", 2, make_envelope(h.peer("alice"), h.peer("bob"), 2, "ch"));
+  ASSERT_TRUE(h.run_until([&] { return h.node("alice").outcomes.size() == 1; }, 5'000'000'000));
+  EXPECT_EQ(h.node("alice").find(2)->kind, runtime::OutcomeKind::kDelivered);
+  ASSERT_EQ(h.node("bob").received.size(), 1u);
 }
 
 }  // namespace

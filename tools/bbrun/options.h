@@ -12,13 +12,19 @@
 #include "bb/ir/expected.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/peer_id.h"
+#include "bb/net/security.h"
 #include "bb/runtime/settings.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace bb::bbrun {
 
 struct Options {
   std::string file;
   std::string peer = "id:local";
+  bool peer_given = false;  // --peer was on the command line
   std::optional<std::int64_t> duration_ns;
   std::optional<std::int64_t> executions;
   std::uint64_t seed = 0;
@@ -47,10 +53,15 @@ struct NetPlan {
   PeerId self;
   std::string listen;
   std::vector<std::pair<PeerId, std::string>> peers;  // PeerId, host:port
-  std::string security;  // "tls" or "insecure"
-  std::string key;
+  net::Security security;
   runtime::SettingsOverlay settings;  // the deployment's sections (--deploy), else empty
   bool settings_from_file = false;
+};
+
+// `bbrun keygen FILE [--force]`.
+struct KeygenOptions {
+  std::string file;
+  bool force = false;
 };
 
 // Exit codes (SPEC Appendix A).
@@ -67,6 +78,10 @@ int run_listen(const Options& options);
 int run_deploy(const std::string& deployment, const std::string& node, const Options& options);
 // Runs a simulated deployment (--sim DEPLOY.toml); the same exit codes.
 int run_sim(const std::string& deployment, const Options& options);
+
+// Registers the `keygen` subcommand on `app`; runs it (the same exit codes).
+CLI::App* add_keygen_command(CLI::App& app, KeygenOptions& options);
+int run_keygen(const KeygenOptions& options);
 
 // The defaults, then the file's layer (--config or the deployment's sections), then the
 // state flags; fails on a cap below the base.

@@ -11,6 +11,25 @@
 #include "options.h"
 
 namespace bb::bbrun {
+namespace {
+
+// The node's security, and its PeerId: with TLS the key's (a PeerId named besides must
+// be that one), else `named`. `what` names where `named` came from in errors.
+Expected<PeerId, std::string> secure(NetPlan& plan, std::string_view mode, const std::string& key, const PeerId& named,
+                                     bool named_given, const std::string& what) {
+  auto security = net::make_security(mode, key);
+  if (!security) return unexpected(security.error());
+  for (const std::string& w : security->warnings) spdlog::warn("{}", w);
+  plan.security = std::move(*security);
+  if (!plan.security.identity) return named;
+  const PeerId& proved = *plan.security.identity;
+  if (named_given && named != proved)
+    return unexpected(what + " is " + named.to_text() + ", but the key " + key + " proves " + proved.to_text() +
+                      " [hint: a node's PeerId is its key's: name " + proved.to_text() + ", or use that node's key]");
+  return proved;
+}
+
+}  // namespace
 
 int run_listen(const Options& o) {
   if (const std::string why = runtime::host_port_problem(o.listen); !why.empty()) {
@@ -20,11 +39,15 @@ int run_listen(const Options& o) {
   NetPlan plan;
   plan.graph = o.file;
   plan.listen = o.listen;
-  plan.security = o.insecure ? "insecure" : "tls";
-  plan.key = o.key;
-  auto self = PeerId::from_text(o.peer);
+  auto named = PeerId::from_text(o.peer);
+  if (!named) {
+    spdlog::error("--peer '{}': not a peer ({}) [hint: id:<name> or base58btc]", o.peer, describe(named.error()));
+    return kExitUsage;
+  }
+  auto self = secure(plan, o.insecure ? runtime::kSecurityInsecure : runtime::kSecurityTls, o.key, *named,
+                     o.peer_given, "--peer");
   if (!self) {
-    spdlog::error("--peer '{}': not a peer ({}) [hint: id:<name> or base58btc]", o.peer, describe(self.error()));
+    spdlog::error("{}", self.error());
     return kExitUsage;
   }
   plan.self = *self;
@@ -65,10 +88,15 @@ int run_deploy(const std::string& path, const std::string& node, const Options& 
   }
   NetPlan plan;
   plan.graph = mine->graph.string();
-  plan.self = *self;
   plan.listen = mine->address;
-  plan.security = o.insecure ? std::string(sim::kSecurityInsecure) : d.security;
-  plan.key = !o.key.empty() ? o.key : mine->key.string();
+  const std::string key = !o.key.empty() ? o.key : mine->key.string();
+  auto proved = secure(plan, o.insecure ? std::string(runtime::kSecurityInsecure) : d.security, key, *self, true,
+                       path + ":" + std::to_string(mine->line) + ": the [[node]]'s peer");
+  if (!proved) {
+    spdlog::error("{}", proved.error());
+    return kExitUsage;
+  }
+  plan.self = *proved;
   plan.settings = d.settings;
   plan.settings_from_file = true;
   for (const sim::NodeSpec& spec : d.nodes) {

@@ -76,15 +76,13 @@ Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const N
                                                                           const runtime::NodeSettings& settings,
                                                                           runtime::Scheduler& scheduler,
                                                                           runtime::Node& node) {
-  auto security = net::make_security(plan.security, plan.key);
-  if (!security) return unexpected(security.error());
   net::GrpcTransportConfig c;
   c.self = plan.self;
   c.listen = plan.listen;
   for (const auto& [peer, address] : plan.peers) c.peers.push_back(net::PeerAddress{peer, address});
   c.limits = o.envelope_limits;
   c.send_timeout_ns = settings.send.timeout_ns;
-  c.security = std::move(*security);
+  c.security = plan.security;
   c.accepts = [n = &node](std::string_view channel) { return n->accepts_channel(channel); };
   if (!c.security.authenticates() && !net::is_loopback_address(plan.listen))
     spdlog::warn("{}: listening without TLS on a non-loopback address: anyone who can reach it can send as any peer",
@@ -181,8 +179,8 @@ int run_single(const Options& o, const NetPlan* net) {
     (*node)->attach(*network);
     scheduler.set_open(true);  // the network may bring work at any time
     spdlog::info("{} listening on {} ({}, {} peer(s) in the address book)", (*node)->peer_text(),
-                 net->listen.substr(0, net->listen.rfind(':')) + ":" + std::to_string(network->port()), net->security,
-                 net->peers.size());
+                 net->listen.substr(0, net->listen.rfind(':')) + ":" + std::to_string(network->port()),
+                 net->security.mode, net->peers.size());
   } else {
     (*node)->attach(no_transport);
   }

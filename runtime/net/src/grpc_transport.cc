@@ -192,6 +192,7 @@ class GrpcTransport::Link {
         args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a new channel is a new connection
         args.SetMaxReceiveMessageSize(kMaxAckBytes);
         args.SetMaxSendMessageSize(clamp_int(kMaxEnvelopeLimit + kFrameOverhead));
+        if (owner_.config_.security.channel_arguments) owner_.config_.security.channel_arguments(args);
         channel_ = grpc::CreateCustomChannel(address_.address, owner_.config_.security.channel(address_.peer), args);
         stub_ = bb::wire::Transport::NewStub(channel_);
       }

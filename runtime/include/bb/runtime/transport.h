@@ -20,6 +20,11 @@
 
 namespace bb::runtime {
 
+// The security modes of a real-network transport, as deployment files and logs spell
+// them: mutual TLS bound to PeerIds (the default), or plaintext.
+inline constexpr std::string_view kSecurityTls = "tls";
+inline constexpr std::string_view kSecurityInsecure = "insecure";
+
 enum class OutcomeKind : std::uint8_t { kDelivered, kUnreachable, kTimeout, kRejected, kAdvised };
 // Stable labels: "delivered", "unreachable", "timeout", "rejected", "advised".
 std::string_view to_string(OutcomeKind kind);

@@ -14,6 +14,7 @@
 #include "bb/ir/peer_id.h"
 #include "bb/runtime/settings.h"
 #include "bb/runtime/toml_error.h"
+#include "bb/runtime/transport.h"
 #include "bb/sim/network.h"
 
 namespace bb::sim {
@@ -35,9 +36,9 @@ struct NodeSpec {
   std::filesystem::path key;    // its key file (TLS), resolved like `graph`; empty when not given
 };
 
-// [transport] of a real-network deployment: "tls" (the default) or "insecure".
-inline constexpr std::string_view kSecurityTls = "tls";
-inline constexpr std::string_view kSecurityInsecure = "insecure";
+// [transport] of a real-network deployment: runtime::kSecurityTls (the default) or kSecurityInsecure.
+using runtime::kSecurityInsecure;
+using runtime::kSecurityTls;
 
 // What the file says. The framework-state sections keep only what the file sets
 // (std::nullopt otherwise): flags override them and defaults fill the rest.
