@@ -37,6 +37,26 @@ std::vector<const NodeReport*> sorted(std::span<const NodeReport> nodes) {
   return out;
 }
 
+// {"label": count, …} sorted by label.
+void write_counts(std::string& out, std::vector<std::pair<std::string, std::uint64_t>> counts) {
+  std::sort(counts.begin(), counts.end());
+  out += "{";
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    out += i ? ", " : "";
+    append_json_string(out, counts[i].first);
+    out += ": " + u64(counts[i].second);
+  }
+  out += "}";
+}
+
+void add_count(std::vector<std::pair<std::string, std::uint64_t>>& counts, std::string_view label, std::uint64_t n) {
+  auto it = std::find_if(counts.begin(), counts.end(), [label](const auto& c) { return c.first == label; });
+  if (it == counts.end())
+    counts.emplace_back(std::string(label), n);
+  else
+    it->second += n;
+}
+
 void write_node(std::string& out, const NodeReport& n) {
   const NodeMetrics& m = n.metrics;
   out += "{\n";
@@ -50,6 +70,7 @@ void write_node(std::string& out, const NodeReport& n) {
     out += ": " + u64(m.attempts[k]);
   }
   out += "},\n";
+  if (!m.rejected_by.empty()) key(out, "rejected_by", 6), write_counts(out, m.rejected_by), out += ",\n";
   key(out, "gates", 6), out += "{";
   bool first_gate = true;
   for (int g = 0; g < kGateKinds; ++g) {
@@ -97,8 +118,29 @@ void write_node(std::string& out, const NodeReport& n) {
     out += "{\"peer\": " + ir::json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
            ", \"next_retry_ns\": " + std::to_string(p.next_retry_ns) + ", \"down\": " + (p.down ? "true" : "false") + "}";
   }
-  out += n.peers.empty() ? "]\n" : "\n      ]\n";
-  out += "    }";
+  out += n.peers.empty() ? "]" : "\n      ]";
+  if (!n.links.empty()) {
+    out += ",\n";
+    key(out, "links", 6), out += "[";
+    for (std::size_t i = 0; i < n.links.size(); ++i) {
+      const LinkReport& l = n.links[i];
+      out += i ? ",\n        " : "\n        ";
+      out += "{\"peer\": " + json_string(l.peer) + ", \"address\": " + json_string(l.address) +
+             ", \"state\": " + json_string(l.state) + ", \"bytes_sent\": " + u64(l.bytes_sent) +
+             ", \"bytes_received\": " + u64(l.bytes_received) + ", \"outcomes\": {";
+      for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
+        out += k ? ", " : "";
+        append_json_string(out, to_string(kOutcomes[k]));
+        out += ": " + u64(l.outcomes[k]);
+      }
+      out += "}, \"rejected_by\": ";
+      write_counts(out, l.rejected_by);
+      out += "}";
+    }
+    out += "\n      ],\n";
+    key(out, "bytes_received", 6), out += u64(n.bytes_received);
+  }
+  out += "\n    }";
 }
 
 }  // namespace
@@ -108,6 +150,7 @@ void NodeMetrics::merge(const NodeMetrics& o) {
   dispatches += o.dispatches;
   skipped += o.skipped;
   for (std::size_t k = 0; k < attempts.size(); ++k) attempts[k] += o.attempts[k];
+  for (const auto& [label, count] : o.rejected_by) add_count(rejected_by, label, count);
   for (std::size_t g = 0; g < gates.size(); ++g) {
     gate_present[g] = gate_present[g] || o.gate_present[g];
     for (std::size_t r = 0; r < gates[g].size(); ++r) gates[g][r] += o.gates[g][r];
@@ -154,6 +197,13 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (std::size_t k = 0; k < kOutcomes.size(); ++k)
       out += std::string(k ? ", " : " ") + std::string(to_string(kOutcomes[k])) + " " + u64(m.attempts[k]);
     out += "\n";
+    if (!m.rejected_by.empty()) {
+      auto by = m.rejected_by;
+      std::sort(by.begin(), by.end());
+      out += "  rejected  ";
+      for (std::size_t i = 0; i < by.size(); ++i) out += std::string(i ? ", " : " ") + by[i].first + " " + u64(by[i].second);
+      out += "\n";
+    }
     for (int g = 0; g < kGateKinds; ++g) {
       if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
       const auto& c = m.gates[static_cast<std::size_t>(g)];
@@ -177,6 +227,17 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
       for (const auto& p : n->peers)
         out += "    " + pad(p.peer, 20) + " failures " + std::to_string(p.failures) + ", next retry at " +
                format_duration(p.next_retry_ns) + (p.down ? ", down" : "") + "\n";
+    }
+    if (!n->links.empty()) {
+      out += "  links (received " + u64(n->bytes_received) + " bytes):\n";
+      for (const LinkReport& l : n->links) {
+        out += "    " + pad(l.peer, 20) + " " + l.address + " " + l.state + ", sent " + u64(l.bytes_sent) +
+               " bytes, acks " + u64(l.bytes_received) + " bytes;";
+        for (std::size_t k = 0; k < kOutcomes.size(); ++k)
+          if (l.outcomes[k] != 0) out += " " + std::string(to_string(kOutcomes[k])) + " " + u64(l.outcomes[k]);
+        for (const auto& [label, count] : l.rejected_by) out += " (" + label + " " + u64(count) + ")";
+        out += "\n";
+      }
     }
   }
   if (network != nullptr)

@@ -461,7 +461,23 @@ void Node::send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& en
   transport_->send(id, envelope);
 }
 
-void Node::on_outcome(AttemptId attempt, Outcome outcome) {
+// A receiver's refusal: counted by its label, logged once per label (a typo'd channel
+// would otherwise flood the log), every one at debug level.
+void Node::note_rejection(PeerIndex dst, const Outcome& outcome) {
+  const std::string_view label = outcome.reason.empty() ? std::string_view("unknown") : outcome.reason;
+  auto& by = metrics_.rejected_by;
+  auto it = std::find_if(by.begin(), by.end(), [label](const auto& c) { return c.first == label; });
+  if (it != by.end()) {
+    ++it->second;
+    spdlog::debug("{}: {} rejected a Send: {}: {}", peer_text_, peers_.text(dst), label, outcome.detail);
+    return;
+  }
+  by.emplace_back(std::string(label), 1);
+  spdlog::warn("{}: {} rejected a Send: {}{}{} (logged once per reason)", peer_text_, peers_.text(dst), label,
+               outcome.detail.empty() ? "" : ": ", outcome.detail);
+}
+
+void Node::on_outcome(AttemptId attempt, const Outcome& outcome) {
   const std::uint32_t slot = id_index(attempt);
   if (slot >= attempts_.size() || !attempts_[slot].live || attempts_[slot].generation != id_generation(attempt)) {
     spdlog::warn("{}: outcome {} for unknown attempt {} ignored", peer_text_, to_string(outcome.kind), attempt);
@@ -487,6 +503,7 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
     case OutcomeKind::kRejected:
       backoff_.record_failure(dst, now);
       governor_.record_failure(dst);
+      if (outcome.kind == OutcomeKind::kRejected) note_rejection(dst, outcome);
       break;
     case OutcomeKind::kAdvised: backoff_.record_remote_advisory(dst, now, outcome.min_backoff_ns); break;
   }
@@ -498,7 +515,10 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
                                    st ? st->next_retry_ns : 0, governor_.is_down(dst)});
   }
   Pending& pd = pendings_[id_index(pending)];
-  if (trace_) trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), {}, peers_.text(dst));
+  if (trace_) {
+    const std::string_view why = outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view();
+    trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), why, peers_.text(dst));
+  }
   peers_.release(dst);
   if (outcome.kind == OutcomeKind::kDelivered)
     ++pd.delivered;

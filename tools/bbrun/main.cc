@@ -8,6 +8,9 @@
 //   bbrun keygen FILE [--force]      (a node key; prints its PeerId)
 //   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE [--trace-format F]]
 //               [--log-level L] [state flags]   (the simulated network; docs/simulation.md)
+//   bbrun FILE.bb --listen HOST:PORT --peers PEERS.toml [--key KEY.pem | --insecure] [--peer PEER]
+//                 [--duration D] [--executions N] [--grace D] …   (the real network; docs/wire.md)
+//   bbrun --deploy DEPLOY.toml --node PEER [--insecure] [--duration D] [--executions N] …
 #include <iostream>
 #include <memory>
 
@@ -59,7 +62,7 @@ int main(int argc, char** argv) {
   bb::cli_docs::add_print_flag(app, std::string("bbrun ") + BB_VERSION);
   Options o;
   bool list_ops = false, markdown = false;
-  std::string sim, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
+  std::string sim, deploy, node, grace, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
   std::int64_t executions = -1;
   std::int64_t governor_threshold = 0, dedup_window = 0;
   std::vector<std::string> inputs, blocklist, allowlist;
@@ -70,6 +73,16 @@ int main(int argc, char** argv) {
   app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind per line");
   app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
   app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
+  auto* network = "real network (docs/wire.md)";
+  app.add_option("--listen", o.listen, "run on the network: listen on HOST:PORT (port 0: any free port)")->group(network);
+  app.add_option("--peers", o.peers, "with --listen: the address book (TOML: [[peer]] id, address)")->group(network);
+  app.add_option("--key", o.key, "this node's key (PEM) for mutual TLS")->group(network);
+  app.add_flag("--insecure", o.insecure, "plaintext, peers unauthenticated (trusted networks and tests only)")
+      ->group(network);
+  app.add_option("--deploy", deploy, "run one [[node]] of this deployment file on the network (with --node)")
+      ->group(network);
+  app.add_option("--node", node, "with --deploy: the peer of the [[node]] to run")->group(network);
+  app.add_option("--grace", grace, "when stopping, wait this long for sends in flight (default 2s)")->group(network);
   app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
   app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
   app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
@@ -162,8 +175,9 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
-    if (!list_ops && sim.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
+    if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
+    o.peer_given = app.count("--peer") > 0;
     if (!sim.empty()) {
       // The deployment names the graphs and peers; these belong to a single-node run.
       for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--config"})
@@ -174,6 +188,25 @@ int main(int argc, char** argv) {
       throw CLI::ValidationError("--trace-format", "only with --trace FILE");
     if (!o.metrics_listen.empty() && (!sim.empty() || o.virtual_time))
       throw CLI::ValidationError("--metrics-listen", "only for a real-time run (not with --sim or --virtual-time)");
+    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace);
+    const bool networked = !o.listen.empty() || !deploy.empty();
+    if (!deploy.empty()) {
+      if (node.empty()) throw CLI::RequiredError("--node (with --deploy)");
+      for (const char* flag : {"FILE", "--peer", "--listen", "--peers", "--config", "--sim"})
+        if (app.count(flag) > 0)
+          throw CLI::ValidationError(flag, "not with --deploy (the deployment file says what the node runs)");
+    } else if (!node.empty()) {
+      throw CLI::ValidationError("--node", "only with --deploy");
+    }
+    if (!o.listen.empty() && !sim.empty()) throw CLI::ValidationError("--listen", "not with --sim");
+    if (o.listen.empty()) {
+      for (const char* flag : {"--peers"})
+        if (app.count(flag) > 0) throw CLI::ValidationError(flag, "only with --listen");
+    }
+    if (!networked)
+      for (const char* flag : {"--key", "--insecure", "--grace"})
+        if (app.count(flag) > 0) throw CLI::ValidationError(flag, "only with --listen or --deploy");
+    if (networked && o.virtual_time) throw CLI::ValidationError("--virtual-time", "not on the real network");
     if (markdown && !list_ops) throw CLI::ValidationError("--markdown", "only with --list-ops");
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
@@ -191,5 +224,7 @@ int main(int argc, char** argv) {
     return bb::bbrun::kExitOk;
   }
   if (!sim.empty()) return bb::bbrun::run_sim(sim, o);
+  if (!deploy.empty()) return bb::bbrun::run_deploy(deploy, node, o);
+  if (!o.listen.empty()) return bb::bbrun::run_listen(o);
   return bb::bbrun::run_single(o);
 }

@@ -1,7 +1,12 @@
-// A single-node run: load, verify, build the node on a real (or virtual) clock with no
-// network transport, run until the duration, the execution limit, idleness or a
-// signal, then report (summary on stderr, --metrics JSON, --trace). With
-// --metrics-listen the node's metrics are served over HTTP while it runs.
+// A single-node run: load, verify, build the node on a real (or virtual) clock, with no
+// network transport or with the gRPC one (a NetPlan: --listen, --deploy), run until the
+// duration, the execution limit, idleness (without a network) or a signal, then report
+// (summary on stderr, --metrics JSON, --trace). With --metrics-listen the node's
+// metrics are served over HTTP while it runs.
+//
+// A networked node stops in order: it stops accepting, waits up to --grace for its
+// attempts in flight, ends the rest as `timeout`, hands the last outcomes to the node,
+// prints the summary and exits 0 (also on SIGINT/SIGTERM).
 #include <atomic>
 #include <filesystem>
 #include <optional>
@@ -20,16 +25,21 @@
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/transport.h"
 #include "bb/runtime/tensor_proto.h"
+#include "bb/net/grpc_transport.h"
+#include "bb/net/security.h"
 #include "options.h"
+#include "timeline.h"
 #include "trace_output.h"
 
 namespace bb::bbrun {
 namespace {
 
-// Defaults, then the --config file, then the flags.
-Expected<runtime::NodeSettings, std::string> settings_for(const Options& o) {
+// Defaults, then the --config file (or the deployment's sections), then the flags.
+Expected<runtime::NodeSettings, std::string> settings_for(const Options& o, const NetPlan* net) {
   runtime::SettingsOverlay file;
-  if (!o.config.empty()) {
+  if (net != nullptr && net->settings_from_file) {
+    file = net->settings;
+  } else if (!o.config.empty()) {
     auto read = runtime::read_config_file(o.config);
     if (!read) return unexpected(describe(read.error()));
     file = std::move(*read);
@@ -52,6 +62,37 @@ Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_
   return out;
 }
 
+// The networked node's end: no new inbound work, the attempts in flight get up to
+// `grace` to end, the rest end as `timeout`, and every outcome reaches the node.
+void wind_down(runtime::Scheduler& scheduler, net::GrpcTransport& transport, std::int64_t grace) {
+  transport.stop_accepting();
+  const std::int64_t deadline = scheduler.now_ns() + grace;
+  while (transport.in_flight() > 0 && scheduler.now_ns() < deadline) scheduler.run_one(deadline);
+  transport.shutdown();
+  scheduler.set_open(false);
+  const std::int64_t now = scheduler.now_ns();
+  while (scheduler.posted() > 0 && scheduler.run_one(now + 1)) {
+  }
+}
+
+Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const NetPlan& plan, const Options& o,
+                                                                          const runtime::NodeSettings& settings,
+                                                                          runtime::Scheduler& scheduler,
+                                                                          runtime::Node& node) {
+  net::GrpcTransportConfig c;
+  c.self = plan.self;
+  c.listen = plan.listen;
+  for (const auto& [peer, address] : plan.peers) c.peers.push_back(net::PeerAddress{peer, address});
+  c.limits = o.envelope_limits;
+  c.send_timeout_ns = settings.send.timeout_ns;
+  c.security = plan.security;
+  c.accepts = [n = &node](std::string_view channel) { return n->accepts_channel(channel); };
+  if (!c.security.authenticates() && !net::is_loopback_address(plan.listen))
+    spdlog::warn("{}: listening without TLS on a non-loopback address: anyone who can reach it can send as any peer",
+                 plan.listen);
+  return net::GrpcTransport::start(std::move(c), scheduler, node);
+}
+
 void run_loop(runtime::Scheduler& scheduler, runtime::Node& node, std::int64_t until) {
   const std::atomic<bool>& stop = stop_flag();
   while (!stop.load() && !node.done()) {
@@ -67,13 +108,14 @@ void run_loop(runtime::Scheduler& scheduler, runtime::Node& node, std::int64_t u
 
 }  // namespace
 
-int run_single(const Options& o) {
-  auto peer = PeerId::from_text(o.peer);
+int run_single(const Options& o, const NetPlan* net) {
+  auto peer = net != nullptr ? Expected<PeerId, PeerIdError>(net->self) : PeerId::from_text(o.peer);
   if (!peer) {
     spdlog::error("--peer '{}': not a peer ({}) [hint: id:<name> or base58btc]", o.peer, describe(peer.error()));
     return kExitUsage;
   }
-  auto settings = settings_for(o);
+  const std::string& file = net != nullptr ? net->graph : o.file;
+  auto settings = settings_for(o, net);
   if (!settings) {
     spdlog::error("{}", settings.error());
     return kExitUsage;
@@ -84,14 +126,14 @@ int run_single(const Options& o) {
     return kExitUsage;
   }
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(o.file, ec)) {
-    spdlog::error("{}: no such file [hint: compile a graph with `bbc compile graph.onnx`]", o.file);
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    spdlog::error("{}: no such file [hint: compile a graph with `bbc compile graph.onnx`]", file);
     return kExitUsage;
   }
   runtime::LoadOptions load_options;
   load_options.verify_digest = !o.no_verify;
   load_options.limits = o.model_limits;
-  auto program = runtime::Program::load(o.file, load_options);
+  auto program = runtime::Program::load(file, load_options);
   if (!program) {
     spdlog::error("{}", program.error().message);
     return kExitLoad;
@@ -126,34 +168,58 @@ int run_single(const Options& o) {
   runtime::NodeConfig config;
   config.peer = *peer;
   config.seed = o.seed;
-  config.settings = std::move(*settings);
+  config.settings = *settings;
   config.max_executions = o.executions.value_or(-1);
   config.trace = trace ? trace->sink() : nullptr;
   config.observer = observer;
   config.inputs = std::move(*inputs);
+  Timeline timeline;
+  if (net != nullptr && spdlog::should_log(spdlog::level::info)) config.observer = &timeline;
   auto node = runtime::Node::create(*program, scheduler, std::move(config));
   if (!node) {
     spdlog::error("{}", node.error().message);
     return kExitLoad;
   }
   if (trace && !trace->open()) return kExitUsage;
-  runtime::NoTransport transport(**node);
-  (*node)->attach(transport);
+  runtime::NoTransport no_transport(**node);
+  std::unique_ptr<net::GrpcTransport> network;
+  if (net != nullptr) {
+    auto started = start_network(*net, o, *settings, scheduler, **node);
+    if (!started) {
+      spdlog::error("{}", started.error());
+      return kExitUsage;
+    }
+    network = std::move(*started);
+    (*node)->attach(*network);
+    scheduler.set_open(true);  // the network may bring work at any time
+    spdlog::info("{} listening on {} ({}, {} peer(s) in the address book)", (*node)->peer_text(),
+                 net->listen.substr(0, net->listen.rfind(':')) + ":" + std::to_string(network->port()),
+                 net->security.mode, net->peers.size());
+  } else {
+    (*node)->attach(no_transport);
+  }
 
   install_signal_handlers();
   (*node)->start();
   if (exporter) exporter->watch(**node, scheduler);
   run_loop(scheduler, **node, o.duration_ns.value_or(runtime::Scheduler::kForever));
+  if (network) wind_down(scheduler, *network, o.grace_ns);
 
   const std::int64_t end = scheduler.now_ns();
   if (exporter) exporter->stop();
   std::string sha;
   if (trace) sha = trace->finish(end);
-  const std::vector<runtime::NodeReport> reports{(*node)->report()};
-  std::cerr << "== bbrun " << o.file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
+  std::vector<runtime::NodeReport> reports{(*node)->report()};
+  if (network) {
+    reports[0].links = network->links();
+    reports[0].bytes_received = network->bytes_received();
+    reports[0].refused = network->refusals().nonzero();
+  }
+  std::cerr << "== bbrun " << file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
-            << runtime::summary_text(reports, nullptr);
-  int code = stop_signal() ? 128 + stop_signal() : kExitOk;
+            << runtime::summary_text(reports, nullptr) << (network ? timeline.table() : std::string());
+  // A networked node's signal is its normal way to stop.
+  int code = stop_signal() && !network ? 128 + stop_signal() : kExitOk;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, nullptr, sha)); !w) {
       spdlog::error("--metrics {}: {}", o.metrics, w.error().message);

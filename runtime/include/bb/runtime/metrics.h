@@ -24,6 +24,9 @@ struct NodeMetrics {
   std::uint64_t dispatches = 0;  // kernel runs, static and in frames
   std::uint64_t skipped = 0;     // nodes that did not run because something upstream failed or was denied
   std::array<std::uint64_t, kOutcomeKinds> attempts{};  // by OutcomeKind
+  // `rejected` attempts by the receiver's refusal label ("no_recv", "oversized", …),
+  // in the order first seen.
+  std::vector<std::pair<std::string, std::uint64_t>> rejected_by;
   // Gate decisions: [gate][reason]; Reason::kNone counts `allowed`.
   std::array<std::array<std::uint64_t, kReasonCount>, kGateKinds> gates{};
   std::array<bool, kGateKinds> gate_present{};  // the graph has this gate
@@ -43,6 +46,17 @@ struct PeerReport {
   bool down = false;
 };
 
+// One destination of a real transport: its connection and what went over it.
+struct LinkReport {
+  std::string peer;     // text form
+  std::string address;  // host:port
+  std::string state;    // the connection's state: "idle", "connecting", "ready", "transient_failure", "shutdown"
+  std::uint64_t bytes_sent = 0;      // encoded envelopes sent
+  std::uint64_t bytes_received = 0;  // acknowledgements received
+  std::array<std::uint64_t, kOutcomeKinds> outcomes{};  // by OutcomeKind
+  std::vector<std::pair<std::string, std::uint64_t>> rejected_by;  // refusal label → count
+};
+
 struct NodeReport {
   std::string peer;  // text form
   NodeMetrics metrics;
@@ -50,6 +64,10 @@ struct NodeReport {
   // Envelopes the transport refused before they reached the graph (limits), by reason
   // label ("oversized", "malformed", …); written under `receives` next to the drops.
   std::vector<std::pair<std::string, std::uint64_t>> refused;
+  // Per destination of a real transport, sorted by peer (empty in --sim and without a network).
+  std::vector<LinkReport> links;
+  // Inbound bytes of a real transport (envelopes received), 0 otherwise.
+  std::uint64_t bytes_received = 0;
 };
 
 struct NetworkStats {

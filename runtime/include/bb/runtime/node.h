@@ -82,8 +82,8 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   void start();
 
   // TransportEndpoint.
-  void on_outcome(AttemptId attempt, Outcome outcome) override;
-  void on_envelope(const bb::Envelope& envelope) override { deliver(envelope); }
+  void on_outcome(AttemptId attempt, const Outcome& outcome) override;
+  void on_envelope(const bb::Envelope& envelope, SenderAuth) override { deliver(envelope); }
   // Starts one execution per Recv of the envelope's channel (prebuilt index).
   void deliver(const bb::Envelope& envelope);
   // Whether some Recv listens on `channel` (a transport answers `rejected` otherwise).
@@ -169,6 +169,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
 
   std::shared_ptr<const Program> program_;
   void observe_hold(std::uint32_t node, PeerIndex peer, Reason reason);
+  void note_rejection(PeerIndex dst, const Outcome& outcome);
 
   TraceSink* trace_;
   PeerObserver* observer_;
