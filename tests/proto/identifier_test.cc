@@ -58,6 +58,9 @@ TEST(Identifiers, NoLiteralOutsideProto) {
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
       const auto ext = entry.path().extension();
       if (ext != ".cc" && ext != ".h" && ext != ".cpp" && ext != ".hpp") continue;
+      // The ai.onnx kernels spell ONNX's op names ("Constant", "Log"), which are ONNX's
+      // identifiers, not bb's, even where a bb op shares the word.
+      if (entry.path().parent_path().filename() == "onnx") continue;
       const std::string text = read_all(entry.path());
       for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
         auto found = ids.find((*it)[1]);
