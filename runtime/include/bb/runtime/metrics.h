@@ -11,6 +11,7 @@
 
 #include "bb/runtime/reasons.h"
 #include "bb/runtime/transport.h"
+#include "bb/runtime/value.h"
 
 namespace bb::runtime {
 
@@ -20,6 +21,16 @@ inline constexpr int kGateKinds = 5;
 int gate_index(std::string_view op_type);
 std::string_view gate_op_type(int index);
 inline constexpr int kOutcomeKinds = 5;
+
+// A named series of the Record op: one point per record, in time order.
+struct Series {
+  struct Point {
+    std::int64_t t_ns = 0;
+    double value = 0;
+  };
+  std::string name;
+  std::vector<Point> points;
+};
 
 struct NodeMetrics {
   std::uint64_t executions = 0;  // frames started by a trigger source
@@ -33,6 +44,8 @@ struct NodeMetrics {
   std::array<std::uint64_t, kReasonCount> receive_drops{};
   // IncrMetric counters, in the order the graph names them.
   std::vector<std::pair<std::string, std::int64_t>> counters;
+  // Record series, in the order the graph names them.
+  std::vector<Series> series;
 
   // Adds `other` (the simulator sums a node's incarnations).
   void merge(const NodeMetrics& other);
@@ -45,6 +58,16 @@ struct PeerReport {
   bool down = false;
 };
 
+// A named state at the end of a run (StateGet/StateSet): what it holds and, for a
+// tensor, the SHA-256 of its element bytes (little-endian, row-major), so two runs can
+// be compared bit for bit.
+struct StateReport {
+  std::string name;
+  std::string value;   // describe(): "tensor float[650]", "empty" before the first StateSet
+  std::string sha256;  // lowercase hex; empty unless a numeric tensor
+};
+StateReport state_report(std::string_view name, const Value& value);
+
 struct NodeReport {
   std::string peer;  // text form
   NodeMetrics metrics;
@@ -52,6 +75,8 @@ struct NodeReport {
   // Envelopes the transport refused before they reached the graph (limits), by reason
   // label ("oversized", "malformed", …); written under `receives` next to the drops.
   std::vector<std::pair<std::string, std::uint64_t>> refused;
+  // The live instance's named states, sorted by name (none while crashed).
+  std::vector<StateReport> states;
 };
 
 struct NetworkStats {

@@ -26,10 +26,18 @@ using DeploymentError = runtime::TomlError;
 using runtime::describe;
 using runtime::to_string;
 
+// A graph input fed from a TensorProto file: `inputs = { x = "data/x.pb" }`.
+struct NodeInput {
+  std::string name;
+  std::filesystem::path file;  // resolved against the deployment file's folder
+  std::uint32_t line = 0;      // for errors about the file or the name
+};
+
 struct NodeSpec {
   PeerId peer;
   std::filesystem::path graph;  // resolved against the deployment file's folder
   std::uint32_t line = 0;       // of the [[node]] header, for errors about the graph
+  std::vector<NodeInput> inputs;  // sorted by name
 };
 
 // What the file says. The framework-state sections keep only what the file sets
