@@ -37,7 +37,10 @@ std::string number(double v) {
   return buf;
 }
 
+// `series` and `states` are written only when the graph has Record, Aggregate or named
+// state: the metrics of other graphs keep exactly the keys of Appendix A.
 void write_series(std::string& out, const NodeMetrics& m) {
+  if (m.series.empty()) return;
   key(out, "series", 6), out += "{";
   for (std::size_t i = 0; i < m.series.size(); ++i) {
     out += i ? ",\n" : "\n";
@@ -49,10 +52,11 @@ void write_series(std::string& out, const NodeMetrics& m) {
     }
     out += "]";
   }
-  out += m.series.empty() ? "},\n" : "\n      },\n";
+  out += "\n      },\n";
 }
 
 void write_states(std::string& out, const NodeReport& n) {
+  if (n.states.empty()) return;
   key(out, "states", 6), out += "{";
   for (std::size_t i = 0; i < n.states.size(); ++i) {
     const StateReport& s = n.states[i];
