@@ -112,7 +112,12 @@ def print_gossip(metrics, trace, a):
     for r in rounds:
         cells = [pct(r["accuracy"][n]) if n in r["accuracy"] else "   down" for n in nodes]
         print(f"  {r['round']:5d}   " + "  ".join(f"{c:>7}" for c in cells) + f"   {r['held']:>6}")
-    last = rounds[-1]["accuracy"] if rounds else {}
+    # Each live node's last evaluation (a restarted node's clock restarts with it).
+    last = {}
+    for n in nodes:
+        points = series(metrics, n, "accuracy")
+        if points and metrics["nodes"][n].get("states"):
+            last[n] = points[-1][1]
     shas = {n: states(metrics, n).get("model", {}).get("sha256") for n in nodes}
     return {"protocol": "gossip", "final": min(last.values()) if last else None, "final_by_node": last,
             "rounds": len(rounds), "sha256": shas, "late": []}

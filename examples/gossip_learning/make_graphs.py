@@ -5,7 +5,7 @@ since each node's peer list names the others.
     /usr/bin/python3 examples/gossip_learning/make_graphs.py OUT_DIR --nodes 5 --rows 287
     for g in OUT_DIR/node*.onnx; do bbc compile $g -o ${g%.onnx}.bb; done
 
-No coordinator. Every --period each node takes its model (named state "model", zeros
+No coordinator. Every --period (--rounds times) each node takes its model (named state "model", zeros
 until it has one), runs --steps minibatch-SGD steps on its own shard (inputs x, y), keeps
 the result, records its accuracy on the test set (inputs test_x, test_y), and sends the
 model to --k peers drawn with SamplePeers. A model received from a peer is averaged
@@ -42,7 +42,7 @@ def build(me, nodes, rows, batch, steps, lr, k, period_ns, rounds, deadline_ns):
     others = [peer(j) for j in range(1, nodes + 1) if j != me]
     inits = [sr.const("initial", np.zeros(sr.MODEL_SIZE, np.float32)), sr.const("half", np.float32(0.5))]
     ns = [helper.make_node("Interval", [], ["tick"], name="tick", domain=SYSCALL, period_ns=period_ns,
-                           count=rounds + 1),
+                           count=rounds),
           named("StateGet", ["tick", "initial"], ["model"], "get_model", "model")]
     for made in (sr.with_bias_column("x", "xa", "bias_"),
                  sr.with_bias_column("test_x", "test_xa", "test_bias_"),
