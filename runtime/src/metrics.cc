@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 
 #include "bb/ir/duration.h"
 #include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/json.h"
+#include "bb/ir/sha256.h"
 
 namespace bb::runtime {
 namespace {
@@ -23,6 +25,48 @@ void key(std::string& out, std::string_view name, int indent) {
 }
 
 std::string u64(std::uint64_t v) { return std::to_string(v); }
+
+// Shortest text that reads back as the same double ("0.93", "1e-05").
+std::string number(double v) {
+  char buf[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+// `series` and `states` are written only when the graph has Record, Aggregate or named
+// state: the metrics of other graphs keep exactly the keys of Appendix A.
+void write_series(std::string& out, const NodeMetrics& m) {
+  if (m.series.empty()) return;
+  key(out, "series", 6), out += "{";
+  for (std::size_t i = 0; i < m.series.size(); ++i) {
+    out += i ? ",\n" : "\n";
+    key(out, m.series[i].name, 8);
+    out += "[";
+    for (std::size_t k = 0; k < m.series[i].points.size(); ++k) {
+      const auto& p = m.series[i].points[k];
+      out += (k ? ", [" : "[") + std::to_string(p.t_ns) + ", " + number(p.value) + "]";
+    }
+    out += "]";
+  }
+  out += "\n      },\n";
+}
+
+void write_states(std::string& out, const NodeReport& n) {
+  if (n.states.empty()) return;
+  key(out, "states", 6), out += "{";
+  for (std::size_t i = 0; i < n.states.size(); ++i) {
+    const StateReport& s = n.states[i];
+    out += i ? ", " : "";
+    append_json_string(out, s.name);
+    out += ": {\"value\": " + json_string(s.value) + ", \"sha256\": ";
+    out += s.sha256.empty() ? std::string("null") : json_string(s.sha256);
+    out += "}";
+  }
+  out += "},\n";
+}
 
 std::string pad(std::string_view text, std::size_t width) {
   std::string out(text);
@@ -111,6 +155,8 @@ void write_node(std::string& out, const NodeReport& n) {
     out += ": " + std::to_string(counters[i].second);
   }
   out += "},\n";
+  write_series(out, m);
+  write_states(out, n);
   key(out, "peers", 6), out += "[";
   for (std::size_t i = 0; i < n.peers.size(); ++i) {
     const auto& p = n.peers[i];
@@ -145,6 +191,15 @@ void write_node(std::string& out, const NodeReport& n) {
 
 }  // namespace
 
+StateReport state_report(std::string_view name, const Value& value) {
+  StateReport r{std::string(name), describe(value), {}};
+  if (value.kind() != ValueKind::kTensor) return r;
+  const Tensor& t = value.as_tensor();
+  if (t.dtype() == DType::kString || t.dtype() == DType::kUndefined) return r;
+  r.sha256 = sha256_hex(std::string_view(static_cast<const char*>(t.raw()), t.byte_size()));
+  return r;
+}
+
 void NodeMetrics::merge(const NodeMetrics& o) {
   executions += o.executions;
   dispatches += o.dispatches;
@@ -164,6 +219,13 @@ void NodeMetrics::merge(const NodeMetrics& o) {
       counters.emplace_back(name, value);
     else
       it->second += value;
+  }
+  for (const Series& s : o.series) {
+    auto it = std::find_if(series.begin(), series.end(), [&s](const Series& mine) { return mine.name == s.name; });
+    if (it == series.end())
+      series.push_back(s);
+    else
+      it->points.insert(it->points.end(), s.points.begin(), s.points.end());
   }
 }
 
@@ -222,6 +284,14 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     auto counters = m.counters;
     std::sort(counters.begin(), counters.end());
     for (const auto& [name, value] : counters) out += "  counter " + name + " = " + std::to_string(value) + "\n";
+    for (const Series& s : m.series) {
+      out += "  series " + s.name + ": " + u64(s.points.size()) + " point(s)";
+      if (!s.points.empty())
+        out += ", last " + number(s.points.back().value) + " at " + format_duration(s.points.back().t_ns);
+      out += "\n";
+    }
+    for (const StateReport& s : n->states)
+      out += "  state " + s.name + ": " + s.value + (s.sha256.empty() ? "" : ", sha256 " + s.sha256) + "\n";
     if (!n->peers.empty()) {
       out += "  peers with failures:\n";
       for (const auto& p : n->peers)

@@ -45,6 +45,20 @@ std::uint32_t NodeServices::counter_id(std::string_view name) {
   return static_cast<std::uint32_t>(metrics_.counters.size() - 1);
 }
 
+std::uint32_t NodeServices::state_id(std::string_view name) {
+  for (std::uint32_t i = 0; i < states_.size(); ++i)
+    if (states_[i].first == name) return i;
+  states_.emplace_back(std::string(name), Value());
+  return static_cast<std::uint32_t>(states_.size() - 1);
+}
+
+std::uint32_t NodeServices::series_id(std::string_view name) {
+  for (std::uint32_t i = 0; i < metrics_.series.size(); ++i)
+    if (metrics_.series[i].name == name) return i;
+  metrics_.series.push_back(Series{std::string(name), {}});
+  return static_cast<std::uint32_t>(metrics_.series.size() - 1);
+}
+
 const Value& NodeServices::peer_value(PeerIndex id) {
   if (id >= peer_values_.size()) peer_values_.resize(peers_.id_limit());
   Value& v = peer_values_[id];
@@ -565,6 +579,8 @@ NodeReport Node::report() const {
     out.peers.push_back(PeerReport{peers_.text(p), st->failures, st->next_retry_ns, governor_.is_down(p)});
   }
   std::sort(out.peers.begin(), out.peers.end(), [](const auto& a, const auto& b) { return a.peer < b.peer; });
+  for (const auto& [name, value] : states_) out.states.push_back(state_report(name, value));
+  std::sort(out.states.begin(), out.states.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 

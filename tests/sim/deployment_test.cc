@@ -256,6 +256,25 @@ TEST(Deployment, FaultNamingAnUnknownPeer) {
                Kind::kUnknownPeer, 7, "fault[0].peers[1]");
 }
 
+TEST(Deployment, NodeInputsResolveAgainstTheFileAndAreSortedByName) {
+  auto d = parse_deployment(std::string(kNodes) + lines({"inputs = { y = \"data/y.pb\", x = \"/abs/x.pb\" }"}),
+                            "/deploy/sim.toml");
+  ASSERT_TRUE(d) << describe(d.error());
+  const auto& inputs = d->nodes[0].inputs;
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[0].name, "x");
+  EXPECT_EQ(inputs[0].file, "/abs/x.pb");
+  EXPECT_EQ(inputs[1].name, "y");
+  EXPECT_EQ(inputs[1].file, "/deploy/data/y.pb");
+  EXPECT_EQ(inputs[1].line, 4u);
+}
+
+TEST(Deployment, NodeInputErrorsNameTheKey) {
+  expect_error(std::string(kNodes) + lines({"inputs = \"x.pb\""}), Kind::kWrongType, 4, "node[0].inputs");
+  expect_error(std::string(kNodes) + lines({"inputs = { x = 3 }"}), Kind::kWrongType, 4, "node[0].inputs.x");
+  expect_error(std::string(kNodes) + lines({"inputs = { x = \"\" }"}), Kind::kBadValue, 4, "node[0].inputs.x");
+}
+
 TEST(Deployment, DescribeNamesFileLineAndKey) {
   const DeploymentError e = error_of(lines({"[network]", "loss = 1.5"}) + std::string(kNodes));
   EXPECT_EQ(describe(e), "/deploy/sim.toml:2: network.loss: probability 1.5 is outside [0, 1]");

@@ -50,12 +50,7 @@ Expected<runtime::NodeSettings, std::string> settings_for(const Options& o, cons
 Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_inputs(const Options& o) {
   std::vector<std::pair<std::string, runtime::Value>> out;
   for (const auto& [name, file] : o.inputs) {
-    auto bytes = ir::read_file(file, std::uint64_t{1} << 31);
-    if (!bytes) return unexpected("--input " + name + "=" + file + ": " + bytes.error().message);
-    onnx::TensorProto tensor;
-    if (!tensor.ParseFromString(*bytes))
-      return unexpected("--input " + name + "=" + file + ": not a serialized onnx.TensorProto");
-    auto converted = runtime::from_proto(tensor);
+    auto converted = runtime::read_tensor_file(file);
     if (!converted) return unexpected("--input " + name + "=" + file + ": " + converted.error());
     out.emplace_back(name, runtime::Value::tensor(std::move(*converted)));
   }

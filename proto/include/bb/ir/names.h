@@ -43,6 +43,9 @@ inline constexpr std::string_view kIncrMetric = "IncrMetric";
 inline constexpr std::string_view kPeers = "Peers";
 inline constexpr std::string_view kSamplePeers = "SamplePeers";
 inline constexpr std::string_view kAggregate = "Aggregate";
+inline constexpr std::string_view kStateGet = "StateGet";
+inline constexpr std::string_view kStateSet = "StateSet";
+inline constexpr std::string_view kRecord = "Record";
 
 // ---- Wire attributes ----------------------------------------------------------------
 inline constexpr std::string_view kAttrPeer = "peer";             // STRING, multihash bytes in .s
@@ -93,6 +96,8 @@ inline constexpr std::string_view kAttrK = "k";
 inline constexpr std::string_view kAttrMode = "mode";
 inline constexpr std::string_view kModeMean = "mean";
 inline constexpr std::string_view kModeSum = "sum";
+inline constexpr std::string_view kAttrQuorum = "quorum";
+inline constexpr std::string_view kAttrTimeoutNs = "timeout_ns";
 
 // ---- Canonical names for unnamed wire ops: `Send_<i>`, `Recv_<i>`; collisions get `~2`… ---
 inline constexpr char kUnnamedIndexSeparator = '_';

@@ -86,6 +86,14 @@ class NodeServices {
   // IncrMetric: the id of a named counter (load time), and adding to it.
   std::uint32_t counter_id(std::string_view name);
   void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
+  // StateGet/StateSet: the id of a named state (load time) and its value, empty until
+  // the first StateSet. State outlives executions and dies with the node instance.
+  std::uint32_t state_id(std::string_view name);
+  Value& state(std::uint32_t id) { return states_[id].second; }
+  const std::vector<std::pair<std::string, Value>>& states() const { return states_; }
+  // Record: the id of a named series (load time), and appending a point to it.
+  std::uint32_t series_id(std::string_view name);
+  void record(std::uint32_t id, double value) { metrics_.series[id].points.push_back({now_ns(), value}); }
   std::uint64_t next_message_id() { return ++message_ids_; }
   // The PeerId value of an interned peer (Recv's sender output): made once per id and
   // shared, instead of one PeerId and one allocation per received envelope.
@@ -113,6 +121,7 @@ class NodeServices {
   InboundDedup dedup_;
   NodeMetrics metrics_;
   std::uint64_t message_ids_ = 0;
+  std::vector<std::pair<std::string, Value>> states_;  // by state id, in the order the graph names them
   std::vector<Value> peer_values_;  // by PeerIndex; checked against the id's bytes (ids are recycled)
 };
 

@@ -12,12 +12,23 @@
 #include "bb/ir/gates.h"
 #include "bb/runtime/reasons.h"
 #include "bb/runtime/transport.h"
+#include "bb/runtime/value.h"
 
 namespace bb::runtime {
 
 // Gate decisions are counted per gate of the catalogue, indexed by ir::Gate.
 inline constexpr int kGateKinds = ir::kGateCount;
 inline constexpr int kOutcomeKinds = 5;
+
+// A named series of the Record op: one point per record, in time order.
+struct Series {
+  struct Point {
+    std::int64_t t_ns = 0;
+    double value = 0;
+  };
+  std::string name;
+  std::vector<Point> points;
+};
 
 struct NodeMetrics {
   std::uint64_t executions = 0;  // frames started by a trigger source
@@ -34,6 +45,8 @@ struct NodeMetrics {
   std::array<std::uint64_t, kReasonCount> receive_drops{};
   // IncrMetric counters, in the order the graph names them.
   std::vector<std::pair<std::string, std::int64_t>> counters;
+  // Record series, in the order the graph names them.
+  std::vector<Series> series;
 
   // Adds `other` (the simulator sums a node's incarnations).
   void merge(const NodeMetrics& other);
@@ -57,6 +70,16 @@ struct LinkReport {
   std::vector<std::pair<std::string, std::uint64_t>> rejected_by;  // refusal label → count
 };
 
+// A named state at the end of a run (StateGet/StateSet): what it holds and, for a
+// tensor, the SHA-256 of its element bytes (little-endian, row-major), so two runs can
+// be compared bit for bit.
+struct StateReport {
+  std::string name;
+  std::string value;   // describe(): "tensor float[650]", "empty" before the first StateSet
+  std::string sha256;  // lowercase hex; empty unless a numeric tensor
+};
+StateReport state_report(std::string_view name, const Value& value);
+
 struct NodeReport {
   std::string peer;  // text form
   NodeMetrics metrics;
@@ -68,6 +91,9 @@ struct NodeReport {
   std::vector<LinkReport> links;
   // Inbound bytes of a real transport (envelopes received), 0 otherwise.
   std::uint64_t bytes_received = 0;
+
+  // The live instance's named states, sorted by name (none while crashed).
+  std::vector<StateReport> states;
 };
 
 struct NetworkStats {

@@ -27,6 +27,13 @@ using DeploymentError = runtime::TomlError;
 using runtime::describe;
 using runtime::to_string;
 
+// A graph input fed from a TensorProto file: `inputs = { x = "data/x.pb" }`.
+struct NodeInput {
+  std::string name;
+  std::filesystem::path file;  // resolved against the deployment file's folder
+  std::uint32_t line = 0;      // for errors about the file or the name
+};
+
 struct NodeSpec {
   PeerId peer;
   std::filesystem::path graph;  // resolved against the deployment file's folder
@@ -34,6 +41,7 @@ struct NodeSpec {
   // For `bbrun --deploy … --node PEER` (a real network; --sim ignores them):
   std::string address;          // host:port where the node listens; empty when not given
   std::filesystem::path key;    // its key file (TLS), resolved like `graph`; empty when not given
+  std::vector<NodeInput> inputs;  // sorted by name
 };
 
 // [transport] of a real-network deployment: runtime::kSecurityTls (the default) or kSecurityInsecure.
