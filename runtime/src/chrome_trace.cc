@@ -1,8 +1,11 @@
 #include "bb/runtime/chrome_trace.h"
 
-#include "bb/runtime/json.h"
+#include "bb/ir/json.h"
 
 namespace bb::runtime {
+
+using ir::append_json_string;
+using ir::json_string;
 namespace {
 
 // Microseconds with three decimals: the format's unit, nanoseconds kept exact.
