@@ -363,8 +363,8 @@ TEST(OnnxMath, GemmTransposesScalesAndBroadcastsC) {
                .attr("beta", 0.5f)
                .run({a, b, floats({10, 20}, {2})});
   ASSERT_TRUE(o.ok()) << o.result.detail;
-  // A^T = [[1,3,5],[2,4,6]], B^T = [[1,0],[0,1],[1,1]]: A^T B^T = [[6,8],[8,10]].
-  expect_near(o.at(0), {2 * 6 + 5, 2 * 8 + 10, 2 * 8 + 5, 2 * 10 + 10});
+  // A^T = [[1,3,5],[2,4,6]], B^T = [[1,1],[0,1],[0,1]]: A^T B^T = [[1,9],[2,12]].
+  expect_near(o.at(0), {2 * 1 + 5, 2 * 9 + 10, 2 * 2 + 5, 2 * 12 + 10});
   auto no_c = Call("Gemm").run({floats({1, 2}, {1, 2}), floats({3, 4}, {2, 1})});
   ASSERT_TRUE(no_c.ok());
   expect_near(no_c.at(0), {11});

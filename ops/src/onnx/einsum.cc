@@ -84,9 +84,6 @@ class Einsum final : public runtime::Kernel {
     if (!equation) return unexpected(std::move(equation.error()));
     auto eq = parse_equation(*equation);
     if (!eq) return unexpected("attribute 'equation' = '" + *equation + "': " + eq.error());
-    if (static_cast<int>(eq->inputs.size()) != init.node.input_size())
-      return unexpected("attribute 'equation' = '" + *equation + "' has " + std::to_string(eq->inputs.size()) +
-                        " input terms for " + std::to_string(init.node.input_size()) + " inputs");
     return std::unique_ptr<runtime::Kernel>(std::make_unique<Einsum>(std::move(*eq)));
   }
   explicit Einsum(Equation eq) : eq_(std::move(eq)) {}
