@@ -1,6 +1,7 @@
-// The structural ai.onnx kernels (shape.cc, cast.cc, logic.cc, nn.cc) run one node at a
-// time through the registry, as the engine resolves them: values, zero-copy forwarding,
-// and every refusal (stable reason, a detail naming the value and its bound).
+// The structural ai.onnx kernels (shape.cc, cast.cc, logic.cc, nn.cc, resize.cc,
+// detection.cc) run one node at a time through the registry, as the engine resolves
+// them: values, zero-copy forwarding, and every refusal (stable reason, a detail naming
+// the value and its bound).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -517,6 +518,91 @@ TEST(OnnxNn, BatchNormalizationDropoutAndGlobalPools) {
   Op gmp("GlobalMaxPool");
   expect_ok(gmp.run({x}));
   EXPECT_EQ(values_of<float>(gmp.output()), (std::vector<float>{2, 4}));
+}
+
+TEST(OnnxNn, ConvTransposeSpreadsEachInputOverItsWindow) {
+  Op op("ConvTranspose");
+  op.is("strides", {2});
+  // x = [1, 2], w = [1, 1, 1] (1 channel in, 1 out), stride 2: [1 1 1+2 2 2].
+  expect_ok(op.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1}, {1, 1, 3})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{1, 1, 3, 2, 2}));
+  Op shaped("ConvTranspose");
+  shaped.is("strides", {2}).is("output_shape", {6});
+  expect_ok(shaped.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1}, {1, 1, 3})}));
+  EXPECT_EQ(values_of<float>(shaped.output()), (std::vector<float>{1, 1, 3, 2, 2, 0}));
+  expect_fail(op.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1, 1, 1, 1}, {2, 1, 3})}),
+              Reason::kShapeMismatch, {"[2,1,3]"});
+}
+
+TEST(OnnxNn, MaxUnpoolPutsValuesBackAndRefusesIndicesOutsideTheOutput) {
+  Op op("MaxUnpool", 11);
+  op.is("kernel_shape", {2}).is("strides", {2});
+  expect_ok(op.run({tensor<float>({5, 6}, {1, 1, 2}), tensor<std::int64_t>({1, 2}, {1, 1, 2})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{0, 5, 6, 0}));
+  expect_fail(op.run({tensor<float>({5, 6}, {1, 1, 2}), tensor<std::int64_t>({1, 4}, {1, 1, 2})}),
+              Reason::kInvalidValue, {"4", "[0, 3]"});
+}
+
+TEST(OnnxResize, NearestLinearAndCubicAgreeWithHandValues) {
+  Tensor x = tensor<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  Op nearest("Resize", 13);
+  expect_ok(nearest.run({x, Tensor(), tensor<float>({1, 1, 2, 2}, {4})}));
+  EXPECT_EQ(values_of<float>(nearest.output()),
+            (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+  Op linear("Resize", 13);
+  linear.s("mode", "linear").s("coordinate_transformation_mode", "align_corners");
+  expect_ok(linear.run({tensor<float>({0, 3}, {1, 2}), Tensor(), Tensor(), ints({1, 4})}));
+  EXPECT_EQ(values_of<float>(linear.output()), (std::vector<float>{0, 1, 2, 3}));
+  Op cubic("Resize", 13);
+  cubic.s("mode", "cubic");
+  expect_ok(cubic.run({tensor<float>({2, 2, 2}, {3}), Tensor(), Tensor(), ints({5})}));
+  for (float v : values_of<float>(cubic.output())) EXPECT_NEAR(v, 2.0f, 1e-6f);  // weights sum to 1
+  expect_fail(nearest.run({x, Tensor(), tensor<float>({1, 1, 2}, {3})}), Reason::kShapeMismatch, {"rank 4"});
+  expect_fail(nearest.run({x, Tensor(), Tensor()}), Reason::kInvalidValue, {"scales or sizes"});
+  expect_fail(nearest.run({x, Tensor(), tensor<float>({1, 1, -2, 2}, {4})}), Reason::kInvalidValue, {"> 0"});
+  Op bad("Resize", 13);
+  bad.s("coordinate_transformation_mode", "sideways");
+  EXPECT_NE(bad.load_error().find("sideways"), std::string::npos);
+}
+
+TEST(OnnxResize, GridSampleReadsTheCornersAndZeroPadsOutside) {
+  Tensor x = tensor<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  Op op("GridSample", 16);
+  op.i("align_corners", 1);
+  expect_ok(op.run({x, tensor<float>({-1, -1, 1, 1, 0, 0, 3, 0}, {1, 1, 4, 2})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{1, 4, 2.5f, 0}));
+  expect_fail(op.run({x, tensor<float>({0, 0, 0}, {1, 1, 1, 3})}), Reason::kShapeMismatch, {"[1,1,1,3]"});
+}
+
+TEST(OnnxShape, UniqueAndReverseSequence) {
+  Op unique("Unique", 11);
+  unique.i("sorted", 0);
+  expect_ok(unique.run({tensor<float>({2, 1, 2, 3, 1}, {5})}, 4));
+  EXPECT_EQ(values_of<float>(unique.output(0)), (std::vector<float>{2, 1, 3}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(1)), (std::vector<std::int64_t>{0, 1, 3}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(2)), (std::vector<std::int64_t>{0, 1, 0, 2, 1}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(3)), (std::vector<std::int64_t>{2, 2, 1}));
+  Op reverse("ReverseSequence", 10);
+  reverse.i("time_axis", 1).i("batch_axis", 0);
+  expect_ok(reverse.run({tensor<float>({1, 2, 3, 4, 5, 6}, {2, 3}), ints({3, 1})}));
+  EXPECT_EQ(values_of<float>(reverse.output()), (std::vector<float>{3, 2, 1, 4, 5, 6}));
+  expect_fail(reverse.run({tensor<float>({1, 2, 3, 4, 5, 6}, {2, 3}), ints({4, 1})}), Reason::kInvalidValue,
+              {"4", "[0, 3]"});
+}
+
+TEST(OnnxDetection, NonMaxSuppressionKeepsTheBestOfOverlappingBoxesAndRoiAlignChecksBatchIndices) {
+  // Two boxes overlapping by far more than 0.5, one apart; scores favour box 1.
+  Tensor boxes = tensor<float>({0, 0, 1, 1, 0, 0.05f, 1, 1.05f, 5, 5, 6, 6}, {1, 3, 4});
+  Tensor scores = tensor<float>({0.8f, 0.9f, 0.1f}, {1, 1, 3});
+  Op nms("NonMaxSuppression", 11);
+  expect_ok(nms.run({boxes, scores, ints({3}), tensor<float>({0.5f}, {1}), tensor<float>({0.0f}, {1})}));
+  EXPECT_EQ(values_of<std::int64_t>(nms.output()), (std::vector<std::int64_t>{0, 0, 1, 0, 0, 2}));
+  expect_fail(nms.run({boxes, tensor<float>({1}, {1, 1, 1})}), Reason::kShapeMismatch, {"[1,1,1]"});
+  Op roi("RoiAlign", 16);
+  Tensor x = tensor<float>({1, 1, 1, 1}, {1, 1, 2, 2});
+  expect_ok(roi.run({x, tensor<float>({0, 0, 2, 2}, {1, 4}), ints({0})}));
+  EXPECT_FLOAT_EQ(values_of<float>(roi.output())[0], 1.0f);
+  expect_fail(roi.run({x, tensor<float>({0, 0, 2, 2}, {1, 4}), ints({1})}), Reason::kInvalidValue, {"1", "[0, 0]"});
 }
 
 }  // namespace
