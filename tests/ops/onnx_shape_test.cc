@@ -4,6 +4,7 @@
 // the value and its bound).
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -156,6 +157,7 @@ TEST(OnnxShape, ReshapeRefusesNegativeDimsTwoInferredDimsAndWrongCounts) {
   expect_fail(op.run({x, ints({-2, 3})}), Reason::kInvalidValue, {"-2"});
   expect_fail(op.run({x, ints({-1, -1})}), Reason::kInvalidValue, {"more than one -1"});
   expect_fail(op.run({x, ints({4, 2})}), Reason::kShapeMismatch, {"[2,3]", "[4,2]"});
+  expect_fail(op.run({x, ints({INT64_MAX, INT64_MAX, 0})}), Reason::kInvalidValue, {"elements"});
   expect_fail(op.run({x, tensor<float>({6}, {1})}), Reason::kTypeMismatch, {"shape"});
 }
 
@@ -239,6 +241,11 @@ TEST(OnnxShape, SliceClampsAndStepsBackwards) {
   EXPECT_EQ(op.output().size(), 8);
   expect_fail(op.run({x, ints({0}), ints({1}), ints({1}), Tensor()}), Reason::kInvalidValue, {"axis 1", "[-1, 0]"});
   expect_fail(op.run({x, ints({0}), ints({1}), ints({0}), ints({0})}), Reason::kInvalidValue, {"step"});
+  // Extreme starts, ends and steps clamp without overflowing.
+  expect_ok(op.run({x, ints({1}), ints({INT64_MAX}), ints({0}), ints({INT64_MAX})}));
+  EXPECT_EQ(values_of<std::int64_t>(op.output()), (std::vector<std::int64_t>{1}));
+  expect_ok(op.run({x, ints({INT64_MAX}), ints({INT64_MIN}), ints({0}), ints({INT64_MIN})}));
+  EXPECT_EQ(values_of<std::int64_t>(op.output()), (std::vector<std::int64_t>{9}));
   Op v1("Slice", 9);
   v1.is("starts", {1}).is("ends", {3});
   expect_ok(v1.run({x}));
@@ -261,6 +268,7 @@ TEST(OnnxShape, PadReflectEdgeAndConstant) {
   EXPECT_EQ(values_of<float>(constant.output()), (std::vector<float>{7, 1, 2}));
   expect_fail(reflect.run({x, ints({1})}), Reason::kShapeMismatch, {"2 × rank"});
   expect_fail(reflect.run({x, ints({-4, 0})}), Reason::kInvalidValue, {"negative dim"});
+  expect_fail(edge.run({x, ints({INT64_MAX, 1})}), Reason::kInvalidValue, {"outside"});
 }
 
 TEST(OnnxShape, ExpandAndTileRefuseHugeOrNegativeShapesWithoutAllocating) {
@@ -494,6 +502,9 @@ TEST(OnnxNn, MaxPoolReportsIndicesAndAveragePoolCountsPadsWhenAsked) {
   Op too_big("MaxPool");
   too_big.is("kernel_shape", {4, 4});
   expect_fail(too_big.run({x}), Reason::kInvalidValue, {"larger"});
+  Op huge("MaxPool");
+  huge.is("kernel_shape", {1, 1}).is("pads", {INT64_MAX, 0, 0, 0});
+  expect_fail(huge.run({x}), Reason::kInvalidValue, {"over"});
   Op no_kernel("MaxPool");
   EXPECT_NE(no_kernel.load_error().find("kernel_shape"), std::string::npos);
 }

@@ -108,6 +108,10 @@ Expected<Window, OpResult> resolve(const WindowAttrs& attrs, const Shape& x_shap
   w.pad_end.assign(pads->begin() + static_cast<std::ptrdiff_t>(k), pads->end());
   w.out.resize(k);
   for (std::size_t d = 0; d < k; ++d) {
+    for (std::int64_t v : {w.kernel[d], w.stride[d], w.dilation[d], w.pad_begin[d], w.pad_end[d]})
+      if (v > kMaxOutputElements)
+        return unexpected(invalid_value("spatial dim " + str(d) + ": kernel, stride, dilation or pad " + str(v) +
+                                        " is over " + str(kMaxOutputElements)));
     if (w.kernel[d] < 1 || w.stride[d] < 1 || w.dilation[d] < 1 || w.pad_begin[d] < 0 || w.pad_end[d] < 0)
       return unexpected(invalid_value("spatial dim " + str(d) + ": kernel " + str(w.kernel[d]) + ", stride " +
                                       str(w.stride[d]) + ", dilation " + str(w.dilation[d]) +
@@ -136,6 +140,12 @@ Expected<Window, OpResult> resolve(const WindowAttrs& attrs, const Shape& x_shap
       }
     }
   }
+  const std::int64_t kernel_size = runtime::element_count(w.kernel, kMaxOutputElements);
+  const std::int64_t out_size = runtime::element_count(w.out, kMaxOutputElements);
+  if (kernel_size < 0 || out_size < 0 || kernel_size > kMaxOutputElements / std::max<std::int64_t>(out_size, 1))
+    return unexpected(invalid_value("kernel " + runtime::shape_text(w.kernel) + " over output " +
+                                    runtime::shape_text(w.out) + " reads more than " + str(kMaxOutputElements) +
+                                    " positions"));
   return w;
 }
 
@@ -342,6 +352,12 @@ class ConvTranspose final : public Kernel {
     win.pad_end.assign(pads->begin() + static_cast<std::ptrdiff_t>(k), pads->end());
     win.in.resize(k);
     for (std::size_t d = 0; d < k; ++d) {
+      for (std::int64_t v : {win.stride[d], win.dilation[d], kernel[d], win.pad_begin[d], win.pad_end[d], (*extra)[d]})
+        if (v > kMaxOutputElements || v < -kMaxOutputElements)
+          return unexpected(invalid_value("stride, dilation, kernel or pad " + str(v) + " is over " +
+                                          str(kMaxOutputElements)));
+      if (output_shape_ && ((*output_shape_)[d] < 0 || (*output_shape_)[d] > kMaxOutputElements))
+        return unexpected(invalid_value("output_shape dim " + str((*output_shape_)[d]) + " is out of range"));
       if (win.stride[d] < 1 || win.dilation[d] < 1 || kernel[d] < 1)
         return unexpected(invalid_value("strides, dilations and kernel dims must be ≥ 1"));
       const std::int64_t full = win.stride[d] * (win.out[d] - 1) + (*extra)[d] + (kernel[d] - 1) * win.dilation[d] + 1;
@@ -365,6 +381,10 @@ class ConvTranspose final : public Kernel {
         return unexpected(invalid_value("spatial dim " + str(d) + " of the output would be " + str(win.in[d])));
     }
     if (auto bad = bad_output_shape(nc_shape(x, w.dim(1) * group_, win.in))) return unexpected(invalid_value(*bad));
+    if (win.kernel_size() > kMaxOutputElements / std::max<std::int64_t>(win.out_size(), 1))
+      return unexpected(invalid_value("kernel " + runtime::shape_text(win.kernel) + " over input " +
+                                      runtime::shape_text(win.out) + " writes more than " + str(kMaxOutputElements) +
+                                      " positions"));
     return win;
   }
 
@@ -590,8 +610,12 @@ class MaxUnpool final : public Kernel {
     Shape pooled{x->dim(0), x->dim(1)};
     for (std::size_t d = 0; d < k; ++d) {
       const std::int64_t stride = attrs_.strides && attrs_.strides->size() == k ? (*attrs_.strides)[d] : 1;
-      const std::int64_t pads = attrs_.pads && attrs_.pads->size() == 2 * k ? (*attrs_.pads)[d] + (*attrs_.pads)[d + k] : 0;
-      pooled.push_back((x->dim(d + 2) - 1) * stride + (*attrs_.kernel)[d] - pads);
+      const std::int64_t begin = attrs_.pads && attrs_.pads->size() == 2 * k ? (*attrs_.pads)[d] : 0;
+      const std::int64_t end = attrs_.pads && attrs_.pads->size() == 2 * k ? (*attrs_.pads)[d + k] : 0;
+      for (std::int64_t v : {stride, begin, end, (*attrs_.kernel)[d]})
+        if (v < 0 || v > kMaxOutputElements)
+          return invalid_value("kernel, stride or pad " + str(v) + " is outside [0, " + str(kMaxOutputElements) + "]");
+      pooled.push_back((x->dim(d + 2) - 1) * stride + (*attrs_.kernel)[d] - begin - end);
     }
     if (auto bad = bad_output_shape(pooled)) return invalid_value(*bad);
     Shape shape = pooled;

@@ -239,6 +239,8 @@ class Resize final : public Kernel {
       for (std::size_t d = 0; d < rank; ++d) {
         scales[d] = scales_t->data<float>()[d];
         if (!(scales[d] > 0)) return invalid_value("scale " + std::to_string(scales[d]) + " for axis " + str(d) + " must be > 0");
+        if (!(scales[d] * static_cast<double>(x->dim(d)) <= static_cast<double>(kMaxOutputElements)))
+          return invalid_value("scale " + std::to_string(scales[d]) + " for axis " + str(d) + " is too large");
         out[d] = static_cast<std::int64_t>(scales[d] * static_cast<double>(x->dim(d)));
       }
     } else {

@@ -151,9 +151,11 @@ class Reshape final : public Kernel {
       } else if (d < 0) {
         return invalid_value("shape dim " + str(i) + " is " + str(d) + "; dims are ≥ -1");
       }
+      if (d > 0 && known > kMaxOutputElements / d)
+        return invalid_value("shape " + runtime::shape_text(*dims) + " has more than " + str(kMaxOutputElements) +
+                             " elements");
       out.push_back(d);
       known *= d;
-      if (known > kMaxOutputElements) return invalid_value("shape " + runtime::shape_text(*dims) + " is too large");
     }
     if (infer) {
       if (known == 0 || data->size() % known != 0)
@@ -446,6 +448,7 @@ class Split final : public Kernel {
 };
 
 // The elements a Slice along one dim reads: start, start+step, … clamped as numpy does.
+// Counted before stepping, so no extreme start, end or step overflows.
 std::vector<std::int64_t> slice_indices(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
   auto clamp = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
     if (v < 0) v += dim;
@@ -455,11 +458,15 @@ std::vector<std::int64_t> slice_indices(std::int64_t dim, std::int64_t start, st
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    for (std::int64_t i = start; i < end; i += step) out.push_back(i);
+    if (start >= end) return out;
+    const std::int64_t n = (end - start - 1) / step + 1;
+    for (std::int64_t k = 0; k < n; ++k) out.push_back(start + k * step);
   } else {
     start = clamp(start, -1, dim - 1);
     end = clamp(end, -1, dim - 1);
-    for (std::int64_t i = start; i > end; i += step) out.push_back(i);
+    if (start <= end) return out;
+    const std::int64_t n = step == INT64_MIN ? 1 : (start - end - 1) / -step + 1;
+    for (std::int64_t k = 0; k < n; ++k) out.push_back(start + k * step);
   }
   return out;
 }
@@ -631,6 +638,9 @@ OpResult pad(Invocation& inv, const Tensor& x, const std::vector<std::int64_t>& 
                           " needs 2 × rank = " + str(2 * rank));
   Shape shape(rank);
   for (std::size_t d = 0; d < rank; ++d) {
+    for (std::int64_t p : {pads[d], pads[d + rank]})
+      if (p > kMaxOutputElements || p < -kMaxOutputElements)
+        return invalid_value("pad " + str(p) + " for axis " + str(d) + " is outside ±" + str(kMaxOutputElements));
     shape[d] = x.dim(d) + pads[d] + pads[d + rank];
     if (shape[d] < 0) return invalid_value("pads for axis " + str(d) + " leave a negative dim " + str(shape[d]));
     if (mode != PadMode::kConstant && x.dim(d) == 0 && shape[d] > 0)
@@ -1448,8 +1458,10 @@ class OneHot final : public Kernel {
     const auto depth_value = scalar_value(*d);
     if (!depth_value) return invalid_value("input depth must be one number, got " + runtime::to_string(d->dtype()) +
                                            runtime::shape_text(d->shape()));
+    if (!(*depth_value >= 1 && *depth_value <= static_cast<double>(kMaxOutputElements)))
+      return invalid_value("input depth " + std::to_string(*depth_value) + " is outside [1, " +
+                           str(kMaxOutputElements) + "]");
     const auto depth = static_cast<std::int64_t>(*depth_value);
-    if (depth < 1 || depth > kMaxOutputElements) return invalid_value("input depth " + str(depth) + " must be ≥ 1");
     if (values->size() != 2)
       return invalid_value("input values must hold [off, on], got " + runtime::shape_text(values->shape()));
     std::vector<double> indices;
