@@ -14,6 +14,9 @@
 namespace bb::runtime {
 namespace {
 
+using ir::append_json_string;
+using ir::json_string;
+
 constexpr std::array<OutcomeKind, kOutcomeKinds> kOutcomes{OutcomeKind::kDelivered, OutcomeKind::kUnreachable,
                                                            OutcomeKind::kTimeout, OutcomeKind::kRejected,
                                                            OutcomeKind::kAdvised};
@@ -60,9 +63,9 @@ void write_states(std::string& out, const NodeReport& n) {
   for (std::size_t i = 0; i < n.states.size(); ++i) {
     const StateReport& s = n.states[i];
     out += i ? ", " : "";
-    append_json_string(out, s.name);
-    out += ": {\"value\": " + json_string(s.value) + ", \"sha256\": ";
-    out += s.sha256.empty() ? std::string("null") : json_string(s.sha256);
+    ir::append_json_string(out, s.name);
+    out += ": {\"value\": " + ir::json_string(s.value) + ", \"sha256\": ";
+    out += s.sha256.empty() ? std::string("null") : ir::json_string(s.sha256);
     out += "}";
   }
   out += "},\n";
@@ -87,7 +90,7 @@ void write_counts(std::string& out, std::vector<std::pair<std::string, std::uint
   out += "{";
   for (std::size_t i = 0; i < counts.size(); ++i) {
     out += i ? ", " : "";
-    append_json_string(out, counts[i].first);
+    ir::append_json_string(out, counts[i].first);
     out += ": " + u64(counts[i].second);
   }
   out += "}";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "bb/ir/gates.h"
 #include "bb/runtime/transport.h"
 
 namespace bb::prom {
@@ -140,7 +141,7 @@ void NodeMetricsRegistry::update_node(const Snapshot& s) {
   set_total(skipped_.at({{"node", node}}), m.skipped);
   for (int g = 0; g < runtime::kGateKinds; ++g) {
     if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
-    const std::string gate(runtime::gate_op_type(g));
+    const std::string gate(ir::kGates[static_cast<std::size_t>(g)].op_type);
     const auto& counts = m.gates[static_cast<std::size_t>(g)];
     set_total(gates_.at({{"node", node}, {"gate", gate}, {"outcome", "allowed"}, {"reason", ""}}), counts[0]);
     for (int r = 1; r < runtime::kReasonCount; ++r)
