@@ -193,14 +193,28 @@ Expected<void, IoError> AtomicWriter::commit() {
     w.error = write_error(w.path, what);
     return unexpected(*w.error);
   };
-  // mkstemp creates 0600; outputs are ordinary files.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(w.fd, 0666 & ~mask);
+  // mkstemp creates 0600; outputs are ordinary files unless they hold a secret.
+  if (!w.options.owner_only) {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(w.fd, 0666 & ~mask);
+  }
   if (::fsync(w.fd) != 0) return fail("fsync failed: " + errno_text(errno));
   const int fd = std::exchange(w.fd, -1);
   if (::close(fd) != 0) return fail("close failed: " + errno_text(errno));
-  if (::rename(w.temp.c_str(), w.path.c_str()) != 0) return fail("rename failed: " + errno_text(errno));
+  if (w.options.no_replace) {
+    if (::link(w.temp.c_str(), w.path.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST) {
+        w.error = IoError{IoError::Kind::kExists, w.path.string() + ": already exists"};
+        return unexpected(*w.error);
+      }
+      return fail("link failed: " + errno_text(err));
+    }
+    ::unlink(w.temp.c_str());
+  } else if (::rename(w.temp.c_str(), w.path.c_str()) != 0) {
+    return fail("rename failed: " + errno_text(errno));
+  }
   w.done = true;
   return {};
 }

@@ -79,6 +79,41 @@ TEST(AtomicWriter, FailedRenameLeavesNoTemporaryFile) {
   EXPECT_TRUE(fs::is_directory(path));
 }
 
+// Secrets (node keys): mode 0600 whatever the umask, and never over an existing file.
+TEST(AtomicWriter, OwnerOnlyFilesKeepMode0600) {
+  TempDir dir;
+  const auto path = dir.path() / "key.pem";
+  auto writer = AtomicWriter::create(path, {.owner_only = true});
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->write("secret"));
+  ASSERT_TRUE((*writer)->commit());
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(read_all(path), "secret");
+}
+
+TEST(AtomicWriter, NoReplaceRefusesAnExistingFileAndLeavesItAlone) {
+  TempDir dir;
+  const auto path = dir.path() / "key.pem";
+  std::ofstream(path) << "old";
+  auto writer = AtomicWriter::create(path, {.no_replace = true});
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->write("new"));
+  auto committed = (*writer)->commit();
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error().kind, IoError::Kind::kExists);
+  writer->reset();
+  EXPECT_EQ(read_all(path), "old");
+  EXPECT_EQ(dir.entries(), 1) << "the temporary file is removed";
+
+  const auto fresh = dir.path() / "fresh.pem";
+  auto second = AtomicWriter::create(fresh, {.no_replace = true});
+  ASSERT_TRUE(second);
+  ASSERT_TRUE((*second)->write("new"));
+  ASSERT_TRUE((*second)->commit());
+  EXPECT_EQ(read_all(fresh), "new");
+  EXPECT_EQ(dir.entries(), 2);
+}
+
 TEST(AtomicWriter, UnwritableFolderIsAWriteError) {
   TempDir dir;
   auto writer = AtomicWriter::create(dir.path() / "missing" / "out.bb");

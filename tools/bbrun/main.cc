@@ -4,6 +4,7 @@
 //                 [--input NAME=FILE.pb]... [--inputs DIR] [--outputs DIR] [--config FILE.toml] [--metrics FILE.json]
 //                 [--trace FILE.jsonl] [--no-verify] [--log-level L] [state flags]
 //   bbrun --list-ops [--markdown]
+//   bbrun keygen FILE [--force]      (a node key; prints its PeerId)
 //   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE.jsonl]
 //               [--log-level L] [state flags]   (the simulated network; docs/simulation.md)
 #include <iostream>
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs, blocklist, allowlist;
 
   app.add_option("FILE", o.file, "compiled graph (.bb)");
+  bb::bbrun::KeygenOptions keygen_options;
+  auto* keygen = bb::bbrun::add_keygen_command(app, keygen_options);
   app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind per line");
   app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
   app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
@@ -152,7 +155,7 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
-    if (!list_ops && sim.empty() && o.file.empty()) throw CLI::RequiredError("FILE");
+    if (!list_ops && sim.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
     if (!sim.empty()) {
       // The deployment names the graphs and peers; these belong to a single-node run.
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : bb::bbrun::kExitUsage;
   }
   setup_logging(log_level);
+  if (keygen->parsed()) return bb::bbrun::run_keygen(keygen_options);
 
   if (auto ok = bb::runtime::registry::check(); !ok) {
     spdlog::error("{}", ok.error());

@@ -13,6 +13,10 @@
 #include "bb/ir/limits.h"
 #include "bb/runtime/settings.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace bb::bbrun {
 
 struct Options {
@@ -35,6 +39,12 @@ struct Options {
   ir::EnvelopeLimits envelope_limits;  // --max-envelope-bytes, --max-envelope-payloads (received envelopes)
 };
 
+// `bbrun keygen FILE [--force]`.
+struct KeygenOptions {
+  std::string file;
+  bool force = false;
+};
+
 // Exit codes (SPEC Appendix A).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitLoad = 1;
@@ -44,6 +54,10 @@ inline constexpr int kExitUsage = 2;
 int run_single(const Options& options);
 // Runs a simulated deployment (--sim DEPLOY.toml); the same exit codes.
 int run_sim(const std::string& deployment, const Options& options);
+
+// Registers the `keygen` subcommand on `app`; runs it (the same exit codes).
+CLI::App* add_keygen_command(CLI::App& app, KeygenOptions& options);
+int run_keygen(const KeygenOptions& options);
 
 // The defaults, then the file's layer (--config or the deployment's sections), then the
 // state flags; fails on a cap below the base.

@@ -25,6 +25,12 @@ class AtomicWriter {
     // Buffered before each write(2). Not smaller: on ext4 (Linux 6.18) 1 MiB writes
     // cost 6× the kernel time of 2 MiB or larger ones (150 MB: 0.38 s against 0.06 s).
     std::size_t chunk_bytes = std::size_t{4} << 20;
+    // Keep the file readable and writable by its owner only (mode 0600, as the
+    // temporary file is created) instead of the usual 0666 less the umask: for secrets.
+    bool owner_only = false;
+    // Fail with kExists instead of replacing a file that is already at the path; the
+    // check and the rename are one step (link(2)), so no other writer slips in between.
+    bool no_replace = false;
   };
 
   // Creates the temporary file next to `path`. kWrite when the folder is not writable.
@@ -44,7 +50,8 @@ class AtomicWriter {
   Expected<void, IoError> write(std::string_view bytes);
 
   // Writes what is buffered, sets the usual permissions, fsyncs, closes and renames
-  // the temporary file over the path. Once only.
+  // the temporary file over the path (with `no_replace`: links it there, failing if
+  // something is already there). Once only.
   Expected<void, IoError> commit();
 
   // Bytes written so far (appended, whether or not they reached the file yet).

@@ -22,6 +22,7 @@ struct IoError {
     kTooLarge,    // over the configured size limit
     kParse,       // read, but not a model: `message` says where parsing failed
     kWrite,       // the output could not be written (nothing is left behind)
+    kExists,      // the output is already there and may not be replaced (nothing written)
   };
   Kind kind;
   std::string message;
