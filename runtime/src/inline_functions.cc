@@ -86,12 +86,14 @@ class Expander {
     for (const auto& open : stack_)
       if (open == body->id) return unexpected("function '" + body->id + "' calls itself (a cycle of calls)");
     stack_.push_back(body->id);
+    expanded_any_ = true;
     auto done = expand_body(node, *body, call_name, opset, depth);
     stack_.pop_back();
     return done;
   }
 
   ExpandedGraph& result() { return out_; }
+  bool expanded_any() const { return expanded_any_; }
 
  private:
   Expected<void, std::string> emit(const onnx::NodeProto& node, int opset) {
@@ -195,6 +197,7 @@ class Expander {
   const TypeOf& type_of_;
   absl::flat_hash_set<std::string> used_;
   std::vector<std::string> stack_;
+  bool expanded_any_ = false;
   ExpandedGraph out_;
 };
 
@@ -208,15 +211,21 @@ bool has_function_body(const onnx::ModelProto& model, const onnx::NodeProto& nod
 
 Expected<ExpandedGraph, std::string> expand_functions(const onnx::ModelProto& model, const onnx::GraphProto& graph,
                                                       const OpsetOf& opset_of, const HasKernel& has_kernel,
-                                                      const TypeOf& type_of) {
+                                                      const TypeOf& type_of, const std::vector<int>& node_opsets,
+                                                      bool* expanded_any) {
   Expander expander(model, graph, has_kernel, type_of);
   expander.scope_of_model_ = opset_of;
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& node = graph.node(i);
     const std::string call_name = node.name().empty() ? "#" + std::to_string(i) : node.name();
-    if (auto r = expander.expand(node, opset_of, call_name, 0); !r)
+    const int own = static_cast<std::size_t>(i) < node_opsets.size() ? node_opsets[static_cast<std::size_t>(i)] : -1;
+    const OpsetOf scope = [&, own](std::string_view domain) {
+      return own >= 0 && canonical_domain(domain) == canonical_domain(node.domain()) ? own : opset_of(domain);
+    };
+    if (auto r = expander.expand(node, scope, call_name, 0); !r)
       return unexpected("node '" + call_name + "' (" + node.op_type() + "): " + r.error());
   }
+  if (expanded_any != nullptr) *expanded_any = expander.expanded_any();
   ExpandedGraph out = std::move(expander.result());
   *out.graph.mutable_input() = graph.input();
   *out.graph.mutable_output() = graph.output();

@@ -45,8 +45,13 @@ bool has_function_body(const onnx::ModelProto& model, const onnx::NodeProto& nod
 // `graph`'s nodes with every call to a function without a kernel expanded; its inputs,
 // outputs and value_info are copied (shape inference runs on the result). Errors name
 // the node: a function that calls itself, or nesting deeper than kMaxInlineDepth.
+// `node_opsets`, when not empty, gives each node of `graph` its version (a graph that
+// was expanded before: a context-dependent body inside a body is built once shape
+// inference has typed its inputs, in a further pass). `expanded_any` tells whether a
+// call was expanded.
 Expected<ExpandedGraph, std::string> expand_functions(const onnx::ModelProto& model, const onnx::GraphProto& graph,
                                                       const OpsetOf& opset_of, const HasKernel& has_kernel,
-                                                      const TypeOf& type_of);
+                                                      const TypeOf& type_of, const std::vector<int>& node_opsets = {},
+                                                      bool* expanded_any = nullptr);
 
 }  // namespace bb::runtime

@@ -163,29 +163,36 @@ absl::flat_hash_map<std::string_view, const onnx::TypeProto*> types_by_name(cons
 }  // namespace
 
 Expected<void, LoadError> Program::expand(const LoadOptions& options) {
-  const onnx::GraphProto& graph = model_->graph();
-  // Context-dependent bodies are built from their inputs' types.
-  onnx::GraphProto typed = typed_copy(graph, graph);
-  if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
-  const auto types = types_by_name(typed);
-  auto expanded = expand_functions(
-      *model_, graph, [this](std::string_view domain) { return opset_of(domain); },
-      [](std::string_view domain, std::string_view op_type, int opset) {
-        return registry::find(domain, op_type, opset) != nullptr;
-      },
-      [&types](const std::string& name) -> const onnx::TypeProto* {
-        auto it = types.find(name);
-        return it == types.end() ? nullptr : it->second;
-      });
-  if (!expanded) return unexpected(error(LoadError::Kind::kInvalid, label_ + ": " + expanded.error()));
-  if (static_cast<std::uint64_t>(expanded->graph.node_size()) > options.limits.max_nodes)
-    return unexpected(error(LoadError::Kind::kLimit,
-                            label_ + ": " + std::to_string(expanded->graph.node_size()) +
-                                " nodes once functions are expanded, over the limit of " +
-                                std::to_string(options.limits.max_nodes) + " [hint: --max-nodes]"));
-  expanded_ = std::move(expanded->graph);
-  node_opsets_ = std::move(expanded->opsets);
-  graph_ = &expanded_;
+  // Context-dependent bodies are built from their inputs' types: a body inside a body
+  // (SoftmaxCrossEntropyLoss calls NegativeLogLikelihoodLoss) is built in a further
+  // pass, once inference has typed the outer body's values.
+  for (int pass = 0; pass < kMaxInlineDepth; ++pass) {
+    const onnx::GraphProto& graph = *graph_;
+    onnx::GraphProto typed = typed_copy(graph, model_->graph());
+    if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
+    const auto types = types_by_name(typed);
+    bool expanded_any = false;
+    auto expanded = expand_functions(
+        *model_, graph, [this](std::string_view domain) { return opset_of(domain); },
+        [](std::string_view domain, std::string_view op_type, int opset) {
+          return registry::find(domain, op_type, opset) != nullptr;
+        },
+        [&types](const std::string& name) -> const onnx::TypeProto* {
+          auto it = types.find(name);
+          return it == types.end() ? nullptr : it->second;
+        },
+        node_opsets_, &expanded_any);
+    if (!expanded) return unexpected(error(LoadError::Kind::kInvalid, label_ + ": " + expanded.error()));
+    if (static_cast<std::uint64_t>(expanded->graph.node_size()) > options.limits.max_nodes)
+      return unexpected(error(LoadError::Kind::kLimit,
+                              label_ + ": " + std::to_string(expanded->graph.node_size()) +
+                                  " nodes once functions are expanded, over the limit of " +
+                                  std::to_string(options.limits.max_nodes) + " [hint: --max-nodes]"));
+    if (!expanded_any) break;
+    expanded_ = std::move(expanded->graph);
+    node_opsets_ = std::move(expanded->opsets);
+    graph_ = &expanded_;
+  }
   return {};
 }
 

@@ -101,9 +101,13 @@ std::string opsets_text(const std::vector<OpsetRange>& ranges) {
 
 std::string list_text() {
   std::string out;
-  for (const auto& r : all())
+  const auto regs = all();
+  for (std::size_t i = 0; i < regs.size(); ++i) {
+    const auto& r = regs[i];
+    if (i > 0 && regs[i - 1].domain == r.domain && regs[i - 1].op_type == r.op_type) continue;  // another opset range
     out += std::string(display_domain(r.domain)) + "\t" + std::string(r.op_type) + "\t" +
            std::string(ir::to_string(r.kind)) + "\n";
+  }
   return out;
 }
 
