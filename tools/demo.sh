@@ -40,6 +40,17 @@ cp "$root/examples/demo/deploy.toml" "$demo/"
 echo "== bbrun --sim ${demo#$root/}/deploy.toml --metrics ${demo#$root/}/metrics.json --trace ${demo#$root/}/trace.jsonl"
 "$bbrun" --sim "$demo/deploy.toml" --metrics "$demo/metrics.json" --trace "$demo/trace.jsonl"
 
+# Federated averaging: the feeder's first model goes to three clients
+# (federated_client.py), whose updates the server (aggregation_round.onnxtxt) averages
+# into the next model, round after round (examples/federated/deploy.toml).
+federated="$out/federated"
+mkdir -p "$federated"
+cp "$out/aggregation_round.bb" "$out/federated_client.bb" "$federated/"
+echo "== bbc compile examples/federated/feeder.onnxtxt -o ${federated#$root/}/feeder.bb"
+"$bbc" compile "$root/examples/federated/feeder.onnxtxt" -o "$federated/feeder.bb"
+cp "$root/examples/federated/deploy.toml" "$federated/"
+echo "== bbrun --sim ${federated#$root/}/deploy.toml --metrics ${federated#$root/}/metrics.json"
+"$bbrun" --sim "$federated/deploy.toml" --metrics "$federated/metrics.json"
 # The pictures (docs/observability.md): the same run (same seed, same trace fingerprint)
 # with its trace in the Chrome format, plotted by tools/bb-plot; the sender's graph
 # drawn by Graphviz from `bbc inspect --format dot`.

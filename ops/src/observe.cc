@@ -40,7 +40,7 @@ class Log final : public runtime::Kernel {
     if (!spdlog::should_log(level_)) return OpResult::ok();
     std::string values;
     for (std::uint32_t i = 0; i < inv.input_count(); ++i)
-      values += (i ? ", " : "") + runtime::describe(inv.in(i));
+      values += (i ? ", " : "") + runtime::describe_values(inv.in(i));
     spdlog::log(level_, "[{} t={}ns exec={}] {}{}{}", label_, inv.now_ns(), inv.execution(), message_,
                 message_.empty() ? "" : ": ", values);
     return OpResult::ok();

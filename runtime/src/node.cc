@@ -93,10 +93,24 @@ Expected<void, LoadError> Node::instantiate() {
   kernels_.resize(nodes.size());
   if (trace_ != nullptr) op_names_.resize(nodes.size());  // only the trace names nodes
   std::string problems;
+  std::vector<TensorInfo> in_types, out_types;  // what shape inference found, per node
+  const auto refs = p.input_refs();
   for (std::uint32_t i = 0; i < nodes.size(); ++i) {
     const PlanNode& pn = nodes[i];
     if (trace_ != nullptr) op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
-    auto made = pn.op->factory(KernelInit{*pn.proto, i, pn.spec, *this});
+    KernelInit init{*pn.proto, i, pn.spec, *this, pn.opset};
+    if (p.typed()) {
+      in_types.clear();
+      out_types.clear();
+      for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+        const std::uint32_t ref = refs[pn.input_begin + k];
+        in_types.push_back(ref == kNoSlot ? TensorInfo{} : p.slot_type(ref & ~kStaticBit));
+      }
+      for (std::uint32_t j = 0; j < pn.output_count; ++j) out_types.push_back(p.slot_type(pn.output_begin + j));
+      init.inputs = in_types;
+      init.outputs = out_types;
+    }
+    auto made = pn.op->factory(init);
     if (!made) {
       problems += (problems.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + made.error();
       continue;
@@ -124,6 +138,13 @@ Expected<void, LoadError> Node::instantiate() {
     static_values_[it->second] = std::move(value);
   }
   inputs_.clear();
+  // Every graph input without an initializer needs a value: all missing ones at once.
+  for (const auto& [name, slot] : p.graph_inputs())
+    if (!static_values_[slot].has_value())
+      problems += (problems.empty() ? "" : "\n") + p.label() + ": graph input '" + name +
+                  "': error: no value given and no initializer [hint: --input " + name + "=FILE.pb, or --inputs DIR]";
+  if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
+  outputs_.resize(p.graph_outputs().size());
   return {};
 }
 
@@ -143,6 +164,17 @@ void Node::run_static() {
   const auto refs = p.input_refs();
   in_static_ = true;
   current_exec_ = 0;
+  // Readers left per static slot: a value no frame reads is dropped after its last one.
+  std::vector<std::uint32_t> uses(p.slot_count());
+  for (std::uint32_t s = 0; s < uses.size(); ++s) uses[s] = p.static_uses(s);
+  auto release_inputs = [&](const PlanNode& pn) {
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      if (ref == kNoSlot) continue;
+      const std::uint32_t s = ref & ~kStaticBit;
+      if (--uses[s] == 0 && !p.keep_after_static(s)) static_values_[s].reset();
+    }
+  };
   for (std::uint32_t i : p.static_order()) {
     const PlanNode& pn = nodes[i];
     bool missing = false;
@@ -153,8 +185,8 @@ void Node::run_static() {
     }
     if (missing) {
       ++metrics_.skipped;
-      spdlog::warn("{}: {}: does not run: an input has no value (a graph input not given with --input, or a failed node upstream)",
-                   p.label(), p.where(i));
+      spdlog::warn("{}: {}: does not run: an input has no value (a failed node upstream)", p.label(), p.where(i));
+      release_inputs(pn);
       continue;
     }
     Value* outs = &static_values_[pn.output_begin];
@@ -162,6 +194,7 @@ void Node::run_static() {
     inv.hooks = this;
     ++metrics_.dispatches;
     OpResult r = kernels_[i]->compute(inv);
+    release_inputs(pn);
     if (r.status == Status::kOk) {
       if (trace_) trace(TraceEvent::kFire, i, 0, {}, {}, {});
       continue;
@@ -179,6 +212,10 @@ void Node::run_static() {
                   r.detail.empty() ? "" : ": ", r.detail);
   }
   in_static_ = false;
+  for (std::uint32_t k = 0; k < outputs_.size(); ++k) {
+    const std::uint32_t slot = p.graph_outputs()[k].second;
+    if (static_values_[slot].has_value()) outputs_[k] = static_values_[slot];
+  }
 }
 
 void Node::start() {
@@ -201,6 +238,7 @@ std::uint32_t Node::acquire_frame() {
   const Program& p = *program_;
   auto f = std::make_unique<Frame>();
   f->values.resize(p.slot_count());
+  f->uses.resize(p.slot_count());
   f->state.resize(p.nodes().size());
   f->written.reserve(p.slot_count());
   f->ready.reserve(p.nodes().size());
@@ -312,6 +350,7 @@ void Node::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   OpResult r = kernels_[node]->compute(inv);
   current_frame_ = saved_frame;
   current_exec_ = saved_exec;
+  release_inputs(f, node);
   if (r.status == Status::kPending && !deferred_)
     r = OpResult::fail(Reason::kInternal, "the kernel returned pending without deferring");
   switch (r.status) {
@@ -337,6 +376,19 @@ void Node::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   }
 }
 
+// The node has run: each frame value it read has one reader fewer, and one whose
+// readers have all run is dropped (a graph output stays).
+void Node::release_inputs(Frame& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const PlanNode& pn = p.nodes()[node];
+  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const std::uint32_t ref = refs[k];
+    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
+    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
+  }
+}
+
 void Node::publish(Frame& f, std::uint32_t node) {
   const Program& p = *program_;
   const PlanNode& pn = p.nodes()[node];
@@ -344,7 +396,10 @@ void Node::publish(Frame& f, std::uint32_t node) {
     const std::uint32_t slot = pn.output_begin + j;
     if (!f.values[slot].has_value()) continue;
     f.written.push_back(slot);
-    for (std::uint32_t c : p.consumers(slot)) {
+    const auto readers = p.consumers(slot);
+    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
+    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
+    for (std::uint32_t c : readers) {
       NodeState& s = state_of(f, c);
       if (s.status != NodeStatus::kWaiting) continue;
       if (--s.missing == 0) {
@@ -561,11 +616,6 @@ void Node::complete(PendingId id) {
     fail_node(f, node, OpResult::fail(failure, {}));
   }
   if (!f.running) run_frame(frame_id);
-}
-
-const Value& Node::output(std::size_t k) const {
-  const std::uint32_t slot = program_->graph_outputs()[k].second;
-  return slot < static_values_.size() ? static_values_[slot] : empty_;
 }
 
 // ---- Report ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The registry and the bb op table describe the same ops (docs/runtime.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -44,7 +45,11 @@ TEST(Registry, ListTextHasOneLinePerOp) {
     lines.insert(text.substr(start, nl - start));
     start = nl + 1;
   }
-  EXPECT_EQ(lines.size(), registry::all().size());
+  // An op registered for several opset ranges is one line.
+  std::set<std::pair<std::string_view, std::string_view>> ops;
+  for (const auto& r : registry::all()) ops.emplace(r.domain, r.op_type);
+  EXPECT_EQ(lines.size(), ops.size());
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<std::ptrdiff_t>(ops.size())) << "a line twice";
   for (const auto& op : ir::bb_op_table()) {
     const std::string line =
         std::string(op.domain) + "\t" + std::string(op.op_type) + "\t" + std::string(ir::to_string(op.kind));

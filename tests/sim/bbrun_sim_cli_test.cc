@@ -205,5 +205,37 @@ TEST_F(BbrunSim, SingleNodeFlagsAreUsageErrorsWithSim) {
   EXPECT_EQ(bbrun("--sim " + deploy() + " " + path("alice.bb")).code, 2);
 }
 
+// The federated example (examples/federated/deploy.toml): a feeder sends a first model
+// to three clients (examples/federated_client.py: a model-local training function,
+// Relu), the server (examples/aggregation_round.onnxtxt: Aggregate, Mul, Add, Relu)
+// averages their updates and sends the next model back: rounds of compute over the
+// simulated network.
+TEST_F(BbrunSim, FederatedExampleRunsRoundsOfCompute) {
+  const fs::path examples = fs::path(BB_SOURCE_DIR) / "examples";
+  const std::string err = " 2>" + path("build.err");
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + (examples / "federated_client.py").string() + " " +
+                         path("federated_client.onnx") + err).c_str()),
+            0)
+      << slurp(dir_ / "build.err");
+  for (const auto& [src, out] : {std::pair{path("federated_client.onnx"), "federated_client.bb"},
+                                 {(examples / "aggregation_round.onnxtxt").string(), "aggregation_round.bb"},
+                                 {(examples / "federated" / "feeder.onnxtxt").string(), "feeder.bb"}}) {
+    const std::string cmd = std::string(BBC_PATH) + " compile " + src + " -o " + path(out) + err;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "build.err");
+  }
+  fs::copy_file(examples / "federated" / "deploy.toml", dir_ / "federated.toml");
+  const auto r = bbrun("--sim " + path("federated.toml") + " --metrics " + path("m.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("failed"), std::string::npos) << r.err;
+  // The clients log their updates with the values (Log prints tensors).
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("sent update: tensor float\\[4\\] \\[[0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+\\]")))
+      << r.err;
+  // The server counted rounds: every three updates, one.
+  std::smatch rounds;
+  const std::string metrics = slurp(dir_ / "m.json");
+  ASSERT_TRUE(std::regex_search(metrics, rounds, std::regex("\"rounds\": ?(\\d+)"))) << metrics;
+  EXPECT_GE(std::stoi(rounds[1]), 3) << metrics;
+}
+
 }  // namespace
 }  // namespace bb

@@ -1,9 +1,9 @@
 // bbrun — load a compiled graph and run it (docs/runtime.md).
 //
 //   bbrun FILE.bb [--peer PEER] [--duration D] [--executions N] [--seed S] [--virtual-time]
-//                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
-//                 [--trace FILE [--trace-format jsonl|chrome]] [--metrics-listen HOST:PORT]
-//                 [--no-verify] [--log-level L] [state flags]
+//                 [--input NAME=FILE.pb]... [--inputs DIR] [--outputs DIR] [--config FILE.toml]
+//                 [--metrics FILE.json] [--trace FILE [--trace-format jsonl|chrome]]
+//                 [--metrics-listen HOST:PORT] [--no-verify] [--log-level L] [state flags]
 //   bbrun --list-ops [--markdown]
 //   bbrun keygen FILE [--force]      (a node key; prints its PeerId)
 //   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE [--trace-format F]]
@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the node's RNG")->capture_default_str();
   app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
+  app.add_option("--inputs", o.inputs_dir, "graph input k from DIR/input_<k>.pb (the ONNX test-data layout)");
+  app.add_option("--outputs", o.outputs_dir, "write graph output k to DIR/output_<k>.pb after the run");
   app.add_option("--config", o.config, "settings file (TOML: [backoff] [governor] [dedup] [send])");
   app.add_option("--metrics", o.metrics, "write the metrics JSON here at exit");
   app.add_option("--trace", o.trace, "write the event trace here (JSONL, or see --trace-format)");
@@ -180,7 +182,7 @@ int main(int argc, char** argv) {
     o.peer_given = app.count("--peer") > 0;
     if (!sim.empty()) {
       // The deployment names the graphs and peers; these belong to a single-node run.
-      for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--config"})
+      for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--inputs", "--outputs", "--config"})
         if (app.count(flag) > 0)
           throw CLI::ValidationError(flag, "not with --sim (the deployment file says what each node runs)");
     }

@@ -31,6 +31,8 @@ struct Options {
   bool seed_given = false;  // --seed was on the command line (it overrides a deployment's)
   bool virtual_time = false;
   std::vector<std::pair<std::string, std::string>> inputs;  // NAME, FILE.pb
+  std::string inputs_dir;   // --inputs DIR: DIR/input_<k>.pb for graph input k
+  std::string outputs_dir;  // --outputs DIR: DIR/output_<k>.pb for graph output k after the run
   std::string config;
   std::string metrics;
   std::string trace;

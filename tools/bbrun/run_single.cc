@@ -47,6 +47,15 @@ Expected<runtime::NodeSettings, std::string> settings_for(const Options& o, cons
   return layered_settings(file, o.state);
 }
 
+// One TensorProto file; `flag` names it in messages ("--input x=a.pb", "--inputs d").
+Expected<onnx::TensorProto, std::string> read_tensor_file(const std::string& flag, const std::string& file) {
+  auto bytes = ir::read_file(file, std::uint64_t{1} << 31);
+  if (!bytes) return unexpected(flag + ": " + bytes.error().message);
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromString(*bytes)) return unexpected(flag + ": " + file + ": not a serialized onnx.TensorProto");
+  return tensor;
+}
+
 Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_inputs(const Options& o) {
   std::vector<std::pair<std::string, runtime::Value>> out;
   for (const auto& [name, file] : o.inputs) {
@@ -86,6 +95,61 @@ Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const N
     spdlog::warn("{}: listening without TLS on a non-loopback address: anyone who can reach it can send as any peer",
                  plan.listen);
   return net::GrpcTransport::start(std::move(c), scheduler, node);
+}
+
+// --inputs DIR: DIR/input_<k>.pb is graph input k (inputs with an initializer are not
+// counted), as in ONNX's test data; a TensorProto that carries a name must carry k's.
+Expected<void, std::string> read_inputs_dir(const Options& o, const runtime::Program& program,
+                                            std::vector<std::pair<std::string, runtime::Value>>& out) {
+  namespace fs = std::filesystem;
+  const auto& inputs = program.graph_inputs();
+  std::error_code ec;
+  if (!fs::is_directory(o.inputs_dir, ec)) return unexpected("--inputs " + o.inputs_dir + ": not a folder");
+  for (std::size_t k = 0;; ++k) {
+    const fs::path file = fs::path(o.inputs_dir) / ("input_" + std::to_string(k) + ".pb");
+    if (!fs::exists(file, ec)) break;
+    const std::string flag = "--inputs " + o.inputs_dir;
+    if (k >= inputs.size())
+      return unexpected(flag + ": " + file.string() + ": the graph has " + std::to_string(inputs.size()) +
+                        " input(s) without an initializer");
+    auto tensor = read_tensor_file(flag, file.string());
+    if (!tensor) return unexpected(tensor.error());
+    const std::string& name = inputs[k].first;
+    if (!tensor->name().empty() && tensor->name() != name)
+      return unexpected(flag + ": " + file.string() + " is named '" + tensor->name() + "' but graph input " +
+                        std::to_string(k) + " is '" + name + "'");
+    auto converted = runtime::from_proto(*tensor);
+    if (!converted) return unexpected(flag + ": " + file.string() + ": " + converted.error());
+    out.emplace_back(name, runtime::Value::tensor(std::move(*converted)));
+  }
+  return {};
+}
+
+// --outputs DIR: graph output k as DIR/output_<k>.pb (named as the output). An output
+// without a tensor value is reported and not written.
+bool write_outputs(const Options& o, const runtime::Node& node) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(o.outputs_dir, ec);
+  const auto& outputs = node.program().graph_outputs();
+  bool ok = true;
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const runtime::Value& value = node.output(k);
+    const std::string& name = outputs[k].first;
+    if (value.kind() != runtime::ValueKind::kTensor) {
+      spdlog::warn("--outputs {}: graph output '{}' has {}: output_{}.pb not written", o.outputs_dir, name,
+                   value.has_value() ? runtime::describe(value) + ", not a tensor" : std::string("no value"), k);
+      continue;
+    }
+    onnx::TensorProto proto = runtime::to_proto(value.as_tensor());
+    proto.set_name(name);
+    const fs::path file = fs::path(o.outputs_dir) / ("output_" + std::to_string(k) + ".pb");
+    if (auto w = ir::write_file_atomic(file, proto.SerializeAsString()); !w) {
+      spdlog::error("--outputs {}: {}", o.outputs_dir, w.error().message);
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 void run_loop(runtime::Scheduler& scheduler, runtime::Node& node, std::int64_t until) {
@@ -132,6 +196,12 @@ int run_single(const Options& o, const NetPlan* net) {
   if (!program) {
     spdlog::error("{}", program.error().message);
     return kExitLoad;
+  }
+  if (!o.inputs_dir.empty()) {
+    if (auto read = read_inputs_dir(o, **program, *inputs); !read) {
+      spdlog::error("{}", read.error());
+      return kExitUsage;
+    }
   }
 
   // The trace file is opened once the node exists (creating it writes no event): a
@@ -215,6 +285,7 @@ int run_single(const Options& o, const NetPlan* net) {
             << runtime::summary_text(reports, nullptr) << (network ? timeline.table() : std::string());
   // A networked node's signal is its normal way to stop.
   int code = stop_signal() && !network ? 128 + stop_signal() : kExitOk;
+  if (!o.outputs_dir.empty() && !write_outputs(o, **node) && code == kExitOk) code = kExitUsage;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, nullptr, sha)); !w) {
       spdlog::error("--metrics {}: {}", o.metrics, w.error().message);

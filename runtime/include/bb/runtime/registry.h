@@ -39,6 +39,9 @@ struct OpRegistration {
   ir::OpKind kind;
   KernelFactory factory;
   OpsetRange opsets;
+  // The element types the kernel computes on, as people read them ("float, double,
+  // int32, int64"; docs/ops.md); empty for kernels of values other than tensors.
+  std::string_view types;
 };
 
 // The empty domain and "ai.onnx" are one domain: both map to "".
@@ -54,7 +57,7 @@ class OpRegistrar {
  public:
   OpRegistrar(std::string_view domain, std::string_view op_type, ir::OpKind kind, KernelFactory factory) noexcept;
   OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
-              KernelFactory factory) noexcept;
+              KernelFactory factory, std::string_view types = {}) noexcept;
   OpRegistrar(const OpRegistrar&) = delete;
   OpRegistrar& operator=(const OpRegistrar&) = delete;
   const OpRegistration& registration() const { return registration_; }

@@ -103,6 +103,10 @@ class Value {
 // One line a person can read: `int64 42`, `tensor float[2,3]`, `string "hi"`,
 // `peers [id:a, id:b]`, `timestamp 10ms`, `bytes (5 B)`, `trigger`.
 std::string describe(const Value& value);
+// The same, with a tensor's first `max_elements` elements in row-major order:
+// `tensor float[2,3] [1, 2.5, -3, 4, 5, 6]`, `tensor int64[1000] [0, 1, 2, …] (1000 elements)`.
+// What Log prints.
+std::string describe_values(const Value& value, std::size_t max_elements = 8);
 
 // To and from the envelope's Value (docs/wire.md): a tensor travels as the deterministic
 // bytes of its TensorProto (tensor_proto.h). from_wire checks PeerIds and tensor bytes.
