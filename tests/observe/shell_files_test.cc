@@ -95,7 +95,7 @@ std::string complete(const TempDir& dir, const std::string& tool, const std::str
 
 TEST(ShellFiles, CompletionWorksInBash) {
   TempDir dir;
-  EXPECT_EQ(complete(dir, "bbc", "bbc \"\""), "compile lint passes inspect\n");
+  EXPECT_EQ(complete(dir, "bbc", "bbc \"\""), "compile lint passes codes inspect\n");
   EXPECT_EQ(complete(dir, "bbc", "bbc lint --format \"\""), "text json sarif\n");
   EXPECT_EQ(complete(dir, "bbc", "bbc inspect --fo"), "--format\n");
   EXPECT_EQ(complete(dir, "bbrun", "bbrun --trace-format c"), "chrome\n");

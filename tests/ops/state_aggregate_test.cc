@@ -255,6 +255,7 @@ TEST_F(FederatedOps, AggregateAttributesAreChecked) {
     runtime::Scheduler s(clock);
     runtime::NodeConfig config;
     config.peer = *PeerId::identity("x");
+    config.inputs = {{"x", runtime::Value::tensor(runtime::Tensor::zeros(runtime::DType::kFloat, {1}))}};
     auto node = runtime::Node::create(*program, s, config);
     return node ? std::string() : node.error().message;
   };
@@ -276,6 +277,8 @@ TEST_F(FederatedOps, AggregateDeniesABadWeight) {
   runtime::Scheduler s(clock);
   runtime::NodeConfig config;
   config.peer = *PeerId::identity("x");
+  for (const char* name : {"x", "w"})  // graph inputs need values to load
+    config.inputs.emplace_back(name, runtime::Value::tensor(runtime::Tensor::zeros(runtime::DType::kFloat, {1})));
   auto node = runtime::Node::create(*program, s, config);
   ASSERT_TRUE(node) << node.error().message;
   const auto& pn = (*program)->nodes()[0];
