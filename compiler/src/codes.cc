@@ -18,7 +18,9 @@ constexpr std::array kCodes{
              "Add the domain with its version to opset_import, e.g. \"ai.bytesandbrains.wire\" : 1."},
     CodeInfo{kBB003, S::kError, "unknown op",
              "The op is not in the ONNX schema registry for the imported opset version, not a bb op of the wire "
-             "or syscall domain, and not a model-local function.",
+             "or syscall domain, and not a model-local function; or its custom domain is described by the op "
+             "manifest (--ops FILE) and the manifest does not declare it. (Ops of custom domains without a "
+             "manifest are accepted: BB031.)",
              "Fix the op type or domain, raise the imported opset version, or define the function in the model."},
     CodeInfo{kBB004, S::kError, "input value never produced",
              "A node reads a value that is not a graph input, an initializer, or the output of any node.",
@@ -70,6 +72,11 @@ constexpr std::array kCodes{
              "The graph is acyclic but a node appears before a producer of one of its inputs; onnx.checker "
              "rejects such graphs. bbc compile sorts the nodes stably.",
              "Reorder the nodes so producers come first (bbc compile does it for you)."},
+    CodeInfo{kBB017, S::kError, "custom op does not match its op manifest",
+             "An op of a custom domain that the op manifest (--ops FILE) describes has a number of inputs or "
+             "outputs outside the declared range, lacks a required attribute, has one of the wrong type, or has "
+             "an attribute the manifest does not declare.",
+             "Compare the node with its entry in the op manifest: fix the node, or the manifest if the op changed."},
     CodeInfo{kBB020, S::kError, "bad or missing passport",
              "The model carries the passport with an unknown version, or its graph_sha256 does not match the "
              "graph (it was edited after compiling), or a .bb file has no passport.",
@@ -78,6 +85,13 @@ constexpr std::array kCodes{
              "A node has no name (reported only with --pedantic: the ONNX text syntax cannot name nodes). Wire "
              "ops get deterministic names when compiled.",
              "Name the node, e.g. with onnx.helper.make_node(..., name=...)."},
+    CodeInfo{kBB031, S::kNote, "ops of custom domains",
+             "The model uses ops of a domain that is neither ONNX's nor bb's (a team's own ops, run by kernels a "
+             "bbrun plugin provides). They are checked for structure (single assignment, cycles, inputs that "
+             "are produced) but not against a schema unless an op manifest (--ops FILE) describes them. The note "
+             "lists each op with its node count.",
+             "Nothing to fix. Pass --ops FILE to check their arity and attributes, and run the graph with "
+             "bbrun --plugin LIB (or kernels linked in)."},
 };
 
 }  // namespace

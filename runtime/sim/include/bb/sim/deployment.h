@@ -29,6 +29,9 @@ using runtime::to_string;
 struct NodeSpec {
   PeerId peer;
   std::filesystem::path graph;  // resolved against the deployment file's folder
+  // `plugins = ["lib.so", ...]`: kernel plugins the node's graph needs, resolved like
+  // graph. Kernels are process-wide: a simulation loads the plugins of every node.
+  std::vector<std::filesystem::path> plugins;
   std::uint32_t line = 0;       // of the [[node]] header, for errors about the graph
 };
 
