@@ -4,6 +4,8 @@
 
 #include <dlfcn.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <set>
@@ -18,6 +20,28 @@ namespace {
 std::string dl_error() {
   const char* e = dlerror();
   return e != nullptr ? std::string(e) : std::string("unknown dlopen error");
+}
+
+// The library whose static initializers run (for the terminate handler).
+const std::string* g_loading = nullptr;
+
+// An exception thrown by a static initializer does not unwind through the dynamic
+// loader to dlopen's caller: the C++ runtime terminates. This handler, installed only
+// while dlopen runs, turns that into the message and exit status of a load error.
+[[noreturn]] void static_initializer_threw() {
+  std::string what = "an exception that is not a std::exception";
+  try {
+    if (auto e = std::current_exception()) std::rethrow_exception(e);
+    what = "no exception (std::terminate was called)";
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  const std::string message = "error: " + (g_loading ? *g_loading : std::string("a kernel plugin")) +
+                              ": a static initializer of the kernel plugin threw: " + what +
+                              " (fix the plugin: kernels read their attributes in create(), not at load)\n";
+  std::fwrite(message.data(), 1, message.size(), stderr);
+  std::_Exit(1);
 }
 
 // Files loaded already, by canonical path.
@@ -37,17 +61,11 @@ Expected<void, std::string> load_plugin(const std::string& path) {
   const std::string file = canonical.string();
 
   registry::begin_staging();
-  void* handle = nullptr;
-  try {
-    handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  } catch (const std::exception& e) {
-    registry::discard_staged();
-    return unexpected(path + ": a static initializer of the kernel plugin threw: " + e.what() +
-                      " (fix the plugin: kernels parse their attributes in create(), not at load)");
-  } catch (...) {
-    registry::discard_staged();
-    return unexpected(path + ": a static initializer of the kernel plugin threw a non-standard exception");
-  }
+  g_loading = &path;
+  const std::terminate_handler previous = std::set_terminate(static_initializer_threw);
+  void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::set_terminate(previous);
+  g_loading = nullptr;
   if (handle == nullptr) {
     registry::discard_staged();
     return unexpected(path + ": cannot load the kernel plugin: " + dl_error() +

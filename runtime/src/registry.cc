@@ -91,17 +91,17 @@ Expected<void, std::string> adopt_staged(std::string_view origin) {
   discard_staged();
   for (std::size_t i = 0; i < staged.size(); ++i) {
     const OpRegistration& mine = staged[i]->registration();
-    auto clash = [&](const OpRegistration& other) {
+    auto clash = [&](std::string_view other) {
       return unexpected(std::string(origin) + ": the plugin registers (" + std::string(display_domain(mine.domain)) +
-                        ", " + std::string(mine.op_type) + "), which " + origin_label(other.origin) +
+                        ", " + std::string(mine.op_type) + "), which " + origin_label(other) +
                         " registers already; remove one of the two registrations");
     };
     for (const OpRegistrar* r = g_head; r != nullptr; r = r->next())
-      if (overlaps(mine, r->registration())) return clash(r->registration());
+      if (overlaps(mine, r->registration())) return clash(r->registration().origin);
     for (const auto& reg : adopted())
-      if (overlaps(mine, reg)) return clash(reg);
+      if (overlaps(mine, reg)) return clash(reg.origin);
     for (std::size_t j = 0; j < i; ++j)
-      if (overlaps(mine, staged[j]->registration())) return clash(OpRegistration{.origin = origin});
+      if (overlaps(mine, staged[j]->registration())) return clash(origin);
   }
   // The plugin stays loaded for the life of the process: its names and factories stay valid.
   const std::string_view kept = origins().emplace_back(origin);

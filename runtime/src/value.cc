@@ -1,6 +1,7 @@
 #include "bb/runtime/value.h"
 
 #include <array>
+#include <sstream>
 
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
@@ -31,6 +32,37 @@ constexpr std::array<std::string_view, 9> kKindNames{"empty", "trigger", "tensor
 
 std::string tensor_shape(const Tensor& t) { return to_string(t.dtype()) + shape_text(t.shape()); }
 
+// The elements of a small numeric tensor, " {1, 2.5, 3}" (Log shows what moves);
+// empty for larger tensors and other element types.
+constexpr std::int64_t kDescribedElements = 16;
+
+template <class T>
+std::string elements_of(const Tensor& t) {
+  std::ostringstream out;
+  out << " {";
+  const auto values = t.values<T>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out << ", ";
+    if constexpr (sizeof(T) == 1) out << static_cast<int>(values[i]); else out << values[i];
+  }
+  out << '}';
+  return out.str();
+}
+
+std::string tensor_elements(const Tensor& t) {
+  if (t.size() > kDescribedElements) return {};
+  switch (t.dtype()) {
+    case DType::kFloat: return elements_of<float>(t);
+    case DType::kDouble: return elements_of<double>(t);
+    case DType::kInt32: return elements_of<std::int32_t>(t);
+    case DType::kInt64: return elements_of<std::int64_t>(t);
+    case DType::kInt8: return elements_of<std::int8_t>(t);
+    case DType::kUint8: return elements_of<std::uint8_t>(t);
+    case DType::kBool: return elements_of<bool>(t);
+    default: return {};
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(ValueKind kind) { return kKindNames[static_cast<std::size_t>(kind)]; }
@@ -54,7 +86,7 @@ std::string describe(const Value& value) {
   switch (value.kind()) {
     case ValueKind::kEmpty: return "empty";
     case ValueKind::kTrigger: return "trigger";
-    case ValueKind::kTensor: return "tensor " + tensor_shape(value.as_tensor());
+    case ValueKind::kTensor: return "tensor " + tensor_shape(value.as_tensor()) + tensor_elements(value.as_tensor());
     case ValueKind::kBytes: return "bytes (" + std::to_string(value.as_bytes().size()) + " B)";
     case ValueKind::kString: {
       std::string out = "string \"";

@@ -10,7 +10,10 @@
 namespace bb::runtime {
 
 // Loads the shared library at `path` and adopts its kernels into the registry:
-//  1. dlopen with its registrars staged (a static initializer that throws is an error);
+//  1. dlopen with its registrars staged. A static initializer that throws cannot be
+//     recovered from (the exception does not unwind through the dynamic loader): the
+//     process prints "error: <path>: a static initializer of the kernel plugin threw:
+//     <what>" and exits with status 1;
 //  2. the library must export bb_kernel_abi_version() returning kKernelAbiVersion;
 //  3. its registrations join the registry, all or none (a key registered already is
 //     an error naming both origins).
