@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("FILE", o.file, "compiled graph (.bb)");
   bb::bbrun::KeygenOptions keygen_options;
   auto* keygen = bb::bbrun::add_keygen_command(app, keygen_options);
-  app.add_option("--plugin", plugins, "load a kernel plugin (a shared library built against bb; repeatable)");
+  app.add_option("--plugin", plugins, "load a kernel plugin (a shared library built against bb; repeatable)")
+      ->allow_extra_args(false);
   app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind<TAB>origin per line");
   app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
   app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
