@@ -183,7 +183,8 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     if (pn.op == nullptr) {
       const std::string domain = node.domain().empty() ? std::string(ir::kOnnxDomainAlias) : node.domain();
       unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + domain + "::" + node.op_type() +
-                           "' in this build [hint: bbrun --list-ops shows the ops it runs]");
+                           "' in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB loads "
+                           "more (docs/extending.md)]");
     } else {
       pn.is_source = pn.op->kind == ir::OpKind::kSource;
       pn.gate = r.gate;
