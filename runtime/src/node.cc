@@ -525,6 +525,11 @@ void Node::complete(PendingId id) {
   if (!f.running) run_frame(frame_id);
 }
 
+const Value& Node::output(std::size_t k) const {
+  const std::uint32_t slot = program_->graph_outputs()[k].second;
+  return slot < static_values_.size() ? static_values_[slot] : empty_;
+}
+
 // ---- Report ------------------------------------------------------------------------------
 
 NodeReport Node::report() const {

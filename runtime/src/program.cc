@@ -109,6 +109,16 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     bool rx_gate;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
+  // The model's opset import per domain ("" and "ai.onnx" are one): a kernel is chosen
+  // by the version the model imports, as ONNX Runtime chooses by since-version. A domain
+  // the model does not import resolves at the latest version.
+  auto opset_of = [&](std::string_view domain) {
+    domain = canonical_domain(domain);
+    for (const auto& import : model_->opset_import())
+      if (canonical_domain(import.domain()) == domain)
+        return static_cast<int>(std::clamp<std::int64_t>(import.version(), 0, OpsetRange::kLatestOpset));
+    return OpsetRange::kLatestOpset;
+  };
 
   std::vector<std::string> problems;
   absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
@@ -175,16 +185,23 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     pn.proto = &node;
     auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
     if (added)
-      it->second = Resolved{registry::find(node.domain(), node.op_type()), ir::find_bb_op(node.domain(), node.op_type()),
-                            gate_index(node.op_type()), ir::is_rx_gate(node)};
+      it->second = Resolved{registry::find(node.domain(), node.op_type(), opset_of(node.domain())),
+                            ir::find_bb_op(node.domain(), node.op_type()), gate_index(node.op_type()),
+                            ir::is_rx_gate(node)};
     const Resolved& r = it->second;
     pn.op = r.op;
     pn.spec = r.spec;
     if (pn.op == nullptr) {
-      const std::string domain = node.domain().empty() ? std::string(ir::kOnnxDomainAlias) : node.domain();
-      unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + domain + "::" + node.op_type() +
-                           "' in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB loads "
-                           "more (docs/extending.md)]");
+      const std::string_view domain = display_domain(canonical_domain(node.domain()));
+      const int opset = opset_of(node.domain());
+      // Other versions of the op may have kernels: say which version was asked for.
+      const auto versions = registry::opsets(node.domain(), node.op_type());
+      unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + std::string(domain) + "::" +
+                           node.op_type() + "'" +
+                           (versions.empty() ? " in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB "
+                                                 "loads more (docs/extending.md)]"
+                                             : " at opset " + std::to_string(opset) + " (this build has opsets " +
+                                                   registry::opsets_text(versions) + ")"));
     } else {
       pn.is_source = pn.op->kind == ir::OpKind::kSource;
       pn.gate = r.gate;
@@ -241,6 +258,14 @@ Expected<void, LoadError> Program::resolve_and_plan() {
   std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
   for (const auto s : input_slot)
     if (s != kNoSlot) ++consumer_count[s];
+  for (const auto& output : graph.output()) {
+    auto found = slot_of.find(output.name());
+    if (found == slot_of.end()) {
+      problems.push_back(label_ + ": graph output '" + output.name() + "': error: no node, initializer or input produces it");
+      continue;
+    }
+    graph_outputs_.emplace_back(output.name(), found->second);
+  }
   if (!problems.empty()) return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
 
   // Consumers (CSR), in node order.

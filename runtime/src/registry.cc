@@ -150,6 +150,32 @@ const OpRegistration* find(std::string_view domain, std::string_view op_type, in
   return nullptr;
 }
 
+std::vector<OpsetRange> opsets(std::string_view domain, std::string_view op_type) {
+  domain = canonical_domain(domain);
+  std::vector<OpsetRange> out;
+  for (const OpRegistrar* r = g_head; r != nullptr; r = r->next()) {
+    const OpRegistration& reg = r->registration();
+    if (reg.op_type == op_type && reg.domain == domain) out.push_back(reg.opsets);
+  }
+  for (const OpRegistration& reg : adopted())
+    if (reg.op_type == op_type && reg.domain == domain) out.push_back(reg.opsets);
+  std::sort(out.begin(), out.end(), [](const OpsetRange& a, const OpsetRange& b) { return a.since < b.since; });
+  return out;
+}
+
+std::string opsets_text(const std::vector<OpsetRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(r.since);
+    if (r.end == OpsetRange::kLatestOpset)
+      out += "+";
+    else if (r.end != r.since)
+      out += "-" + std::to_string(r.end);
+  }
+  return out;
+}
+
 std::string list_text() {
   std::string out;
   for (const auto& r : all())

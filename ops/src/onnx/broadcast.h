@@ -79,6 +79,49 @@ void for_each_broadcast(const Shape& out, const Shape& sa, const Shape& sb, F f)
   }
 }
 
+// The broadcast of three shapes (Where), or a sentence naming the shapes.
+inline Expected<Shape, std::string> broadcast_shapes(const Shape& a, const Shape& b, const Shape& c) {
+  auto ab = broadcast_shapes(a, b);
+  if (!ab) return ab;
+  auto abc = broadcast_shapes(*ab, c);
+  if (!abc)
+    return unexpected("shapes " + runtime::shape_text(a) + ", " + runtime::shape_text(b) + " and " +
+                      runtime::shape_text(c) + " do not broadcast");
+  return abc;
+}
+
+// Calls f(out_index, offset_a, offset_b, offset_c) for every element of `out` over three
+// broadcast inputs (strides from broadcast_strides), in row-major order.
+template <class F>
+void for_each_broadcast(const Shape& out, const Shape& sa, const Shape& sb, const Shape& sc, F f) {
+  const std::int64_t total = runtime::element_count(out);
+  if (total <= 0) return;
+  const std::size_t rank = out.size();
+  if (rank == 0) {
+    f(0, 0, 0, 0);
+    return;
+  }
+  const std::int64_t inner = out[rank - 1];
+  const std::int64_t ia = sa[rank - 1], ib = sb[rank - 1], ic = sc[rank - 1];
+  Shape index(rank, 0);
+  std::int64_t oa = 0, ob = 0, oc = 0;
+  for (std::int64_t o = 0; o < total; o += inner) {
+    for (std::int64_t k = 0; k < inner; ++k) f(o + k, oa + k * ia, ob + k * ib, oc + k * ic);
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < out[d]) {
+        oa += sa[d];
+        ob += sb[d];
+        oc += sc[d];
+        break;
+      }
+      oa -= sa[d] * (out[d] - 1);
+      ob -= sb[d] * (out[d] - 1);
+      oc -= sc[d] * (out[d] - 1);
+      index[d] = 0;
+    }
+  }
+}
+
 // out[i] = f(a[i'], b[i'']) over the broadcast of a and b, into a new tensor of type R.
 // Equal shapes and scalar operands take straight loops the compiler vectorises.
 template <class R, class A, class B, class F>

@@ -13,7 +13,9 @@ inline constexpr std::string_view kWireDomain = "ai.bytesandbrains.wire";
 inline constexpr std::int64_t kWireDomainVersion = 1;
 inline constexpr std::string_view kSyscallDomain = "ai.bytesandbrains.syscall";
 inline constexpr std::int64_t kSyscallDomainVersion = 1;
-// The default ONNX domain has two spellings: "" and "ai.onnx".
+// The default ONNX domain has two spellings: "" and "ai.onnx". Kernels register under
+// kOnnxDomain; messages show kOnnxDomainAlias.
+inline constexpr std::string_view kOnnxDomain = "";
 inline constexpr std::string_view kOnnxDomainAlias = "ai.onnx";
 
 // ---- Wire op types ---------------------------------------------------------------

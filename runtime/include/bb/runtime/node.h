@@ -100,6 +100,9 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   std::int64_t start_ns() const { return start_ns_; }
   const std::string& peer_text() const { return peer_text_; }
   const Program& program() const { return *program_; }
+  // Graph output k (Program::graph_outputs()) after the static run: empty when no
+  // static node produced it.
+  const Value& output(std::size_t k) const;
   // Metrics plus the per-peer backoff dump (peers with failures, sorted).
   NodeReport report() const;
 

@@ -82,6 +82,9 @@ class Program {
   // Static nodes in a topological order that follows node order where it can.
   std::span<const std::uint32_t> static_order() const { return static_order_; }
   const std::vector<std::pair<std::string, std::uint32_t>>& graph_inputs() const { return graph_inputs_; }
+  // Graph outputs in graph order: name and slot (kNoSlot for an output nothing
+  // produces, which the loader reports).
+  const std::vector<std::pair<std::string, std::uint32_t>>& graph_outputs() const { return graph_outputs_; }
   const std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>>& initializers() const {
     return initializers_;
   }
@@ -109,6 +112,7 @@ class Program {
   std::vector<std::uint32_t> consumer_nodes_;
   std::vector<std::uint32_t> static_order_;
   std::vector<std::pair<std::string, std::uint32_t>> graph_inputs_;
+  std::vector<std::pair<std::string, std::uint32_t>> graph_outputs_;
   std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>> initializers_;
   std::uint32_t slot_count_ = 0;
   std::uint32_t max_arity_ = 0;

@@ -82,6 +82,11 @@ Expected<void, std::string> check();
 // domain), or null. "" and "ai.onnx" name the same domain.
 const OpRegistration* find(std::string_view domain, std::string_view op_type,
                            int opset = OpsetRange::kLatestOpset);
+// The opset ranges registered for (domain, op_type), sorted by since-version; empty
+// when the op has no kernel at any version.
+std::vector<OpsetRange> opsets(std::string_view domain, std::string_view op_type);
+// "6-12, 13+": the ranges as people read them.
+std::string opsets_text(const std::vector<OpsetRange>& ranges);
 
 // Plugins (bb/runtime/plugin_loader.h): registrars constructed between begin_staging()
 // and the end of staging link into a staging list, not the registry. adopt_staged()

@@ -1,0 +1,205 @@
+// ai.onnx MatMul (numpy matmul: batched, batch dims broadcast, 1-D operands promoted)
+// and Gemm (Y = alpha·op(A)·op(B) + beta·C, C broadcast to Y), on Eigen products over
+// the tensors' own row-major buffers: Eigen::Map, no copies.
+#include <Eigen/Core>
+#include <memory>
+#include <string>
+
+#include "bb/runtime/registry.h"
+#include "broadcast.h"
+#include "kernel_util.h"
+
+namespace bb::ops::onnx_ops {
+namespace {
+
+using runtime::OpRegistrar;
+using runtime::OpsetRange;
+using runtime::make_kernel;
+constexpr auto kCompute = ir::OpKind::kCompute;
+
+template <class T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using ConstMap = Eigen::Map<const Matrix<T>>;
+template <class T>
+using MutMap = Eigen::Map<Matrix<T>>;
+
+// The element types ONNX's MatMul and Gemm take (float16/bfloat16 are not held as C++ types).
+template <class F>
+bool dispatch_matmul(DType type, F&& f) {
+  switch (type) {
+    case DType::kFloat: f(float{}); return true;
+    case DType::kDouble: f(double{}); return true;
+    case DType::kInt32: f(std::int32_t{}); return true;
+    case DType::kInt64: f(std::int64_t{}); return true;
+    case DType::kUint32: f(std::uint32_t{}); return true;
+    case DType::kUint64: f(std::uint64_t{}); return true;
+    default: return false;
+  }
+}
+
+OpResult types_differ(const Tensor& a, const Tensor& b) {
+  return OpResult::fail(Reason::kTypeMismatch, "inputs A and B have different element types (" +
+                                                   runtime::to_string(a.dtype()) + " and " +
+                                                   runtime::to_string(b.dtype()) + ")");
+}
+
+// ---- MatMul ----------------------------------------------------------------------------
+
+class MatMul final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<MatMul>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<MatMul>();
+  }
+
+  OpResult compute(Invocation& inv) override {
+    OpResult result;
+    const Tensor* a = tensor_in(inv, 0, result);
+    if (a == nullptr) return result;
+    const Tensor* b = tensor_in(inv, 1, result);
+    if (b == nullptr) return result;
+    if (a->dtype() != b->dtype()) return types_differ(*a, *b);
+    if (a->rank() == 0 || b->rank() == 0)
+      return shape_mismatch("MatMul needs operands of rank ≥ 1, got shapes " + runtime::shape_text(a->shape()) +
+                            " and " + runtime::shape_text(b->shape()));
+    // Promote 1-D operands: A [K] → [1, K], B [K] → [K, 1]; the added dim is dropped below.
+    const Shape sa = a->rank() == 1 ? Shape{1, a->dim(0)} : a->shape();
+    const Shape sb = b->rank() == 1 ? Shape{b->dim(0), 1} : b->shape();
+    const std::int64_t m = sa[sa.size() - 2], k = sa[sa.size() - 1];
+    const std::int64_t kb = sb[sb.size() - 2], n = sb[sb.size() - 1];
+    if (k != kb)
+      return shape_mismatch("inputs A and B: shapes " + runtime::shape_text(a->shape()) + " and " +
+                            runtime::shape_text(b->shape()) + " cannot be multiplied (" + std::to_string(k) +
+                            " columns vs " + std::to_string(kb) + " rows)");
+    const Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
+    auto batch = broadcast_shapes(batch_a, batch_b);
+    if (!batch)
+      return shape_mismatch("inputs A and B: batch dims of " + runtime::shape_text(a->shape()) + " and " +
+                            runtime::shape_text(b->shape()) + " do not broadcast: " + batch.error());
+    Shape out_shape = *batch;
+    if (a->rank() != 1) out_shape.push_back(m);
+    if (b->rank() != 1) out_shape.push_back(n);
+
+    Tensor out;
+    const bool known = dispatch_matmul(a->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      out = Tensor::allocate(a->dtype(), out_shape);
+      const T* pa = a->data<T>();
+      const T* pb = b->data<T>();
+      T* py = out.mutable_data<T>();
+      auto product = [&](std::int64_t y, std::int64_t ia, std::int64_t ib) {
+        MutMap<T>(py + y * m * n, m, n).noalias() = ConstMap<T>(pa + ia * m * k, m, k) * ConstMap<T>(pb + ib * k * n, k, n);
+      };
+      if (batch->empty()) {
+        product(0, 0, 0);
+        return;
+      }
+      const Shape stride_a = broadcast_strides(batch_a, *batch), stride_b = broadcast_strides(batch_b, *batch);
+      for_each_broadcast(*batch, stride_a, stride_b, product);
+    });
+    if (!known) return type_mismatch("input A", a->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+};
+
+const OpRegistrar kMatMul{"", "MatMul", OpsetRange{1}, kCompute, &make_kernel<MatMul>};
+
+// ---- Gemm ------------------------------------------------------------------------------
+
+class Gemm final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Gemm>, std::string> create(const runtime::KernelInit& init) {
+    auto alpha = float_attr(init.node, "alpha", 1.0f);
+    if (!alpha) return unexpected(std::move(alpha.error()));
+    auto beta = float_attr(init.node, "beta", 1.0f);
+    if (!beta) return unexpected(std::move(beta.error()));
+    auto trans_a = int_attr(init.node, "transA", 0);
+    if (!trans_a) return unexpected(std::move(trans_a.error()));
+    auto trans_b = int_attr(init.node, "transB", 0);
+    if (!trans_b) return unexpected(std::move(trans_b.error()));
+    return std::make_unique<Gemm>(*alpha, *beta, *trans_a != 0, *trans_b != 0);
+  }
+  Gemm(float alpha, float beta, bool trans_a, bool trans_b)
+      : alpha_(alpha), beta_(beta), trans_a_(trans_a), trans_b_(trans_b) {}
+
+  OpResult compute(Invocation& inv) override {
+    OpResult result;
+    const Tensor* a = tensor_in(inv, 0, result);
+    if (a == nullptr) return result;
+    const Tensor* b = tensor_in(inv, 1, result);
+    if (b == nullptr) return result;
+    const Tensor* c = optional_tensor_in(inv, 2, result);
+    if (result.status != runtime::Status::kOk) return result;
+    if (a->dtype() != b->dtype()) return types_differ(*a, *b);
+    if (c != nullptr && c->dtype() != a->dtype())
+      return OpResult::fail(Reason::kTypeMismatch, "input C has element type " + runtime::to_string(c->dtype()) +
+                                                       ", input A " + runtime::to_string(a->dtype()));
+    if (a->rank() != 2 || b->rank() != 2)
+      return shape_mismatch("Gemm needs 2-D A and B, got shapes " + runtime::shape_text(a->shape()) + " and " +
+                            runtime::shape_text(b->shape()));
+    const std::int64_t m = trans_a_ ? a->dim(1) : a->dim(0), k = trans_a_ ? a->dim(0) : a->dim(1);
+    const std::int64_t kb = trans_b_ ? b->dim(1) : b->dim(0), n = trans_b_ ? b->dim(0) : b->dim(1);
+    if (k != kb)
+      return shape_mismatch("inputs A and B: shapes " + runtime::shape_text(a->shape()) + " and " +
+                            runtime::shape_text(b->shape()) + " cannot be multiplied with transA=" +
+                            std::to_string(trans_a_) + ", transB=" + std::to_string(trans_b_));
+    const Shape out_shape{m, n};
+    if (c != nullptr) {
+      auto joint = broadcast_shapes(c->shape(), out_shape);
+      if (!joint || *joint != out_shape)
+        return shape_mismatch("input C of shape " + runtime::shape_text(c->shape()) + " does not broadcast to " +
+                              runtime::shape_text(out_shape));
+    }
+    Tensor out;
+    const bool known = dispatch_matmul(a->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      out = Tensor::allocate(a->dtype(), out_shape);
+      MutMap<T> y(out.mutable_data<T>(), m, n);
+      const ConstMap<T> ma(a->data<T>(), a->dim(0), a->dim(1));
+      const ConstMap<T> mb(b->data<T>(), b->dim(0), b->dim(1));
+      const T alpha = static_cast<T>(alpha_);
+      const bool add_c = c != nullptr && beta_ != 0.0f;
+      if (add_c) fill_c<T>(*c, static_cast<T>(beta_), out);
+      auto store = [&](const auto& product) {
+        if (add_c) {
+          y.noalias() += alpha * product;
+        } else {
+          y.noalias() = alpha * product;
+        }
+      };
+      if (trans_a_ && trans_b_) {
+        store(ma.transpose() * mb.transpose());
+      } else if (trans_a_) {
+        store(ma.transpose() * mb);
+      } else if (trans_b_) {
+        store(ma * mb.transpose());
+      } else {
+        store(ma * mb);
+      }
+    });
+    if (!known) return type_mismatch("input A", a->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+
+ private:
+  // out = beta · C broadcast to out's shape.
+  template <class T>
+  static void fill_c(const Tensor& c, T beta, Tensor& out) {
+    const T* pc = c.data<T>();
+    T* y = out.mutable_data<T>();
+    const Shape sc = broadcast_strides(c.shape(), out.shape());
+    const Shape unused(out.rank(), 0);
+    for_each_broadcast(out.shape(), sc, unused,
+                       [&](std::int64_t o, std::int64_t ic, std::int64_t) { y[o] = static_cast<T>(beta * pc[ic]); });
+  }
+
+  float alpha_, beta_;
+  bool trans_a_, trans_b_;
+};
+
+const OpRegistrar kGemm{"", "Gemm", OpsetRange{7}, kCompute, &make_kernel<Gemm>};
+
+}  // namespace
+}  // namespace bb::ops::onnx_ops
