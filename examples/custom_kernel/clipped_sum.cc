@@ -11,8 +11,10 @@
 // works on tensors, errors carry stable reasons, and member state lasts across
 // executions (one kernel object per node, for the node's life).
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bb/runtime/kernel.h"
