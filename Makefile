@@ -30,7 +30,7 @@ test-asan:
 	$(MAKE) test PRESET=asan
 
 # Benchmarks (docs/performance.md): builds the release preset, runs each suite (each
-# prints its own detail), then one table of every QUALITY.md target from their results.
+# prints its own detail), then one table of every target of docs/performance.md from their results.
 # BENCH_SIZES overrides the compiler's graph sizes; RUNS the runs per figure.
 BENCH_OUT := build/bench-results
 bench:
@@ -38,7 +38,8 @@ bench:
 	rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
 	BENCH_JSON=$(BENCH_OUT)/compile.json bench/compile_bench.sh build/release $(BENCH_SIZES)
 	BENCH_JSON=$(BENCH_OUT)/runtime.json bench/runtime_bench.sh build/release
-	/usr/bin/python3 bench/table.py $(BENCH_OUT)/compile.json $(BENCH_OUT)/runtime.json
+	BENCH_JSON=$(BENCH_OUT)/net.json bench/net_bench.sh build/release
+	/usr/bin/python3 bench/table.py $(BENCH_OUT)/compile.json $(BENCH_OUT)/runtime.json $(BENCH_OUT)/net.json
 
 # libFuzzer harnesses with clang-14, ASan and UBSan, 60 s each (FUZZ_SECONDS=…).
 fuzz:

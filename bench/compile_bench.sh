@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-tool figures for bbc (QUALITY.md, docs/performance.md): `bbc compile` and
+# Whole-tool figures for bbc (docs/performance.md): `bbc compile` and
 # `bbc lint` on generated graphs (10 % Sends, 5 % Recvs) beside their floors, measured
 # side by side in one run (the machines are shared and noisy: only ratios mean much).
 #
@@ -95,7 +95,7 @@ row() {
   esac
 }
 echo
-echo "Targets at $big nodes (QUALITY.md), measured in this run:"
+echo "Targets at $big nodes (docs/performance.md), measured in this run:"
 echo
 row "what" "measured" "floor (same run)" "ratio" "target" "result"
 row "---" "---" "---" "---" "---" "---"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The gate insertion of `bbc compile`, written as the short Python `onnx` script a user
-would otherwise write (QUALITY.md: bbc must be at least 20x faster at 1M nodes).
+would otherwise write (docs/performance.md: bbc must be at least 20x faster at 1M nodes).
 
     /usr/bin/python3 bench/gate_insertion.py IN.onnx OUT.onnx
 

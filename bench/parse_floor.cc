@@ -1,7 +1,7 @@
 // The floor for any file-to-file rewrite of an ONNX model: read the file, parse it with
 // protobuf, serialize it deterministically and write it (atomically, like bbc). Prints
 // the wall time of each step; bench/compile_bench.sh compares `bbc compile` and
-// `bbc lint` with it (QUALITY.md: compile ≤ 1.5× the floor at 1M nodes; lint ≤ 2× parse).
+// `bbc lint` with it (docs/performance.md: compile ≤ 1.5× the floor at 1M nodes; lint ≤ 2× parse).
 // Without OUT it only reads and parses: the plain parse whose peak RSS bbc compile's is
 // measured against (compile ≤ 1.3× of it).
 //

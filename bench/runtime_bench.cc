@@ -1,4 +1,4 @@
-// QUALITY.md runtime targets measured in-process with Google Benchmark
+// The runtime targets of docs/performance.md measured in-process with Google Benchmark
 // (bench/runtime_bench.sh runs it and prints the table; docs/performance.md):
 //
 //   BM_DispatchPassThroughChain  a 1,000-node PassThrough chain driven by Interval on the
@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/clock.h"
 #include "bb/runtime/metrics.h"
@@ -127,7 +128,7 @@ void BM_BackoffGateTxDecisions(benchmark::State& state) {
   }
   b.clock.advance_to(runtime::kSecond);
   b.node->start();
-  const int gate = runtime::gate_index(ir::kBackoffGateTx);
+  const int gate = ir::gate_index(ir::Gate::kBackoffTx);
   auto decisions = [&] {
     std::uint64_t n = 0;
     for (auto count : b.node->metrics().gates[static_cast<std::size_t>(gate)]) n += count;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runtime suite of `make bench` (QUALITY.md "Performance", docs/performance.md):
+# The runtime suite of `make bench` (docs/performance.md):
 # in-process Google Benchmark figures for the runtime targets, measured in one run.
 #
 #   bench/runtime_bench.sh [BUILD_DIR]        e.g. bench/runtime_bench.sh build/release
@@ -9,6 +9,9 @@
 #                     decisions per second through the dispatch path with 100k tracked
 #                     peers (38-byte PeerIds), and bytes per tracked peer
 #   bb_sim_bench      gated Send → Recv messages per second of real time, 100 nodes
+#   bb_kernel_bench   ai.onnx MatMul/Gemm (256², 1024²) in GFLOP/s against Eigen called
+#                     directly, Add of 1M floats against a plain loop, and a 1,000-node Add
+#                     chain through the dispatch path (ns per node, allocations per dispatch)
 #   bb_startup_bench  bbrun load + resolve + plan of a 100k-node .bb vs. protobuf parse
 #                     of the same file (the graph: bench/gen_graph.py --seed 1, compiled
 #                     by BUILD_DIR's bbc), interleaved repetitions, medians
@@ -23,7 +26,8 @@ python=/usr/bin/python3  # has onnx; the python3 on PATH may not
 nodes=${STARTUP_NODES:-100000}
 reps=${REPS:-5}
 bbc="$build/tools/bbc"
-for tool in "$bbc" "$build/bench/bb_runtime_bench" "$build/bench/bb_sim_bench" "$build/bench/bb_startup_bench"; do
+for tool in "$bbc" "$build/bench/bb_runtime_bench" "$build/bench/bb_sim_bench" "$build/bench/bb_startup_bench" \
+  "$build/bench/bb_kernel_bench"; do
   [ -x "$tool" ] || { echo "runtime_bench.sh: $tool is missing: build first (make bench does)" >&2; exit 2; }
 done
 work=$(mktemp -d)
@@ -39,6 +43,7 @@ run() {  # NAME PROGRAM ARGS...: console output to the terminal, JSON to $work/N
 }
 
 run runtime "$build/bench/bb_runtime_bench"
+run kernels "$build/bench/bb_kernel_bench"
 run sim "$build/bench/bb_sim_bench"
 "$python" "$root/bench/gen_graph.py" "$work/g.onnx" --nodes "$nodes" --seed 1
 "$bbc" compile "$work/g.onnx" -o "$work/g.bb" >/dev/null 2>"$work/bbc.err" ||
@@ -53,18 +58,54 @@ import sys
 work, nodes, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 
-def results(name):
+def results(name, keep_args=False, errors_ok=False):
     with open(f"{work}/{name}.json", encoding="utf-8") as f:
         report = json.load(f)
     by_name = {}
     for b in report["benchmarks"]:
-        if b.get("error_occurred"):
+        if b.get("error_occurred") and not errors_ok:
             sys.exit(f"runtime_bench.sh: {b['name']}: {b.get('error_message', 'failed')}")
-        name = b.get("run_name", b["name"]).split("/")[0]
+        name = b.get("run_name", b["name"])
+        if not keep_args:
+            name = name.split("/")[0]
         if b.get("run_type") == "aggregate":
             name += "_" + b["aggregate_name"]
         by_name[name] = b
     return by_name
+
+
+def kernel_rows():
+    """The ai.onnx kernel rows; a kernel this build lacks is a failed row, not an error."""
+    k = results("kernels", keep_args=True, errors_ok=True)
+    rows = []
+
+    def measured(b, counter, fmt):
+        return (False, b.get("error_message", "failed")) if b.get("error_occurred") else (True, fmt(b[counter]))
+
+    for op in ("MatMul", "Gemm"):
+        for n in (256, 1024):
+            floor = k[f"BM_EigenProduct/{n}"]["gflops"]
+            ok, text = measured(k[f"BM_{op}/{n}"], "gflops", lambda g: f"{g:.1f} GFLOP/s")
+            ratio = k[f"BM_{op}/{n}"]["gflops"] / floor if ok else 0
+            rows.append({"what": f"{op} {n}×{n} float (registry kernel)", "measured": text,
+                         "floor": f"{floor:.1f} GFLOP/s Eigen product", "ratio": f"{ratio:.2f}×" if ok else "—",
+                         "target": "≥ 0.85×", "pass": ok and ratio >= 0.85})
+    loop = k["BM_AddLoop1M"]["ns_per_element"]
+    ok, text = measured(k["BM_Add1M"], "ns_per_element", lambda v: f"{v:.3f} ns/element")
+    ratio = loop / k["BM_Add1M"]["ns_per_element"] if ok else 0
+    rows.append({"what": "Add, 1M floats (registry kernel)", "measured": text, "floor": f"{loop:.3f} ns/element plain loop",
+                 "ratio": f"{ratio:.2f}×" if ok else "—", "target": "≥ 0.8× the loop's speed",
+                 "pass": ok and ratio >= 0.8})
+    chain = k["BM_AddChain"]
+    if chain.get("error_occurred"):
+        rows.append({"what": "dispatch, 1,000-node Add chain (4 floats)", "measured": chain.get("error_message", "failed"),
+                     "floor": "—", "ratio": "—", "target": "≤ 150 ns; 0 allocs", "pass": False})
+    else:
+        ns, allocs = chain["ns_per_node"], chain["allocs_per_dispatch"]
+        rows.append({"what": "dispatch, 1,000-node Add chain (4 floats)",
+                     "measured": f"{ns:.1f} ns/node, {allocs:.4f} allocs/dispatch", "floor": "—", "ratio": "—",
+                     "target": "≤ 150 ns; 0 allocs", "pass": ns <= 150 and allocs == 0})
+    return rows
 
 
 run = results("runtime")
@@ -91,8 +132,8 @@ rows = [
      "floor": "—", "ratio": "—", "target": "≥ 1 M/s", "pass": msgs >= 1e6},
     {"what": f"bbrun load + resolve + plan, {nodes:,} nodes", "measured": f"{load_ms:.1f} ms",
      "floor": f"{parse_ms:.1f} ms protobuf parse", "ratio": f"{ratio:.2f}×", "target": "≤ 2×", "pass": ratio <= 2},
-]
-print("Runtime targets (QUALITY.md), measured in this run (CPU time of one core; the simulator in real time):")
+] + kernel_rows()
+print("Runtime targets (docs/performance.md), measured in this run (CPU time of one core; the simulator in real time):")
 print()
 print("| what | measured | floor (same run) | ratio | target | result |")
 print("| --- | --- | --- | --- | --- | --- |")

@@ -1,4 +1,4 @@
-// QUALITY.md "simulated traffic" measured in-process with Google Benchmark
+// The "simulated traffic" target of docs/performance.md measured in-process with Google Benchmark
 // (bench/runtime_bench.sh runs it; docs/performance.md): gated Send → Recv messages per
 // second of real time with 100 real nodes (engine + kernels) on the simulated network,
 // tracing off, as `bbrun --sim` runs them.

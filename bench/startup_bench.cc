@@ -1,4 +1,4 @@
-// QUALITY.md "start-up" measured in-process with Google Benchmark (bench/runtime_bench.sh
+// The "start-up" target of docs/performance.md measured in-process with Google Benchmark (bench/runtime_bench.sh
 // makes the input and runs it; docs/performance.md):
 //
 //   BM_ProtobufParse  the floor: read the .bb and parse it into an onnx::ModelProto
@@ -8,12 +8,9 @@
 //
 //   bb_startup_bench --graph=GRAPH.bb [benchmark flags]
 //
-// GRAPH.bb is a graph of bench/gen_graph.py compiled by bbc. Its ai.onnx nodes (Relu,
-// Add, Identity) have no kernels in bb yet (SPEC §5.1: bbrun would refuse the graph), so
-// this program registers a placeholder kernel for each of the three: resolve and plan
-// then cover every node, as they will once compute kernels exist. The placeholders are
-// never dispatched here. Destruction of what was loaded is not timed (bbrun pays it at
-// exit, not at start-up).
+// GRAPH.bb is a graph of bench/gen_graph.py compiled by bbc; its ai.onnx nodes (Relu,
+// Add, Identity) resolve to the real kernels of bb::ops. Destruction of what was loaded
+// is not timed (bbrun pays it at exit, not at start-up).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -36,22 +33,6 @@ namespace ir = bb::ir;
 namespace runtime = bb::runtime;
 
 std::string g_graph;
-
-// Placeholder for an ai.onnx compute op: forwards its first input (see the header).
-class ComputePlaceholder final : public runtime::Kernel {
- public:
-  static bb::Expected<std::unique_ptr<ComputePlaceholder>, std::string> create(const runtime::KernelInit&) {
-    return std::make_unique<ComputePlaceholder>();
-  }
-  runtime::OpResult compute(runtime::Invocation& inv) override {
-    if (inv.input_count() > 0 && inv.output_count() > 0) inv.out(0) = inv.in(0);
-    return runtime::OpResult::ok();
-  }
-};
-
-const runtime::OpRegistrar kRelu{"", "Relu", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
-const runtime::OpRegistrar kAdd{"", "Add", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
-const runtime::OpRegistrar kIdentity{"", "Identity", ir::OpKind::kCompute, &runtime::make_kernel<ComputePlaceholder>};
 
 void BM_ProtobufParse(benchmark::State& state) {
   for (auto _ : state) {

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Merges the suites' result files into the one table of QUALITY.md's targets.
+"""Merges the suites' result files into the one table of the targets of docs/performance.md.
 
     bench/table.py RESULTS.json...
 
@@ -65,7 +65,7 @@ def main(paths):
         fail("usage: bench/table.py RESULTS.json...")
     suites = [load_rows(path) for path in paths]
     print()
-    print("QUALITY.md targets, measured side by side in this run")
+    print("Targets (docs/performance.md), measured side by side in this run")
     print()
     print(machine_line())
     print()

@@ -13,7 +13,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 cmake --build "$build" -j"${JOBS:-2}" --target bb_fuzzers
 mkdir -p "$build/findings" "$build/corpus"
 
-# Seeds made from the project and from libonnx-testdata (QUALITY.md): the compile
+# Seeds made from the project and from libonnx-testdata (docs/security.md): the compile
 # harness reads a format byte first (0 binary, 1 text); the load harness wants .bb files.
 seeds_dir="$build/seeds"
 rm -rf "$seeds_dir" && mkdir -p "$seeds_dir/model_compile" "$seeds_dir/bb_load"

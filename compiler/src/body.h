@@ -1,5 +1,5 @@
 // The graphs of a model a pass or a rule walks: the main graph, every subgraph held in
-// a node attribute (If/Loop/Scan bodies), and every model-local function (SPEC §2:
+// a node attribute (If/Loop/Scan bodies), and every model-local function (docs/spec.md:
 // functions are processed the same way as the graph).
 #pragma once
 

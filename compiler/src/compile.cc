@@ -15,8 +15,8 @@ CompileResult compile_model(onnx::ModelProto& model, std::string_view path, cons
   result.status = manager.run(context);
   result.ran = context.ran;
   if (result.status.kind != PassStatus::Kind::kOk) return result;
-  result.bytes = context.output_bytes ? finish_output(model, std::move(*context.output_bytes))
-                                      : ir::serialize_deterministic(model);
+  auto* bytes = context.analyses.cached<OutputBytes>();
+  result.bytes = bytes != nullptr ? finish_output(model, std::move(*bytes)) : ir::serialize_deterministic(model);
   result.size = result.bytes.size();
   return result;
 }
@@ -34,8 +34,8 @@ CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view pa
   result.status = manager.run(context);
   result.ran = context.ran;
   if (result.status.kind != PassStatus::Kind::kOk) return result;
-  if (context.output_bytes) {
-    finish_output(model, std::move(*context.output_bytes), stream);
+  if (auto* bytes = context.analyses.cached<OutputBytes>()) {
+    finish_output(model, std::move(*bytes), stream);
   } else {
     stream.append(ir::serialize_deterministic(model));
   }

@@ -1,4 +1,4 @@
-// The per-node gate contracts of SPEC §4.4, checked through a WireIndex: the Sends, the
+// The per-node gate contracts of docs/compiler.md, checked through a WireIndex: the Sends, the
 // Recvs, the tx gates and the readers of Recv and rx-gate values it records. On its own
 // (lint) the index is built with one walk; in bbc compile verify-gates reuses the one the
 // gate passes kept, so it visits only the wire ops and their chains.
@@ -22,18 +22,6 @@
 namespace bb::compiler {
 namespace {
 
-constexpr std::array kGates{
-    GateInfo{Gate::kPeerHealthTx, ir::kPeerHealthGateTx, ir::kStampPeerHealthTx, ir::kOutPeerHealthTx,
-             kPassInsertPeerHealthGateTx, true, 0},
-    GateInfo{Gate::kBackoffTx, ir::kBackoffGateTx, ir::kStampBackoffTx, ir::kOutBackoffTx, kPassInsertBackoffGateTx,
-             true, 1},
-    GateInfo{Gate::kDedupRx, ir::kDedupGateRx, ir::kStampDedupRx, ir::kOutDedupRx, kPassInsertDedupGateRx, false, 0},
-    GateInfo{Gate::kPeerHealthRx, ir::kPeerHealthGateRx, ir::kStampPeerHealthRx, ir::kOutPeerHealthRx,
-             kPassInsertPeerHealthGateRx, false, 1},
-    GateInfo{Gate::kBackoffRx, ir::kBackoffGateRx, ir::kStampBackoffRx, ir::kOutBackoffRx, kPassInsertBackoffGateRx,
-             false, 2},
-};
-
 constexpr int kMaxChain = 8;  // longer chains are reported, not followed
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
@@ -49,7 +37,7 @@ std::string_view source_of(const onnx::NodeProto& gate) {
 // The expected chain for one side, in order.
 std::vector<Gate> expected_chain(GateSet required, bool tx) {
   std::vector<Gate> out;
-  for (const auto& g : kGates)
+  for (const auto& g : ir::kGates)
     if (g.tx == tx && required.has(g.gate)) out.push_back(g.gate);
   return out;
 }
@@ -332,24 +320,15 @@ class BodyChecker {
 
 }  // namespace
 
-const GateInfo& gate_info(Gate gate) { return kGates[static_cast<std::size_t>(gate)]; }
-
-const GateInfo* gate_of(const onnx::NodeProto& node) {
-  if (node.domain() != ir::kSyscallDomain) return nullptr;
-  for (const auto& g : kGates)
-    if (g.op_type == node.op_type()) return &g;
-  return nullptr;
-}
-
 GateSet GateSet::all() {
   GateSet set;
-  for (const auto& g : kGates) set.add(g.gate);
+  for (const auto& g : ir::kGates) set.add(g.gate);
   return set;
 }
 
 GateSet GateSet::from_passes(const std::vector<std::string>& passes) {
   GateSet set;
-  for (const auto& g : kGates)
+  for (const auto& g : ir::kGates)
     if (std::find(passes.begin(), passes.end(), g.pass) != passes.end()) set.add(g.gate);
   return set;
 }

@@ -31,7 +31,7 @@ void lint_file(const std::string& path, const LintOptions& options, LintReport& 
   }
   DiagnosticEngine diags(path);
   if (auto within = ir::check_model_limits(**model, options.limits); !within) {
-    diags.report(kBB001, ir::describe(within.error()), "the model is over a limit of SPEC §8 (docs/security.md)");
+    diags.report(kBB001, ir::describe(within.error()), "the model is over a limit (docs/security.md lists them)");
     for (auto& f : diags.take()) report.findings.push_back(std::move(f));
     return;
   }

@@ -1,4 +1,5 @@
-// The machine formats of `bbc lint` (SPEC Appendix A): JSON and SARIF 2.1.0 on stdout.
+// The machine formats of `bbc lint` (docs/lint.md): JSON and SARIF 2.1.0 on stdout, valid
+// JSON whatever bytes the findings quote (bb/ir/json.h).
 #include <cstdio>
 #include <ostream>
 #include <set>
@@ -6,6 +7,7 @@
 
 #include "bb/compiler/lint.h"
 #include "bb/compiler/pass.h"
+#include "bb/ir/json.h"
 #include "bb/ir/names.h"
 
 namespace bb::compiler {
@@ -14,27 +16,7 @@ namespace {
 constexpr std::string_view kInformationUri = "https://github.com/bytesandbrains/bb/blob/main/docs/lint.md";
 constexpr std::string_view kSarifSchema = "https://json.schemastore.org/sarif-2.1.0.json";
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
+using ir::json_string;
 
 template <class T>
 std::string json_or_null(const std::optional<T>& v) {

@@ -4,34 +4,21 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/wire_format_lite.h>
 
 #include "bb/ir/model_io.h"
+#include "bb/ir/passport.h"
+#include "bb/ir/wire_format.h"
 #include "bb/ir/sha256.h"
 
 namespace bb::compiler {
 namespace {
 
-constexpr int kModelGraphField = 7;
-constexpr int kModelFunctionsField = 25;
+using ir::kModelFunctionsField;
+using ir::kModelGraphField;
+using ir::offset_after_field;
 constexpr std::size_t kPassportRoom = 4096;   // the passport keys a writer adds, generously
 constexpr std::size_t kMaxTagAndLength = 15;  // a varint32 tag and a varint64 length
 constexpr std::size_t kStreamBuffer = std::size_t{4} << 20;  // as ir::AtomicWriter's chunks
-
-using google::protobuf::internal::WireFormatLite;
-
-// Offset of the first top-level field numbered above `field` in `bytes`, or the size.
-std::size_t offset_after_field(std::string_view bytes, int field) {
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  while (true) {
-    const int offset = in.CurrentPosition();
-    const std::uint32_t tag = in.ReadTag();
-    if (tag == 0) return bytes.size();
-    if (static_cast<int>(WireFormatLite::GetTagFieldNumber(tag)) > field) return static_cast<std::size_t>(offset);
-    if (!WireFormatLite::SkipField(&in, tag)) return bytes.size();
-  }
-}
 
 // `model` without graph and functions (detached and put back without copying: the
 // unsafe_arena calls only move pointers, on the heap and on an arena alike).
@@ -53,7 +40,7 @@ void append_field(int field, const google::protobuf::MessageLite& message, std::
   google::protobuf::io::ArrayOutputStream array(out.data() + start, static_cast<int>(out.size() - start));
   google::protobuf::io::CodedOutputStream coded(&array);
   coded.SetSerializationDeterministic(true);
-  coded.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  coded.WriteTag(ir::make_tag(field, ir::WireType::kLengthDelimited));
   coded.WriteVarint64(size);
   message.SerializeWithCachedSizes(&coded);
   out.resize(start + static_cast<std::size_t>(coded.ByteCount()));
@@ -150,7 +137,7 @@ OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out) {
     const std::size_t size = model.graph().ByteSizeLong();
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
-    coded.WriteTag(WireFormatLite::MakeTag(kModelGraphField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteTag(ir::make_tag(kModelGraphField, ir::WireType::kLengthDelimited));
     coded.WriteVarint64(size);
     model.graph().SerializeWithCachedSizes(&coded);
   }  // the CodedOutputStream hands back what it did not use

@@ -1,6 +1,6 @@
 // The compiled model's bytes, serialized once. A ModelProto's deterministic bytes are
 // its fields' encodings in field order, and the passport digest covers `graph` (7) and
-// `functions` (25) (SPEC Appendix A). stamp-passport serializes the head of the output —
+// `functions` (25) (docs/spec.md). stamp-passport serializes the head of the output —
 // the fields before `graph`, then `graph` — and the functions, hashes the graph and
 // functions regions, and the writer appends the fields after `graph` (the passport
 // among them) and the functions: the big graph is serialized once, sized once, copied

@@ -1,7 +1,8 @@
-// The pass manager owns all instrumentation (MLIR style): skipping, timing, IR
-// printing and verification between passes. Passes only transform.
+// The pass manager and its three instrumentations (timing, IR printing, verification).
+// Passes only transform; everything around them is here.
 #include "bb/compiler/pass_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ostream>
@@ -9,6 +10,7 @@
 
 #include "bb/compiler/text_dump.h"
 #include "bb/compiler/validate.h"
+#include "bb/ir/json.h"
 
 namespace bb::compiler {
 namespace {
@@ -16,9 +18,7 @@ namespace {
 constexpr std::string_view kAll = "all";
 
 bool contains(const std::vector<std::string>& list, std::string_view name) {
-  for (const auto& s : list)
-    if (s == name) return true;
-  return false;
+  return std::find(list.begin(), list.end(), name) != list.end();
 }
 
 std::string pass_list(bool skippable_only) {
@@ -36,7 +36,109 @@ std::string seconds(double s) {
   return buf;
 }
 
+// --time-passes: the wall time of each pass (the pass alone: it is the instrumentation
+// closest to the pass) and of the whole pipeline.
+class Timing final : public PassInstrumentation {
+ public:
+  Timing(TimeFormat format, std::ostream& log) : format_(format), log_(log) {}
+
+  void before_pipeline() override { start_ = Clock::now(); }
+  void before_pass(const PassInfo&, PassContext&) override { pass_start_ = Clock::now(); }
+  PassStatus after_pass(const PassInfo& pass, PassContext&) override {
+    record(pass);
+    return PassStatus::ok();
+  }
+  void after_failed_pass(const PassInfo& pass, PassContext&) override { record(pass); }
+  void after_pipeline() override { report(std::chrono::duration<double>(Clock::now() - start_).count()); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void record(const PassInfo& pass) {
+    times_.emplace_back(pass.name, std::chrono::duration<double>(Clock::now() - pass_start_).count());
+  }
+
+  void report(double total) {
+    if (format_ == TimeFormat::kJson) {
+      std::string out = "{\"passes\": [";
+      for (std::size_t i = 0; i < times_.size(); ++i) {
+        out += i ? ", {\"name\": " : "{\"name\": ";
+        ir::append_json_string(out, times_[i].first);
+        out += ", \"seconds\": " + seconds(times_[i].second) + "}";
+      }
+      out += "], \"total_seconds\": " + seconds(total) + "}\n";
+      log_ << out;
+      return;
+    }
+    log_ << "bbc pass timing:\n";
+    char line[128];
+    for (const auto& [name, s] : times_) {
+      std::snprintf(line, sizeof line, "  %10.6f s  %5.1f%%  %.*s\n", s, total > 0 ? 100.0 * s / total : 0.0,
+                    static_cast<int>(name.size()), name.data());
+      log_ << line;
+    }
+    std::snprintf(line, sizeof line, "  %10.6f s  100.0%%  total\n", total);
+    log_ << line;
+  }
+
+  TimeFormat format_;
+  std::ostream& log_;
+  Clock::time_point start_, pass_start_;
+  std::vector<std::pair<std::string_view, double>> times_;
+};
+
+// --print-after PASS|all: the text dump of the model after the pass.
+class IrPrinter final : public PassInstrumentation {
+ public:
+  IrPrinter(std::string pass, std::ostream& log) : pass_(std::move(pass)), log_(log) {}
+
+  PassStatus after_pass(const PassInfo& pass, PassContext& context) override {
+    if (pass_ != kAll && pass_ != pass.name) return PassStatus::ok();
+    log_ << "// ---- bbc: after pass " << pass.name << " ----\n";
+    dump_model(context.model, log_);
+    return PassStatus::ok();
+  }
+
+ private:
+  std::string pass_;
+  std::ostream& log_;
+};
+
+// --verify-each: the graph after a pass must still satisfy every structural rule (errors
+// only), and the gate contracts of the gates inserted so far. A failure is a bug in bbc.
+class Verifier final : public PassInstrumentation {
+ public:
+  PassStatus after_pass(const PassInfo& pass, PassContext& context) override {
+    DiagnosticEngine found(context.diags.file());
+    if (pass.name != kPassValidate) {
+      validate_structure(context.model, found);
+      check_gate_contracts(context.model, context.gates, found);
+    }
+    std::string message;
+    for (const auto& f : found.findings()) {
+      if (f.severity != Severity::kError) continue;
+      message += "\n  " + format_text(f);
+    }
+    if (message.empty()) return PassStatus::ok();
+    return PassStatus::internal("verification failed after pass " + std::string(pass.name) + ":" + message);
+  }
+};
+
 }  // namespace
+
+void AnalysisManager::end_pass() {
+  if (!preserve_all_) {
+    std::erase_if(analyses_, [&](const auto& entry) {
+      return std::find(preserved_.begin(), preserved_.end(), entry.first) == preserved_.end();
+    });
+  }
+  preserved_.clear();
+  preserve_all_ = false;
+}
+
+void AnalysisManager::erase(Id id) {
+  std::erase_if(analyses_, [&](const auto& entry) { return entry.first == id; });
+}
 
 Expected<void, std::string> check_pass_options(const PassOptions& options) {
   for (const auto& name : options.skip) {
@@ -52,81 +154,61 @@ Expected<void, std::string> check_pass_options(const PassOptions& options) {
   return {};
 }
 
-PassManager::PassManager(PassOptions options, std::ostream& log) : options_(std::move(options)), log_(log) {
+std::unique_ptr<PassInstrumentation> make_timing(TimeFormat format, std::ostream& log) {
+  return std::make_unique<Timing>(format, log);
+}
+
+std::unique_ptr<PassInstrumentation> make_ir_printer(std::string pass_or_all, std::ostream& log) {
+  return std::make_unique<IrPrinter>(std::move(pass_or_all), log);
+}
+
+std::unique_ptr<PassInstrumentation> make_verifier() { return std::make_unique<Verifier>(); }
+
+PassManager::PassManager(PassOptions options, std::ostream& log) : options_(std::move(options)) {
 #ifndef NDEBUG
   options_.verify_each = true;  // debug builds verify after every pass
 #endif
+  // After hooks run in reverse: timing (added last) measures the pass alone, and the dump
+  // comes before the verification, so a graph that fails it is printed first.
+  if (options_.verify_each) add_instrumentation(make_verifier());
+  if (options_.print_after) add_instrumentation(make_ir_printer(*options_.print_after, log));
+  if (options_.time != TimeFormat::kNone) add_instrumentation(make_timing(options_.time, log));
+}
+
+void PassManager::add_instrumentation(std::unique_ptr<PassInstrumentation> instrumentation) {
+  instrumentations_.push_back(std::move(instrumentation));
 }
 
 PassStatus PassManager::run(PassContext& context) {
-  using Clock = std::chrono::steady_clock;
-  std::vector<std::pair<std::string_view, double>> times;
-  const auto start = Clock::now();
+  for (auto& i : instrumentations_) i->before_pipeline();
   PassStatus status;
   for (const auto& info : registered_passes()) {
     if (contains(options_.skip, info.name)) continue;
-    if ((info.requires_properties & ~context.properties) != 0) {
-      status = PassStatus::internal("pass " + std::string(info.name) + " runs on a graph that lacks what it requires");
-      break;
-    }
-    context.ran.emplace_back(info.name);
-    if (info.inserts) context.gates.add(*info.inserts);
-    const auto t0 = Clock::now();
-    status = info.create()->run(context);
-    times.emplace_back(info.name, std::chrono::duration<double>(Clock::now() - t0).count());
+    status = run_pass(info, context);
     if (status.kind != PassStatus::Kind::kOk) break;
-    context.properties |= info.guarantees;
-    if (!info.keeps_analyses) context.wire_index.reset();
-    if (options_.print_after && (*options_.print_after == kAll || *options_.print_after == info.name)) {
-      log_ << "// ---- bbc: after pass " << info.name << " ----\n";
-      dump_model(context.model, log_);
-    }
-    if (options_.verify_each) {
-      status = verify_after(info, context);
-      if (status.kind != PassStatus::Kind::kOk) break;
-    }
   }
-  if (options_.time != TimeFormat::kNone)
-    report_times(times, std::chrono::duration<double>(Clock::now() - start).count());
+  for (auto& i : instrumentations_) i->after_pipeline();
   return status;
 }
 
-// The graph after a pass must still satisfy every structural rule (errors only), and
-// the gate contracts of the gates inserted so far.
-PassStatus PassManager::verify_after(const PassInfo& pass, PassContext& context) {
-  DiagnosticEngine found(context.diags.file());
-  if (pass.name != kPassValidate) {
-    validate_structure(context.model, found);
-    check_gate_contracts(context.model, context.gates, found);
+PassStatus PassManager::run_pass(const PassInfo& info, PassContext& context) {
+  if ((info.requires_properties & ~context.properties) != 0)
+    return PassStatus::internal("pass " + std::string(info.name) + " runs on a graph that lacks what it requires");
+  context.ran.emplace_back(info.name);
+  if (info.inserts) context.gates.add(*info.inserts);
+  for (auto& i : instrumentations_) i->before_pass(info, context);
+  PassStatus status = info.create(info)->run(context);
+  context.analyses.end_pass();
+  if (status.kind != PassStatus::Kind::kOk) {
+    for (auto it = instrumentations_.rbegin(); it != instrumentations_.rend(); ++it) (*it)->after_failed_pass(info, context);
+    return status;
   }
-  std::string message;
-  for (const auto& f : found.findings()) {
-    if (f.severity != Severity::kError) continue;
-    message += "\n  " + format_text(f);
+  context.properties |= info.guarantees;
+  for (auto it = instrumentations_.rbegin(); it != instrumentations_.rend(); ++it) {
+    status = (*it)->after_pass(info, context);
+    if (status.kind != PassStatus::Kind::kOk) return status;
   }
-  if (message.empty()) return PassStatus::ok();
-  return PassStatus::internal("verification failed after pass " + std::string(pass.name) + ":" + message);
-}
-
-void PassManager::report_times(const std::vector<std::pair<std::string_view, double>>& times, double total) {
-  if (options_.time == TimeFormat::kJson) {
-    log_ << "{\"passes\": [";
-    for (std::size_t i = 0; i < times.size(); ++i) {
-      log_ << (i ? ", " : "") << "{\"name\": \"" << times[i].first << "\", \"seconds\": " << seconds(times[i].second)
-           << "}";
-    }
-    log_ << "], \"total_seconds\": " << seconds(total) << "}\n";
-    return;
-  }
-  log_ << "bbc pass timing:\n";
-  char line[128];
-  for (const auto& [name, s] : times) {
-    std::snprintf(line, sizeof line, "  %10.6f s  %5.1f%%  %.*s\n", s, total > 0 ? 100.0 * s / total : 0.0,
-                  static_cast<int>(name.size()), name.data());
-    log_ << line;
-  }
-  std::snprintf(line, sizeof line, "  %10.6f s  100.0%%  total\n", total);
-  log_ << line;
+  return status;
 }
 
 }  // namespace bb::compiler

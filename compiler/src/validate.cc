@@ -1,4 +1,4 @@
-// Every rule of SPEC §4.3. Each graph (main graph, subgraphs, functions) is walked once
+// Every rule of docs/diagnostics.md. Each graph (main graph, subgraphs, functions) is walked once
 // with index maps built once: the rules are linear in graph size.
 #include "bb/compiler/validate.h"
 
@@ -538,16 +538,12 @@ class Validator {
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
 };
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags) {
   const auto passport = ir::read_passport(model);
   if (!passport) {
-    if (ends_with(path, ".bb"))
+    if (path.ends_with(".bb"))
       diags.report(kBB020, "a .bb file without a passport: it was not written by bbc compile",
                    "compile the source graph: bbc compile graph.onnx");
     return;

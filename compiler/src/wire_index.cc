@@ -243,10 +243,6 @@ void WireIndex::index_bodies(bool ordered) {
   for (const auto& body : bodies_) index_.push_back(std::make_unique<BodyIndex>(body, ordered));
 }
 
-WireIndex& index_of(PassContext& context) {
-  if (!context.wire_index)
-    context.wire_index = std::make_shared<WireIndex>(context.model, (context.properties & kCanonical) != 0);
-  return *context.wire_index;
-}
+WireIndex::WireIndex(PassContext& context) : WireIndex(context.model, (context.properties & kCanonical) != 0) {}
 
 }  // namespace bb::compiler

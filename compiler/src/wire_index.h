@@ -5,8 +5,8 @@
 // It is built with one walk over the nodes and kept valid by the gate passes as they
 // insert (`apply`, `rename_uses`), so a gate pass touches only the wire ops, their
 // neighbours and the consumers of their values instead of walking every node. Like an
-// MLIR analysis it lives beside the IR (in the PassContext); the pass manager drops it
-// after any pass that does not declare it kept (PassInfo::keeps_analyses).
+// MLIR analysis it is asked for by type (`context.analysis<WireIndex>()`); the pass
+// manager drops it after any pass that does not preserve it.
 #pragma once
 
 #include <cstdint>
@@ -112,6 +112,8 @@ class WireIndex {
  public:
   // `ordered`: every graph's node order is topological (PassContext kCanonical).
   explicit WireIndex(onnx::ModelProto& model, bool ordered = false);
+  // The analysis of a compile: the ordered form once canonicalize ran.
+  explicit WireIndex(PassContext& context);
   // For reading only (the gate contract checker).
   explicit WireIndex(const onnx::ModelProto& model);
 
@@ -126,7 +128,5 @@ class WireIndex {
   std::vector<std::unique_ptr<BodyIndex>> index_;
 };
 
-// The context's index, built on first use.
-WireIndex& index_of(PassContext& context);
 
 }  // namespace bb::compiler

@@ -1,7 +1,21 @@
-// Aggregate (SPEC §5.5): element-wise mean or sum of every `count` float tensors,
-// across executions. Stateful: the running sum lives in the kernel. A tensor whose
-// shape or type differs from the round's first is denied with `shape_mismatch` (the
-// round continues without it).
+// Aggregate (docs/ops.md): element-wise mean or sum of the float tensors of a round,
+// across executions. Stateful: the running sums live in the kernel.
+//
+// A round closes when `count` updates arrived, or — with `timeout_ns` — when the
+// timeout passes after the round's first update and at least `quorum` updates arrived
+// (fewer: the round is dropped, its updates discarded). The timeout starts an execution
+// of its own (NodeServices::fire), so a round closed by it flows downstream like one
+// closed by its last update. An optional second input weights each update (an example
+// count): the mean is then Σwᵢxᵢ / Σwᵢ. An update whose shape or type differs from the
+// round's first is denied with `shape_mismatch`, a weight that is not a finite scalar
+// > 0 with `invalid_value`; the round continues without it.
+//
+// Counters (named after the node): `<name>.rounds` (closed rounds), `.rounds_timeout`
+// (of which closed by the timeout), `.rounds_dropped` (below quorum at the timeout),
+// `.updates` (updates taken); the series `<name>.updates_per_round` has one point per
+// closed round.
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -12,56 +26,161 @@
 namespace bb::ops {
 namespace {
 
+using runtime::DType;
 using runtime::Invocation;
+using runtime::NodeServices;
 using runtime::OpResult;
 using runtime::Reason;
 using runtime::Value;
 
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+
+struct Counters {
+  std::uint32_t rounds, rounds_timeout, rounds_dropped, updates, per_round;
+};
+
+// A scalar weight as a double, or nullopt when it is not a finite number > 0.
+std::optional<double> weight_of(const Value& v) {
+  if (v.kind() != runtime::ValueKind::kTensor) return std::nullopt;
+  const runtime::Tensor& t = v.as_tensor();
+  if (t.size() != 1) return std::nullopt;
+  double w = 0;
+  switch (t.dtype()) {
+    case DType::kFloat: w = t.data<float>()[0]; break;
+    case DType::kDouble: w = t.data<double>()[0]; break;
+    case DType::kInt32: w = t.data<std::int32_t>()[0]; break;
+    case DType::kInt64: w = static_cast<double>(t.data<std::int64_t>()[0]); break;
+    default: return std::nullopt;
+  }
+  if (!std::isfinite(w) || w <= 0) return std::nullopt;
+  return w;
+}
+
 class Aggregate final : public runtime::Kernel {
  public:
+  struct Config {
+    std::int64_t count = 1, quorum = 1, timeout_ns = 0;  // timeout 0: none
+    bool mean = true;
+  };
+
   static Expected<std::unique_ptr<Aggregate>, std::string> create(const runtime::KernelInit& init) {
-    auto count = required_int(init.node, ir::kAttrCount, 1, 1'000'000'000);
+    Config c;
+    auto count = required_int(init.node, ir::kAttrCount, 1, kMaxCount);
     if (!count) return unexpected(count.error());
+    c.count = *count;
     auto mode = string_attribute(init.node, ir::kAttrMode);
     if (!mode) return unexpected(mode.error());
     const std::string m = mode->value_or(std::string(ir::kModeMean));
     if (m != ir::kModeMean && m != ir::kModeSum)
       return unexpected("attribute '" + std::string(ir::kAttrMode) + "' = '" + m + "' is not '" +
                         std::string(ir::kModeMean) + "' or '" + std::string(ir::kModeSum) + "'");
-    return std::make_unique<Aggregate>(*count, m == ir::kModeMean);
+    c.mean = m == ir::kModeMean;
+    auto timeout = int_attribute(init.node, ir::kAttrTimeoutNs);
+    if (!timeout) return unexpected(timeout.error());
+    auto quorum = int_attribute(init.node, ir::kAttrQuorum);
+    if (!quorum) return unexpected(quorum.error());
+    if (timeout->has_value()) {
+      if (**timeout <= 0)
+        return unexpected("attribute '" + std::string(ir::kAttrTimeoutNs) + "' must be > 0, found " +
+                          std::to_string(**timeout));
+      c.timeout_ns = **timeout;
+    }
+    c.quorum = quorum->value_or(c.count);
+    if (quorum->has_value() && !timeout->has_value())
+      return unexpected("attribute '" + std::string(ir::kAttrQuorum) + "' needs '" + std::string(ir::kAttrTimeoutNs) +
+                        "': without a timeout a round closes only at 'count' updates");
+    if (c.quorum < 1 || c.quorum > c.count)
+      return unexpected("attribute '" + std::string(ir::kAttrQuorum) + "' = " + std::to_string(c.quorum) +
+                        " is out of range [1, count = " + std::to_string(c.count) + "]");
+    const std::string label = init.node.name().empty() ? std::string(ir::kAggregate) + "#" + std::to_string(init.index)
+                                                        : init.node.name();
+    NodeServices& s = init.services;
+    const Counters counters{s.counter_id(label + ".rounds"), s.counter_id(label + ".rounds_timeout"),
+                            s.counter_id(label + ".rounds_dropped"), s.counter_id(label + ".updates"),
+                            s.series_id(label + ".updates_per_round")};
+    return std::make_unique<Aggregate>(c, counters);
   }
-  Aggregate(std::int64_t count, bool mean) : count_(count), mean_(mean) {}
+  Aggregate(const Config& config, const Counters& counters) : config_(config), counters_(counters) {}
+  ~Aggregate() override { disarm(); }
 
   OpResult compute(Invocation& inv) override {
+    // An execution started by the round's timer has no update.
+    if (!inv.in(0).has_value()) return close_at_timeout(inv);
     const Value& in = inv.in(0);
     if (in.kind() != runtime::ValueKind::kTensor)
       return OpResult::fail(Reason::kBadInput, "input must be a tensor, got " + std::string(runtime::to_string(in.kind())));
     const runtime::Tensor& t = in.as_tensor();
-    if (t.dtype() != runtime::DType::kFloat) return OpResult::deny(Reason::kShapeMismatch);
+    if (t.dtype() != DType::kFloat) return OpResult::deny(Reason::kShapeMismatch);
+    if (seen_ > 0 && t.shape() != shape_) return OpResult::deny(Reason::kShapeMismatch);
+    double w = 1.0;
+    if (inv.input_count() > 1 && inv.in(1).has_value()) {
+      const auto weight = weight_of(inv.in(1));
+      if (!weight) return OpResult::deny(Reason::kInvalidValue);
+      w = *weight;
+    }
     if (seen_ == 0) {
       shape_ = t.shape();
       sum_.assign(static_cast<std::size_t>(t.size()), 0.0);
-    } else if (t.shape() != shape_) {
-      return OpResult::deny(Reason::kShapeMismatch);
+      weights_ = 0;
     }
     const float* x = t.data<float>();
-    for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += x[i];
-    if (++seen_ < count_) return OpResult::ok();  // no output until the round is full
-    runtime::Tensor out = runtime::Tensor::allocate(runtime::DType::kFloat, shape_);
-    float* y = out.mutable_data<float>();
-    for (std::size_t i = 0; i < sum_.size(); ++i)
-      y[i] = static_cast<float>(mean_ ? sum_[i] / static_cast<double>(count_) : sum_[i]);
-    seen_ = 0;
-    inv.out(0) = Value::tensor(std::move(out));
-    return OpResult::ok();
+    for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += w * x[i];
+    weights_ += w;
+    inv.node().add_to_counter(counters_.updates, 1);
+    if (++seen_ >= config_.count) return close(inv, false);
+    if (seen_ == 1 && config_.timeout_ns > 0) arm(inv.node(), inv.node_index());
+    return OpResult::ok();  // no output until the round closes
   }
 
  private:
-  std::int64_t count_;
-  bool mean_;
+  OpResult close_at_timeout(Invocation& inv) {
+    if (seen_ == 0) return OpResult::ok();  // the round closed at its last update in the meantime
+    if (seen_ >= config_.quorum) return close(inv, true);
+    inv.node().add_to_counter(counters_.rounds_dropped, 1);
+    seen_ = 0;
+    return OpResult::ok();
+  }
+
+  OpResult close(Invocation& inv, bool by_timeout) {
+    disarm();
+    runtime::Tensor out = runtime::Tensor::allocate(DType::kFloat, shape_);
+    float* y = out.mutable_data<float>();
+    const double scale = config_.mean ? 1.0 / weights_ : 1.0;
+    for (std::size_t i = 0; i < sum_.size(); ++i) y[i] = static_cast<float>(sum_[i] * scale);
+    inv.out(0) = Value::tensor(std::move(out));
+    if (inv.output_count() > 1) inv.out(1) = Value::tensor(runtime::Tensor::scalar<std::int64_t>(seen_));
+    NodeServices& node = inv.node();
+    node.add_to_counter(counters_.rounds, 1);
+    if (by_timeout) node.add_to_counter(counters_.rounds_timeout, 1);
+    node.record(counters_.per_round, static_cast<double>(seen_));
+    seen_ = 0;
+    return OpResult::ok();
+  }
+
+  void arm(NodeServices& node, std::uint32_t index) {
+    node_ = &node;
+    const std::int64_t now = node.now_ns();
+    const std::int64_t at = now > std::numeric_limits<std::int64_t>::max() - config_.timeout_ns
+                                ? std::numeric_limits<std::int64_t>::max()
+                                : now + config_.timeout_ns;
+    timer_ = node.scheduler().at(at, runtime::EventClass::kTimer, [this, index] {
+      timer_ = 0;
+      node_->fire(index);
+    });
+  }
+  void disarm() {
+    if (timer_ != 0 && node_ != nullptr) node_->scheduler().cancel(timer_);
+    timer_ = 0;
+  }
+
+  Config config_;
+  Counters counters_;
   std::int64_t seen_ = 0;
   runtime::Shape shape_;
   std::vector<double> sum_;
+  double weights_ = 0;
+  NodeServices* node_ = nullptr;
+  runtime::EventId timer_ = 0;
 };
 
 const runtime::OpRegistrar kAggregate{ir::kSyscallDomain, ir::kAggregate, ir::OpKind::kCompute,

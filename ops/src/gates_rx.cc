@@ -1,4 +1,4 @@
-// Receive-side gates (SPEC §4.2, §5.5), each a variadic pass-through after a Recv:
+// Receive-side gates (docs/compiler.md, docs/ops.md), each a variadic pass-through after a Recv:
 // DedupGateRx drops an envelope this gate has seen (source, incarnation, message id);
 // PeerHealthGateRx asks the governor about the sender; BackoffGateRx sheds traffic from
 // a sender we are backing off from. The sender is the envelope's source, or (outside an

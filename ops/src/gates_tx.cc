@@ -1,4 +1,4 @@
-// Send-side gates (SPEC §4.2, §5.5): PeerHealthGateTx asks the PeerGovernor who we may
+// Send-side gates (docs/compiler.md, docs/ops.md): PeerHealthGateTx asks the PeerGovernor who we may
 // talk to, BackoffGateTx asks the BackoffTable when. Both are variadic pass-throughs:
 // on allow every input is forwarded unchanged, on deny nothing is written. The static
 // form checks the `peer` interned at load; the dynamic form filters the peer list (the

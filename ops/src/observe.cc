@@ -1,6 +1,8 @@
-// Observing a run (SPEC §5.5): Log writes the values through spdlog (how users see data
-// move); IncrMetric adds to a named counter reported in the metrics.
+// Observing a run (docs/ops.md): Log writes the values through spdlog (how users see data
+// move); IncrMetric adds to a named counter reported in the metrics; Record appends a
+// number with its time to a named series of the metrics (accuracy per round).
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -38,7 +40,7 @@ class Log final : public runtime::Kernel {
     if (!spdlog::should_log(level_)) return OpResult::ok();
     std::string values;
     for (std::uint32_t i = 0; i < inv.input_count(); ++i)
-      values += (i ? ", " : "") + runtime::describe(inv.in(i));
+      values += (i ? ", " : "") + runtime::describe_values(inv.in(i));
     spdlog::log(level_, "[{} t={}ns exec={}] {}{}{}", label_, inv.now_ns(), inv.execution(), message_,
                 message_.empty() ? "" : ": ", values);
     return OpResult::ok();
@@ -71,9 +73,58 @@ class IncrMetric final : public runtime::Kernel {
   std::int64_t delta_;
 };
 
+// A scalar tensor of any numeric type as a double, or nullopt.
+std::optional<double> scalar_of(const runtime::Tensor& t) {
+  if (t.size() != 1) return std::nullopt;
+  using runtime::DType;
+  switch (t.dtype()) {
+    case DType::kFloat: return t.data<float>()[0];
+    case DType::kDouble: return t.data<double>()[0];
+    case DType::kInt8: return t.data<std::int8_t>()[0];
+    case DType::kInt16: return t.data<std::int16_t>()[0];
+    case DType::kInt32: return t.data<std::int32_t>()[0];
+    case DType::kInt64: return static_cast<double>(t.data<std::int64_t>()[0]);
+    case DType::kUint8: return t.data<std::uint8_t>()[0];
+    case DType::kUint16: return t.data<std::uint16_t>()[0];
+    case DType::kUint32: return t.data<std::uint32_t>()[0];
+    case DType::kUint64: return static_cast<double>(t.data<std::uint64_t>()[0]);
+    case DType::kBool: return t.data<bool>()[0] ? 1.0 : 0.0;
+    default: return std::nullopt;
+  }
+}
+
+class Record final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Record>, std::string> create(const runtime::KernelInit& init) {
+    auto name = string_attribute(init.node, ir::kAttrName);
+    if (!name) return unexpected(name.error());
+    if (!name->has_value() || (*name)->empty())
+      return unexpected("attribute '" + std::string(ir::kAttrName) + "' is required (the series' name)");
+    return std::make_unique<Record>(init.services.series_id(**name));
+  }
+  explicit Record(std::uint32_t series) : series_(series) {}
+  OpResult compute(Invocation& inv) override {
+    const runtime::Value& v = inv.in(0);
+    if (v.kind() != runtime::ValueKind::kTensor)
+      return OpResult::fail(runtime::Reason::kBadInput,
+                            "input must be a scalar tensor, got " + std::string(runtime::to_string(v.kind())));
+    const auto value = scalar_of(v.as_tensor());
+    if (!value)
+      return OpResult::fail(runtime::Reason::kInvalidValue,
+                            "input must be a numeric scalar, got " + runtime::describe(v));
+    inv.node().record(series_, *value);
+    return OpResult::ok();
+  }
+
+ private:
+  std::uint32_t series_;
+};
+
 const runtime::OpRegistrar kLog{ir::kSyscallDomain, ir::kLog, ir::OpKind::kEffect, &runtime::make_kernel<Log>};
 const runtime::OpRegistrar kIncrMetric{ir::kSyscallDomain, ir::kIncrMetric, ir::OpKind::kEffect,
                                        &runtime::make_kernel<IncrMetric>};
+const runtime::OpRegistrar kRecord{ir::kSyscallDomain, ir::kRecord, ir::OpKind::kEffect,
+                                   &runtime::make_kernel<Record>};
 
 }  // namespace
 }  // namespace bb::ops

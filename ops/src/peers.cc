@@ -1,4 +1,4 @@
-// Peer lists (SPEC §5.5): Peers is a literal list parsed at load; SamplePeers draws k
+// Peer lists (docs/ops.md): Peers is a literal list parsed at load; SamplePeers draws k
 // peers with the node's seeded RNG (afresh per execution when it has a trigger input).
 #include <algorithm>
 #include <memory>

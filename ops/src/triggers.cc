@@ -1,4 +1,4 @@
-// Trigger sources and joins (SPEC §5.2, §5.5): Pulse fires once at the node's start,
+// Trigger sources and joins (docs/runtime.md, docs/ops.md): Pulse fires once at the node's start,
 // Interval at start + k·period, After once at start + delay; each firing starts one
 // execution. OnTrigger joins its inputs into one trigger.
 #include <limits>

@@ -1,4 +1,4 @@
-// Value plumbing (SPEC §5.5): PassThrough (identity), Tee (fan-out), Constant (a literal
+// Value plumbing (docs/ops.md): PassThrough (identity), Tee (fan-out), Constant (a literal
 // parsed once at load), Clock (the node clock's now).
 #include <memory>
 

@@ -1,4 +1,4 @@
-// The wire ops (SPEC §3, §5.5, §6.2).
+// The wire ops (docs/spec.md, docs/ops.md, docs/wire.md).
 //
 // Send: one envelope per destination handed to the node's transport. Async: the node
 // completes when every attempt has its outcome — with its optional `delivered` trigger

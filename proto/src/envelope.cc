@@ -6,13 +6,14 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/common.h>
-#include <google/protobuf/wire_format_lite.h>
+
+#include "bb/ir/json.h"
+#include "bb/ir/wire_format.h"
 
 namespace bb::ir {
 namespace {
 
 namespace pb = google::protobuf;
-using WireFormat = pb::internal::WireFormatLite;
 
 Unexpected<EnvelopeError> fail(EnvelopeReason reason, std::string detail) {
   return unexpected(EnvelopeError{reason, std::move(detail)});
@@ -29,7 +30,7 @@ std::string payload_prefix(std::size_t index) { return "payload " + std::to_stri
 
 struct Field {
   int number = 0;
-  WireFormat::WireType type = WireFormat::WIRETYPE_VARINT;
+  WireType type = WireType::kVarint;
   std::string_view body;  // length-delimited fields only
 };
 
@@ -45,12 +46,12 @@ class Skimmer {
   Step next(Field& field) {
     const std::uint32_t tag = in_.ReadTag();
     if (tag == 0) return in_.ConsumedEntireMessage() ? Step::kEnd : Step::kMalformed;
-    field.number = WireFormat::GetTagFieldNumber(tag);
-    field.type = WireFormat::GetTagWireType(tag);
+    field.number = tag_field(tag);
+    field.type = tag_type(tag);
     field.body = {};
-    if (field.number == 0 || field.type == WireFormat::WIRETYPE_END_GROUP) return Step::kMalformed;
-    if (field.type != WireFormat::WIRETYPE_LENGTH_DELIMITED) {
-      return WireFormat::SkipField(&in_, tag) ? Step::kField : Step::kMalformed;
+    if (field.number == 0 || field.type == WireType::kEndGroup) return Step::kMalformed;
+    if (field.type != WireType::kLengthDelimited) {
+      return skip_field(in_, tag) ? Step::kField : Step::kMalformed;
     }
     std::uint32_t length = 0;
     if (!in_.ReadVarint32(&length)) return Step::kMalformed;
@@ -64,10 +65,6 @@ class Skimmer {
   std::string_view bytes_;
   pb::io::CodedInputStream in_;
 };
-
-bool valid_utf8(std::string_view text) {
-  return pb::internal::IsStructurallyValidUTF8(text.data(), static_cast<int>(text.size()));
-}
 
 Expected<void, EnvelopeError> malformed(std::string detail) { return fail(EnvelopeReason::kMalformed, std::move(detail)); }
 
@@ -89,7 +86,7 @@ Expected<void, EnvelopeError> skim_value(std::string_view bytes, std::size_t ind
     const Step step = skim.next(field);
     if (step == Step::kEnd) return {};
     if (step == Step::kMalformed) return malformed(payload_prefix(index) + "value is not valid protobuf");
-    if (field.type != WireFormat::WIRETYPE_LENGTH_DELIMITED) continue;
+    if (field.type != WireType::kLengthDelimited) continue;
     if (field.number == bb::Value::kTensorFieldNumber && field.body.size() > limits.max_tensor_bytes) {
       return fail(EnvelopeReason::kTensorTooLarge, payload_prefix(index) + "tensor of " +
                                                        std::to_string(field.body.size()) + " bytes, over the limit of " +
@@ -117,7 +114,7 @@ Expected<void, EnvelopeError> skim_envelope(std::string_view bytes, const Envelo
     const Step step = skim.next(field);
     if (step == Step::kEnd) return {};
     if (step == Step::kMalformed) return malformed("not a valid protobuf envelope (truncated, bad tag or too deep)");
-    if (field.type != WireFormat::WIRETYPE_LENGTH_DELIMITED) continue;
+    if (field.type != WireType::kLengthDelimited) continue;
     if (field.number == bb::Envelope::kChannelFieldNumber && !valid_utf8(field.body)) {
       return malformed("channel is not valid UTF-8");
     }

@@ -59,8 +59,17 @@ constexpr std::array kSamplePeersAttrs{
     AttrSpec{kAttrK, A::INT, true, 0, "number of peers drawn (>= 0)"},
 };
 constexpr std::array kAggregateAttrs{
-    AttrSpec{kAttrCount, A::INT, true, 0, "inputs per round (> 0)"},
+    AttrSpec{kAttrCount, A::INT, true, 0, "updates per round (> 0): the round closes when this many arrived"},
     AttrSpec{kAttrMode, A::STRING, false, 0, "mean (default) or sum"},
+    AttrSpec{kAttrQuorum, A::INT, false, 0, "with timeout_ns: fewest updates a round closes with at its timeout (default count)"},
+    AttrSpec{kAttrTimeoutNs, A::INT, false, 0,
+             "round timeout in ns from the round's first update; absent: wait for count updates"},
+};
+constexpr std::array kStateAttrs{
+    AttrSpec{kAttrName, A::STRING, true, 0, "the state's name; StateGet and StateSet of one name share it"},
+};
+constexpr std::array kRecordAttrs{
+    AttrSpec{kAttrName, A::STRING, true, 0, "the series' name in the metrics (e.g. accuracy)"},
 };
 
 constexpr auto V = kVariadic;
@@ -106,9 +115,20 @@ constexpr std::array kOps{
     OpSpec{kSyscallDomain, kSamplePeers, OpKind::kCompute, 1, 2, 1, 1, false, kSamplePeersAttrs,
            "k peers drawn with the node's seeded RNG (a trigger input redraws per execution)",
            "peer list [, trigger]", "peer list", ""},
-    OpSpec{kSyscallDomain, kAggregate, OpKind::kCompute, 1, 1, 1, 1, false, kAggregateAttrs,
-           "element-wise mean or sum of every `count` float tensors, across executions", "tensor",
-           "tensor after every count-th input", "shape_mismatch"},
+    OpSpec{kSyscallDomain, kAggregate, OpKind::kCompute, 1, 2, 1, 2, false, kAggregateAttrs,
+           "element-wise mean (weighted by the optional weight: sum(w*x)/sum(w)) or sum of the float tensors of a "
+           "round, across executions; a round closes at `count` updates, or at its timeout with at least `quorum` "
+           "(fewer: the round is dropped)",
+           "update tensor [, weight: a scalar > 0, e.g. an example count]",
+           "result when a round closes [, int64 scalar: updates in the round]", "shape_mismatch,invalid_value"},
+    OpSpec{kSyscallDomain, kStateGet, OpKind::kCompute, 2, 2, 1, 1, false, kStateAttrs,
+           "reads the node's named state (it outlives executions; a restarted node starts afresh)",
+           "trigger (when to read), initial value (until the first StateSet)", "the state's current value", ""},
+    OpSpec{kSyscallDomain, kStateSet, OpKind::kEffect, 1, 1, 0, 1, false, kStateAttrs,
+           "stores a value as the node's named state", "value", "[trigger once stored]", ""},
+    OpSpec{kSyscallDomain, kRecord, OpKind::kEffect, 1, 1, 0, 0, false, kRecordAttrs,
+           "appends a numeric scalar with the time to a named series of the node's metrics",
+           "scalar tensor (any numeric type)", "—", "invalid_value"},
     // ---- Effects ----
     OpSpec{kSyscallDomain, kLog, OpKind::kEffect, 1, V, 0, 0, false, kLogAttrs,
            "logs the values through spdlog", "values", "—", ""},

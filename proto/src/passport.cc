@@ -1,25 +1,27 @@
 #include "bb/ir/passport.h"
 
+#include <climits>
+#include <cstdint>
+#include <vector>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
 #include "bb/ir/sha256.h"
+#include "bb/ir/wire_format.h"
 #include "bb/ir/wire_shape.h"
 
 namespace bb::ir {
 namespace {
-
-constexpr int kModelGraphField = 7;
-constexpr int kModelFunctionsField = 25;
 
 void append_length_delimited(int field, const google::protobuf::MessageLite& message, std::string& out) {
   std::string header;
   {
     google::protobuf::io::StringOutputStream stream(&header);
     google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.WriteTag(static_cast<std::uint32_t>(field) << 3 | 2);
+    coded.WriteTag(make_tag(field, WireType::kLengthDelimited));
     coded.WriteVarint64(message.ByteSizeLong());
   }
   out.append(header);
@@ -36,6 +38,41 @@ std::string graph_and_functions_bytes(const onnx::ModelProto& model) {
 }
 
 std::string graph_digest(const onnx::ModelProto& model) { return sha256_hex(graph_and_functions_bytes(model)); }
+
+std::optional<std::string> file_graph_digest(std::string_view bytes) {
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::string_view graph;
+  std::vector<std::string_view> functions;
+  for (;;) {
+    const auto start = static_cast<std::size_t>(in.CurrentPosition());
+    const std::uint32_t tag = in.ReadTag();
+    if (tag == 0) {
+      if (!in.ConsumedEntireMessage()) return std::nullopt;
+      break;
+    }
+    if (tag_type(tag) != WireType::kLengthDelimited) {
+      if (!skip_field(in, tag)) return std::nullopt;
+      continue;
+    }
+    std::uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return std::nullopt;
+    const auto body = static_cast<std::size_t>(in.CurrentPosition());
+    if (length > bytes.size() - body || !in.Skip(static_cast<int>(length))) return std::nullopt;
+    const std::string_view whole = bytes.substr(start, body - start + length);  // tag, length, body
+    if (tag_field(tag) == kModelGraphField) {
+      if (!graph.empty()) return std::nullopt;  // protobuf would merge the two
+      graph = whole;
+    } else if (tag_field(tag) == kModelFunctionsField) {
+      functions.push_back(whole);
+    }
+  }
+  Sha256 sha;
+  sha.update(graph);
+  for (const std::string_view f : functions) sha.update(f);
+  return sha.finish_hex();
+}
 
 bool Passport::ran(std::string_view pass) const {
   for (const auto& p : passes)

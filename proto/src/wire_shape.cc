@@ -1,5 +1,6 @@
 #include "bb/ir/wire_shape.h"
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 
 namespace bb::ir {
@@ -26,17 +27,16 @@ bool is_recv(const onnx::NodeProto& node) { return op_is(node, kWireDomain, kRec
 bool is_wire_op(const onnx::NodeProto& node) { return is_send(node) || is_recv(node); }
 
 bool is_tx_gate(const onnx::NodeProto& node) {
-  return node.domain() == kSyscallDomain &&
-         (node.op_type() == kPeerHealthGateTx || node.op_type() == kBackoffGateTx);
+  const auto* gate = gate_of(node);
+  return gate != nullptr && gate->tx;
 }
 
 bool is_rx_gate(const onnx::NodeProto& node) {
-  return node.domain() == kSyscallDomain &&
-         (node.op_type() == kDedupGateRx || node.op_type() == kPeerHealthGateRx ||
-          node.op_type() == kBackoffGateRx);
+  const auto* gate = gate_of(node);
+  return gate != nullptr && !gate->tx;
 }
 
-bool is_gate(const onnx::NodeProto& node) { return is_tx_gate(node) || is_rx_gate(node); }
+bool is_gate(const onnx::NodeProto& node) { return gate_of(node) != nullptr; }
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name) {
   for (const auto& attr : node.attribute())

@@ -18,7 +18,7 @@ std::int64_t saturating_mul(std::int64_t a, std::int64_t b) {
   return a * b;
 }
 
-// Grows by a quarter instead of doubling: the per-peer budget (QUALITY.md) counts
+// Grows by a quarter instead of doubling: the per-peer budget (docs/performance.md) counts
 // capacity, and these vectors hold one entry per tracked peer.
 template <class T>
 void grow(std::vector<T>& v, std::size_t n, T fill) {

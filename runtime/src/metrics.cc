@@ -3,27 +3,73 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 
 #include "bb/ir/duration.h"
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
-#include "bb/runtime/json.h"
+#include "bb/ir/json.h"
+#include "bb/ir/sha256.h"
 
 namespace bb::runtime {
 namespace {
 
-constexpr std::array<std::string_view, kGateKinds> kGateOps{ir::kPeerHealthGateTx, ir::kBackoffGateTx, ir::kDedupGateRx,
-                                                            ir::kPeerHealthGateRx, ir::kBackoffGateRx};
+using ir::append_json_string;
+using ir::json_string;
+
 constexpr std::array<OutcomeKind, kOutcomeKinds> kOutcomes{OutcomeKind::kDelivered, OutcomeKind::kUnreachable,
                                                            OutcomeKind::kTimeout, OutcomeKind::kRejected,
                                                            OutcomeKind::kAdvised};
 
 void key(std::string& out, std::string_view name, int indent) {
   out.append(static_cast<std::size_t>(indent), ' ');
-  append_json_string(out, name);
+  ir::append_json_string(out, name);
   out += ": ";
 }
 
 std::string u64(std::uint64_t v) { return std::to_string(v); }
+
+// Shortest text that reads back as the same double ("0.93", "1e-05").
+std::string number(double v) {
+  char buf[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+// `series` and `states` are written only when the graph has Record, Aggregate or named
+// state: the metrics of other graphs keep exactly the keys of Appendix A.
+void write_series(std::string& out, const NodeMetrics& m) {
+  if (m.series.empty()) return;
+  key(out, "series", 6), out += "{";
+  for (std::size_t i = 0; i < m.series.size(); ++i) {
+    out += i ? ",\n" : "\n";
+    key(out, m.series[i].name, 8);
+    out += "[";
+    for (std::size_t k = 0; k < m.series[i].points.size(); ++k) {
+      const auto& p = m.series[i].points[k];
+      out += (k ? ", [" : "[") + std::to_string(p.t_ns) + ", " + number(p.value) + "]";
+    }
+    out += "]";
+  }
+  out += "\n      },\n";
+}
+
+void write_states(std::string& out, const NodeReport& n) {
+  if (n.states.empty()) return;
+  key(out, "states", 6), out += "{";
+  for (std::size_t i = 0; i < n.states.size(); ++i) {
+    const StateReport& s = n.states[i];
+    out += i ? ", " : "";
+    ir::append_json_string(out, s.name);
+    out += ": {\"value\": " + ir::json_string(s.value) + ", \"sha256\": ";
+    out += s.sha256.empty() ? std::string("null") : ir::json_string(s.sha256);
+    out += "}";
+  }
+  out += "},\n";
+}
 
 std::string pad(std::string_view text, std::size_t width) {
   std::string out(text);
@@ -38,6 +84,26 @@ std::vector<const NodeReport*> sorted(std::span<const NodeReport> nodes) {
   return out;
 }
 
+// {"label": count, …} sorted by label.
+void write_counts(std::string& out, std::vector<std::pair<std::string, std::uint64_t>> counts) {
+  std::sort(counts.begin(), counts.end());
+  out += "{";
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    out += i ? ", " : "";
+    ir::append_json_string(out, counts[i].first);
+    out += ": " + u64(counts[i].second);
+  }
+  out += "}";
+}
+
+void add_count(std::vector<std::pair<std::string, std::uint64_t>>& counts, std::string_view label, std::uint64_t n) {
+  auto it = std::find_if(counts.begin(), counts.end(), [label](const auto& c) { return c.first == label; });
+  if (it == counts.end())
+    counts.emplace_back(std::string(label), n);
+  else
+    it->second += n;
+}
+
 void write_node(std::string& out, const NodeReport& n) {
   const NodeMetrics& m = n.metrics;
   out += "{\n";
@@ -47,10 +113,11 @@ void write_node(std::string& out, const NodeReport& n) {
   key(out, "attempts", 6), out += "{";
   for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
     out += k ? ", " : "";
-    append_json_string(out, to_string(kOutcomes[k]));
+    ir::append_json_string(out, to_string(kOutcomes[k]));
     out += ": " + u64(m.attempts[k]);
   }
   out += "},\n";
+  if (!m.rejected_by.empty()) key(out, "rejected_by", 6), write_counts(out, m.rejected_by), out += ",\n";
   key(out, "gates", 6), out += "{";
   bool first_gate = true;
   for (int g = 0; g < kGateKinds; ++g) {
@@ -58,12 +125,12 @@ void write_node(std::string& out, const NodeReport& n) {
     if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
     out += first_gate ? "\n" : ",\n";
     first_gate = false;
-    key(out, gate_op_type(g), 8);
+    key(out, ir::kGates[static_cast<std::size_t>(g)].op_type, 8);
     out += "{\"allowed\": " + u64(counts[0]);
     for (int r = 1; r < kReasonCount; ++r) {
       if (counts[static_cast<std::size_t>(r)] == 0) continue;
       out += ", ";
-      append_json_string(out, to_string(static_cast<Reason>(r)));
+      ir::append_json_string(out, to_string(static_cast<Reason>(r)));
       out += ": " + u64(counts[static_cast<std::size_t>(r)]);
     }
     out += "}";
@@ -73,12 +140,12 @@ void write_node(std::string& out, const NodeReport& n) {
   for (int r = 1; r < kReasonCount; ++r) {
     if (m.receive_drops[static_cast<std::size_t>(r)] == 0) continue;
     out += ", ";
-    append_json_string(out, to_string(static_cast<Reason>(r)));
+    ir::append_json_string(out, to_string(static_cast<Reason>(r)));
     out += ": " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
   }
   for (const auto& [label, count] : n.refused) {
     out += ", ";
-    append_json_string(out, label);
+    ir::append_json_string(out, label);
     out += ": " + u64(count);
   }
   out += "},\n";
@@ -87,36 +154,61 @@ void write_node(std::string& out, const NodeReport& n) {
   std::sort(counters.begin(), counters.end());
   for (std::size_t i = 0; i < counters.size(); ++i) {
     out += i ? ", " : "";
-    append_json_string(out, counters[i].first);
+    ir::append_json_string(out, counters[i].first);
     out += ": " + std::to_string(counters[i].second);
   }
   out += "},\n";
+  write_series(out, m);
+  write_states(out, n);
   key(out, "peers", 6), out += "[";
   for (std::size_t i = 0; i < n.peers.size(); ++i) {
     const auto& p = n.peers[i];
     out += i ? ",\n        " : "\n        ";
-    out += "{\"peer\": " + json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
+    out += "{\"peer\": " + ir::json_string(p.peer) + ", \"failures\": " + std::to_string(p.failures) +
            ", \"next_retry_ns\": " + std::to_string(p.next_retry_ns) + ", \"down\": " + (p.down ? "true" : "false") + "}";
   }
-  out += n.peers.empty() ? "]\n" : "\n      ]\n";
-  out += "    }";
+  out += n.peers.empty() ? "]" : "\n      ]";
+  if (!n.links.empty()) {
+    out += ",\n";
+    key(out, "links", 6), out += "[";
+    for (std::size_t i = 0; i < n.links.size(); ++i) {
+      const LinkReport& l = n.links[i];
+      out += i ? ",\n        " : "\n        ";
+      out += "{\"peer\": " + json_string(l.peer) + ", \"address\": " + json_string(l.address) +
+             ", \"state\": " + json_string(l.state) + ", \"bytes_sent\": " + u64(l.bytes_sent) +
+             ", \"bytes_received\": " + u64(l.bytes_received) + ", \"outcomes\": {";
+      for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
+        out += k ? ", " : "";
+        append_json_string(out, to_string(kOutcomes[k]));
+        out += ": " + u64(l.outcomes[k]);
+      }
+      out += "}, \"rejected_by\": ";
+      write_counts(out, l.rejected_by);
+      out += "}";
+    }
+    out += "\n      ],\n";
+    key(out, "bytes_received", 6), out += u64(n.bytes_received);
+  }
+  out += "\n    }";
 }
 
 }  // namespace
 
-int gate_index(std::string_view op_type) {
-  for (std::size_t i = 0; i < kGateOps.size(); ++i)
-    if (kGateOps[i] == op_type) return static_cast<int>(i);
-  return -1;
+StateReport state_report(std::string_view name, const Value& value) {
+  StateReport r{std::string(name), describe(value), {}};
+  if (value.kind() != ValueKind::kTensor) return r;
+  const Tensor& t = value.as_tensor();
+  if (t.dtype() == DType::kString || t.dtype() == DType::kUndefined) return r;
+  r.sha256 = sha256_hex(std::string_view(static_cast<const char*>(t.raw()), t.byte_size()));
+  return r;
 }
-
-std::string_view gate_op_type(int index) { return kGateOps[static_cast<std::size_t>(index)]; }
 
 void NodeMetrics::merge(const NodeMetrics& o) {
   executions += o.executions;
   dispatches += o.dispatches;
   skipped += o.skipped;
   for (std::size_t k = 0; k < attempts.size(); ++k) attempts[k] += o.attempts[k];
+  for (const auto& [label, count] : o.rejected_by) add_count(rejected_by, label, count);
   for (std::size_t g = 0; g < gates.size(); ++g) {
     gate_present[g] = gate_present[g] || o.gate_present[g];
     for (std::size_t r = 0; r < gates[g].size(); ++r) gates[g][r] += o.gates[g][r];
@@ -130,6 +222,13 @@ void NodeMetrics::merge(const NodeMetrics& o) {
       counters.emplace_back(name, value);
     else
       it->second += value;
+  }
+  for (const Series& s : o.series) {
+    auto it = std::find_if(series.begin(), series.end(), [&s](const Series& mine) { return mine.name == s.name; });
+    if (it == series.end())
+      series.push_back(s);
+    else
+      it->points.insert(it->points.end(), s.points.begin(), s.points.end());
   }
 }
 
@@ -148,7 +247,7 @@ std::string metrics_json(std::span<const NodeReport> nodes, const NetworkStats* 
            ", \"lost\": " + u64(network->lost) + ", \"duplicated\": " + u64(network->duplicated) + "},\n";
   }
   out += "  \"trace_sha256\": ";
-  out += trace_sha256.empty() ? std::string("null") : json_string(trace_sha256);
+  out += trace_sha256.empty() ? std::string("null") : ir::json_string(trace_sha256);
   out += "\n}\n";
   return out;
 }
@@ -163,10 +262,17 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (std::size_t k = 0; k < kOutcomes.size(); ++k)
       out += std::string(k ? ", " : " ") + std::string(to_string(kOutcomes[k])) + " " + u64(m.attempts[k]);
     out += "\n";
+    if (!m.rejected_by.empty()) {
+      auto by = m.rejected_by;
+      std::sort(by.begin(), by.end());
+      out += "  rejected  ";
+      for (std::size_t i = 0; i < by.size(); ++i) out += std::string(i ? ", " : " ") + by[i].first + " " + u64(by[i].second);
+      out += "\n";
+    }
     for (int g = 0; g < kGateKinds; ++g) {
       if (!m.gate_present[static_cast<std::size_t>(g)]) continue;
       const auto& c = m.gates[static_cast<std::size_t>(g)];
-      out += "  gate " + pad(gate_op_type(g), 17) + " allowed " + u64(c[0]);
+      out += "  gate " + pad(ir::kGates[static_cast<std::size_t>(g)].op_type, 17) + " allowed " + u64(c[0]);
       for (int r = 1; r < kReasonCount; ++r)
         if (c[static_cast<std::size_t>(r)] != 0)
           out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(c[static_cast<std::size_t>(r)]);
@@ -181,11 +287,30 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     auto counters = m.counters;
     std::sort(counters.begin(), counters.end());
     for (const auto& [name, value] : counters) out += "  counter " + name + " = " + std::to_string(value) + "\n";
+    for (const Series& s : m.series) {
+      out += "  series " + s.name + ": " + u64(s.points.size()) + " point(s)";
+      if (!s.points.empty())
+        out += ", last " + number(s.points.back().value) + " at " + format_duration(s.points.back().t_ns);
+      out += "\n";
+    }
+    for (const StateReport& s : n->states)
+      out += "  state " + s.name + ": " + s.value + (s.sha256.empty() ? "" : ", sha256 " + s.sha256) + "\n";
     if (!n->peers.empty()) {
       out += "  peers with failures:\n";
       for (const auto& p : n->peers)
         out += "    " + pad(p.peer, 20) + " failures " + std::to_string(p.failures) + ", next retry at " +
                format_duration(p.next_retry_ns) + (p.down ? ", down" : "") + "\n";
+    }
+    if (!n->links.empty()) {
+      out += "  links (received " + u64(n->bytes_received) + " bytes):\n";
+      for (const LinkReport& l : n->links) {
+        out += "    " + pad(l.peer, 20) + " " + l.address + " " + l.state + ", sent " + u64(l.bytes_sent) +
+               " bytes, acks " + u64(l.bytes_received) + " bytes;";
+        for (std::size_t k = 0; k < kOutcomes.size(); ++k)
+          if (l.outcomes[k] != 0) out += " " + std::string(to_string(kOutcomes[k])) + " " + u64(l.outcomes[k]);
+        for (const auto& [label, count] : l.rejected_by) out += " (" + label + " " + u64(count) + ")";
+        out += "\n";
+      }
     }
   }
   if (network != nullptr)

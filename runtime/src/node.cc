@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/wire_shape.h"
 #include "bb/runtime/tensor_proto.h"
@@ -44,6 +45,20 @@ std::uint32_t NodeServices::counter_id(std::string_view name) {
   return static_cast<std::uint32_t>(metrics_.counters.size() - 1);
 }
 
+std::uint32_t NodeServices::state_id(std::string_view name) {
+  for (std::uint32_t i = 0; i < states_.size(); ++i)
+    if (states_[i].first == name) return i;
+  states_.emplace_back(std::string(name), Value());
+  return static_cast<std::uint32_t>(states_.size() - 1);
+}
+
+std::uint32_t NodeServices::series_id(std::string_view name) {
+  for (std::uint32_t i = 0; i < metrics_.series.size(); ++i)
+    if (metrics_.series[i].name == name) return i;
+  metrics_.series.push_back(Series{std::string(name), {}});
+  return static_cast<std::uint32_t>(metrics_.series.size() - 1);
+}
+
 const Value& NodeServices::peer_value(PeerIndex id) {
   if (id >= peer_values_.size()) peer_values_.resize(peers_.id_limit());
   Value& v = peer_values_[id];
@@ -78,10 +93,24 @@ Expected<void, LoadError> Node::instantiate() {
   kernels_.resize(nodes.size());
   if (trace_ != nullptr) op_names_.resize(nodes.size());  // only the trace names nodes
   std::string problems;
+  std::vector<TensorInfo> in_types, out_types;  // what shape inference found, per node
+  const auto refs = p.input_refs();
   for (std::uint32_t i = 0; i < nodes.size(); ++i) {
     const PlanNode& pn = nodes[i];
     if (trace_ != nullptr) op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
-    auto made = pn.op->factory(KernelInit{*pn.proto, i, pn.spec, *this});
+    KernelInit init{*pn.proto, i, pn.spec, *this, pn.opset};
+    if (p.typed()) {
+      in_types.clear();
+      out_types.clear();
+      for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+        const std::uint32_t ref = refs[pn.input_begin + k];
+        in_types.push_back(ref == kNoSlot ? TensorInfo{} : p.slot_type(ref & ~kStaticBit));
+      }
+      for (std::uint32_t j = 0; j < pn.output_count; ++j) out_types.push_back(p.slot_type(pn.output_begin + j));
+      init.inputs = in_types;
+      init.outputs = out_types;
+    }
+    auto made = pn.op->factory(init);
     if (!made) {
       problems += (problems.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + made.error();
       continue;
@@ -109,6 +138,13 @@ Expected<void, LoadError> Node::instantiate() {
     static_values_[it->second] = std::move(value);
   }
   inputs_.clear();
+  // Every graph input without an initializer needs a value: all missing ones at once.
+  for (const auto& [name, slot] : p.graph_inputs())
+    if (!static_values_[slot].has_value())
+      problems += (problems.empty() ? "" : "\n") + p.label() + ": graph input '" + name +
+                  "': error: no value given and no initializer [hint: --input " + name + "=FILE.pb, or --inputs DIR]";
+  if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
+  outputs_.resize(p.graph_outputs().size());
   return {};
 }
 
@@ -128,6 +164,17 @@ void Node::run_static() {
   const auto refs = p.input_refs();
   in_static_ = true;
   current_exec_ = 0;
+  // Readers left per static slot: a value no frame reads is dropped after its last one.
+  std::vector<std::uint32_t> uses(p.slot_count());
+  for (std::uint32_t s = 0; s < uses.size(); ++s) uses[s] = p.static_uses(s);
+  auto release_inputs = [&](const PlanNode& pn) {
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      if (ref == kNoSlot) continue;
+      const std::uint32_t s = ref & ~kStaticBit;
+      if (--uses[s] == 0 && !p.keep_after_static(s)) static_values_[s].reset();
+    }
+  };
   for (std::uint32_t i : p.static_order()) {
     const PlanNode& pn = nodes[i];
     bool missing = false;
@@ -138,8 +185,8 @@ void Node::run_static() {
     }
     if (missing) {
       ++metrics_.skipped;
-      spdlog::warn("{}: {}: does not run: an input has no value (a graph input not given with --input, or a failed node upstream)",
-                   p.label(), p.where(i));
+      spdlog::warn("{}: {}: does not run: an input has no value (a failed node upstream)", p.label(), p.where(i));
+      release_inputs(pn);
       continue;
     }
     Value* outs = &static_values_[pn.output_begin];
@@ -147,6 +194,7 @@ void Node::run_static() {
     inv.hooks = this;
     ++metrics_.dispatches;
     OpResult r = kernels_[i]->compute(inv);
+    release_inputs(pn);
     if (r.status == Status::kOk) {
       if (trace_) trace(TraceEvent::kFire, i, 0, {}, {}, {});
       continue;
@@ -164,6 +212,10 @@ void Node::run_static() {
                   r.detail.empty() ? "" : ": ", r.detail);
   }
   in_static_ = false;
+  for (std::uint32_t k = 0; k < outputs_.size(); ++k) {
+    const std::uint32_t slot = p.graph_outputs()[k].second;
+    if (static_values_[slot].has_value()) outputs_[k] = static_values_[slot];
+  }
 }
 
 void Node::start() {
@@ -186,6 +238,7 @@ std::uint32_t Node::acquire_frame() {
   const Program& p = *program_;
   auto f = std::make_unique<Frame>();
   f->values.resize(p.slot_count());
+  f->uses.resize(p.slot_count());
   f->state.resize(p.nodes().size());
   f->written.reserve(p.slot_count());
   f->ready.reserve(p.nodes().size());
@@ -196,6 +249,7 @@ std::uint32_t Node::acquire_frame() {
 
 void Node::release_frame(std::uint32_t id) {
   Frame& f = *frames_[id];
+  if (trace_) trace_->execution_end(now_ns(), peer_text_, f.exec);
   for (std::uint32_t slot : f.written) f.values[slot].reset();
   f.written.clear();
   if (f.has_envelope) {
@@ -233,6 +287,7 @@ void Node::fire(std::uint32_t index) {
   if (f.epoch == 0) f.epoch = 1;
   f.exec = ++metrics_.executions;
   f.trigger = index;
+  if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
   state_of(f, index).status = NodeStatus::kReady;
   f.ready.push_back(index);
   run_frame(id);
@@ -248,6 +303,7 @@ void Node::deliver(const bb::Envelope& envelope) {
     if (f.epoch == 0) f.epoch = 1;
     f.exec = ++metrics_.executions;
     f.trigger = index;
+    if (trace_) trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[index], program_->nodes()[index].proto->op_type());
     f.has_envelope = true;
     f.envelope = EnvelopeMeta{peers_.acquire(envelope.src_peer()), envelope.incarnation(), envelope.message_id(),
                               &envelope};
@@ -294,6 +350,7 @@ void Node::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   OpResult r = kernels_[node]->compute(inv);
   current_frame_ = saved_frame;
   current_exec_ = saved_exec;
+  release_inputs(f, node);
   if (r.status == Status::kPending && !deferred_)
     r = OpResult::fail(Reason::kInternal, "the kernel returned pending without deferring");
   switch (r.status) {
@@ -319,6 +376,19 @@ void Node::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   }
 }
 
+// The node has run: each frame value it read has one reader fewer, and one whose
+// readers have all run is dropped (a graph output stays).
+void Node::release_inputs(Frame& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const PlanNode& pn = p.nodes()[node];
+  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const std::uint32_t ref = refs[k];
+    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
+    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
+  }
+}
+
 void Node::publish(Frame& f, std::uint32_t node) {
   const Program& p = *program_;
   const PlanNode& pn = p.nodes()[node];
@@ -326,7 +396,10 @@ void Node::publish(Frame& f, std::uint32_t node) {
     const std::uint32_t slot = pn.output_begin + j;
     if (!f.values[slot].has_value()) continue;
     f.written.push_back(slot);
-    for (std::uint32_t c : p.consumers(slot)) {
+    const auto readers = p.consumers(slot);
+    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
+    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
+    for (std::uint32_t c : readers) {
       NodeState& s = state_of(f, c);
       if (s.status != NodeStatus::kWaiting) continue;
       if (--s.missing == 0) {
@@ -431,7 +504,7 @@ void Node::decide(std::uint32_t index, Reason reason, const PeerId* peer) {
 
 void Node::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason) {
   const int gate = program_->nodes()[node].gate;
-  if (gate != gate_index(ir::kPeerHealthGateTx) && gate != gate_index(ir::kBackoffGateTx)) return;
+  if (gate < 0 || !ir::kGates[static_cast<std::size_t>(gate)].tx) return;
   observer_->held(now_ns(), peer_text_, peers_.text(peer), reason);
 }
 
@@ -457,7 +530,23 @@ void Node::send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& en
   transport_->send(id, envelope);
 }
 
-void Node::on_outcome(AttemptId attempt, Outcome outcome) {
+// A receiver's refusal: counted by its label, logged once per label (a typo'd channel
+// would otherwise flood the log), every one at debug level.
+void Node::note_rejection(PeerIndex dst, const Outcome& outcome) {
+  const std::string_view label = outcome.reason.empty() ? std::string_view("unknown") : outcome.reason;
+  auto& by = metrics_.rejected_by;
+  auto it = std::find_if(by.begin(), by.end(), [label](const auto& c) { return c.first == label; });
+  if (it != by.end()) {
+    ++it->second;
+    spdlog::debug("{}: {} rejected a Send: {}: {}", peer_text_, peers_.text(dst), label, outcome.detail);
+    return;
+  }
+  by.emplace_back(std::string(label), 1);
+  spdlog::warn("{}: {} rejected a Send: {}{}{} (logged once per reason)", peer_text_, peers_.text(dst), label,
+               outcome.detail.empty() ? "" : ": ", outcome.detail);
+}
+
+void Node::on_outcome(AttemptId attempt, const Outcome& outcome) {
   const std::uint32_t slot = id_index(attempt);
   if (slot >= attempts_.size() || !attempts_[slot].live || attempts_[slot].generation != id_generation(attempt)) {
     spdlog::warn("{}: outcome {} for unknown attempt {} ignored", peer_text_, to_string(outcome.kind), attempt);
@@ -483,6 +572,7 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
     case OutcomeKind::kRejected:
       backoff_.record_failure(dst, now);
       governor_.record_failure(dst);
+      if (outcome.kind == OutcomeKind::kRejected) note_rejection(dst, outcome);
       break;
     case OutcomeKind::kAdvised: backoff_.record_remote_advisory(dst, now, outcome.min_backoff_ns); break;
   }
@@ -494,7 +584,10 @@ void Node::on_outcome(AttemptId attempt, Outcome outcome) {
                                    st ? st->next_retry_ns : 0, governor_.is_down(dst)});
   }
   Pending& pd = pendings_[id_index(pending)];
-  if (trace_) trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), {}, peers_.text(dst));
+  if (trace_) {
+    const std::string_view why = outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view();
+    trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), why, peers_.text(dst));
+  }
   peers_.release(dst);
   if (outcome.kind == OutcomeKind::kDelivered)
     ++pd.delivered;
@@ -525,11 +618,6 @@ void Node::complete(PendingId id) {
   if (!f.running) run_frame(frame_id);
 }
 
-const Value& Node::output(std::size_t k) const {
-  const std::uint32_t slot = program_->graph_outputs()[k].second;
-  return slot < static_values_.size() ? static_values_[slot] : empty_;
-}
-
 // ---- Report ------------------------------------------------------------------------------
 
 NodeReport Node::report() const {
@@ -541,6 +629,8 @@ NodeReport Node::report() const {
     out.peers.push_back(PeerReport{peers_.text(p), st->failures, st->next_retry_ns, governor_.is_down(p)});
   }
   std::sort(out.peers.begin(), out.peers.end(), [](const auto& a, const auto& b) { return a.peer < b.peer; });
+  for (const auto& [name, value] : states_) out.states.push_back(state_report(name, value));
+  std::sort(out.states.begin(), out.states.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 

@@ -6,11 +6,13 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_shape.h"
 #include "bb/runtime/metrics.h"
-#include "file_digest.h"
+#include "inline_functions.h"
+#include "type_inference.h"
 
 namespace bb::runtime {
 namespace {
@@ -21,6 +23,12 @@ std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
   return out;
+}
+
+// The gate's index in the catalogue, -1 for a node that is not a gate.
+int gate_index_of(const onnx::NodeProto& node) {
+  const auto* gate = ir::gate_of(node);
+  return gate != nullptr ? ir::gate_index(gate->gate) : -1;
 }
 
 }  // namespace
@@ -42,7 +50,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
   program->model_ = *model;
   std::optional<std::string> digest;
-  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = file_graph_digest(*bytes);
+  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = ir::file_graph_digest(*bytes);
   bytes = std::string();  // the parsed model does not point into it
   return make(std::move(program), path.string(), options, std::move(digest));
 }
@@ -70,7 +78,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_pt
                             label + ": passport version '" + passport->compiled + "' is not '" +
                                 std::string(ir::kPassportVersion) + "': recompile it with this bbc"));
   // The file's own bytes first (no re-serialization); a file not written
-  // deterministically is checked on the parsed graph (file_digest.h).
+  // deterministically is checked on the parsed graph (ir::file_graph_digest).
   if (options.verify_digest && file_digest != passport->digest) {
     const std::string digest = ir::graph_digest(model);
     if (digest != passport->digest)
@@ -79,12 +87,138 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_pt
                                   passport->digest + ": the graph changed after compilation; recompile it (or pass --no-verify)"));
   }
   program->label_ = std::move(label);
-  if (auto r = program->resolve_and_plan(); !r) return unexpected(r.error());
+  program->graph_ = &model.graph();
+  auto planned = program->resolve_and_plan();
+  if (!planned && program->expandable_) {
+    // Some node without a kernel has a function body: plan the expanded graph instead.
+    if (auto expanded = program->expand(options); !expanded) return unexpected(expanded.error());
+    program->reset_plan();
+    planned = program->resolve_and_plan();
+  }
+  if (!planned) return unexpected(planned.error());
+  if (program->has_onnx_nodes_) program->assign_types();
   return std::shared_ptr<const Program>(std::move(program));
 }
 
+int Program::opset_of(std::string_view domain) const {
+  domain = canonical_domain(domain);
+  for (const auto& import : model_->opset_import())
+    if (canonical_domain(import.domain()) == domain)
+      return static_cast<int>(std::clamp<std::int64_t>(import.version(), 0, OpsetRange::kLatestOpset));
+  return OpsetRange::kLatestOpset;
+}
+
+void Program::reset_plan() {
+  nodes_.clear();
+  input_refs_.clear();
+  consumer_begin_.clear();
+  consumer_nodes_.clear();
+  static_order_.clear();
+  graph_inputs_.clear();
+  graph_outputs_.clear();
+  initializers_.clear();
+  output_of_slot_.clear();
+  static_uses_.clear();
+  keep_after_static_.clear();
+  slot_count_ = 0;
+  max_arity_ = 0;
+  has_onnx_nodes_ = false;
+  expandable_ = false;
+}
+
+namespace {
+
+// A copy of `graph` for shape inference: its nodes, inputs, outputs and value_info, the
+// small initializers (shape inputs: data propagation reads them) and the others' types.
+onnx::GraphProto typed_copy(const onnx::GraphProto& graph, const onnx::GraphProto& model_graph) {
+  constexpr std::int64_t kCopiedElements = 1024;
+  onnx::GraphProto g;
+  g.set_name(graph.name());
+  *g.mutable_node() = graph.node();
+  *g.mutable_input() = model_graph.input();
+  *g.mutable_output() = model_graph.output();
+  *g.mutable_value_info() = graph.value_info();
+  absl::flat_hash_map<std::string_view, bool> is_input;
+  for (const auto& in : model_graph.input()) is_input[in.name()] = true;
+  for (const auto& init : model_graph.initializer()) {
+    std::int64_t n = 1;
+    for (const auto d : init.dims()) n = d < 0 || n > kCopiedElements ? kCopiedElements + 1 : n * d;
+    if (n <= kCopiedElements && init.data_location() != onnx::TensorProto::EXTERNAL) {
+      *g.add_initializer() = init;
+      continue;
+    }
+    if (is_input.contains(init.name())) continue;
+    auto* vi = g.add_value_info();
+    vi->set_name(init.name());
+    auto* t = vi->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(init.data_type());
+    for (const auto d : init.dims()) t->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  return g;
+}
+
+// name -> type of every value the typed graph knows.
+absl::flat_hash_map<std::string_view, const onnx::TypeProto*> types_by_name(const onnx::GraphProto& g) {
+  absl::flat_hash_map<std::string_view, const onnx::TypeProto*> out;
+  for (const auto* list : {&g.input(), &g.value_info(), &g.output()})
+    for (const auto& vi : *list)
+      if (vi.has_type()) out[vi.name()] = &vi.type();
+  return out;
+}
+
+}  // namespace
+
+Expected<void, LoadError> Program::expand(const LoadOptions& options) {
+  // Context-dependent bodies are built from their inputs' types: a body inside a body
+  // (SoftmaxCrossEntropyLoss calls NegativeLogLikelihoodLoss) is built in a further
+  // pass, once inference has typed the outer body's values.
+  for (int pass = 0; pass < kMaxInlineDepth; ++pass) {
+    const onnx::GraphProto& graph = *graph_;
+    onnx::GraphProto typed = typed_copy(graph, model_->graph());
+    if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
+    const auto types = types_by_name(typed);
+    bool expanded_any = false;
+    auto expanded = expand_functions(
+        *model_, graph, [this](std::string_view domain) { return opset_of(domain); },
+        [](std::string_view domain, std::string_view op_type, int opset) {
+          return registry::find(domain, op_type, opset) != nullptr;
+        },
+        [&types](const std::string& name) -> const onnx::TypeProto* {
+          auto it = types.find(name);
+          return it == types.end() ? nullptr : it->second;
+        },
+        node_opsets_, &expanded_any);
+    if (!expanded) return unexpected(error(LoadError::Kind::kInvalid, label_ + ": " + expanded.error()));
+    if (static_cast<std::uint64_t>(expanded->graph.node_size()) > options.limits.max_nodes)
+      return unexpected(error(LoadError::Kind::kLimit,
+                              label_ + ": " + std::to_string(expanded->graph.node_size()) +
+                                  " nodes once functions are expanded, over the limit of " +
+                                  std::to_string(options.limits.max_nodes) + " [hint: --max-nodes]"));
+    if (!expanded_any) break;
+    expanded_ = std::move(expanded->graph);
+    node_opsets_ = std::move(expanded->opsets);
+    graph_ = &expanded_;
+  }
+  return {};
+}
+
+void Program::assign_types() {
+  onnx::GraphProto typed = typed_copy(*graph_, model_->graph());
+  if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
+  const auto types = types_by_name(typed);
+  slot_types_.assign(slot_count_, TensorInfo{});
+  auto set = [&](const std::string& name, std::uint32_t slot) {
+    if (auto it = types.find(name); it != types.end()) slot_types_[slot] = info_of(*it->second);
+  };
+  for (const auto& [slot, init] : initializers_) slot_types_[slot] = info_of(*init);
+  for (const auto& [name, slot] : graph_inputs_) set(name, slot);
+  for (const auto& pn : nodes_)
+    for (std::uint32_t j = 0; j < pn.output_count; ++j)
+      if (const auto& out = pn.proto->output(static_cast<int>(j)); !out.empty()) set(out, pn.output_begin + j);
+}
+
 std::string Program::where(std::uint32_t index) const {
-  const auto& node = model_->graph().node(static_cast<int>(index));
+  const auto& node = graph_->node(static_cast<int>(index));
   std::string out = "node ";
   if (!node.name().empty()) out += "'" + node.name() + "' ";
   return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
@@ -97,28 +231,24 @@ std::string Program::where(std::uint32_t index) const {
 // the walk; the findings keep the order of separate passes: unresolved nodes alone if
 // there are any, else values produced twice, then each node's missing inputs and arity.
 Expected<void, LoadError> Program::resolve_and_plan() {
-  const auto& graph = model_->graph();
+  const auto& graph = *graph_;                 // nodes (the expanded ones, if any)
+  const auto& model_graph = model_->graph();  // initializers, inputs, outputs
   nodes_.resize(static_cast<std::size_t>(graph.node_size()));
   std::vector<std::string> unresolved;
   // A graph has few distinct ops: look each up once (the registry and the op table are
   // short lists searched in order).
+  // A kernel is chosen by the version the model imports for the node's domain ("" and
+  // "ai.onnx" are one), as ONNX Runtime chooses by since-version; a domain the model
+  // does not import resolves at the latest version. An inlined node carries the version
+  // of the function it came from.
   struct Resolved {
     const OpRegistration* op;
     const ir::OpSpec* spec;
     int gate;
     bool rx_gate;
+    int opset;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-  // The model's opset import per domain ("" and "ai.onnx" are one): a kernel is chosen
-  // by the version the model imports, as ONNX Runtime chooses by since-version. A domain
-  // the model does not import resolves at the latest version.
-  auto opset_of = [&](std::string_view domain) {
-    domain = canonical_domain(domain);
-    for (const auto& import : model_->opset_import())
-      if (canonical_domain(import.domain()) == domain)
-        return static_cast<int>(std::clamp<std::int64_t>(import.version(), 0, OpsetRange::kLatestOpset));
-    return OpsetRange::kLatestOpset;
-  };
 
   std::vector<std::string> problems;
   absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
@@ -127,7 +257,7 @@ Expected<void, LoadError> Program::resolve_and_plan() {
   {
     // Most nodes have one output; a reserve of 1.5 per node avoids rehashing, which
     // would read every name again.
-    const std::size_t values = static_cast<std::size_t>(graph.initializer_size() + graph.input_size()) +
+    const std::size_t values = static_cast<std::size_t>(model_graph.initializer_size() + model_graph.input_size()) +
                                nodes_.size() + nodes_.size() / 2;
     slot_of.reserve(values);
     slot_static.reserve(values);
@@ -140,11 +270,11 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     if (!name.empty()) slot_of.emplace(name, slot);
     return slot;
   };
-  for (const auto& init : graph.initializer()) {
+  for (const auto& init : model_graph.initializer()) {
     if (slot_of.contains(init.name())) continue;
     initializers_.emplace_back(new_slot(init.name(), true, kNoSlot), &init);
   }
-  for (const auto& input : graph.input()) {
+  for (const auto& input : model_graph.input()) {
     if (slot_of.contains(input.name())) continue;  // an input with an initializer default
     graph_inputs_.emplace_back(input.name(), new_slot(input.name(), true, kNoSlot));
   }
@@ -184,16 +314,21 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     auto& pn = nodes_[i];
     pn.proto = &node;
     auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
-    if (added)
-      it->second = Resolved{registry::find(node.domain(), node.op_type(), opset_of(node.domain())),
-                            ir::find_bb_op(node.domain(), node.op_type()), gate_index(node.op_type()),
-                            ir::is_rx_gate(node)};
+    if (added) {
+      const int opset = opset_of(node.domain());
+      it->second = Resolved{registry::find(node.domain(), node.op_type(), opset),
+                            ir::find_bb_op(node.domain(), node.op_type()), gate_index_of(node),
+                            ir::is_rx_gate(node), opset};
+      if (canonical_domain(node.domain()).empty()) has_onnx_nodes_ = true;
+    }
     const Resolved& r = it->second;
-    pn.op = r.op;
+    pn.opset = node_opsets_.empty() ? r.opset : node_opsets_[i];
+    pn.op = pn.opset == r.opset ? r.op : registry::find(node.domain(), node.op_type(), pn.opset);
     pn.spec = r.spec;
     if (pn.op == nullptr) {
       const std::string_view domain = display_domain(canonical_domain(node.domain()));
-      const int opset = opset_of(node.domain());
+      const int opset = pn.opset;
+      if (node_opsets_.empty() && has_function_body(*model_, node, opset)) expandable_ = true;
       // Other versions of the op may have kernels: say which version was asked for.
       const auto versions = registry::opsets(node.domain(), node.op_type());
       unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + std::string(domain) + "::" +
@@ -258,7 +393,7 @@ Expected<void, LoadError> Program::resolve_and_plan() {
   std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
   for (const auto s : input_slot)
     if (s != kNoSlot) ++consumer_count[s];
-  for (const auto& output : graph.output()) {
+  for (const auto& output : model_graph.output()) {
     auto found = slot_of.find(output.name());
     if (found == slot_of.end()) {
       problems.push_back(label_ + ": graph output '" + output.name() + "': error: no node, initializer or input produces it");
@@ -333,6 +468,27 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     const auto s = input_slot[k];
     input_refs_[k] = s == kNoSlot ? kNoSlot : (slot_static[s] ? (s | kStaticBit) : s);
   }
+
+  // Release after last use (the way ONNX Runtime's allocation planner frees a buffer
+  // after its last consumer): a frame drops a value once every input that reads it has
+  // run; the static run drops a static value once its static readers ran, unless a
+  // frame reads it too. Graph outputs stay.
+  output_of_slot_.assign(slot_count_, kNoSlot);
+  keep_after_static_.assign(slot_count_, false);
+  static_uses_.assign(slot_count_, 0);
+  for (std::uint32_t k = 0; k < graph_outputs_.size(); ++k) {
+    output_of_slot_[graph_outputs_[k].second] = k;
+    keep_after_static_[graph_outputs_[k].second] = true;
+  }
+  for (const auto& pn : nodes_)
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const auto s = input_slot[pn.input_begin + k];
+      if (s == kNoSlot || !slot_static[s]) continue;
+      if (pn.is_static)
+        ++static_uses_[s];
+      else
+        keep_after_static_[s] = true;
+    }
   return {};
 }
 

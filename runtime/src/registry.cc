@@ -38,8 +38,8 @@ OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, ir::
     : OpRegistrar(domain, op_type, OpsetRange{}, kind, factory) {}
 
 OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
-                         KernelFactory factory) noexcept
-    : registration_{canonical_domain(domain), op_type, kind, factory, opsets, {}},
+                         KernelFactory factory, std::string_view types) noexcept
+    : registration_{canonical_domain(domain), op_type, kind, factory, opsets, types, {}},
       next_(g_staging ? g_staged : g_head) {
   (g_staging ? g_staged : g_head) = this;
 }
@@ -178,11 +178,53 @@ std::string opsets_text(const std::vector<OpsetRange>& ranges) {
 
 std::string list_text() {
   std::string out;
-  for (const auto& r : all())
+  const auto regs = all();
+  for (std::size_t i = 0; i < regs.size(); ++i) {
+    const auto& r = regs[i];
+    if (i > 0 && regs[i - 1].domain == r.domain && regs[i - 1].op_type == r.op_type) continue;  // another opset range
     out += std::string(display_domain(r.domain)) + "\t" + std::string(r.op_type) + "\t" +
            std::string(ir::to_string(r.kind)) + "\t" + origin_label(r.origin) + "\n";
+  }
   return out;
 }
+
+namespace {
+
+// The ai.onnx kernels: one row per op with each registered opset range and its types.
+std::string onnx_kernels_markdown(const std::vector<OpRegistration>& regs) {
+  std::string table;
+  std::size_t ops = 0;
+  for (std::size_t i = 0; i < regs.size();) {
+    if (!regs[i].domain.empty()) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    bool same_types = true;
+    for (; j < regs.size() && regs[j].domain.empty() && regs[j].op_type == regs[i].op_type; ++j)
+      same_types = same_types && regs[j].types == regs[i].types;
+    std::string ranges, types;
+    for (std::size_t k = i; k < j; ++k) {
+      const std::string range = opsets_text({regs[k].opsets});
+      ranges += (ranges.empty() ? "" : ", ") + range;
+      if (same_types && k > i) continue;
+      const std::string t = regs[k].types.empty() ? "—" : md_cell(regs[k].types);
+      types += (types.empty() ? "" : "; ") + (same_types ? t : range + ": " + t);
+    }
+    table += "| `" + std::string(regs[i].op_type) + "` | " + ranges + " | " + types + " |\n";
+    ++ops;
+    i = j;
+  }
+  return "\n## Domain `ai.onnx` (compute kernels)\n\n" + std::to_string(ops) +
+         " ops. A kernel is chosen by the opset the model imports for the default domain\n"
+         "(`\"\"` and `ai.onnx` are one domain); an op without a kernel but with an ONNX function\n"
+         "body (LayerNormalization, SoftmaxCrossEntropyLoss, …) is expanded into its body at load\n"
+         "(docs/runtime.md, \"Functions\"). Element types are what the kernel computes on.\n\n"
+         "| op | opsets | element types |\n|---|---|---|\n" +
+         table;
+}
+
+}  // namespace
 
 std::string list_markdown() {
   std::string out =
@@ -202,7 +244,9 @@ std::string list_markdown() {
   };
   std::vector<Row> rows;
   const auto regs = all();
-  for (const auto& r : regs) rows.push_back({r.domain, r.op_type, &r, ir::find_bb_op(r.domain, r.op_type)});
+  out += onnx_kernels_markdown(regs);
+  for (const auto& r : regs)
+    if (!r.domain.empty()) rows.push_back({r.domain, r.op_type, &r, ir::find_bb_op(r.domain, r.op_type)});
   for (const auto& op : ir::bb_op_table())
     if (find(op.domain, op.op_type) == nullptr) rows.push_back({op.domain, op.op_type, nullptr, &op});
   std::sort(rows.begin(), rows.end(),

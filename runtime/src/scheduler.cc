@@ -1,7 +1,7 @@
 #include "bb/runtime/scheduler.h"
 
 #include <algorithm>
-#include <thread>
+#include <chrono>
 
 namespace bb::runtime {
 namespace {
@@ -16,7 +16,17 @@ void next_generation(std::uint32_t& generation) {
   if (++generation == 0) generation = 1;
 }
 
+// Real-time waits sleep in slices this long at most, so a stop request (a signal
+// handler can only set a flag) is seen within a few milliseconds.
+constexpr std::int64_t kSlice = 5'000'000;
+
 }  // namespace
+
+Scheduler::Scheduler(Clock& clock, std::size_t post_capacity)
+    : clock_(clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)), post_capacity_(post_capacity),
+      inbox_(std::make_unique<Inbox>()) {}
+
+Scheduler::~Scheduler() = default;
 
 EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
   std::uint32_t slot;
@@ -74,26 +84,79 @@ std::int64_t Scheduler::next_time() {
 }
 
 bool Scheduler::wait_until(std::int64_t t_ns, const std::atomic<bool>* stop) {
-  // Short slices keep a stop request (SIGINT) responsive during long waits.
-  constexpr std::int64_t kSlice = 5'000'000;
+  return sleep_until(t_ns, stop, false) != Woken::kStopped;
+}
+
+Scheduler::Woken Scheduler::sleep_until(std::int64_t t_ns, const std::atomic<bool>* stop, bool wake_on_post) {
   for (;;) {
-    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return Woken::kStopped;
+    if (wake_on_post && inbox_->pending.load(std::memory_order_acquire)) return Woken::kPosted;
     const std::int64_t wait = t_ns - clock_.now_ns();
-    if (wait <= 0) return true;
-    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(wait, kSlice)));
+    if (wait <= 0) return Woken::kTime;
+    std::unique_lock lock(inbox_->mu);
+    const auto slice = std::chrono::nanoseconds(std::min(wait, kSlice));
+    if (wake_on_post)
+      inbox_->wake.wait_for(lock, slice, [this] { return !inbox_->tasks.empty(); });
+    else
+      inbox_->wake.wait_for(lock, slice);  // a post may cut the slice short: the loop goes on
   }
 }
 
-bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
-  const std::int64_t t = next_time();
-  if (t == kForever || t >= until_ns) return false;
-  if (virtual_clock_ != nullptr) {
-    virtual_clock_->advance_to(t);
-  } else if (!wait_until(t, stop)) {
-    return false;
+bool Scheduler::try_post(Task task) {
+  {
+    std::lock_guard lock(inbox_->mu);
+    if (inbox_->tasks.size() >= post_capacity_) return false;
+    inbox_->tasks.push_back(std::move(task));
+    inbox_->pending.store(true, std::memory_order_release);
   }
-  drop_cancelled_top();  // a real-time wait may have run into a cancel (from a signal path)
-  if (heap_.empty()) return false;
+  inbox_->wake.notify_one();
+  return true;
+}
+
+void Scheduler::post(Task task) {
+  {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->tasks.push_back(std::move(task));
+    inbox_->pending.store(true, std::memory_order_release);
+  }
+  inbox_->wake.notify_one();
+}
+
+std::size_t Scheduler::posted() const {
+  std::lock_guard lock(inbox_->mu);
+  return inbox_->tasks.size();
+}
+
+void Scheduler::drain_posts() {
+  {
+    std::lock_guard lock(inbox_->mu);
+    for (Task& t : inbox_->tasks) drained_.push_back(std::move(t));
+    inbox_->tasks.clear();
+    inbox_->pending.store(false, std::memory_order_relaxed);
+  }
+  const std::int64_t now = now_ns();
+  for (Task& t : drained_) at(now, EventClass::kNetwork, std::move(t));
+  drained_.clear();
+}
+
+bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
+  for (;;) {
+    if (inbox_->pending.load(std::memory_order_acquire)) drain_posts();
+    const std::int64_t t = next_time();
+    const bool due = t != kForever && t < until_ns;
+    if (virtual_clock_ != nullptr) {
+      if (!due) return false;
+      virtual_clock_->advance_to(t);
+      break;
+    }
+    if (!due && !open_) return false;
+    const Woken woken = sleep_until(due ? t : until_ns, stop, true);
+    if (woken == Woken::kStopped) return false;
+    if (woken == Woken::kPosted) continue;
+    if (!due) return false;  // open, and `until_ns` came with nothing to run
+    drop_cancelled_top();
+    if (!heap_.empty()) break;
+  }
   const std::uint32_t slot = heap_.front().slot;
   pop_top();
   Slot& s = slots_[slot];

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "bb/ir/model_io.h"
+
 namespace bb::runtime {
 namespace {
 
@@ -117,6 +119,14 @@ onnx::TensorProto to_proto(const Tensor& t) {
   onnx::TensorProto out;
   to_proto(t, out);
   return out;
+}
+
+Expected<Tensor, std::string> read_tensor_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  auto bytes = ir::read_file(path, max_bytes);
+  if (!bytes) return unexpected(bytes.error().message);
+  onnx::TensorProto tensor;
+  if (!tensor.ParseFromString(*bytes)) return unexpected(std::string("not a serialized onnx.TensorProto"));
+  return from_proto(tensor);
 }
 
 }  // namespace bb::runtime

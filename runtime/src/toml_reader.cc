@@ -117,6 +117,25 @@ const std::string* TomlReader::string(const toml::node& node, const std::string&
   return &text->get();
 }
 
+std::string host_port_problem(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return "expected host:port, e.g. \"127.0.0.1:7001\"";
+  const std::string_view port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoul(std::string(port)) > 65535)
+    return "the port '" + std::string(port) + "' is not a number in 0..65535";
+  return {};
+}
+
+bool TomlReader::host_port(const toml::node& node, const std::string& key, std::string& out) {
+  const std::string* text = string(node, key, "a host:port string");
+  if (text == nullptr) return false;
+  if (const std::string why = host_port_problem(*text); !why.empty())
+    return fail(Kind::kBadValue, line_of(node), key, "'" + *text + "': " + why);
+  out = *text;
+  return true;
+}
+
 bool TomlReader::duration(const toml::node& node, const std::string& key, std::int64_t& out) {
   const auto* text = node.as_string();
   if (text == nullptr) return wrong_type(node, key, "a duration string", "write e.g. \"5ms\"");

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "bb/runtime/json.h"
+#include "bb/ir/json.h"
 
 namespace bb::runtime {
 namespace {
@@ -15,27 +15,27 @@ void format_trace_line(const TraceRecord& r, std::string& out) {
   out += "{\"t_ns\":";
   out += std::to_string(r.t_ns);
   out += ",\"node\":";
-  append_json_string(out, r.node);
+  ir::append_json_string(out, r.node);
   out += ",\"exec\":";
   out += std::to_string(r.exec);
   out += ",\"op\":";
-  append_json_string(out, r.op);
+  ir::append_json_string(out, r.op);
   out += ",\"op_type\":";
-  append_json_string(out, r.op_type);
+  ir::append_json_string(out, r.op_type);
   out += ",\"event\":\"";
   out += to_string(r.event);
   out += '"';
   if (!r.outcome.empty()) {
     out += ",\"outcome\":";
-    append_json_string(out, r.outcome);
+    ir::append_json_string(out, r.outcome);
   }
   if (!r.reason.empty()) {
     out += ",\"reason\":";
-    append_json_string(out, r.reason);
+    ir::append_json_string(out, r.reason);
   }
   if (!r.peer.empty()) {
     out += ",\"peer\":";
-    append_json_string(out, r.peer);
+    ir::append_json_string(out, r.peer);
   }
   out += "}\n";
 }

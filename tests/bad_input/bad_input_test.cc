@@ -1,4 +1,4 @@
-// The bad-input corpus (SPEC §8, QUALITY.md "Reliability and security"): malformed and
+// The bad-input corpus (docs/security.md): malformed and
 // hostile models driven through the real `bbc compile`, `bbc lint` and `bbrun`
 // binaries. Every case is generated here, deterministically (fixed seeds, no binary
 // files in the repository). Each case asserts, per tool, the exit code, the error code
@@ -208,7 +208,7 @@ std::vector<Case> corpus() {
                    run(1, "/in.bb: not a binary ONNX model")});
   }
 
-  // Limits (SPEC §8), with the defaults and with lowered flags.
+  // Limits (docs/security.md), with the defaults and with lowered flags.
   out.push_back({"tensor_declares_2_to_the_40_elements", ".onnx", binary(constant_with_dims({std::int64_t{1} << 40})),
                  forged(constant_with_dims({std::int64_t{1} << 40})), {}, bbc(1, "BB001"), bbc(1, "BB001"),
                  run(1, "tensor declares 1099511627776 elements, over the limit of 67108864")});
@@ -428,6 +428,53 @@ TEST_P(BadInput, IsRefusedWithItsCodeAndLeavesNothing) {
         std::string(BBRUN_PATH) + " " + quote((work / "in.bb").string()) +
             " --virtual-time --duration 1s --metrics " + quote((work / "m.json").string()) + " --trace " +
             quote((work / "t.jsonl").string()));
+}
+
+// Malformed compute graphs (wrong ranks, out-of-range indices, shapes that do not
+// broadcast): every tensor is an initializer, so the node runs in the static run and
+// fails with a stable reason naming the node and the shapes or the index; the run goes
+// on, bbrun exits normally and nothing crashes. bbc compiles them (their types are
+// consistent); the failure is the kernel's, at run time.
+TEST(BadInputCompute, KernelsRefuseBadShapesAndIndicesWithClearErrors) {
+  const fs::path dir = fs::temp_directory_path() / ("bb_bad_input_compute_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const struct {
+    const char* name;
+    std::string body;  // the graph's initializers and nodes
+    std::string needle;
+  } cases[] = {
+      {"matmul_inner_dims_differ",
+       "(float[2,3] a = {1,2,3,4,5,6}, float[4,2] b = {1,2,3,4,5,6,7,8}) => () {\n  y = MatMul(a, b)\n",
+       "(MatMul #0): static node failed: shape_mismatch"},
+      {"gather_index_out_of_range",
+       "(float[3] a = {1,2,3}, int64[1] i = {7}) => () {\n  y = Gather(a, i)\n",
+       "(Gather #0): static node failed: invalid_value"},
+      {"add_shapes_do_not_broadcast",
+       "(float[2,3] a = {1,2,3,4,5,6}, float[4] b = {1,2,3,4}) => () {\n  y = Add(a, b)\n",
+       "(Add #0): static node failed: shape_mismatch"},
+      {"conv_input_of_wrong_rank",
+       "(float[4] x = {1,2,3,4}, float[1,1,1,1] w = {1}) => () {\n  y = Conv(x, w)\n",
+       "(Conv #0): static node failed: shape_mismatch"},
+      {"reshape_to_another_element_count",
+       "(float[6] a = {1,2,3,4,5,6}, int64[2] s = {4,2}) => () {\n  y = Reshape(a, s)\n",
+       "(Reshape #0): static node failed:"},
+      {"transpose_perm_out_of_range",
+       "(float[2,3] a = {1,2,3,4,5,6}) => () {\n  y = Transpose<perm = [0, 5]>(a)\n",
+       "(Transpose #0): "},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 13]>\ng ") + c.body + "}\n";
+    const fs::path file = dir / (std::string(c.name) + ".bb");
+    const std::string bytes = forged(parse(text));
+    std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const Ran ran = shell(std::string(BBRUN_PATH) + " " + quote(file.string()) + " --virtual-time --duration 1ms",
+                          dir / "stderr");
+    EXPECT_TRUE(ran.exit == 0 || ran.exit == 1) << "exit " << ran.exit << " (a crash?)\n" << ran.err;
+    EXPECT_NE(ran.err.find(c.needle), std::string::npos) << "expected '" << c.needle << "' in:\n" << ran.err;
+  }
+  fs::remove_all(dir);
 }
 
 // bbrun's other inputs: a peer, a settings file, a deployment file and an input tensor,

@@ -1,4 +1,4 @@
-// The bad-input corpus of the wire (SPEC §6.1, §8): malformed and hostile envelopes,
+// The bad-input corpus of the wire (docs/wire.md, docs/security.md): malformed and hostile envelopes,
 // generated here, through the decoder every transport uses (no CLI takes envelopes).
 // Each case asserts the stable reason label and that nothing is returned.
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
-// The bbc binary: exit codes (SPEC Appendix A), where output goes, atomic writes.
+// The bbc binary: exit codes (docs/spec.md), where output goes, atomic writes.
 #include <gtest/gtest.h>
 
+#include "bb/compiler/codes.h"
 #include "bb/ir/passport.h"
 #include "test_util.h"
 
@@ -166,6 +167,27 @@ TEST(BbcCli, PassesListsNameTabDescription) {
   std::string expected;
   for (const auto& p : registered_passes()) expected += std::string(p.name) + "\t" + std::string(p.description) + "\n";
   EXPECT_EQ(run.out, expected);
+}
+
+TEST(BbcCli, CodesListsTheCatalogue) {
+  auto run = bbc("codes");
+  EXPECT_EQ(run.exit_code, 0);
+  std::string expected;
+  for (const auto& c : code_catalog())
+    expected += std::string(c.code) + "\t" + std::string(to_string(c.severity)) + "\t" + std::string(c.title) + "\n";
+  EXPECT_EQ(run.out, expected);
+}
+
+TEST(BbcCli, DocsDiagnosticsMdIsGeneratedFromTheCatalogue) {
+  auto run = bbc("codes --markdown");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out, diagnostics_markdown());
+  EXPECT_EQ(run.out, testing::read_text(fs::path(BB_SOURCE_DIR) / "docs/diagnostics.md"))
+      << "docs/diagnostics.md is stale: regenerate it with `bbc codes --markdown > docs/diagnostics.md`";
+  for (const auto& c : code_catalog()) {
+    EXPECT_FALSE(c.doc.empty()) << c.code;
+    EXPECT_NE(run.out.find("\n### " + std::string(c.code) + "\n"), std::string::npos) << c.code;
+  }
 }
 
 TEST(BbcCli, TimePassesTextAndJsonOnStderr) {

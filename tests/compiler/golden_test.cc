@@ -76,6 +76,36 @@ INSTANTIATE_TEST_SUITE_P(Examples, Golden, ::testing::ValuesIn(examples()), [](c
   return name;
 });
 
+// `--print-after all` on the ping-pong example: what each pass leaves, one golden per pass
+// (tests/compiler/golden/passes/<pass>.txt), so a change in one pass shows where it is.
+TEST(Golden, PrintAfterEachPassMatches) {
+  TempDir dir;
+  auto model = load_example("ping_pong.onnxtxt", dir);
+  PassOptions options;
+  options.print_after = "all";
+  auto result = testing::compile(model, options, "ping_pong.onnxtxt");
+  ASSERT_TRUE(result.ok()) << result.status.message;
+  const std::string log = versionless(result.log);
+  const std::string marker = "// ---- bbc: after pass ";
+  std::size_t checked = 0;
+  for (const auto& pass : registered_passes()) {
+    const std::string head = marker + std::string(pass.name) + " ----\n";
+    const auto start = log.find(head);
+    ASSERT_NE(start, std::string::npos) << "no dump after " << pass.name;
+    const auto end = log.find(marker, start + head.size());
+    const std::string dump = log.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const fs::path golden = kGolden / "passes" / (std::string(pass.name) + ".txt");
+    if (std::getenv("BB_UPDATE_GOLDEN") != nullptr) {
+      fs::create_directories(golden.parent_path());
+      testing::write_text(golden, dump);
+    }
+    ASSERT_TRUE(fs::exists(golden)) << golden << " is missing: run with BB_UPDATE_GOLDEN=1";
+    EXPECT_EQ(dump, testing::read_text(golden)) << "the dump after " << pass.name << " changed";
+    ++checked;
+  }
+  EXPECT_EQ(checked, registered_passes().size());
+}
+
 TEST(Golden, EveryKindOfExampleExists) {
   const auto all = examples();
   EXPECT_GE(all.size(), 4u);

@@ -1,4 +1,4 @@
-// The passes one by one (SPEC §4.1, §4.2): canonical names and peers, gate names,
+// The passes one by one (docs/compiler.md): canonical names and peers, gate names,
 // outputs, attributes, placement, rewiring, stamps, skipping, the passport.
 #include <gtest/gtest.h>
 
@@ -75,16 +75,26 @@ TEST(Canonicalize, TextPeersBecomeMultihashBytes) {
   auto& peers = b.sys(ir::kPeers, {}, {"all"}, "all");
   ModelBuilder::strings(peers, ir::kAttrPeers, {"id:dave", base58});
   auto out = compiled(b.model());
+  // Every node the test names must be there: a loop over the nodes alone would pass on
+  // a graph that lost them.
+  int seen = 0;
   for (const auto& n : out.graph().node()) {
     if (n.name() == "a") {
+      ASSERT_TRUE(ir::read_peer_bytes(n));
       EXPECT_EQ(*ir::read_peer_bytes(n), bytes_of("id:bob"));
     } else if (n.name() == "c" || n.name() == ir::gate_node_name(ir::kBackoffGateTx, "c")) {
+      ASSERT_TRUE(ir::read_peer_bytes(n));
       EXPECT_EQ(*ir::read_peer_bytes(n), bytes_of("id:carol"));
     } else if (n.name() == "all") {
+      ASSERT_EQ(n.attribute(0).strings_size(), 2);
       EXPECT_EQ(n.attribute(0).strings(0), bytes_of("id:dave"));
       EXPECT_EQ(n.attribute(0).strings(1), bytes_of("id:carol"));
+    } else {
+      continue;
     }
+    ++seen;
   }
+  EXPECT_EQ(seen, 4) << "a, c, BackoffGateTx@c and all";
 }
 
 TEST(Canonicalize, UnnamedWireOpsAndCollisions) {
@@ -180,6 +190,29 @@ g (bool c) => (float[1] y) {
   ASSERT_EQ(iff.op_type(), "If");
   EXPECT_EQ(iff.attribute(0).g().node(0).input(0), "Recv_0#backoff_rx_out.0");
   EXPECT_EQ(iff.attribute(1).g().node(0).input(0), "Recv_0#backoff_rx_out.0");
+  EXPECT_NO_THROW(onnx::checker::check_model(out));
+}
+
+// A subgraph sees the values of the graphs around it: a wire op named like one outside
+// (here both unnamed at index 1, both `Recv_1`) would define the same gate outputs twice,
+// which onnx.checker rejects. The inner one gets `~2`. (Found by the property test once
+// its generator made subgraphs with wire ops.)
+TEST(Canonicalize, SubgraphWireOpsDoNotReuseEnclosingKeys) {
+  auto model = testing::parse_text(R"(<ir_version: 8, opset_import: ["" : 13, "ai.bytesandbrains.wire" : 1, "ai.bytesandbrains.syscall" : 1]>
+g (bool[1] c) => (float[1] y) {
+  t = ai.bytesandbrains.syscall.Interval<period_ns = 100>()
+  x, from = ai.bytesandbrains.wire.Recv()
+  y = If(c) <then_branch = t1 () => (float[1] a) { = ai.bytesandbrains.wire.Send<peer = "id:bob">(t) q, qf = ai.bytesandbrains.wire.Recv() a = Identity(q) }, else_branch = e () => (float[1] b) { b = Identity(x) }>
+})");
+  auto out = compiled(model);
+  const onnx::NodeProto* iff = nullptr;
+  for (const auto& n : out.graph().node())
+    if (n.op_type() == "If") iff = &n;
+  ASSERT_NE(iff, nullptr);
+  std::vector<std::string> inner;
+  for (const auto& n : iff->attribute(0).g().node())
+    if (ir::is_wire_op(n)) inner.push_back(n.name());
+  EXPECT_EQ(inner, (std::vector<std::string>{"Send_0", "Recv_1~2"}));
   EXPECT_NO_THROW(onnx::checker::check_model(out));
 }
 

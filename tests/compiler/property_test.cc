@@ -44,19 +44,101 @@ void add_inputs(onnx::NodeProto& node, const std::vector<std::string>& values, i
     node.add_input(values[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(values.size())))]);
 }
 
+onnx::NodeProto& body_node(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, std::string_view domain,
+                           std::string_view op_type, std::string_view name) {
+  auto* n = nodes.Add();
+  n->set_domain(std::string(domain));
+  n->set_op_type(std::string(op_type));
+  n->set_name(std::string(name));
+  return *n;
+}
+
+// A body with wire ops of its own, for a subgraph or a function: maybe a Send of `outer`
+// (a value of the enclosing scope, or the function's input), maybe a Recv whose payload
+// is logged; returns the value the body hands out (the Recv's payload or `outer`).
+std::string random_body(google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::string& prefix,
+                        const std::string& outer) {
+  if (*rc::gen::arbitrary<bool>()) {
+    auto& send = body_node(nodes, ir::kWireDomain, ir::kSend, *rc::gen::elementOf(kNames));
+    send.add_input(outer);
+    ModelBuilder::str(send, ir::kAttrPeer, peer_value(*rc::gen::inRange(0, 3)));
+  }
+  if (!*rc::gen::arbitrary<bool>()) return outer;
+  auto& recv = body_node(nodes, ir::kWireDomain, ir::kRecv, *rc::gen::elementOf(kNames));
+  recv.add_output(prefix + "_r");
+  recv.add_output(prefix + "_from");
+  if (*rc::gen::arbitrary<bool>()) ModelBuilder::str(recv, ir::kAttrChannel, "a");
+  if (*rc::gen::arbitrary<bool>()) body_node(nodes, ir::kSyscallDomain, ir::kLog, "").add_input(prefix + "_from");
+  return prefix + "_r";
+}
+
+void typed_output(onnx::GraphProto& graph, const std::string& name) {
+  auto* v = graph.add_output();
+  v->set_name(name);
+  v->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  v->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(1);
+}
+
+// y = If(cond) with branches that hold wire ops and read `outer` from the enclosing graph.
+void add_if(ModelBuilder& b, const std::string& y, const std::string& outer, const std::string& name) {
+  auto& node = b.node("", "If", {"cond"}, {y}, name);
+  for (const char* branch : {"then_branch", "else_branch"}) {
+    auto* attr = node.add_attribute();
+    attr->set_name(branch);
+    attr->set_type(onnx::AttributeProto::GRAPH);
+    auto& g = *attr->mutable_g();
+    g.set_name(y + "_" + branch);
+    const std::string out = random_body(*g.mutable_node(), y + "_" + branch, outer);
+    auto& id = body_node(*g.mutable_node(), "", "Identity", "");
+    id.add_input(out);
+    id.add_output(y + "_" + branch + "_out");
+    typed_output(g, y + "_" + branch + "_out");
+  }
+}
+
+// local.F(x) => (y): a model-local function with wire ops of its own.
+void add_function(ModelBuilder& b) {
+  b.import("local", 1);
+  auto* fn = b.model().add_functions();
+  fn->set_name("F");
+  fn->set_domain("local");
+  fn->add_input("x");
+  for (auto [domain, version] : {std::pair<std::string_view, int>{"", 13}, {ir::kWireDomain, 1}, {ir::kSyscallDomain, 1}}) {
+    auto* o = fn->add_opset_import();
+    o->set_domain(std::string(domain));
+    o->set_version(version);
+  }
+  const std::string out = random_body(*fn->mutable_node(), "f", "x");
+  auto& pt = body_node(*fn->mutable_node(), ir::kSyscallDomain, ir::kPassThrough, "");
+  pt.add_input(out);
+  pt.add_output("y");
+  fn->add_output("y");
+}
+
 // A valid graph (acyclic, every input produced) with random wire ops, names, peers and
-// channels; sometimes with its nodes shuffled out of topological order.
+// channels, sometimes If subgraphs and calls of a model-local function holding wire ops
+// of their own; sometimes with its nodes shuffled out of topological order.
 onnx::ModelProto random_model() {
   ModelBuilder b;
   auto& graph = *b.model().mutable_graph();
   std::vector<std::string> values, peer_lists;
   const int n = *rc::gen::inRange(1, 40);
+  const bool subgraphs = *rc::gen::inRange(0, 3) == 0;
+  const bool function = *rc::gen::inRange(0, 3) == 0;
+  if (subgraphs) {
+    b.input("cond");
+    b.model().mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
+        onnx::TensorProto::BOOL);
+  }
+  if (function) add_function(b);
   for (int i = 0; i < n; ++i) {
     const std::string v = "v" + std::to_string(i);
     const std::string name = *rc::gen::elementOf(kNames);
-    int kind = *rc::gen::inRange(0, 8);
+    int kind = *rc::gen::inRange(0, 10);
     if (values.empty() && kind != 1) kind = 0;
     if (kind == 6 && peer_lists.empty()) kind = 5;
+    if ((kind == 8 && !subgraphs) || (kind == 9 && !function)) kind = 2;
+    if (kind == 2 && (subgraphs || function) && *rc::gen::arbitrary<bool>()) kind = subgraphs ? 8 : 9;
     switch (kind) {
       case 0: b.tick(v, name); values.push_back(v); break;
       case 1: {
@@ -97,6 +179,17 @@ onnx::ModelProto random_model() {
         auto& send = b.send({}, name, "");
         add_inputs(send, values, *rc::gen::inRange(1, 3));
         add_inputs(send, peer_lists, 1);
+        break;
+      }
+      case 8: {
+        add_if(b, v, values[static_cast<std::size_t>(*rc::gen::inRange<int>(0, static_cast<int>(values.size())))], name);
+        values.push_back(v);
+        break;
+      }
+      case 9: {
+        auto& call = b.node("local", "F", {}, {v}, name);
+        add_inputs(call, values, 1);
+        values.push_back(v);
         break;
       }
       default: {
@@ -229,6 +322,13 @@ void check_recvs(const onnx::GraphProto& graph) {
 
 RC_GTEST_PROP(CompileProperties, RandomGraphsCompileSafely, ()) {
   const auto input = random_model();
+  bool subgraph = false, call = false;
+  for (const auto& node : input.graph().node()) {
+    subgraph = subgraph || node.op_type() == "If";
+    call = call || node.domain() == "local";
+  }
+  RC_CLASSIFY(subgraph, "subgraphs");
+  RC_CLASSIFY(call, "function calls");
   auto first = testing::compile(input);
   RC_ASSERT(first.ok());
   for (const auto& f : first.findings) RC_ASSERT(f.severity != Severity::kError);
@@ -247,6 +347,21 @@ RC_GTEST_PROP(CompileProperties, RandomGraphsCompileSafely, ()) {
   check_topological(out.graph());
   check_sends(out.graph());
   check_recvs(out.graph());
+  // The same contracts inside every subgraph and function.
+  for (const auto& node : out.graph().node()) {
+    for (const auto& attr : node.attribute()) {
+      if (attr.type() != onnx::AttributeProto::GRAPH) continue;
+      check_sends(attr.g());
+      check_recvs(attr.g());
+    }
+  }
+  for (const auto& fn : out.functions()) {
+    onnx::GraphProto body;
+    *body.mutable_node() = fn.node();
+    for (const auto& o : fn.output()) body.add_output()->set_name(o);
+    check_sends(body);
+    check_recvs(body);
+  }
   // Payloads and every other input still reach their consumers.
   RC_ASSERT(uses(out.graph()) == uses(input.graph()));
 }

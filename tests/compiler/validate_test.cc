@@ -1,4 +1,4 @@
-// One failing input per rule of SPEC §4.3: the code, the severity, the node named in
+// One failing input per rule of docs/diagnostics.md: the code, the severity, the node named in
 // the message, and whether compile stops (errors) or goes on (warnings).
 #include "bb/compiler/validate.h"
 

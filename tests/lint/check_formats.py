@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Checks `bbc lint --format json|sarif` output against SPEC Appendix A.
+"""Checks `bbc lint --format json|sarif` output against docs/lint.md: valid UTF-8, valid JSON,
+the fields that page lists.
 
     check_formats.py json|sarif < output      exit 0 if it conforms, 1 with the reason
 """
@@ -73,7 +74,10 @@ def check_sarif(doc):
 
 
 def main():
-    doc = json.load(sys.stdin)
+    try:  # strict: invalid UTF-8 or invalid JSON fails (text-mode stdin could escape bytes)
+        doc = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        fail("not valid UTF-8 JSON: %s" % e)
     {"json": check_json, "sarif": check_sarif}[sys.argv[1]](doc)
     print("ok")
 

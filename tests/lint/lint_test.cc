@@ -1,4 +1,4 @@
-// bbc lint (SPEC §4.3, §4.5, Appendix A): every finding of every file, sorted; text on
+// bbc lint (docs/diagnostics.md, docs/compiler.md, docs/spec.md): every finding of every file, sorted; text on
 // stderr, JSON and SARIF on stdout; exit codes 0/1/2 and --werror; compiled-input checks
 // on hand-edited .bb files; the testdata corpus lints clean.
 #include "bb/compiler/lint.h"
@@ -127,6 +127,27 @@ TEST(Lint, JsonOnStdoutMatchesTheSchema) {
   EXPECT_NE(run.out.find("\"node\": null, \"op_type\": \"Send\", \"index\": 0"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("\"node\": \"bad_peer\", \"op_type\": \"Send\", \"index\": 1"), std::string::npos);
   EXPECT_NE(run.err.find("in 2 files"), std::string::npos);
+}
+
+// Node names are bytes: a name that is not UTF-8 (a stray byte, an overlong form, a
+// surrogate) still gives valid JSON and SARIF, each bad byte written as U+FFFD.
+TEST(Lint, MachineFormatsStayValidJsonForNonUtf8Names) {
+  TempDir dir;
+  ModelBuilder b;
+  b.tick();
+  const std::string name = std::string("bad\xff") + "\xc0\x80" + "\xed\xa0\x80" + "\"q\"\x01";
+  b.send({"tick"}, name, "id:");  // BB011 names the node
+  save(dir / "bytes.onnx", b.model());
+  for (const char* format : {"json", "sarif"}) {
+    auto run = bbc(std::string("lint --format ") + format + " " + shell_quote((dir / "bytes.onnx").string()));
+    EXPECT_EQ(run.exit_code, 1) << format;
+    testing::write_text(dir / "out.json", run.out);
+    auto check = testing::run_shell("/usr/bin/python3 " + kFormats + " " + format + " < " +
+                                    shell_quote((dir / "out.json").string()));
+    EXPECT_EQ(check.exit_code, 0) << format << ": " << check.out << run.out;
+    EXPECT_NE(run.out.find("bad\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\\"q\\\"\\u0001"), std::string::npos)
+        << format << ": " << run.out;
+  }
 }
 
 TEST(Lint, SarifHasEveryFieldAndOneRulePerCode) {

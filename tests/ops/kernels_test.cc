@@ -115,6 +115,7 @@ TEST_F(Kernels, AggregateDirect) {
   runtime::Scheduler s(clock);
   runtime::NodeConfig config;
   config.peer = *PeerId::identity("x");
+  config.inputs = {{"x", Value::tensor(floats({0, 0}, {2}))}};  // every graph input needs a value
   auto node = runtime::Node::create(*program, s, config);
   ASSERT_TRUE(node) << node.error().message;
   // Drive the kernel through an Invocation.

@@ -1,8 +1,10 @@
-// The structural ai.onnx kernels (shape.cc, cast.cc, logic.cc, nn.cc) run one node at a
-// time through the registry, as the engine resolves them: values, zero-copy forwarding,
-// and every refusal (stable reason, a detail naming the value and its bound).
+// The structural ai.onnx kernels (shape.cc, cast.cc, logic.cc, nn.cc, resize.cc,
+// detection.cc) run one node at a time through the registry, as the engine resolves
+// them: values, zero-copy forwarding, and every refusal (stable reason, a detail naming
+// the value and its bound).
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -155,6 +157,7 @@ TEST(OnnxShape, ReshapeRefusesNegativeDimsTwoInferredDimsAndWrongCounts) {
   expect_fail(op.run({x, ints({-2, 3})}), Reason::kInvalidValue, {"-2"});
   expect_fail(op.run({x, ints({-1, -1})}), Reason::kInvalidValue, {"more than one -1"});
   expect_fail(op.run({x, ints({4, 2})}), Reason::kShapeMismatch, {"[2,3]", "[4,2]"});
+  expect_fail(op.run({x, ints({INT64_MAX, INT64_MAX, 0})}), Reason::kInvalidValue, {"elements"});
   expect_fail(op.run({x, tensor<float>({6}, {1})}), Reason::kTypeMismatch, {"shape"});
 }
 
@@ -238,6 +241,11 @@ TEST(OnnxShape, SliceClampsAndStepsBackwards) {
   EXPECT_EQ(op.output().size(), 8);
   expect_fail(op.run({x, ints({0}), ints({1}), ints({1}), Tensor()}), Reason::kInvalidValue, {"axis 1", "[-1, 0]"});
   expect_fail(op.run({x, ints({0}), ints({1}), ints({0}), ints({0})}), Reason::kInvalidValue, {"step"});
+  // Extreme starts, ends and steps clamp without overflowing.
+  expect_ok(op.run({x, ints({1}), ints({INT64_MAX}), ints({0}), ints({INT64_MAX})}));
+  EXPECT_EQ(values_of<std::int64_t>(op.output()), (std::vector<std::int64_t>{1}));
+  expect_ok(op.run({x, ints({INT64_MAX}), ints({INT64_MIN}), ints({0}), ints({INT64_MIN})}));
+  EXPECT_EQ(values_of<std::int64_t>(op.output()), (std::vector<std::int64_t>{9}));
   Op v1("Slice", 9);
   v1.is("starts", {1}).is("ends", {3});
   expect_ok(v1.run({x}));
@@ -260,6 +268,7 @@ TEST(OnnxShape, PadReflectEdgeAndConstant) {
   EXPECT_EQ(values_of<float>(constant.output()), (std::vector<float>{7, 1, 2}));
   expect_fail(reflect.run({x, ints({1})}), Reason::kShapeMismatch, {"2 × rank"});
   expect_fail(reflect.run({x, ints({-4, 0})}), Reason::kInvalidValue, {"negative dim"});
+  expect_fail(edge.run({x, ints({INT64_MAX, 1})}), Reason::kInvalidValue, {"outside"});
 }
 
 TEST(OnnxShape, ExpandAndTileRefuseHugeOrNegativeShapesWithoutAllocating) {
@@ -493,6 +502,9 @@ TEST(OnnxNn, MaxPoolReportsIndicesAndAveragePoolCountsPadsWhenAsked) {
   Op too_big("MaxPool");
   too_big.is("kernel_shape", {4, 4});
   expect_fail(too_big.run({x}), Reason::kInvalidValue, {"larger"});
+  Op huge("MaxPool");
+  huge.is("kernel_shape", {1, 1}).is("pads", {INT64_MAX, 0, 0, 0});
+  expect_fail(huge.run({x}), Reason::kInvalidValue, {"over"});
   Op no_kernel("MaxPool");
   EXPECT_NE(no_kernel.load_error().find("kernel_shape"), std::string::npos);
 }
@@ -517,6 +529,91 @@ TEST(OnnxNn, BatchNormalizationDropoutAndGlobalPools) {
   Op gmp("GlobalMaxPool");
   expect_ok(gmp.run({x}));
   EXPECT_EQ(values_of<float>(gmp.output()), (std::vector<float>{2, 4}));
+}
+
+TEST(OnnxNn, ConvTransposeSpreadsEachInputOverItsWindow) {
+  Op op("ConvTranspose");
+  op.is("strides", {2});
+  // x = [1, 2], w = [1, 1, 1] (1 channel in, 1 out), stride 2: [1 1 1+2 2 2].
+  expect_ok(op.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1}, {1, 1, 3})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{1, 1, 3, 2, 2}));
+  Op shaped("ConvTranspose");
+  shaped.is("strides", {2}).is("output_shape", {6});
+  expect_ok(shaped.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1}, {1, 1, 3})}));
+  EXPECT_EQ(values_of<float>(shaped.output()), (std::vector<float>{1, 1, 3, 2, 2, 0}));
+  expect_fail(op.run({tensor<float>({1, 2}, {1, 1, 2}), tensor<float>({1, 1, 1, 1, 1, 1}, {2, 1, 3})}),
+              Reason::kShapeMismatch, {"[2,1,3]"});
+}
+
+TEST(OnnxNn, MaxUnpoolPutsValuesBackAndRefusesIndicesOutsideTheOutput) {
+  Op op("MaxUnpool", 11);
+  op.is("kernel_shape", {2}).is("strides", {2});
+  expect_ok(op.run({tensor<float>({5, 6}, {1, 1, 2}), tensor<std::int64_t>({1, 2}, {1, 1, 2})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{0, 5, 6, 0}));
+  expect_fail(op.run({tensor<float>({5, 6}, {1, 1, 2}), tensor<std::int64_t>({1, 4}, {1, 1, 2})}),
+              Reason::kInvalidValue, {"4", "[0, 3]"});
+}
+
+TEST(OnnxResize, NearestLinearAndCubicAgreeWithHandValues) {
+  Tensor x = tensor<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  Op nearest("Resize", 13);
+  expect_ok(nearest.run({x, Tensor(), tensor<float>({1, 1, 2, 2}, {4})}));
+  EXPECT_EQ(values_of<float>(nearest.output()),
+            (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}));
+  Op linear("Resize", 13);
+  linear.s("mode", "linear").s("coordinate_transformation_mode", "align_corners");
+  expect_ok(linear.run({tensor<float>({0, 3}, {1, 2}), Tensor(), Tensor(), ints({1, 4})}));
+  EXPECT_EQ(values_of<float>(linear.output()), (std::vector<float>{0, 1, 2, 3}));
+  Op cubic("Resize", 13);
+  cubic.s("mode", "cubic");
+  expect_ok(cubic.run({tensor<float>({2, 2, 2}, {3}), Tensor(), Tensor(), ints({5})}));
+  for (float v : values_of<float>(cubic.output())) EXPECT_NEAR(v, 2.0f, 1e-6f);  // weights sum to 1
+  expect_fail(nearest.run({x, Tensor(), tensor<float>({1, 1, 2}, {3})}), Reason::kShapeMismatch, {"rank 4"});
+  expect_fail(nearest.run({x, Tensor(), Tensor()}), Reason::kInvalidValue, {"scales or sizes"});
+  expect_fail(nearest.run({x, Tensor(), tensor<float>({1, 1, -2, 2}, {4})}), Reason::kInvalidValue, {"> 0"});
+  Op bad("Resize", 13);
+  bad.s("coordinate_transformation_mode", "sideways");
+  EXPECT_NE(bad.load_error().find("sideways"), std::string::npos);
+}
+
+TEST(OnnxResize, GridSampleReadsTheCornersAndZeroPadsOutside) {
+  Tensor x = tensor<float>({1, 2, 3, 4}, {1, 1, 2, 2});
+  Op op("GridSample", 16);
+  op.i("align_corners", 1);
+  expect_ok(op.run({x, tensor<float>({-1, -1, 1, 1, 0, 0, 3, 0}, {1, 1, 4, 2})}));
+  EXPECT_EQ(values_of<float>(op.output()), (std::vector<float>{1, 4, 2.5f, 0}));
+  expect_fail(op.run({x, tensor<float>({0, 0, 0}, {1, 1, 1, 3})}), Reason::kShapeMismatch, {"[1,1,1,3]"});
+}
+
+TEST(OnnxShape, UniqueAndReverseSequence) {
+  Op unique("Unique", 11);
+  unique.i("sorted", 0);
+  expect_ok(unique.run({tensor<float>({2, 1, 2, 3, 1}, {5})}, 4));
+  EXPECT_EQ(values_of<float>(unique.output(0)), (std::vector<float>{2, 1, 3}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(1)), (std::vector<std::int64_t>{0, 1, 3}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(2)), (std::vector<std::int64_t>{0, 1, 0, 2, 1}));
+  EXPECT_EQ(values_of<std::int64_t>(unique.output(3)), (std::vector<std::int64_t>{2, 2, 1}));
+  Op reverse("ReverseSequence", 10);
+  reverse.i("time_axis", 1).i("batch_axis", 0);
+  expect_ok(reverse.run({tensor<float>({1, 2, 3, 4, 5, 6}, {2, 3}), ints({3, 1})}));
+  EXPECT_EQ(values_of<float>(reverse.output()), (std::vector<float>{3, 2, 1, 4, 5, 6}));
+  expect_fail(reverse.run({tensor<float>({1, 2, 3, 4, 5, 6}, {2, 3}), ints({4, 1})}), Reason::kInvalidValue,
+              {"4", "[0, 3]"});
+}
+
+TEST(OnnxDetection, NonMaxSuppressionKeepsTheBestOfOverlappingBoxesAndRoiAlignChecksBatchIndices) {
+  // Two boxes overlapping by far more than 0.5, one apart; scores favour box 1.
+  Tensor boxes = tensor<float>({0, 0, 1, 1, 0, 0.05f, 1, 1.05f, 5, 5, 6, 6}, {1, 3, 4});
+  Tensor scores = tensor<float>({0.8f, 0.9f, 0.1f}, {1, 1, 3});
+  Op nms("NonMaxSuppression", 11);
+  expect_ok(nms.run({boxes, scores, ints({3}), tensor<float>({0.5f}, {1}), tensor<float>({0.0f}, {1})}));
+  EXPECT_EQ(values_of<std::int64_t>(nms.output()), (std::vector<std::int64_t>{0, 0, 1, 0, 0, 2}));
+  expect_fail(nms.run({boxes, tensor<float>({1}, {1, 1, 1})}), Reason::kShapeMismatch, {"[1,1,1]"});
+  Op roi("RoiAlign", 16);
+  Tensor x = tensor<float>({1, 1, 1, 1}, {1, 1, 2, 2});
+  expect_ok(roi.run({x, tensor<float>({0, 0, 2, 2}, {1, 4}), ints({0})}));
+  EXPECT_FLOAT_EQ(values_of<float>(roi.output())[0], 1.0f);
+  expect_fail(roi.run({x, tensor<float>({0, 0, 2, 2}, {1, 4}), ints({1})}), Reason::kInvalidValue, {"1", "[0, 0]"});
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The model limits of SPEC §8 (bb/ir/limits.h): one test per limit, at the limit and
+// The model limits of docs/security.md (bb/ir/limits.h): one test per limit, at the limit and
 // one past it, with the place, the value and the flag in the message.
 #include "bb/ir/limits.h"
 

@@ -27,12 +27,12 @@ TEST(OpTable, KeysAreUniqueAndInBbDomains) {
 TEST(OpTable, HasEveryOpOfTheSpec) {
   for (auto op : {kPeerHealthGateTx, kBackoffGateTx, kDedupGateRx, kPeerHealthGateRx, kBackoffGateRx, kPulse,
                   kInterval, kAfter, kOnTrigger, kPassThrough, kTee, kConstant, kClock, kLog, kIncrMetric, kPeers,
-                  kSamplePeers, kAggregate})
+                  kSamplePeers, kAggregate, kStateGet, kStateSet, kRecord})
     EXPECT_NE(find_bb_op(kSyscallDomain, op), nullptr) << op;
   EXPECT_NE(find_bb_op(kWireDomain, kSend), nullptr);
   EXPECT_NE(find_bb_op(kWireDomain, kRecv), nullptr);
   EXPECT_EQ(find_bb_op(kSyscallDomain, kSend), nullptr);
-  EXPECT_EQ(bb_op_table().size(), 20u);
+  EXPECT_EQ(bb_op_table().size(), 23u);
 }
 
 TEST(OpTable, GatesAreVariadicPassThroughs) {

@@ -1,4 +1,4 @@
-// bbrun end to end: the CLI contract (SPEC §4.5, §5, §7, Appendix A).
+// bbrun end to end: the CLI contract (docs/runtime.md, docs/spec.md).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -13,6 +13,7 @@
 #include "bb/ir/names.h"
 #include "bb/ir/sha256.h"
 #include "bb/runtime/registry.h"
+#include "bb/runtime/tensor_proto.h"
 #include "engine_harness.h"
 
 namespace bb::testing {
@@ -209,15 +210,55 @@ TEST_F(BbrunCli, LoadErrorsExitOne) {
   EXPECT_EQ(r.code, 0) << r.err;
 
   GraphBuilder u;
-  u.node("", "Relu", "r", {"x"}, {"y"});
-  u.node("", "Relu", "r2", {"y"}, {"z"});
+  u.node("", "Frobnicate", "r", {"x"}, {"y"});  // ops no build has a kernel for
+  u.node("", "Frobnicate", "r2", {"y"}, {"z"});
   auto* in = u.raw().mutable_graph()->add_input();
   in->set_name("x");
   const auto ub = write("u.bb", u.compiled());
   r = invoke(ub.string());
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("node 'r' (Relu #0)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("node 'r2' (Relu #1)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("node 'r' (Frobnicate #0)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("node 'r2' (Frobnicate #1)"), std::string::npos) << r.err;
+}
+
+// y = Relu(x) with x and y float[3]: --inputs, --outputs, and a graph input left empty.
+TEST_F(BbrunCli, InputsAndOutputsFolders) {
+  GraphBuilder g;
+  g.node(ir::kOnnxDomain, "Relu", "relu", {"x"}, {"y"});
+  for (auto* v : {g.raw().mutable_graph()->add_input(), g.raw().mutable_graph()->add_output()}) {
+    v->set_name(v == &g.raw().graph().input(0) ? "x" : "y");
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    t->mutable_shape()->add_dim()->set_dim_value(3);
+  }
+  const auto bb = write("relu.bb", g.compiled());
+  const std::vector<float> x{-1.5f, 0.0f, 2.5f};
+  onnx::TensorProto input = runtime::to_proto(runtime::Tensor::vector<float>(x));
+  input.set_name("x");
+  fs::create_directories(dir_ / "in");
+  std::ofstream(dir_ / "in" / "input_0.pb", std::ios::binary) << input.SerializeAsString();
+
+  auto r = invoke(bb.string() + " --virtual-time --inputs " + (dir_ / "in").string() + " --outputs " +
+                  (dir_ / "out").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  onnx::TensorProto output;
+  std::ifstream file(dir_ / "out" / "output_0.pb", std::ios::binary);
+  ASSERT_TRUE(output.ParseFromIstream(&file));
+  EXPECT_EQ(output.name(), "y");
+  auto y = runtime::from_proto(output);
+  ASSERT_TRUE(y) << y.error();
+  const std::vector<float> expected{0.0f, 0.0f, 2.5f};
+  EXPECT_TRUE(*y == runtime::Tensor::vector<float>(expected));
+
+  input.set_name("not_x");
+  std::ofstream(dir_ / "in" / "input_0.pb", std::ios::binary | std::ios::trunc) << input.SerializeAsString();
+  r = invoke(bb.string() + " --virtual-time --inputs " + (dir_ / "in").string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("is named 'not_x' but graph input 0 is 'x'"), std::string::npos) << r.err;
+
+  r = invoke(bb.string() + " --virtual-time");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("graph input 'x': error: no value given and no initializer"), std::string::npos) << r.err;
 }
 
 TEST_F(BbrunCli, UsageErrorsExitTwo) {
@@ -234,7 +275,7 @@ TEST_F(BbrunCli, UsageErrorsExitTwo) {
 
 TEST_F(BbrunCli, SigtermStopsCleanlyWithSummary) {
   const auto bb = write("g.bb", interval_send());
-  const auto r = invoke(bb.string() + " --metrics " + (dir_ / "m.json").string(), "timeout -s TERM --preserve-status 0.5 ");
+  const auto r = invoke(bb.string() + " --metrics " + (dir_ / "m.json").string(), std::string(BB_SOURCE_DIR) + "/tests/support/signal_when_ready.sh TERM ");
   EXPECT_EQ(r.code, 128 + SIGTERM) << r.err;
   EXPECT_NE(r.err.find("stopped by signal 15"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("gate BackoffGateTx"), std::string::npos) << r.err;

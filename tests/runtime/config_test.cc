@@ -1,4 +1,4 @@
-// The `bbrun --config` file and the settings layers (SPEC §4.5, Appendix A): the same
+// The `bbrun --config` file and the settings layers (docs/runtime.md): the same
 // reader as the deployment file's sections, errors naming file, line and key, and the
 // layering defaults < file < flags.
 #include "bb/runtime/config.h"

@@ -47,10 +47,105 @@ class FailOp final : public runtime::Kernel {
 const runtime::OpRegistrar kCapture{kTestDomain, "Capture", ir::OpKind::kEffect, &runtime::make_kernel<Capture>};
 const runtime::OpRegistrar kFail{kTestDomain, "Fail", ir::OpKind::kCompute, &runtime::make_kernel<FailOp>};
 
+// Release after last use: MakeTensor writes a fresh tensor; Hold keeps a second handle
+// on its buffer; Probe records whether Hold's handle is the buffer's only one by then
+// (the engine dropped the value after its last reader).
+std::vector<runtime::Tensor>& held() {
+  static std::vector<runtime::Tensor> tensors;
+  return tensors;
+}
+std::vector<bool>& probed() {
+  static std::vector<bool> unique;
+  return unique;
+}
+class MakeTensor final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<MakeTensor>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<MakeTensor>();
+  }
+  OpResult compute(Invocation& inv) override {
+    inv.out(0) = Value::tensor(runtime::Tensor::zeros(runtime::DType::kFloat, {1024}));
+    return OpResult::ok();
+  }
+};
+class Hold final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Hold>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<Hold>();
+  }
+  OpResult compute(Invocation& inv) override {
+    held().push_back(inv.in(0).as_tensor());
+    inv.out(0) = Value::trigger();
+    return OpResult::ok();
+  }
+};
+class Probe final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Probe>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<Probe>();
+  }
+  OpResult compute(Invocation&) override {
+    probed().push_back(!held().empty() && held().back().unique());
+    return OpResult::ok();
+  }
+};
+
+const runtime::OpRegistrar kMakeTensor{kTestDomain, "MakeTensor", ir::OpKind::kCompute, &runtime::make_kernel<MakeTensor>};
+const runtime::OpRegistrar kHold{kTestDomain, "Hold", ir::OpKind::kCompute, &runtime::make_kernel<Hold>};
+const runtime::OpRegistrar kProbe{kTestDomain, "Probe", ir::OpKind::kEffect, &runtime::make_kernel<Probe>};
+
 class Engine : public ::testing::Test {
  protected:
-  void SetUp() override { captured().clear(); }
+  void SetUp() override {
+    captured().clear();
+    held().clear();
+    probed().clear();
+  }
 };
+
+// ---- Release after last use ------------------------------------------------------------------
+
+// MakeTensor → v → Hold → h → Probe, in a frame (after a Pulse) or in the static run.
+GraphBuilder hold_graph(bool in_frame, bool v_is_output) {
+  GraphBuilder g;
+  if (in_frame) {
+    g.syscall(ir::kPulse, "pulse", {}, {"t"});
+    g.node(kTestDomain, "MakeTensor", "make", {"t"}, {"v"});
+  } else {
+    g.node(kTestDomain, "MakeTensor", "make", {}, {"v"});
+  }
+  g.node(kTestDomain, "Hold", "hold", {"v"}, {"h"});
+  g.node(kTestDomain, "Probe", "probe", {"h"}, {});
+  if (v_is_output) g.raw().mutable_graph()->add_output()->set_name("v");
+  return g;
+}
+
+TEST_F(Engine, AFrameDropsAValueAfterItsLastReader) {
+  Harness h(hold_graph(true, false).compiled());
+  h.run(runtime::Scheduler::kForever);
+  ASSERT_EQ(probed().size(), 1u);
+  EXPECT_TRUE(probed()[0]) << "the frame still held 'v' after its only reader ran";
+}
+
+TEST_F(Engine, TheStaticRunDropsAValueAfterItsLastReader) {
+  Harness h(hold_graph(false, false).compiled());
+  h.run(runtime::Scheduler::kForever);
+  ASSERT_EQ(probed().size(), 1u);
+  EXPECT_TRUE(probed()[0]) << "the static run still held 'v' after its only reader ran";
+}
+
+TEST_F(Engine, GraphOutputsAreKeptAndReadableAfterTheRun) {
+  for (const bool in_frame : {true, false}) {
+    probed().clear();
+    Harness h(hold_graph(in_frame, true).compiled());
+    h.run(runtime::Scheduler::kForever);
+    ASSERT_EQ(probed().size(), 1u);
+    EXPECT_FALSE(probed()[0]) << (in_frame ? "frame" : "static run");
+    const Value& v = h.node().output(0);
+    ASSERT_EQ(v.kind(), runtime::ValueKind::kTensor);
+    EXPECT_EQ(v.as_tensor().size(), 1024);
+  }
+}
 
 // ---- Readiness and branches ----------------------------------------------------------------
 
@@ -273,7 +368,7 @@ class ScriptedTransport final : public runtime::Transport {
   std::size_t next_ = 0;
 };
 
-// SPEC §6.2: delivered → record_success + health reset; failed → record_failure + a
+// docs/wire.md: delivered → record_success + health reset; failed → record_failure + a
 // health failure; advised → record_remote_advisory (no health change).
 TEST_F(Engine, OutcomesFeedTheBackoffTableAndTheGovernor) {
   GraphBuilder g;

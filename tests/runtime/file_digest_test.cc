@@ -1,11 +1,10 @@
 // The loader's fast paths mean the same as the slow ones: the digest read from the file's
-// own bytes (runtime/src/file_digest.h), and the plan of a graph already in node order.
+// own bytes (ir::file_graph_digest in bb/ir/passport.h), and the plan of a graph already in node order.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "../../runtime/src/file_digest.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
@@ -46,9 +45,9 @@ std::string field(int number, const std::string& body) {
 TEST(FileDigest, EqualsTheGraphDigestOfADeterministicFile) {
   const auto m = sample();
   const std::string bytes = ir::serialize_deterministic(m);
-  EXPECT_EQ(runtime::file_graph_digest(bytes), ir::graph_digest(m));
-  EXPECT_EQ(runtime::file_graph_digest(bytes), ir::read_passport(m)->digest);
-  EXPECT_FALSE(runtime::file_graph_digest("\x3a\x05" "ab"));  // truncated
+  EXPECT_EQ(ir::file_graph_digest(bytes), ir::graph_digest(m));
+  EXPECT_EQ(ir::file_graph_digest(bytes), ir::read_passport(m)->digest);
+  EXPECT_FALSE(ir::file_graph_digest("\x3a\x05" "ab"));  // truncated
 }
 
 TEST(FileDigest, LoadChecksTheDigestWhateverTheFileLayout) {
@@ -63,7 +62,7 @@ TEST(FileDigest, LoadChecksTheDigestWhateverTheFileLayout) {
   tail.mutable_node()->DeleteSubrange(0, 2);
   const std::string split = ir::serialize_deterministic(rest) + field(7, ir::serialize_deterministic(head)) +
                             field(7, ir::serialize_deterministic(tail));
-  EXPECT_FALSE(runtime::file_graph_digest(split));
+  EXPECT_FALSE(ir::file_graph_digest(split));
   auto loaded = Program::load(write("split.bb", split));
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ((*loaded)->nodes().size(), static_cast<std::size_t>(m.graph().node_size()));

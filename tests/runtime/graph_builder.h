@@ -64,7 +64,7 @@ class GraphBuilder {
   }
   static std::string peer_bytes(std::string_view name) { return PeerId::identity(name)->bytes(); }
 
-  // The gated Send of SPEC §4.2: PeerHealthGateTx → BackoffGateTx → Send(peer).
+  // The gated Send of docs/compiler.md: PeerHealthGateTx → BackoffGateTx → Send(peer).
   void gated_send(std::string_view key, std::string_view input, std::string_view peer_name) {
     const std::string k(key);
     const std::string h = k + "#" + std::string(ir::kOutPeerHealthTx) + ".0";
@@ -89,9 +89,10 @@ class GraphBuilder {
     return m;
   }
   onnx::ModelProto& raw() { return model_; }
+  const onnx::ModelProto& raw_copy() const { return model_; }
 
   // Interval (period 1 ns) → PassThrough × length, compiled: the dispatch benchmark's
-  // graph (QUALITY.md), shared by the performance test and bench/runtime_bench.cc.
+  // graph (docs/performance.md), shared by the performance test and bench/runtime_bench.cc.
   static onnx::ModelProto pass_through_chain(int length) {
     GraphBuilder g;
     auto& tick = g.syscall(ir::kInterval, "tick", {}, {"v0"});

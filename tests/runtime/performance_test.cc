@@ -1,4 +1,4 @@
-// QUALITY.md figures measured in-process: dispatch overhead and heap allocations on a
+// The runtime targets of docs/performance.md measured in-process: dispatch overhead and heap allocations on a
 // 1,000-node PassThrough chain, BackoffTable decisions per second and bytes per peer at
 // 100k tracked peers. The assertions are loose (machines are shared); the figures are
 // printed for the record.

@@ -135,5 +135,87 @@ TEST(Scheduler, RealTimeRunCoversTheDuration) {
   EXPECT_GE(clock.now_ns(), 50'000'000);
 }
 
+TEST(Scheduler, APostFromAnotherThreadWakesAnOpenRealTimeRunAtOnce) {
+  RealClock clock;
+  Scheduler s(clock);
+  s.set_open(true);
+  std::atomic<bool> stop{false};
+  std::int64_t ran_at = -1;
+  std::int64_t posted_at = -1;
+  std::thread poster([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    posted_at = clock.now_ns();
+    s.post([&] {
+      ran_at = clock.now_ns();
+      stop.store(true);
+    });
+  });
+  s.run(10'000'000'000, &stop);  // an empty queue: only the post can end this early
+  poster.join();
+  ASSERT_GE(ran_at, 0);
+  EXPECT_LT(ran_at - posted_at, 4'000'000) << "woken by the post, not by a polling slice";
+  EXPECT_LT(clock.now_ns(), 2'000'000'000);
+}
+
+TEST(Scheduler, AClosedRealTimeSchedulerIsIdleWhenEmptyAndAnOpenOneWaitsForUntil) {
+  RealClock clock;
+  Scheduler s(clock);
+  EXPECT_FALSE(s.run_one(200'000'000));
+  EXPECT_LT(clock.now_ns(), 100'000'000);
+  s.set_open(true);
+  EXPECT_FALSE(s.run_one(50'000'000));
+  EXPECT_GE(clock.now_ns(), 50'000'000);
+}
+
+TEST(Scheduler, TryPostIsBoundedAndPostIsNot) {
+  VirtualClock clock;
+  Scheduler s(clock, 2);
+  int ran = 0;
+  EXPECT_TRUE(s.try_post([&] { ++ran; }));
+  EXPECT_TRUE(s.try_post([&] { ++ran; }));
+  EXPECT_FALSE(s.try_post([&] { ++ran; }));
+  s.post([&] { ran += 10; });  // outcomes must never be lost
+  EXPECT_EQ(s.posted(), 3u);
+  s.run();
+  EXPECT_EQ(ran, 12);
+  EXPECT_EQ(s.posted(), 0u);
+  EXPECT_TRUE(s.try_post([&] { ++ran; }));  // room again once picked up
+}
+
+TEST(Scheduler, PostedTasksRunAsNetworkEventsAtThePickUpTime) {
+  VirtualClock clock;
+  Scheduler s(clock);
+  std::vector<int> order;
+  s.at(5, EventClass::kTimer, [&] {
+    order.push_back(1);
+    s.post([&] { order.push_back(3); });
+    s.at(5, EventClass::kTimer, [&] { order.push_back(4); });
+  });
+  s.at(5, EventClass::kTimer, [&] { order.push_back(2); });
+  s.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 3, 2, 4}));  // the post is a network event at 5: before the timers left
+  EXPECT_EQ(clock.now_ns(), 5);
+}
+
+TEST(Scheduler, ManyThreadsPostingLoseNothing) {
+  RealClock clock;
+  Scheduler s(clock);
+  s.set_open(true);
+  constexpr int kThreads = 4, kEach = 2000;
+  std::atomic<bool> stop{false};
+  int ran = 0;
+  std::vector<std::thread> posters;
+  for (int t = 0; t < kThreads; ++t)
+    posters.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i)
+        s.post([&] {
+          if (++ran == kThreads * kEach) stop.store(true);
+        });
+    });
+  s.run(20'000'000'000, &stop);
+  for (auto& p : posters) p.join();
+  EXPECT_EQ(ran, kThreads * kEach);
+}
+
 }  // namespace
 }  // namespace bb::runtime

@@ -141,5 +141,17 @@ TEST(TensorProto, RefusesWhatAFileOrAPeerCanGetWrong) {
   EXPECT_FALSE(from_proto(external));
 }
 
+TEST(DescribeValues, ShowsTheFirstElementsShapeAndType) {
+  const std::vector<float> f{1, 2.5f, -3};
+  EXPECT_EQ(describe_values(Value::tensor(Tensor::vector<float>(f))), "tensor float[3] [1, 2.5, -3]");
+  std::vector<std::int64_t> many(1000);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<std::int64_t>(i);
+  EXPECT_EQ(describe_values(Value::tensor(Tensor::vector<std::int64_t>(many)), 3),
+            "tensor int64[1000] [0, 1, 2, …] (1000 elements)");
+  EXPECT_EQ(describe_values(Value::tensor(Tensor::scalar(true))), "tensor bool[] [true]");
+  EXPECT_EQ(describe_values(Value::tensor(Tensor::scalar(std::string("hi")))), "tensor string[] [\"hi\"]");
+  EXPECT_EQ(describe_values(Value::int64(7)), "int64 7");
+}
+
 }  // namespace
 }  // namespace bb::runtime

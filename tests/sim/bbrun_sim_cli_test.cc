@@ -74,7 +74,28 @@ class BbrunSim : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(BbrunSim, DemoRunHoldsItsPromisesAndMatchesAppendixA) {
+// The README's transcript of `make run` (tools/demo.sh) is a real run: the demo is
+// deterministic, so the run's stderr equals the block after the `== bbrun --sim` line
+// tools/demo.sh echoes, with the deployment's path as `make run` writes it.
+TEST_F(BbrunSim, ReadmeDemoTranscriptIsARealRun) {
+  const std::string readme = slurp(fs::path(BB_SOURCE_DIR) / "README.md");
+  const std::string where = "build/release/examples/demo";
+  const std::string head = "== bbrun --sim " + where + "/deploy.toml --metrics " + where + "/metrics.json --trace " +
+                           where + "/trace.jsonl\n";
+  const auto start = readme.find(head);
+  ASSERT_NE(start, std::string::npos) << "README.md has no transcript starting with " << head;
+  const auto end = readme.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  const std::string transcript = readme.substr(start + head.size(), end - start - head.size());
+  const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --trace " + path("t.jsonl"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string err = r.err;
+  for (auto at = err.find(dir_.string()); at != std::string::npos; at = err.find(dir_.string(), at))
+    err.replace(at, dir_.string().size(), where);
+  EXPECT_EQ(err, transcript) << "README.md's demo transcript is stale: paste the output of `make run`";
+}
+
+TEST_F(BbrunSim, DemoRunHoldsItsPromisesAndMatchesTheMetricsFormat) {
   const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --trace " + path("t.jsonl"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
@@ -152,7 +173,7 @@ TEST_F(BbrunSim, EnvelopeLimitFlagsReachTheReceivers) {
 TEST_F(BbrunSim, SigintStopsCleanlyWithSummary) {
   edit_deploy("duration = \"12s\"", "duration = \"1000h\"");
   const auto r = bbrun("--sim " + deploy() + " --metrics " + path("m.json") + " --log-level warn",
-                       "timeout -s INT --preserve-status 0.5 ");
+                       std::string(BB_SOURCE_DIR) + "/tests/support/signal_when_ready.sh INT ");
   EXPECT_EQ(r.code, 128 + SIGINT) << r.err;
   EXPECT_NE(r.err.find("stopped by signal 2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("== network: sent "), std::string::npos);
@@ -182,6 +203,38 @@ TEST_F(BbrunSim, SingleNodeFlagsAreUsageErrorsWithSim) {
   EXPECT_EQ(bbrun("--sim " + deploy() + " --peer id:x").code, 2);
   EXPECT_EQ(bbrun("--sim " + deploy() + " --executions 3").code, 2);
   EXPECT_EQ(bbrun("--sim " + deploy() + " " + path("alice.bb")).code, 2);
+}
+
+// The federated example (examples/federated/deploy.toml): a feeder sends a first model
+// to three clients (examples/federated_client.py: a model-local training function,
+// Relu), the server (examples/aggregation_round.onnxtxt: Aggregate, Mul, Add, Relu)
+// averages their updates and sends the next model back: rounds of compute over the
+// simulated network.
+TEST_F(BbrunSim, FederatedExampleRunsRoundsOfCompute) {
+  const fs::path examples = fs::path(BB_SOURCE_DIR) / "examples";
+  const std::string err = " 2>" + path("build.err");
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + (examples / "federated_client.py").string() + " " +
+                         path("federated_client.onnx") + err).c_str()),
+            0)
+      << slurp(dir_ / "build.err");
+  for (const auto& [src, out] : {std::pair{path("federated_client.onnx"), "federated_client.bb"},
+                                 {(examples / "aggregation_round.onnxtxt").string(), "aggregation_round.bb"},
+                                 {(examples / "federated" / "feeder.onnxtxt").string(), "feeder.bb"}}) {
+    const std::string cmd = std::string(BBC_PATH) + " compile " + src + " -o " + path(out) + err;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "build.err");
+  }
+  fs::copy_file(examples / "federated" / "deploy.toml", dir_ / "federated.toml");
+  const auto r = bbrun("--sim " + path("federated.toml") + " --metrics " + path("m.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("failed"), std::string::npos) << r.err;
+  // The clients log their updates with the values (Log prints tensors).
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("sent update: tensor float\\[4\\] \\[[0-9.]+, [0-9.]+, [0-9.]+, [0-9.]+\\]")))
+      << r.err;
+  // The server counted rounds: every three updates, one.
+  std::smatch rounds;
+  const std::string metrics = slurp(dir_ / "m.json");
+  ASSERT_TRUE(std::regex_search(metrics, rounds, std::regex("\"rounds\": ?(\\d+)"))) << metrics;
+  EXPECT_GE(std::stoi(rounds[1]), 3) << metrics;
 }
 
 }  // namespace

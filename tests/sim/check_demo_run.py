@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Checks a `bbrun --sim` run of the demo deployment (examples/demo/) against SPEC
-Appendix A and against what the demo promises.
+"""Checks a `bbrun --sim` run of the demo deployment (examples/demo/) against the metrics
+format of docs/runtime.md and against what the demo promises.
 
     check_demo_run.py METRICS.json TRACE.jsonl     exit 0 if it holds, 1 with the reason
 

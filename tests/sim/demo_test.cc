@@ -69,10 +69,10 @@ TEST(Demo, AliceSendsToTheThreeReceiversEveryHundredMilliseconds) {
 class Recorder final : public runtime::TransportEndpoint {
  public:
   explicit Recorder(const runtime::Clock& clock) : clock_(clock) {}
-  void on_outcome(AttemptId attempt, runtime::Outcome outcome) override {
+  void on_outcome(AttemptId attempt, const runtime::Outcome& outcome) override {
     outcomes[attempt] = {clock_.now_ns(), outcome.kind};
   }
-  void on_envelope(const bb::Envelope&) override { ++received; }
+  void on_envelope(const bb::Envelope&, runtime::SenderAuth) override { ++received; }
   std::map<AttemptId, std::pair<std::int64_t, OutcomeKind>> outcomes;
   int received = 0;
 

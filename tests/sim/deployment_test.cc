@@ -1,4 +1,4 @@
-// The deployment file (SPEC Appendix A): every field read, every error kind with the
+// The deployment file (docs/simulation.md): every field read, every error kind with the
 // file, line and key it names.
 #include "bb/sim/deployment.h"
 
@@ -254,6 +254,25 @@ TEST(Deployment, FaultNamingAnUnknownPeer) {
   expect_error(std::string(kNodes) + lines({"[[fault]]", "at = \"1s\"", "kind = \"partition\"",
                                             "peers = [\"id:alice\", \"id:zed\"]"}),
                Kind::kUnknownPeer, 7, "fault[0].peers[1]");
+}
+
+TEST(Deployment, NodeInputsResolveAgainstTheFileAndAreSortedByName) {
+  auto d = parse_deployment(std::string(kNodes) + lines({"inputs = { y = \"data/y.pb\", x = \"/abs/x.pb\" }"}),
+                            "/deploy/sim.toml");
+  ASSERT_TRUE(d) << describe(d.error());
+  const auto& inputs = d->nodes[0].inputs;
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[0].name, "x");
+  EXPECT_EQ(inputs[0].file, "/abs/x.pb");
+  EXPECT_EQ(inputs[1].name, "y");
+  EXPECT_EQ(inputs[1].file, "/deploy/data/y.pb");
+  EXPECT_EQ(inputs[1].line, 4u);
+}
+
+TEST(Deployment, NodeInputErrorsNameTheKey) {
+  expect_error(std::string(kNodes) + lines({"inputs = \"x.pb\""}), Kind::kWrongType, 4, "node[0].inputs");
+  expect_error(std::string(kNodes) + lines({"inputs = { x = 3 }"}), Kind::kWrongType, 4, "node[0].inputs.x");
+  expect_error(std::string(kNodes) + lines({"inputs = { x = \"\" }"}), Kind::kBadValue, 4, "node[0].inputs.x");
 }
 
 TEST(Deployment, DescribeNamesFileLineAndKey) {

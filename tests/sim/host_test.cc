@@ -1,8 +1,9 @@
 // Real nodes (engine + kernels) on the simulated network: Send and Recv end to end, the
-// feedback loop (SPEC §6.2) with exact timings, the rx gates live, crash/restart, and
+// feedback loop (docs/wire.md) with exact timings, the rx gates live, crash/restart, and
 // metrics across incarnations. Every run is also watched by the invariant Checker.
 #include <gtest/gtest.h>
 
+#include "bb/ir/gates.h"
 #include "sim_harness.h"
 
 namespace bb::testing {
@@ -14,7 +15,7 @@ using runtime::Reason;
 std::uint64_t outcome(const runtime::NodeReport& r, OutcomeKind k) { return r.metrics.attempts[static_cast<int>(k)]; }
 std::uint64_t dropped(const runtime::NodeReport& r, Reason why) { return r.metrics.receive_drops[static_cast<int>(why)]; }
 std::uint64_t gate(const runtime::NodeReport& r, std::string_view op, Reason why) {
-  return r.metrics.gates[static_cast<std::size_t>(runtime::gate_index(op))][static_cast<int>(why)];
+  return r.metrics.gates[static_cast<std::size_t>(ir::find_gate(ir::kSyscallDomain, op)->gate)][static_cast<int>(why)];
 }
 
 sim::SimulationConfig fixed_latency(std::int64_t latency_ns) {

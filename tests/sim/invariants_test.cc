@@ -1,4 +1,4 @@
-// The simulation invariants of QUALITY.md, over many seeds × fault schedules, with real
+// The simulation invariants of docs/simulation.md ("Testing"), over many seeds × fault schedules, with real
 // nodes (engine + kernels) on the simulated network:
 //   - no envelope leaves for a peer in cooldown (the node's table, and — without jitter —
 //     the schedule its outcomes imply; a held send is held only while the schedule says so);

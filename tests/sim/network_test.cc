@@ -1,4 +1,4 @@
-// The simulated network against fake endpoints: SPEC §6.3 timing of every outcome,
+// The simulated network against fake endpoints: docs/simulation.md timing of every outcome,
 // loss and duplication, partitions, crash/restart, exactly one outcome per attempt
 // across many seeds and fault schedules, and determinism per seed.
 #include "bb/sim/network.h"
@@ -36,10 +36,10 @@ struct Got {
 class FakeEndpoint final : public runtime::TransportEndpoint {
  public:
   explicit FakeEndpoint(const runtime::Clock& clock) : clock_(clock) {}
-  void on_outcome(AttemptId attempt, runtime::Outcome outcome) override {
+  void on_outcome(AttemptId attempt, const runtime::Outcome& outcome) override {
     outcomes.push_back({clock_.now_ns(), attempt, outcome.kind});
   }
-  void on_envelope(const bb::Envelope& envelope) override { received.push_back({clock_.now_ns(), envelope}); }
+  void on_envelope(const bb::Envelope& envelope, runtime::SenderAuth) override { received.push_back({clock_.now_ns(), envelope}); }
 
   std::vector<Heard> outcomes;
   std::vector<Got> received;
@@ -399,13 +399,13 @@ class CheckingEndpoint final : public runtime::TransportEndpoint {
  public:
   CheckingEndpoint(const runtime::Clock& clock, std::map<AttemptId, Attempt>& attempts)
       : clock_(clock), attempts_(attempts) {}
-  void on_outcome(AttemptId attempt, runtime::Outcome outcome) override {
+  void on_outcome(AttemptId attempt, const runtime::Outcome& outcome) override {
     Attempt& a = attempts_.at(attempt);
     ++a.outcomes;
     a.kind = outcome.kind;
     a.heard_at = clock_.now_ns();
   }
-  void on_envelope(const bb::Envelope&) override { ++received; }
+  void on_envelope(const bb::Envelope&, runtime::SenderAuth) override { ++received; }
   int received = 0;
 
  private:

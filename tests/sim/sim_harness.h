@@ -1,6 +1,6 @@
-// Real nodes (engine + kernels) on the simulated network, for tests: graph pieces as
-// bbc would compile them, a `Seen` kernel that records what passed a Recv's gate chain,
-// and a Checker that watches a Simulation and checks the QUALITY.md invariants.
+// Real nodes (engine + kernels) on the simulated network, for tests: graph pieces
+// compiled by bbc (the compiler library), a `Seen` kernel that records what passed a Recv's gate chain,
+// and a Checker that watches a Simulation and checks the invariants of docs/simulation.md.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,11 +9,16 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "bb/compiler/compile.h"
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
+#include "bb/ir/passport.h"
+#include "bb/ir/wire_shape.h"
 #include "bb/runtime/backoff_table.h"
 #include "bb/runtime/registry.h"
 #include "bb/runtime/trace.h"
@@ -69,57 +74,37 @@ class SeenKernel final : public runtime::Kernel {
 inline const runtime::OpRegistrar kSeenKernel{kSimTestDomain, "Seen", ir::OpKind::kEffect,
                                               &runtime::make_kernel<SeenKernel>};
 
-// ---- Graph pieces (the shapes bbc writes) ----------------------------------------------------
+// ---- Graph pieces, compiled by bbc ------------------------------------------------------------
 
+// A source graph (ungated Sends and Recvs, as a user writes them) that program() compiles
+// with the compiler library, so the gate chains the nodes run are exactly what bbc writes.
+// The test's own `Seen` observers are not ops bbc knows: they are set aside, the graph is
+// compiled, and they are put back behind the rx chain (a Recv output j they read becomes
+// the chain's last output j) before the passport is stamped again.
 class SimGraph {
  public:
-  // PeerHealthGateTx → BackoffGateTx → Send(peer, channel) over `payloads`; returns the
-  // Send so callers can add attributes (deadline_ns) or an output.
+  // Send(peer, channel) over `payloads`; returns it so callers can add attributes
+  // (deadline_ns) or an output.
   onnx::NodeProto& send(std::string_view key, std::vector<std::string> payloads, std::string_view to,
                         std::string_view channel) {
-    const std::string k(key);
-    std::vector<std::string> h, b;
-    for (std::size_t j = 0; j < payloads.size(); ++j) {
-      h.push_back(k + "#" + std::string(ir::kOutPeerHealthTx) + "." + std::to_string(j));
-      b.push_back(k + "#" + std::string(ir::kOutBackoffTx) + "." + std::to_string(j));
-    }
-    auto& g1 = add(ir::kSyscallDomain, ir::kPeerHealthGateTx, std::string(ir::kPeerHealthGateTx) + "@" + k, payloads, h);
-    GraphBuilder::set_string(g1, ir::kAttrPeer, GraphBuilder::peer_bytes(to));
-    GraphBuilder::set_string(g1, ir::kAttrSource, key);
-    auto& g2 = add(ir::kSyscallDomain, ir::kBackoffGateTx, std::string(ir::kBackoffGateTx) + "@" + k, h, b);
-    GraphBuilder::set_string(g2, ir::kAttrPeer, GraphBuilder::peer_bytes(to));
-    GraphBuilder::set_string(g2, ir::kAttrSource, key);
-    auto& s = add(ir::kWireDomain, ir::kSend, k, b, {});
+    auto& s = add(ir::kWireDomain, ir::kSend, std::string(key), payloads, {});
     GraphBuilder::set_string(s, ir::kAttrPeer, GraphBuilder::peer_bytes(to));
     if (!channel.empty()) GraphBuilder::set_string(s, ir::kAttrChannel, channel);
-    GraphBuilder::set_int(s, ir::kStampPeerHealthTx, 1);
-    GraphBuilder::set_int(s, ir::kStampBackoffTx, 1);
     return s;
   }
 
-  // The dynamic form: the last input is a peer list; both gates filter it.
+  // The dynamic form: the last input is a peer list.
   onnx::NodeProto& send_dynamic(std::string_view key, std::vector<std::string> payloads, std::string_view peers,
                                 std::string_view channel) {
-    const std::string k(key);
     payloads.emplace_back(peers);
-    std::vector<std::string> h, b;
-    for (std::size_t j = 0; j < payloads.size(); ++j) {
-      h.push_back(k + "#" + std::string(ir::kOutPeerHealthTx) + "." + std::to_string(j));
-      b.push_back(k + "#" + std::string(ir::kOutBackoffTx) + "." + std::to_string(j));
-    }
-    auto& g1 = add(ir::kSyscallDomain, ir::kPeerHealthGateTx, std::string(ir::kPeerHealthGateTx) + "@" + k, payloads, h);
-    GraphBuilder::set_int(g1, ir::kAttrDynamicPeers, 1);
-    auto& g2 = add(ir::kSyscallDomain, ir::kBackoffGateTx, std::string(ir::kBackoffGateTx) + "@" + k, h, b);
-    GraphBuilder::set_int(g2, ir::kAttrDynamicPeers, 1);
-    auto& s = add(ir::kWireDomain, ir::kSend, k, b, {});
+    auto& s = add(ir::kWireDomain, ir::kSend, std::string(key), payloads, {});
     if (!channel.empty()) GraphBuilder::set_string(s, ir::kAttrChannel, channel);
-    GraphBuilder::set_int(s, ir::kStampPeerHealthTx, 1);
-    GraphBuilder::set_int(s, ir::kStampBackoffTx, 1);
     return s;
   }
 
-  // Recv(channel) with `payloads` outputs and the sender → the rx chain → Seen. Returns
-  // the names of the chain's last outputs (payloads, then sender).
+  // Recv(channel) with `payloads` outputs and the sender, observed by a Seen (behind the rx
+  // chain once compiled). Returns the Recv's outputs (payloads, then sender): nodes that
+  // read them read the rx chain's outputs once compiled.
   std::vector<std::string> recv(std::string_view key, std::size_t payloads, std::string_view channel,
                                 bool seen = true) {
     const std::string k(key);
@@ -128,18 +113,6 @@ class SimGraph {
     out.push_back(k + ".from");
     auto& r = add(ir::kWireDomain, ir::kRecv, k, {}, out);
     if (!channel.empty()) GraphBuilder::set_string(r, ir::kAttrChannel, channel);
-    GraphBuilder::set_int(r, ir::kStampDedupRx, 1);
-    GraphBuilder::set_int(r, ir::kStampPeerHealthRx, 1);
-    GraphBuilder::set_int(r, ir::kStampBackoffRx, 1);
-    const std::pair<std::string_view, std::string_view> chain[] = {
-        {ir::kDedupGateRx, ir::kOutDedupRx}, {ir::kPeerHealthGateRx, ir::kOutPeerHealthRx}, {ir::kBackoffGateRx, ir::kOutBackoffRx}};
-    for (const auto& [op, infix] : chain) {
-      std::vector<std::string> next;
-      for (std::size_t j = 0; j < out.size(); ++j) next.push_back(k + "#" + std::string(infix) + "." + std::to_string(j));
-      auto& g = add(ir::kSyscallDomain, op, std::string(op) + "@" + k, out, next);
-      GraphBuilder::set_string(g, ir::kAttrSource, key);
-      out = std::move(next);
-    }
     if (seen) add(kSimTestDomain, "Seen", "seen@" + k, out, {});
     return out;
   }
@@ -157,13 +130,52 @@ class SimGraph {
     return n;
   }
 
-  std::shared_ptr<const runtime::Program> program(const std::string& label) const {
-    auto domain = g_;
-    auto model = domain.compiled();
+  // The model bbc compiles from this graph, with the observers put back.
+  onnx::ModelProto compiled() const {
+    onnx::ModelProto source = g_.raw_copy();
+    std::vector<onnx::NodeProto> observers;
+    auto* nodes = source.mutable_graph()->mutable_node();
+    for (int i = nodes->size() - 1; i >= 0; --i) {
+      if (nodes->Get(i).domain() != kSimTestDomain) continue;
+      observers.insert(observers.begin(), nodes->Get(i));
+      nodes->DeleteSubrange(i, 1);
+    }
+    compiler::DiagnosticEngine diags{"sim_graph"};
+    std::ostringstream log;
+    auto result = compiler::compile_model(source, "sim_graph", {}, diags, log);
+    EXPECT_EQ(result.status.kind, compiler::PassStatus::Kind::kOk) << result.status.message;
+    for (const auto& f : diags.findings())
+      EXPECT_NE(f.severity, compiler::Severity::kError) << compiler::format_text(f);
+    onnx::ModelProto model;
+    EXPECT_TRUE(model.ParseFromString(result.bytes));
+    // A Recv's output j, as its rx chain's last gate hands it on.
+    const ir::GateInfo* last = nullptr;
+    for (const auto& g : ir::kGates)
+      if (!g.tx && (last == nullptr || g.rank > last->rank)) last = &g;
+    std::map<std::string, std::string> gated;
+    for (const auto& n : model.graph().node()) {
+      if (!ir::is_recv(n)) continue;
+      for (int j = 0; j < n.output_size(); ++j) gated[n.output(j)] = ir::gate_output_name(n.name(), last->out_infix, j);
+    }
+    for (auto observer : observers) {
+      for (auto& in : *observer.mutable_input())
+        if (auto it = gated.find(in); it != gated.end()) in = it->second;
+      *model.mutable_graph()->add_node() = std::move(observer);
+    }
     auto* op = model.add_opset_import();
     op->set_domain(std::string(kSimTestDomain));
     op->set_version(1);
-    auto p = runtime::Program::build(model, label);
+    auto passport = ir::read_passport(model);
+    EXPECT_TRUE(passport);
+    if (passport) {
+      passport->digest = ir::graph_digest(model);
+      ir::write_passport(model, *passport);
+    }
+    return model;
+  }
+
+  std::shared_ptr<const runtime::Program> program(const std::string& label) const {
+    auto p = runtime::Program::build(compiled(), label);
     EXPECT_TRUE(p) << (p ? "" : p.error().message);
     return p ? *p : nullptr;
   }

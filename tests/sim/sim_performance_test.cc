@@ -1,4 +1,4 @@
-// QUALITY.md "simulated traffic": gated Send → Recv messages per second of real time
+// The "simulated traffic" target of docs/performance.md: gated Send → Recv messages per second of real time
 // with 100 nodes on the simulated network (engine + kernels + network, no trace). The
 // assertion is a loose floor for a shared machine; the figure is printed.
 // BB_DEDUP_WINDOW=N overrides the dedup window (default 8192) to see its cache cost.

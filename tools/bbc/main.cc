@@ -1,7 +1,7 @@
-// bbc: compile, lint, list passes and inspect bb graphs (SPEC §4.5). A thin CLI over
+// bbc: compile, lint, list passes and inspect bb graphs (docs/compiler.md). A thin CLI over
 // bb::compiler: parsing flags, reading and writing files, printing; no compiler logic.
 //
-// Exit codes (SPEC Appendix A): 0 success; 1 the input has errors; 2 usage or I/O
+// Exit codes (docs/spec.md): 0 success; 1 the input has errors; 2 usage or I/O
 // error; 3 internal error (a bug in bbc).
 #include <unistd.h>
 
@@ -17,7 +17,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "bb/compiler/codes.h"
 #include "bb/compiler/compile.h"
+#include "cli_docs.h"
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
 #include "bb/compiler/op_manifest.h"
@@ -53,11 +55,11 @@ void print_findings(const bc::DiagnosticEngine& diags) {
   for (const auto& f : findings) std::cerr << bc::format_text(f) << '\n';
 }
 
-// The limit flags (SPEC §8, docs/security.md) of compile, lint and inspect: the same
+// The limit flags (docs/security.md) of compile, lint and inspect: the same
 // names and defaults as bbrun's.
 void add_limit_flags(CLI::App& app, bb::ir::ModelLimits& limits) {
   const bb::ir::ModelLimits defaults;
-  const auto* group = "limits (SPEC §8; a model over one is BB001)";
+  const auto* group = "limits (docs/security.md; a model over one is BB001)";
   app.add_option(std::string(bb::ir::kFlagMaxFileBytes), limits.max_file_bytes,
                  "largest model file read, in bytes (default " + std::to_string(defaults.max_file_bytes) + ")")
       ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))
@@ -86,7 +88,7 @@ onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limit
   if (model) {
     auto within = bb::ir::check_model_limits(**model, limits);
     if (within) return *model;
-    diags.report(bc::kBB001, bb::ir::describe(within.error()), "the model is over a limit of SPEC §8 (docs/security.md)");
+    diags.report(bc::kBB001, bb::ir::describe(within.error()), "the model is over a limit (docs/security.md lists them)");
   } else {
     const auto kind = model.error().kind;
     if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
@@ -190,13 +192,17 @@ int run_passes() {
   return kExitOk;
 }
 
-int run_inspect(const std::string& path, const bb::ir::ModelLimits& limits) {
+int run_inspect(const std::string& path, const std::string& format, const bb::ir::ModelLimits& limits) {
   int exit_code = kExitOk;
   google::protobuf::Arena arena;
   auto* model = load(path, limits, arena, exit_code);
   if (model == nullptr) return exit_code;
-  bc::inspect_model(*model, std::cout);
-  return kExitOk;
+  if (format == "dot")
+    bc::write_dot(*model, std::cout);
+  else
+    bc::inspect_model(*model, std::cout);
+  std::cout.flush();
+  return std::cout ? kExitOk : kExitUsage;
 }
 
 struct LintArgs {
@@ -236,9 +242,20 @@ int run_lint(const LintArgs& args) {
   return bc::lint_exit_code(report, options);
 }
 
+int run_codes(bool markdown) {
+  if (markdown) {
+    std::cout << bc::diagnostics_markdown();
+    return kExitOk;
+  }
+  for (const auto& info : bc::code_catalog())
+    std::cout << info.code << '\t' << bc::to_string(info.severity) << '\t' << info.title << '\n';
+  return kExitOk;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"bbc: the bb compiler. Validates an ONNX graph, gates every Send and Recv, stamps a passport.", "bbc"};
   app.set_version_flag("--version", bc::compiler_id(), "Print the version and exit");
+  bb::cli_docs::add_print_flag(app, bc::compiler_id());
   app.require_subcommand(1);
   int verbosity = 0;
   std::string log_level;
@@ -270,9 +287,16 @@ int run(int argc, char** argv) {
   add_limit_flags(*l, lint.limits);
 
   auto* p = app.add_subcommand("passes", "List the passes in canonical order: name<TAB>description");
+  bool codes_markdown = false;
+  auto* k = app.add_subcommand("codes", "List the diagnostic codes: code<TAB>severity<TAB>title");
+  k->add_flag("--markdown", codes_markdown, "The reference docs/diagnostics.md instead");
   std::string inspect_path;
   auto* i = app.add_subcommand("inspect", "Op counts, every Send with its gate chain and peers, the passport");
   i->add_option("IN", inspect_path, "Input model")->required();
+  std::string inspect_format = "text";
+  i->add_option("--format", inspect_format, "text, or dot (Graphviz: `bbc inspect --format dot g.bb | dot -Tsvg`)")
+      ->check(CLI::IsMember({"text", "dot"}))
+      ->capture_default_str();
   bb::ir::ModelLimits inspect_limits;
   add_limit_flags(*i, inspect_limits);
 
@@ -286,7 +310,8 @@ int run(int argc, char** argv) {
   if (c->parsed()) return run_compile(compile, time->count() > 0);
   if (l->parsed()) return run_lint(lint);
   if (p->parsed()) return run_passes();
-  if (i->parsed()) return run_inspect(inspect_path, inspect_limits);
+  if (k->parsed()) return run_codes(codes_markdown);
+  if (i->parsed()) return run_inspect(inspect_path, inspect_format, inspect_limits);
   return kExitUsage;
 }
 

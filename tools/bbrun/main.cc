@@ -1,12 +1,16 @@
-// bbrun — load a compiled graph and run it (SPEC §4.5, §5, §7).
+// bbrun — load a compiled graph and run it (docs/runtime.md).
 //
 //   bbrun FILE.bb [--peer PEER] [--duration D] [--executions N] [--seed S] [--virtual-time]
-//                 [--input NAME=FILE.pb]... [--config FILE.toml] [--metrics FILE.json]
-//                 [--trace FILE.jsonl] [--no-verify] [--log-level L] [state flags]
+//                 [--input NAME=FILE.pb]... [--inputs DIR] [--outputs DIR] [--config FILE.toml]
+//                 [--metrics FILE.json] [--trace FILE [--trace-format jsonl|chrome]]
+//                 [--metrics-listen HOST:PORT] [--no-verify] [--log-level L] [state flags]
 //   bbrun --list-ops [--markdown]
 //   bbrun keygen FILE [--force]      (a node key; prints its PeerId)
-//   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE.jsonl]
+//   bbrun --sim DEPLOY.toml [--duration D] [--seed S] [--metrics FILE.json] [--trace FILE [--trace-format F]]
 //               [--log-level L] [state flags]   (the simulated network; docs/simulation.md)
+//   bbrun FILE.bb --listen HOST:PORT --peers PEERS.toml [--key KEY.pem | --insecure] [--peer PEER]
+//                 [--duration D] [--executions N] [--grace D] …   (the real network; docs/wire.md)
+//   bbrun --deploy DEPLOY.toml --node PEER [--insecure] [--duration D] [--executions N] …
 #include <iostream>
 #include <memory>
 
@@ -19,6 +23,7 @@
 #include "bb/ir/limits.h"
 #include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
+#include "cli_docs.h"
 #include "options.h"
 
 namespace {
@@ -55,9 +60,10 @@ void setup_logging(const std::string& level) {
 int main(int argc, char** argv) {
   CLI::App app{"bbrun — run a compiled bb graph (a .bb from `bbc compile`)", "bbrun"};
   app.set_version_flag("--version", std::string("bbrun ") + BB_VERSION);
+  bb::cli_docs::add_print_flag(app, std::string("bbrun ") + BB_VERSION);
   Options o;
   bool list_ops = false, markdown = false;
-  std::string sim, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
+  std::string sim, deploy, node, grace, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
   std::int64_t executions = -1;
   std::int64_t governor_threshold = 0, dedup_window = 0;
   std::vector<std::string> inputs, blocklist, allowlist, plugins;
@@ -70,15 +76,33 @@ int main(int argc, char** argv) {
   app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind<TAB>origin per line");
   app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
   app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
+  auto* network = "real network (docs/wire.md)";
+  app.add_option("--listen", o.listen, "run on the network: listen on HOST:PORT (port 0: any free port)")->group(network);
+  app.add_option("--peers", o.peers, "with --listen: the address book (TOML: [[peer]] id, address)")->group(network);
+  app.add_option("--key", o.key, "this node's key (PEM) for mutual TLS")->group(network);
+  app.add_flag("--insecure", o.insecure, "plaintext, peers unauthenticated (trusted networks and tests only)")
+      ->group(network);
+  app.add_option("--deploy", deploy, "run one [[node]] of this deployment file on the network (with --node)")
+      ->group(network);
+  app.add_option("--node", node, "with --deploy: the peer of the [[node]] to run")->group(network);
+  app.add_option("--grace", grace, "when stopping, wait this long for sends in flight (default 2s)")->group(network);
   app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
   app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
   app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "seed of the node's RNG")->capture_default_str();
   app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
+  app.add_option("--inputs", o.inputs_dir, "graph input k from DIR/input_<k>.pb (the ONNX test-data layout)");
+  app.add_option("--outputs", o.outputs_dir, "write graph output k to DIR/output_<k>.pb after the run");
   app.add_option("--config", o.config, "settings file (TOML: [backoff] [governor] [dedup] [send])");
   app.add_option("--metrics", o.metrics, "write the metrics JSON here at exit");
-  app.add_option("--trace", o.trace, "write the event trace (JSONL) here");
+  app.add_option("--trace", o.trace, "write the event trace here (JSONL, or see --trace-format)");
+  app.add_option("--trace-format", o.trace_format,
+                 "jsonl (one event per line) or chrome (Trace Event Format JSON for Perfetto / chrome://tracing)")
+      ->check(CLI::IsMember({"jsonl", "chrome"}))
+      ->capture_default_str();
+  app.add_option("--metrics-listen", o.metrics_listen,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics while a real-time run goes");
   app.add_flag("--no-verify", o.no_verify, "skip the graph digest check (the passport must still be there)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -102,10 +126,10 @@ int main(int argc, char** argv) {
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
       ->group(state);
-  // SPEC §8 (docs/security.md): the model limits have the names and defaults of bbc's.
+  // docs/security.md: the model limits have the names and defaults of bbc's.
   const bb::ir::ModelLimits model_defaults;
   const bb::ir::EnvelopeLimits envelope_defaults;
-  auto* limits = "limits (SPEC §8; a graph over one does not load: exit 1)";
+  auto* limits = "limits (docs/security.md; a graph over one does not load: exit 1)";
   app.add_option(std::string(bb::ir::kFlagMaxFileBytes), o.model_limits.max_file_bytes,
                  "largest .bb file read, in bytes (default " + std::to_string(model_defaults.max_file_bytes) + ")")
       ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))
@@ -156,14 +180,38 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
-    if (!list_ops && sim.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
+    if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
+    o.peer_given = app.count("--peer") > 0;
     if (!sim.empty()) {
       // The deployment names the graphs and peers; these belong to a single-node run.
-      for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--config"})
+      for (const char* flag : {"FILE", "--peer", "--executions", "--input", "--inputs", "--outputs", "--config"})
         if (app.count(flag) > 0)
           throw CLI::ValidationError(flag, "not with --sim (the deployment file says what each node runs)");
     }
+    if (app.count("--trace-format") > 0 && o.trace.empty())
+      throw CLI::ValidationError("--trace-format", "only with --trace FILE");
+    if (!o.metrics_listen.empty() && (!sim.empty() || o.virtual_time))
+      throw CLI::ValidationError("--metrics-listen", "only for a real-time run (not with --sim or --virtual-time)");
+    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace);
+    const bool networked = !o.listen.empty() || !deploy.empty();
+    if (!deploy.empty()) {
+      if (node.empty()) throw CLI::RequiredError("--node (with --deploy)");
+      for (const char* flag : {"FILE", "--peer", "--listen", "--peers", "--config", "--sim"})
+        if (app.count(flag) > 0)
+          throw CLI::ValidationError(flag, "not with --deploy (the deployment file says what the node runs)");
+    } else if (!node.empty()) {
+      throw CLI::ValidationError("--node", "only with --deploy");
+    }
+    if (!o.listen.empty() && !sim.empty()) throw CLI::ValidationError("--listen", "not with --sim");
+    if (o.listen.empty()) {
+      for (const char* flag : {"--peers"})
+        if (app.count(flag) > 0) throw CLI::ValidationError(flag, "only with --listen");
+    }
+    if (!networked)
+      for (const char* flag : {"--key", "--insecure", "--grace"})
+        if (app.count(flag) > 0) throw CLI::ValidationError(flag, "only with --listen or --deploy");
+    if (networked && o.virtual_time) throw CLI::ValidationError("--virtual-time", "not on the real network");
     if (markdown && !list_ops) throw CLI::ValidationError("--markdown", "only with --list-ops");
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
@@ -186,5 +234,7 @@ int main(int argc, char** argv) {
     return bb::bbrun::kExitOk;
   }
   if (!sim.empty()) return bb::bbrun::run_sim(sim, o);
+  if (!deploy.empty()) return bb::bbrun::run_deploy(deploy, node, o);
+  if (!o.listen.empty()) return bb::bbrun::run_listen(o);
   return bb::bbrun::run_single(o);
 }

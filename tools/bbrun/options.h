@@ -11,6 +11,8 @@
 #include "bb/ir/envelope.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/limits.h"
+#include "bb/ir/peer_id.h"
+#include "bb/net/security.h"
 #include "bb/runtime/settings.h"
 
 namespace CLI {
@@ -22,19 +24,42 @@ namespace bb::bbrun {
 struct Options {
   std::string file;
   std::string peer = "id:local";
+  bool peer_given = false;  // --peer was on the command line
   std::optional<std::int64_t> duration_ns;
   std::optional<std::int64_t> executions;
   std::uint64_t seed = 0;
   bool seed_given = false;  // --seed was on the command line (it overrides a deployment's)
   bool virtual_time = false;
   std::vector<std::pair<std::string, std::string>> inputs;  // NAME, FILE.pb
+  std::string inputs_dir;   // --inputs DIR: DIR/input_<k>.pb for graph input k
+  std::string outputs_dir;  // --outputs DIR: DIR/output_<k>.pb for graph output k after the run
   std::string config;
   std::string metrics;
   std::string trace;
+  std::string trace_format = "jsonl";  // jsonl | chrome (--trace-format)
+  std::string metrics_listen;          // HOST:PORT of the Prometheus endpoint (--metrics-listen)
   bool no_verify = false;
   runtime::SettingsOverlay state;  // the state flags
   ir::ModelLimits model_limits;     // --max-file-bytes, --max-nodes, --max-attribute-bytes, --max-tensor-elements
   ir::EnvelopeLimits envelope_limits;  // --max-envelope-bytes, --max-envelope-payloads (received envelopes)
+  // The real network (docs/wire.md).
+  std::string listen;   // --listen HOST:PORT
+  std::string peers;    // --peers PEERS.toml
+  std::string key;      // --key KEY.pem
+  bool insecure = false;
+  std::int64_t grace_ns = 2'000'000'000;  // --grace: how long a stopping node waits for its attempts
+};
+
+// What a real-network run adds to a single-node run: who this node is, where it listens,
+// its address book, its security, and the settings layer of its deployment file.
+struct NetPlan {
+  std::string graph;
+  PeerId self;
+  std::string listen;
+  std::vector<std::pair<PeerId, std::string>> peers;  // PeerId, host:port
+  net::Security security;
+  runtime::SettingsOverlay settings;  // the deployment's sections (--deploy), else empty
+  bool settings_from_file = false;
 };
 
 // `bbrun keygen FILE [--force]`.
@@ -43,13 +68,18 @@ struct KeygenOptions {
   bool force = false;
 };
 
-// Exit codes (SPEC Appendix A).
+// Exit codes (docs/spec.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitLoad = 1;
 inline constexpr int kExitUsage = 2;
 
-// Runs one node; returns the exit code (128 + signal when stopped by one).
-int run_single(const Options& options);
+// Runs one node; returns the exit code (128 + signal when stopped by one). With a plan
+// the node runs on the real network and a signal ends it cleanly (exit 0).
+int run_single(const Options& options, const NetPlan* net = nullptr);
+// bbrun FILE --listen … --peers …: the plan from the flags and the peers file.
+int run_listen(const Options& options);
+// bbrun --deploy DEPLOY.toml --node PEER: the plan from the deployment file.
+int run_deploy(const std::string& deployment, const std::string& node, const Options& options);
 // Runs a simulated deployment (--sim DEPLOY.toml); the same exit codes.
 int run_sim(const std::string& deployment, const Options& options);
 

@@ -1,5 +1,5 @@
 // bbrun --sim DEPLOY.toml: every [[node]] of a deployment runs its compiled graph on
-// one virtual clock over the simulated network (SPEC §6.3, docs/simulation.md).
+// one virtual clock over the simulated network (docs/simulation.md).
 //
 // Settings: the defaults, then the deployment's sections, then the state flags;
 // --seed and --duration override [run]. While it runs, the feedback loop is logged
@@ -7,13 +7,14 @@
 // failures, how many sends the Tx gates held in between, crashes and restarts. At exit:
 // the summary (per node, then the network totals) and `trace sha256: <hex>` on stderr
 // (the trace is always hashed: it is the run's fingerprint), --metrics, --trace.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -21,84 +22,54 @@
 #include "bb/ir/model_io.h"
 #include "bb/runtime/metrics.h"
 #include "bb/runtime/program.h"
+#include "bb/runtime/chrome_trace.h"
 #include "bb/runtime/plugin_loader.h"
+#include "bb/runtime/tensor_proto.h"
 #include "bb/runtime/trace.h"
 #include "bb/sim/deployment.h"
 #include "bb/sim/host.h"
 #include "options.h"
+#include "timeline.h"
+#include "trace_output.h"
 
 namespace bb::bbrun {
 namespace {
 
-// Times in the log: seconds with millisecond precision ("2.006s").
-std::string at(std::int64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(ns) / 1e9);
-  return buf;
-}
-
-// The feedback loop as a person reads it: one line per change of a peer's state while
-// the run goes, and at the end one line per (sender, destination) with the attempts by
-// outcome and the sends the Tx gates held.
-class Timeline final : public runtime::PeerObserver {
- public:
-  void outcome(const runtime::PeerOutcome& c) override {
-    Link& link = links_[{std::string(c.node), std::string(c.peer)}];
-    ++link.outcomes[static_cast<std::size_t>(c.outcome)];
-    if (c.failures == 0 && c.failures_before == 0) return;  // business as usual
-    std::string line = at(c.t_ns) + "  " + std::string(c.node) + " -> " + std::string(c.peer) + ": " +
-                       std::string(runtime::to_string(c.outcome));
-    if (c.failures == 0) {
-      line += " after " + std::to_string(c.failures_before) + " failure(s): cooldown cleared";
-    } else {
-      line += ", failure " + std::to_string(c.failures) + ": cooldown " + format_duration(c.next_retry_ns - c.t_ns) +
-              ", next try at " + at(c.next_retry_ns);
-      if (c.down) line += ", peer down";
-    }
-    if (link.held_since > 0) line += " (" + std::to_string(link.held_since) + " send(s) held since the last outcome)";
-    link.held_since = 0;
-    spdlog::info("{}", line);
-  }
-  void held(std::int64_t, std::string_view node, std::string_view peer, runtime::Reason reason) override {
-    Link& link = links_[{std::string(node), std::string(peer)}];
-    ++link.held_since;
-    ++link.held[static_cast<std::size_t>(reason)];
-  }
-
-  std::string table() const {
-    std::string out = "== sends per destination\n";
-    for (const auto& [key, link] : links_) {
-      std::string line = "  " + key.first + " -> " + key.second;
-      if (line.size() < 28) line.append(28 - line.size(), ' ');
-      const char* sep = " ";
-      for (std::size_t k = 0; k < link.outcomes.size(); ++k) {
-        if (link.outcomes[k] == 0 && k != 0) continue;
-        line += sep + std::string(runtime::to_string(static_cast<runtime::OutcomeKind>(k))) + " " +
-                std::to_string(link.outcomes[k]);
-        sep = ", ";
-      }
-      for (std::size_t r = 1; r < link.held.size(); ++r)
-        if (link.held[r] != 0)
-          line += ", held " + std::to_string(link.held[r]) + " (" +
-                  std::string(runtime::to_string(static_cast<runtime::Reason>(r))) + ")";
-      out += line + "\n";
-    }
-    return out;
-  }
-
- private:
-  struct Link {
-    std::array<std::uint64_t, runtime::kOutcomeKinds> outcomes{};
-    std::array<std::uint64_t, runtime::kReasonCount> held{};
-    std::uint64_t held_since = 0;
-  };
-  std::map<std::pair<std::string, std::string>, Link> links_;
-};
+using Inputs = std::vector<std::pair<std::string, runtime::Value>>;
 
 struct Loaded {
   std::vector<std::shared_ptr<const runtime::Program>> programs;  // by [[node]]
+  std::vector<Inputs> inputs;                                      // by [[node]]
   int code = kExitOk;
 };
+
+// A [[node]]'s `inputs`: each file read and checked, each name an input of its graph.
+// Errors cite the deployment file's line; they are usage errors (2), like --input's.
+bool load_inputs(const sim::Deployment& d, std::size_t i, const runtime::Program& program, Inputs& out) {
+  const sim::NodeSpec& spec = d.nodes[i];
+  bool ok = true;
+  for (const sim::NodeInput& in : spec.inputs) {
+    const std::string where = d.file.string() + ":" + std::to_string(in.line) + ": node[" + std::to_string(i) +
+                              "].inputs." + in.name;
+    const auto& names = program.graph_inputs();
+    if (std::none_of(names.begin(), names.end(), [&in](const auto& gi) { return gi.first == in.name; })) {
+      std::string known;
+      for (const auto& gi : names) known += (known.empty() ? "" : ", ") + gi.first;
+      spdlog::error("{}: {} has no graph input '{}' (its inputs: {})", where, spec.graph.string(), in.name,
+                    known.empty() ? "none" : known);
+      ok = false;
+      continue;
+    }
+    auto tensor = runtime::read_tensor_file(in.file);
+    if (!tensor) {
+      spdlog::error("{}: {}: {}", where, in.file.string(), tensor.error());
+      ok = false;
+      continue;
+    }
+    out.emplace_back(in.name, runtime::Value::tensor(std::move(*tensor)));
+  }
+  return ok;
+}
 
 // Each graph once (nodes may share one); errors cite the [[node]] line. A missing file
 // is a usage error (2), a file that does not load a load error (1).
@@ -128,6 +99,8 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
       program = *loaded;
     }
     out.programs.push_back(program);
+    out.inputs.emplace_back();
+    if (!load_inputs(d, i, *program, out.inputs.back())) out.code = kExitUsage;
   }
   return out;
 }
@@ -160,40 +133,41 @@ int run_sim(const std::string& path, const Options& o) {
 
   // A simulation always hashes its trace (its fingerprint for a seed); --trace also
   // writes the lines.
-  std::ofstream trace_file;
-  if (!o.trace.empty()) {
-    trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
-    if (!trace_file) {
-      spdlog::error("--trace {}: cannot write the file", o.trace);
-      return kExitUsage;
-    }
-  }
-  auto trace = std::make_unique<runtime::JsonlTrace>(o.trace.empty() ? nullptr : &trace_file);
+  TraceOutput trace(o.trace, o.trace_format);
+  if (!trace.open()) return kExitUsage;
   Timeline timeline;
   const bool watch = spdlog::should_log(spdlog::level::info);
+  // The Chrome trace draws cooldowns: it watches the feedback loop beside the log.
+  runtime::ChromeTrace* chrome = trace.chrome();
+  std::optional<runtime::ObserverTee> both;
+  if (watch && chrome != nullptr) both.emplace(timeline, *chrome);
+  runtime::PeerObserver* observer = both ? static_cast<runtime::PeerObserver*>(&*both)
+                                    : watch ? static_cast<runtime::PeerObserver*>(&timeline)
+                                            : chrome;
 
   sim::SimulationConfig config;
   config.network = d.network_config();
   config.network.limits = o.envelope_limits;
   config.settings = std::move(*settings);
-  config.trace = trace.get();
-  config.observer = watch ? &timeline : nullptr;
+  config.trace = trace.sink();
+  config.observer = observer;
   sim::Simulation simulation(std::move(config));
-  for (std::size_t i = 0; i < d.nodes.size(); ++i) simulation.add_node(d.nodes[i].peer, loaded.programs[i]);
+  for (std::size_t i = 0; i < d.nodes.size(); ++i)
+    simulation.add_node(d.nodes[i].peer, loaded.programs[i], std::move(loaded.inputs[i]));
   for (const sim::Fault& fault : d.faults) simulation.add_fault(fault);
-  if (watch) {
-    simulation.on_crash = [](const PeerId& p, std::int64_t t) { spdlog::info("{}  {} crashed", at(t), p.to_text()); };
-    simulation.on_restart = [](const PeerId& p, std::int64_t t, std::uint64_t inc) {
-      spdlog::info("{}  {} restarted (incarnation {})", at(t), p.to_text(), inc);
+  if (watch || chrome != nullptr) {
+    simulation.on_crash = [watch, chrome](const PeerId& p, std::int64_t t) {
+      if (watch) spdlog::info("{}  {} crashed", at(t), p.to_text());
+      if (chrome != nullptr) chrome->node_instant(t, p.to_text(), "crashed", true);
+    };
+    simulation.on_restart = [watch, chrome](const PeerId& p, std::int64_t t, std::uint64_t inc) {
+      if (watch) spdlog::info("{}  {} restarted (incarnation {})", at(t), p.to_text(), inc);
+      if (chrome != nullptr) chrome->node_instant(t, p.to_text(), "restarted", false);
     };
   }
   if (auto started = simulation.start(); !started) {
     spdlog::error("{}", started.error());
-    if (!o.trace.empty()) {  // a run that never started leaves no trace file
-      trace_file.close();
-      std::error_code ec;
-      std::filesystem::remove(o.trace, ec);
-    }
+    trace.discard();  // a run that never started leaves no trace file
     return kExitLoad;
   }
 
@@ -203,11 +177,7 @@ int run_sim(const std::string& path, const Options& o) {
   // The run covers [0, D) even when nothing happens near its end.
   if (until != runtime::Scheduler::kForever && !stop_flag().load()) simulation.network().clock().advance_to(until);
 
-  const std::string sha = trace->finish_sha256();
-  if (!o.trace.empty()) {
-    trace_file.flush();
-    if (!trace_file) spdlog::error("--trace {}: writing failed", o.trace);
-  }
+  const std::string sha = trace.finish(simulation.now_ns());
   const auto reports = simulation.reports();
   const runtime::NetworkStats network = simulation.network_stats();
   std::cerr << "== bbrun --sim " << path << ": ran " << format_duration(simulation.now_ns())

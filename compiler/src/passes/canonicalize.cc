@@ -1,9 +1,11 @@
-// canonicalize (SPEC §4.1, §3):
+// canonicalize (docs/compiler.md, docs/spec.md):
 // - text-form peers (`id:bob`, base58btc) in `peer` attributes of Sends and Tx gates and
 //   in the `peers` list of Peers nodes become multihash bytes;
 // - every unnamed Send/Recv is named `Send_<i>` / `Recv_<i>` (i = its index in the
-//   input graph); a wire-op name that collides with another node's name, or with an
-//   earlier wire op's, gets `~2`, `~3`, … (in node order). Names are the gate keys;
+//   input graph); a wire-op name that collides with another node's name, with an
+//   earlier wire op's, or (in a subgraph) with a wire op's of an enclosing graph, gets
+//   `~2`, `~3`, … (in node order). Names are the gate keys, and a subgraph sees the values
+//   of the graphs around it: a key used twice there would define its gate outputs twice;
 // - a graph whose node order is not topological (BB016) is sorted stably: each node
 //   moves only as far up as its producers require.
 #include <deque>
@@ -48,7 +50,9 @@ std::string default_name(const onnx::NodeProto& node, int index) {
 // One walk over the nodes: peers become bytes, the wire ops' wanted names and the other
 // nodes' names are collected; then the wire ops' names are made unique. The sets view
 // strings that stay put: the collected names, and names of nodes this does not rename.
-void canonicalize_nodes(NodeList& nodes) {
+// `enclosing`: the wire-op names of the graphs around this one (a subgraph's scope).
+// Returns this graph's wire-op names.
+std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_hash_set<std::string>& enclosing) {
   std::vector<std::pair<int, std::string>> wire;    // index, wanted name
   std::vector<const std::string*> other_names;       // of the other named nodes
   for (int i = 0; i < nodes.size(); ++i) {
@@ -65,7 +69,7 @@ void canonicalize_nodes(NodeList& nodes) {
       other_names.push_back(&node.name());
     }
   }
-  if (wire.empty()) return;
+  if (wire.empty()) return {};
   absl::flat_hash_set<std::string_view> wanted;
   wanted.reserve(wire.size());
   for (const auto& w : wire) wanted.insert(w.second);
@@ -82,14 +86,17 @@ void canonicalize_nodes(NodeList& nodes) {
   collect_others(false);
   absl::flat_hash_set<std::string_view> taken;
   taken.reserve(wire.size());
+  auto outside = [&](std::string_view name) { return !enclosing.empty() && enclosing.contains(std::string(name)); };
   std::deque<std::string> suffixed;  // the names made here (stable addresses)
   for (auto& [index, base] : wire) {
     std::string_view name = base;
-    if (others.contains(name) || taken.contains(name)) {
+    if (others.contains(name) || taken.contains(name) || outside(name)) {
       if (!all_others) collect_others(true);
       for (int k = 2;; ++k) {
         std::string candidate = base + ir::kCollisionSeparator + std::to_string(k);
-        if (others.contains(candidate) || taken.contains(candidate) || wanted.contains(candidate)) continue;
+        if (others.contains(candidate) || taken.contains(candidate) || wanted.contains(candidate) ||
+            outside(candidate))
+          continue;
         name = suffixed.emplace_back(std::move(candidate));
         break;
       }
@@ -98,6 +105,10 @@ void canonicalize_nodes(NodeList& nodes) {
     auto& node = *nodes.Mutable(index);
     if (node.name() != name) node.set_name(std::string(name));
   }
+  std::vector<std::string> names;
+  names.reserve(wire.size());
+  for (const auto& w : wire) names.push_back(nodes.Get(w.first).name());
+  return names;
 }
 
 // Depth-first post-order over producers, roots in node order: producers come first and
@@ -154,8 +165,15 @@ class CanonicalizePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     const auto bodies = collect_bodies(context.model);
-    for (const auto& body : bodies) canonicalize_nodes(body.nodes());
-    for (int scope : context.unordered_scopes) {
+    std::vector<std::vector<std::string>> wire_names(bodies.size());
+    for (std::size_t b = 0; b < bodies.size(); ++b) {
+      absl::flat_hash_set<std::string> enclosing;  // usually empty: subgraphs with wire ops are rare
+      for (int at = bodies[b].parent; at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
+        enclosing.insert(wire_names[static_cast<std::size_t>(at)].begin(), wire_names[static_cast<std::size_t>(at)].end());
+      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), enclosing);
+    }
+    const auto* unordered = context.analyses.cached<UnorderedScopes>();
+    for (int scope : unordered != nullptr ? unordered->scopes : std::vector<int>{}) {
       if (scope >= 0 && scope < static_cast<int>(bodies.size()))
         sort_topologically(bodies[static_cast<std::size_t>(scope)].nodes());
     }
@@ -165,6 +183,6 @@ class CanonicalizePass final : public Pass {
 
 }  // namespace
 
-std::unique_ptr<Pass> create_canonicalize_pass() { return std::make_unique<CanonicalizePass>(); }
+std::unique_ptr<Pass> create_canonicalize_pass(const PassInfo&) { return std::make_unique<CanonicalizePass>(); }
 
 }  // namespace bb::compiler

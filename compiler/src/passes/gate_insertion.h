@@ -1,4 +1,4 @@
-// The gate insertion shared by the five gate passes (SPEC §4.2). Each pass file names
+// The gate insertion shared by the five gate passes (docs/compiler.md). Each pass file names
 // its gate; this does the work through the shared WireIndex: it visits the wire ops and
 // their neighbours, rewires the consumers the index records (rx), and rebuilds each
 // node list once.

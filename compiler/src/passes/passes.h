@@ -1,4 +1,5 @@
-// Factories of the registered passes (one pass per file in this folder).
+// Factories of the registered passes (one pass per file in this folder). The registry
+// hands each factory its own PassInfo.
 #pragma once
 
 #include <memory>
@@ -7,14 +8,11 @@
 
 namespace bb::compiler {
 
-std::unique_ptr<Pass> create_validate_pass();
-std::unique_ptr<Pass> create_canonicalize_pass();
-std::unique_ptr<Pass> create_insert_dedup_gate_rx_pass();
-std::unique_ptr<Pass> create_insert_peer_health_gate_rx_pass();
-std::unique_ptr<Pass> create_insert_backoff_gate_rx_pass();
-std::unique_ptr<Pass> create_insert_peer_health_gate_tx_pass();
-std::unique_ptr<Pass> create_insert_backoff_gate_tx_pass();
-std::unique_ptr<Pass> create_verify_gates_pass();
-std::unique_ptr<Pass> create_stamp_passport_pass();
+std::unique_ptr<Pass> create_validate_pass(const PassInfo& info);
+std::unique_ptr<Pass> create_canonicalize_pass(const PassInfo& info);
+// One pass per gate of the catalogue: `info.inserts` names it.
+std::unique_ptr<Pass> create_insert_gate_pass(const PassInfo& info);
+std::unique_ptr<Pass> create_verify_gates_pass(const PassInfo& info);
+std::unique_ptr<Pass> create_stamp_passport_pass(const PassInfo& info);
 
 }  // namespace bb::compiler

@@ -1,8 +1,12 @@
 // The pass registry: every pass with its name, one-line description and contract, in
-// the canonical order of SPEC §4.1.
+// canonical order (docs/compiler.md): validate, canonicalize, one gate pass per row of the
+// gate catalogue (the rx chain, then the tx chain, each from the wire op outwards),
+// verify-gates, stamp-passport.
+#include <algorithm>
 #include <vector>
 
 #include "bb/compiler/pass.h"
+#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "passes.h"
 
@@ -11,32 +15,48 @@
 #endif
 
 namespace bb::compiler {
+namespace {
+
+std::string gate_pass_description(const ir::GateInfo& gate) {
+  const std::string op(gate.op_type);
+  if (gate.tx) return "insert " + op + " before every Send with a destination";
+  if (gate.rank == 0) return "insert " + op + " after every Recv and rewire its consumers";
+  return "insert " + op + " after the rx chain of every Recv";
+}
+
+// The gates in the order their passes run: rx before tx, then by rank.
+std::vector<ir::GateInfo> gates_in_pass_order() {
+  std::vector<ir::GateInfo> gates(ir::kGates.begin(), ir::kGates.end());
+  std::stable_sort(gates.begin(), gates.end(),
+                   [](const auto& a, const auto& b) { return a.tx != b.tx ? !a.tx : a.rank < b.rank; });
+  return gates;
+}
+
+std::vector<PassInfo> build_registry() {
+  std::vector<PassInfo> passes;
+  passes.push_back({kPassValidate,
+                    "structural rules BB002-BB016 (and BB012-BB014, BB020 on compiled input); errors stop", false, 0,
+                    kValidated, std::nullopt, &create_validate_pass});
+  passes.push_back({kPassCanonicalize,
+                    "text-form peers become multihash bytes; wire ops get unique names (Send_<i>, Recv_<i>, ~2); "
+                    "stable topological order",
+                    false, kValidated, kCanonical, std::nullopt, &create_canonicalize_pass});
+  for (const auto& gate : gates_in_pass_order())
+    passes.push_back({gate.pass, gate_pass_description(gate), true, kValidated | kCanonical, 0, gate.gate,
+                      &create_insert_gate_pass});
+  passes.push_back({kPassVerifyGates, "check the gate contracts per node for the gates whose passes ran", false,
+                    kValidated | kCanonical, kGatesVerified, std::nullopt, &create_verify_gates_pass});
+  passes.push_back({kPassStampPassport,
+                    "add the syscall domain to opset_import where gates exist; write the passport (version, "
+                    "compiler, passes, graph_sha256)",
+                    false, kValidated | kCanonical, kStamped, std::nullopt, &create_stamp_passport_pass});
+  return passes;
+}
+
+}  // namespace
 
 const std::vector<PassInfo>& registered_passes() {
-  static const std::vector<PassInfo> passes = {
-      {kPassValidate, "structural rules BB002-BB016 (and BB012-BB014, BB020 on compiled input); errors stop",
-       false, 0, kValidated, std::nullopt, true, &create_validate_pass},
-      {kPassCanonicalize,
-       "text-form peers become multihash bytes; wire ops get unique names (Send_<i>, Recv_<i>, ~2); stable "
-       "topological order",
-       false, kValidated, kCanonical, std::nullopt, false, &create_canonicalize_pass},
-      {kPassInsertDedupGateRx, "insert DedupGateRx after every Recv and rewire its consumers", true,
-       kValidated | kCanonical, 0, Gate::kDedupRx, true, &create_insert_dedup_gate_rx_pass},
-      {kPassInsertPeerHealthGateRx, "insert PeerHealthGateRx after the rx chain of every Recv", true,
-       kValidated | kCanonical, 0, Gate::kPeerHealthRx, true, &create_insert_peer_health_gate_rx_pass},
-      {kPassInsertBackoffGateRx, "insert BackoffGateRx after the rx chain of every Recv", true,
-       kValidated | kCanonical, 0, Gate::kBackoffRx, true, &create_insert_backoff_gate_rx_pass},
-      {kPassInsertPeerHealthGateTx, "insert PeerHealthGateTx before every Send with a destination", true,
-       kValidated | kCanonical, 0, Gate::kPeerHealthTx, true, &create_insert_peer_health_gate_tx_pass},
-      {kPassInsertBackoffGateTx, "insert BackoffGateTx before every Send with a destination", true,
-       kValidated | kCanonical, 0, Gate::kBackoffTx, true, &create_insert_backoff_gate_tx_pass},
-      {kPassVerifyGates, "check the gate contracts per node for the gates whose passes ran", false,
-       kValidated | kCanonical, kGatesVerified, std::nullopt, true, &create_verify_gates_pass},
-      {kPassStampPassport,
-       "add the syscall domain to opset_import where gates exist; write the passport (version, compiler, passes, "
-       "graph_sha256)",
-       false, kValidated | kCanonical, kStamped, std::nullopt, true, &create_stamp_passport_pass},
-  };
+  static const std::vector<PassInfo> passes = build_registry();
   return passes;
 }
 

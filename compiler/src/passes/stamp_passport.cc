@@ -1,4 +1,4 @@
-// stamp-passport (SPEC §4.1, Appendix A):
+// stamp-passport (docs/compiler.md, docs/spec.md):
 // - the syscall domain joins the opset_import of the model and of every function
 //   that holds gates (the wire domain stays);
 // - ir_version 0 (a text file without header) becomes 8; others are kept;
@@ -38,7 +38,7 @@ class StampPassportPass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     auto& model = context.model;
-    auto& index = index_of(context);
+    auto& index = context.analysis<WireIndex>();
     const auto gated = gated_bodies(index);
     bool any = gated[0];
     for (std::size_t b = 0; b < gated.size(); ++b) {
@@ -63,13 +63,14 @@ class StampPassportPass final : public Pass {
     passport.passes = context.ran;
     passport.digest = digest_of(bytes);
     ir::write_passport(model, passport);
-    context.output_bytes = std::move(bytes);
+    context.analyses.put<OutputBytes>(std::move(bytes));
+    context.analyses.preserve_all();  // the index still holds: only opset imports and metadata changed
     return PassStatus::ok();
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Pass> create_stamp_passport_pass() { return std::make_unique<StampPassportPass>(); }
+std::unique_ptr<Pass> create_stamp_passport_pass(const PassInfo&) { return std::make_unique<StampPassportPass>(); }
 
 }  // namespace bb::compiler

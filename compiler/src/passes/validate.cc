@@ -1,4 +1,4 @@
-// validate: every rule of SPEC §4.3 through the shared validator (the same code
+// validate: every rule of docs/diagnostics.md through the shared validator (the same code
 // `bbc lint` runs). All findings are reported; any error stops the pipeline.
 #include "bb/compiler/validate.h"
 
@@ -13,18 +13,20 @@ class ValidatePass final : public Pass {
     const std::size_t before = context.diags.findings().size();
     validate_model(context.model, ValidateOptions{false, context.path, context.ops}, context.diags);
     bool errors = false;
+    UnorderedScopes unordered;  // canonicalize sorts the graphs whose order is not topological
     const auto& findings = context.diags.findings();
     for (std::size_t k = before; k < findings.size(); ++k) {
       errors = errors || findings[k].severity == Severity::kError;
-      // canonicalize sorts the graphs whose order is not topological.
-      if (findings[k].code == kBB016) context.unordered_scopes.push_back(findings[k].scope);
+      if (findings[k].code == kBB016) unordered.scopes.push_back(findings[k].scope);
     }
+    context.analyses.put<UnorderedScopes>(std::move(unordered));
+    context.analyses.preserve_all();  // it only reads
     return errors ? PassStatus::input_errors() : PassStatus::ok();
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Pass> create_validate_pass() { return std::make_unique<ValidatePass>(); }
+std::unique_ptr<Pass> create_validate_pass(const PassInfo&) { return std::make_unique<ValidatePass>(); }
 
 }  // namespace bb::compiler

@@ -1,7 +1,8 @@
-// ai.onnx MatMul (numpy matmul: batched, batch dims broadcast, 1-D operands promoted)
-// and Gemm (Y = alpha·op(A)·op(B) + beta·C, C broadcast to Y), on Eigen products over
-// the tensors' own row-major buffers: Eigen::Map, no copies.
+// ai.onnx MatMul (numpy matmul: batched, batch dims broadcast, 1-D operands promoted),
+// Gemm (Y = alpha·op(A)·op(B) + beta·C, C broadcast to Y) and Det, on Eigen over the
+// tensors' own row-major buffers: Eigen::Map, no copies.
 #include <Eigen/Core>
+#include <Eigen/LU>
 #include <memory>
 #include <string>
 
@@ -200,6 +201,39 @@ class Gemm final : public runtime::Kernel {
 };
 
 const OpRegistrar kGemm{"", "Gemm", OpsetRange{7}, kCompute, &make_kernel<Gemm>};
+
+// ---- Det -------------------------------------------------------------------------------
+
+// The determinant of every square matrix in the last two dims: [..., M, M] → [...].
+class Det final : public runtime::Kernel {
+ public:
+  static Expected<std::unique_ptr<Det>, std::string> create(const runtime::KernelInit&) {
+    return std::make_unique<Det>();
+  }
+
+  OpResult compute(Invocation& inv) override {
+    OpResult result;
+    const Tensor* x = tensor_in(inv, 0, result);
+    if (x == nullptr) return result;
+    if (x->rank() < 2 || x->dim(x->rank() - 1) != x->dim(x->rank() - 2))
+      return shape_mismatch("Det needs square matrices in the last two dims, got shape " +
+                            runtime::shape_text(x->shape()));
+    const std::int64_t m = x->dim(x->rank() - 1);
+    const Shape out_shape(x->shape().begin(), x->shape().end() - 2);
+    Tensor out;
+    const bool known = dispatch_float(x->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      out = Tensor::allocate(x->dtype(), out_shape);
+      T* y = out.mutable_data<T>();
+      for (std::int64_t b = 0; b < out.size(); ++b) y[b] = ConstMap<T>(x->data<T>() + b * m * m, m, m).determinant();
+    });
+    if (!known) return type_mismatch("input 0", x->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+};
+
+const OpRegistrar kDet{"", "Det", OpsetRange{11}, kCompute, &make_kernel<Det>};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -1,6 +1,6 @@
-// ai.onnx neural-network layers (inference): Conv (1-D to 3-D, groups, strides,
+// ai.onnx neural-network layers (inference): Conv and ConvTranspose (1-D to 3-D, groups, strides,
 // dilations, explicit or automatic padding; im2col and an Eigen product per group),
-// MaxPool (with Indices), AveragePool, GlobalAveragePool, GlobalMaxPool,
+// MaxPool (with Indices), MaxUnpool, AveragePool, GlobalAveragePool, GlobalMaxPool,
 // BatchNormalization (inference, and training mode's batch statistics),
 // InstanceNormalization, LRN and Dropout (inference: the input, and a mask of true).
 //
@@ -108,6 +108,10 @@ Expected<Window, OpResult> resolve(const WindowAttrs& attrs, const Shape& x_shap
   w.pad_end.assign(pads->begin() + static_cast<std::ptrdiff_t>(k), pads->end());
   w.out.resize(k);
   for (std::size_t d = 0; d < k; ++d) {
+    for (std::int64_t v : {w.kernel[d], w.stride[d], w.dilation[d], w.pad_begin[d], w.pad_end[d]})
+      if (v > kMaxOutputElements)
+        return unexpected(invalid_value("spatial dim " + str(d) + ": kernel, stride, dilation or pad " + str(v) +
+                                        " is over " + str(kMaxOutputElements)));
     if (w.kernel[d] < 1 || w.stride[d] < 1 || w.dilation[d] < 1 || w.pad_begin[d] < 0 || w.pad_end[d] < 0)
       return unexpected(invalid_value("spatial dim " + str(d) + ": kernel " + str(w.kernel[d]) + ", stride " +
                                       str(w.stride[d]) + ", dilation " + str(w.dilation[d]) +
@@ -136,6 +140,12 @@ Expected<Window, OpResult> resolve(const WindowAttrs& attrs, const Shape& x_shap
       }
     }
   }
+  const std::int64_t kernel_size = runtime::element_count(w.kernel, kMaxOutputElements);
+  const std::int64_t out_size = runtime::element_count(w.out, kMaxOutputElements);
+  if (kernel_size < 0 || out_size < 0 || kernel_size > kMaxOutputElements / std::max<std::int64_t>(out_size, 1))
+    return unexpected(invalid_value("kernel " + runtime::shape_text(w.kernel) + " over output " +
+                                    runtime::shape_text(w.out) + " reads more than " + str(kMaxOutputElements) +
+                                    " positions"));
   return w;
 }
 
@@ -342,6 +352,12 @@ class ConvTranspose final : public Kernel {
     win.pad_end.assign(pads->begin() + static_cast<std::ptrdiff_t>(k), pads->end());
     win.in.resize(k);
     for (std::size_t d = 0; d < k; ++d) {
+      for (std::int64_t v : {win.stride[d], win.dilation[d], kernel[d], win.pad_begin[d], win.pad_end[d], (*extra)[d]})
+        if (v > kMaxOutputElements || v < -kMaxOutputElements)
+          return unexpected(invalid_value("stride, dilation, kernel or pad " + str(v) + " is over " +
+                                          str(kMaxOutputElements)));
+      if (output_shape_ && ((*output_shape_)[d] < 0 || (*output_shape_)[d] > kMaxOutputElements))
+        return unexpected(invalid_value("output_shape dim " + str((*output_shape_)[d]) + " is out of range"));
       if (win.stride[d] < 1 || win.dilation[d] < 1 || kernel[d] < 1)
         return unexpected(invalid_value("strides, dilations and kernel dims must be ≥ 1"));
       const std::int64_t full = win.stride[d] * (win.out[d] - 1) + (*extra)[d] + (kernel[d] - 1) * win.dilation[d] + 1;
@@ -365,6 +381,10 @@ class ConvTranspose final : public Kernel {
         return unexpected(invalid_value("spatial dim " + str(d) + " of the output would be " + str(win.in[d])));
     }
     if (auto bad = bad_output_shape(nc_shape(x, w.dim(1) * group_, win.in))) return unexpected(invalid_value(*bad));
+    if (win.kernel_size() > kMaxOutputElements / std::max<std::int64_t>(win.out_size(), 1))
+      return unexpected(invalid_value("kernel " + runtime::shape_text(win.kernel) + " over input " +
+                                      runtime::shape_text(win.out) + " writes more than " + str(kMaxOutputElements) +
+                                      " positions"));
     return win;
   }
 
@@ -558,6 +578,91 @@ class AveragePool final : public Kernel {
 
   WindowAttrs attrs_;
   bool include_pad_;
+};
+
+// MaxUnpool(X, I[, output_shape]): zeros with each X element written back where
+// MaxPool found it (I holds flat offsets into the whole output, as MaxPool's Indices).
+class MaxUnpool final : public Kernel {
+ public:
+  explicit MaxUnpool(WindowAttrs attrs) : attrs_(std::move(attrs)) {}
+  static Expected<std::unique_ptr<MaxUnpool>, std::string> create(const KernelInit& init) {
+    auto attrs = pool_attrs(init.node);
+    if (!attrs) return unexpected(std::move(attrs.error()));
+    return std::make_unique<MaxUnpool>(std::move(*attrs));
+  }
+  OpResult compute(Invocation& inv) override {
+    OpResult error;
+    const Tensor* x = tensor_in(inv, 0, error);
+    if (x == nullptr) return error;
+    const Tensor* idx = tensor_in(inv, 1, error);
+    if (idx == nullptr) return error;
+    const Tensor* shape_t = optional_tensor_in(inv, 2, error);
+    if (failed(error)) return error;
+    if (OpResult r = check_nc(*x, "input X"); failed(r)) return r;
+    if (idx->shape() != x->shape())
+      return shape_mismatch("input I " + runtime::shape_text(idx->shape()) + " must have X's shape " +
+                            runtime::shape_text(x->shape()));
+    const std::size_t k = x->rank() - 2;
+    if (attrs_.kernel->size() != k)
+      return invalid_value("attribute kernel_shape has " + str(attrs_.kernel->size()) + " dims for " + str(k) +
+                           " spatial dims");
+    // The shape MaxPool came from: I's offsets are into it.
+    Shape pooled{x->dim(0), x->dim(1)};
+    for (std::size_t d = 0; d < k; ++d) {
+      const std::int64_t stride = attrs_.strides && attrs_.strides->size() == k ? (*attrs_.strides)[d] : 1;
+      const std::int64_t begin = attrs_.pads && attrs_.pads->size() == 2 * k ? (*attrs_.pads)[d] : 0;
+      const std::int64_t end = attrs_.pads && attrs_.pads->size() == 2 * k ? (*attrs_.pads)[d + k] : 0;
+      for (std::int64_t v : {stride, begin, end, (*attrs_.kernel)[d]})
+        if (v < 0 || v > kMaxOutputElements)
+          return invalid_value("kernel, stride or pad " + str(v) + " is outside [0, " + str(kMaxOutputElements) + "]");
+      pooled.push_back((x->dim(d + 2) - 1) * stride + (*attrs_.kernel)[d] - begin - end);
+    }
+    if (auto bad = bad_output_shape(pooled)) return invalid_value(*bad);
+    Shape shape = pooled;
+    if (shape_t != nullptr) {
+      auto dims = int_values(*shape_t, "input output_shape");
+      if (!dims) return OpResult::fail(Reason::kTypeMismatch, dims.error());
+      shape.assign(dims->begin(), dims->end());
+      bool fits = shape.size() == x->rank();
+      for (std::size_t d = 0; fits && d < shape.size(); ++d) fits = shape[d] >= pooled[d] && (d >= 2 || shape[d] == pooled[d]);
+      if (!fits)
+        return shape_mismatch("input output_shape " + runtime::shape_text(shape) + " must hold the unpooled shape " +
+                              runtime::shape_text(pooled));
+      if (auto bad = bad_output_shape(shape)) return invalid_value(*bad);
+    }
+    auto offsets = int_values(*idx, "input I");
+    if (!offsets) return OpResult::fail(Reason::kTypeMismatch, offsets.error());
+    const std::int64_t pooled_size = runtime::element_count(pooled);
+    for (std::int64_t& i : *offsets) {
+      if (i < 0 || i >= pooled_size)
+        return invalid_value("input I holds " + str(i) + ", outside [0, " + str(pooled_size - 1) + "]");
+      i = relocate(i, pooled, shape);
+    }
+    Tensor out = Tensor::zeros(x->dtype(), shape);
+    const bool known = dispatch_numeric(x->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* xd = x->data<T>();
+      T* yd = out.mutable_data<T>();
+      for (std::size_t j = 0; j < offsets->size(); ++j) yd[(*offsets)[j]] = xd[j];
+    });
+    if (!known) return type_mismatch("input X", x->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+
+ private:
+  // A row-major offset into `from` as the same coordinates' offset into `to`.
+  static std::int64_t relocate(std::int64_t offset, const Shape& from, const Shape& to) {
+    std::int64_t result = 0, scale = 1;
+    for (std::size_t d = from.size(); d-- > 0;) {
+      result += offset % from[d] * scale;
+      offset /= from[d];
+      scale *= to[d];
+    }
+    return result;
+  }
+
+  WindowAttrs attrs_;
 };
 
 // GlobalAveragePool / GlobalMaxPool: one value per (n, c), spatial dims kept as 1.
@@ -815,6 +920,7 @@ class Dropout final : public Kernel {
 const OpRegistrar kConv{"", "Conv", OpsetRange{1}, kCompute, &runtime::make_kernel<Conv>};
 const OpRegistrar kConvTranspose{"", "ConvTranspose", OpsetRange{1}, kCompute, &runtime::make_kernel<ConvTranspose>};
 const OpRegistrar kMaxPool{"", "MaxPool", OpsetRange{1}, kCompute, &runtime::make_kernel<MaxPool>};
+const OpRegistrar kMaxUnpool{"", "MaxUnpool", OpsetRange{9}, kCompute, &runtime::make_kernel<MaxUnpool>};
 const OpRegistrar kAveragePool{"", "AveragePool", OpsetRange{1}, kCompute, &runtime::make_kernel<AveragePool>};
 const OpRegistrar kGlobalAveragePool{"", "GlobalAveragePool", OpsetRange{1}, kCompute,
                                      &runtime::make_kernel<GlobalPool<false>>};

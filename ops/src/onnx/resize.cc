@@ -1,4 +1,4 @@
-// ai.onnx Resize (and the older Upsample): nearest, linear and cubic interpolation
+// ai.onnx Resize (and the older Upsample) and GridSample. Resize: nearest, linear and cubic interpolation
 // over every axis, with ONNX's coordinate transformations (half_pixel,
 // pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn,
 // tf_crop_and_resize), nearest rounding modes, cubic_coeff_a and exclude_outside.
@@ -8,6 +8,7 @@
 // for cubic; indices past the edge read the edge), computed in double as the
 // reference does.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -238,6 +239,8 @@ class Resize final : public Kernel {
       for (std::size_t d = 0; d < rank; ++d) {
         scales[d] = scales_t->data<float>()[d];
         if (!(scales[d] > 0)) return invalid_value("scale " + std::to_string(scales[d]) + " for axis " + str(d) + " must be > 0");
+        if (!(scales[d] * static_cast<double>(x->dim(d)) <= static_cast<double>(kMaxOutputElements)))
+          return invalid_value("scale " + std::to_string(scales[d]) + " for axis " + str(d) + " is too large");
         out[d] = static_cast<std::int64_t>(scales[d] * static_cast<double>(x->dim(d)));
       }
     } else {
@@ -293,7 +296,131 @@ class Resize final : public Kernel {
   Options options_;
 };
 
+// ---- GridSample ----------------------------------------------------------------------------
+
+// GridSample(X [N,C,H,W], grid [N,Ho,Wo,2]): X sampled at the grid's normalized (x, y)
+// positions in [-1, 1], bilinear, nearest (half to even) or bicubic, with zeros,
+// border or reflection padding, as PyTorch's grid_sample (the reference) computes.
+enum class Sampling { kBilinear, kNearest, kBicubic };
+enum class Padding { kZeros, kBorder, kReflection };
+
+class GridSample final : public Kernel {
+ public:
+  GridSample(Sampling mode, Padding padding, bool align) : mode_(mode), padding_(padding), align_(align) {}
+  static Expected<std::unique_ptr<GridSample>, std::string> create(const KernelInit& init) {
+    auto mode = pick<Sampling>(init.node, "mode", "bilinear",
+                               {{"bilinear", Sampling::kBilinear}, {"nearest", Sampling::kNearest},
+                                {"bicubic", Sampling::kBicubic}});
+    if (!mode) return unexpected(std::move(mode.error()));
+    auto padding = pick<Padding>(init.node, "padding_mode", "zeros",
+                                 {{"zeros", Padding::kZeros}, {"border", Padding::kBorder},
+                                  {"reflection", Padding::kReflection}});
+    if (!padding) return unexpected(std::move(padding.error()));
+    auto align = int_attr(init.node, "align_corners", 0);
+    if (!align) return unexpected(std::move(align.error()));
+    return std::make_unique<GridSample>(*mode, *padding, *align != 0);
+  }
+  OpResult compute(Invocation& inv) override {
+    OpResult error;
+    const Tensor* x = tensor_in(inv, 0, error);
+    if (x == nullptr) return error;
+    const Tensor* grid = tensor_in(inv, 1, error);
+    if (grid == nullptr) return error;
+    if (x->rank() != 4 || grid->rank() != 4 || grid->dim(0) != x->dim(0) || grid->dim(3) != 2)
+      return shape_mismatch("X " + runtime::shape_text(x->shape()) + " must be [N,C,H,W] and grid " +
+                            runtime::shape_text(grid->shape()) + " [N,H_out,W_out,2]");
+    if (grid->dtype() != x->dtype()) return type_mismatch("input grid", grid->dtype());
+    Tensor out = Tensor::allocate(x->dtype(), {x->dim(0), x->dim(1), grid->dim(1), grid->dim(2)});
+    const bool known = dispatch_float(x->dtype(), [&](auto tag) { run<decltype(tag)>(*x, *grid, out); });
+    if (!known) return type_mismatch("input X", x->dtype());
+    inv.out(0) = Value::tensor(std::move(out));
+    return OpResult::ok();
+  }
+
+ private:
+  double unnormalize(double c, std::int64_t size) const {
+    return align_ ? (c + 1) / 2 * static_cast<double>(size - 1) : ((c + 1) * static_cast<double>(size) - 1) / 2;
+  }
+  static double reflect(double c, double twice_low, double twice_high) {
+    if (twice_low == twice_high) return 0;
+    const double low = twice_low / 2, span = (twice_high - twice_low) / 2;
+    c = std::fabs(c - low);
+    const double extra = std::fmod(c, span);
+    const auto flips = static_cast<std::int64_t>(std::floor(c / span));
+    return flips % 2 == 0 ? extra + low : span - extra + low;
+  }
+  // A coordinate under the padding mode (border and reflection keep it inside).
+  double pad(double c, std::int64_t size) const {
+    const double hi = static_cast<double>(size - 1);
+    if (padding_ == Padding::kBorder) return std::clamp(c, 0.0, hi);
+    if (padding_ == Padding::kReflection) {
+      const double n = static_cast<double>(size);
+      c = align_ ? reflect(c, 0, 2 * hi) : reflect(c, -1, 2 * n - 1);
+      return std::clamp(c, 0.0, hi);
+    }
+    return c;
+  }
+  template <class T>
+  static double at(const T* plane, std::int64_t h, std::int64_t w, std::int64_t y, std::int64_t x) {
+    return y < 0 || y >= h || x < 0 || x >= w ? 0.0 : static_cast<double>(plane[y * w + x]);
+  }
+  static std::array<double, 4> cubic(double t) {
+    constexpr double A = -0.75;
+    auto near = [](double v) { return ((A + 2) * v - (A + 3)) * v * v + 1; };
+    auto far = [](double v) { return ((A * v - 5 * A) * v + 8 * A) * v - 4 * A; };
+    return {far(t + 1), near(t), near(1 - t), far(2 - t)};
+  }
+
+  template <class T>
+  void run(const Tensor& x, const Tensor& grid, Tensor& out) const {
+    const std::int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+    const std::int64_t ho = grid.dim(1), wo = grid.dim(2);
+    const T* xd = x.data<T>();
+    const T* gd = grid.data<T>();
+    T* yd = out.mutable_data<T>();
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t p = 0; p < ho * wo; ++p) {
+        const double gx = static_cast<double>(gd[(i * ho * wo + p) * 2]);
+        const double gy = static_cast<double>(gd[(i * ho * wo + p) * 2 + 1]);
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          const T* plane = xd + (i * c + ch) * h * w;
+          yd[(i * c + ch) * ho * wo + p] = static_cast<T>(sample(plane, h, w, gx, gy));
+        }
+      }
+  }
+
+  template <class T>
+  double sample(const T* plane, std::int64_t h, std::int64_t w, double gx, double gy) const {
+    if (mode_ == Sampling::kBicubic) {
+      const double ux = unnormalize(gx, w), uy = unnormalize(gy, h);
+      const double fx = std::floor(ux), fy = std::floor(uy);
+      const auto cx = cubic(ux - fx), cy = cubic(uy - fy);
+      double sum = 0;
+      for (int j = 0; j < 4; ++j)
+        for (int k = 0; k < 4; ++k) {
+          const auto yy = static_cast<std::int64_t>(pad(fy - 1 + j, h));
+          const auto xx = static_cast<std::int64_t>(pad(fx - 1 + k, w));
+          sum += cy[static_cast<std::size_t>(j)] * cx[static_cast<std::size_t>(k)] * at(plane, h, w, yy, xx);
+        }
+      return sum;
+    }
+    const double ix = pad(unnormalize(gx, w), w), iy = pad(unnormalize(gy, h), h);
+    if (mode_ == Sampling::kNearest)
+      return at(plane, h, w, static_cast<std::int64_t>(std::nearbyint(iy)), static_cast<std::int64_t>(std::nearbyint(ix)));
+    const double x0 = std::floor(ix), y0 = std::floor(iy), tx = ix - x0, ty = iy - y0;
+    const auto xi = static_cast<std::int64_t>(x0), yi = static_cast<std::int64_t>(y0);
+    return at(plane, h, w, yi, xi) * (1 - tx) * (1 - ty) + at(plane, h, w, yi, xi + 1) * tx * (1 - ty) +
+           at(plane, h, w, yi + 1, xi) * (1 - tx) * ty + at(plane, h, w, yi + 1, xi + 1) * tx * ty;
+  }
+
+  Sampling mode_;
+  Padding padding_;
+  bool align_;
+};
+
 constexpr auto kCompute = ir::OpKind::kCompute;
+const runtime::OpRegistrar kGridSample{"", "GridSample", runtime::OpsetRange{16}, kCompute,
+                                       &runtime::make_kernel<GridSample>};
 const runtime::OpRegistrar kUpsample{"", "Upsample", runtime::OpsetRange{9, 9}, kCompute,
                                      &runtime::make_kernel<Resize<true>>};
 const runtime::OpRegistrar kResize10{"", "Resize", runtime::OpsetRange{10, 10}, kCompute,

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,9 +151,11 @@ class Reshape final : public Kernel {
       } else if (d < 0) {
         return invalid_value("shape dim " + str(i) + " is " + str(d) + "; dims are ≥ -1");
       }
+      if (d > 0 && known > kMaxOutputElements / d)
+        return invalid_value("shape " + runtime::shape_text(*dims) + " has more than " + str(kMaxOutputElements) +
+                             " elements");
       out.push_back(d);
       known *= d;
-      if (known > kMaxOutputElements) return invalid_value("shape " + runtime::shape_text(*dims) + " is too large");
     }
     if (infer) {
       if (known == 0 || data->size() % known != 0)
@@ -445,6 +448,7 @@ class Split final : public Kernel {
 };
 
 // The elements a Slice along one dim reads: start, start+step, … clamped as numpy does.
+// Counted before stepping, so no extreme start, end or step overflows.
 std::vector<std::int64_t> slice_indices(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
   auto clamp = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
     if (v < 0) v += dim;
@@ -454,11 +458,15 @@ std::vector<std::int64_t> slice_indices(std::int64_t dim, std::int64_t start, st
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    for (std::int64_t i = start; i < end; i += step) out.push_back(i);
+    if (start >= end) return out;
+    const std::int64_t n = (end - start - 1) / step + 1;
+    for (std::int64_t k = 0; k < n; ++k) out.push_back(start + k * step);
   } else {
     start = clamp(start, -1, dim - 1);
     end = clamp(end, -1, dim - 1);
-    for (std::int64_t i = start; i > end; i += step) out.push_back(i);
+    if (start <= end) return out;
+    const std::int64_t n = step == INT64_MIN ? 1 : (start - end - 1) / -step + 1;
+    for (std::int64_t k = 0; k < n; ++k) out.push_back(start + k * step);
   }
   return out;
 }
@@ -630,6 +638,9 @@ OpResult pad(Invocation& inv, const Tensor& x, const std::vector<std::int64_t>& 
                           " needs 2 × rank = " + str(2 * rank));
   Shape shape(rank);
   for (std::size_t d = 0; d < rank; ++d) {
+    for (std::int64_t p : {pads[d], pads[d + rank]})
+      if (p > kMaxOutputElements || p < -kMaxOutputElements)
+        return invalid_value("pad " + str(p) + " for axis " + str(d) + " is outside ±" + str(kMaxOutputElements));
     shape[d] = x.dim(d) + pads[d] + pads[d + rank];
     if (shape[d] < 0) return invalid_value("pads for axis " + str(d) + " leave a negative dim " + str(shape[d]));
     if (mode != PadMode::kConstant && x.dim(d) == 0 && shape[d] > 0)
@@ -1106,6 +1117,134 @@ class Compress final : public Kernel {
   std::optional<std::int64_t> axis_;
 };
 
+// Unique: the distinct elements (or slices along `axis`), sorted or in order of first
+// appearance, with the first index of each, the inverse map and the counts.
+class Unique final : public Kernel {
+ public:
+  Unique(std::optional<std::int64_t> axis, bool sorted) : axis_(axis), sorted_(sorted) {}
+  static Expected<std::unique_ptr<Unique>, std::string> create(const KernelInit& init) {
+    auto axis = int_attribute(init.node, "axis");
+    if (!axis) return unexpected(std::move(axis.error()));
+    auto sorted = int_attr(init.node, "sorted", 1);
+    if (!sorted) return unexpected(std::move(sorted.error()));
+    return std::make_unique<Unique>(*axis, *sorted != 0);
+  }
+  OpResult compute(Invocation& inv) override {
+    OpResult error;
+    const Tensor* in = tensor_in(inv, 0, error);
+    if (in == nullptr) return error;
+    const Tensor x = axis_ ? *in : in->reshaped({in->size()});
+    auto axis = checked_axis(axis_.value_or(0), x.rank(), "attribute axis");
+    if (!axis) return std::move(axis.error());
+    const std::int64_t num = x.dim(*axis), outer = product(x.shape(), 0, *axis),
+                       inner = product(x.shape(), *axis + 1, x.rank());
+    std::vector<std::int64_t> order(static_cast<std::size_t>(num));
+    for (std::int64_t i = 0; i < num; ++i) order[static_cast<std::size_t>(i)] = i;
+    // Slice i < slice j lexicographically (-1, 0, 1), over any element type.
+    std::function<int(std::int64_t, std::int64_t)> cmp;
+    const bool known = dispatch_all(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* v = static_cast<const T*>(x.raw());
+      cmp = [v, num, outer, inner](std::int64_t i, std::int64_t j) {
+        for (std::int64_t o = 0; o < outer; ++o)
+          for (std::int64_t e = 0; e < inner; ++e) {
+            const T& a = v[(o * num + i) * inner + e];
+            const T& b = v[(o * num + j) * inner + e];
+            if (a < b) return -1;
+            if (b < a) return 1;
+          }
+        return 0;
+      };
+    });
+    if (!known) return type_mismatch("input X", x.dtype());
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t i, std::int64_t j) { return cmp(i, j) < 0; });
+    // Groups of equal slices; the first of each (stable sort) is its first appearance.
+    std::vector<std::int64_t> first, counts, inverse(static_cast<std::size_t>(num));
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k == 0 || cmp(order[k - 1], order[k]) != 0) {
+        first.push_back(order[k]);
+        counts.push_back(0);
+      }
+      ++counts.back();
+      inverse[static_cast<std::size_t>(order[k])] = static_cast<std::int64_t>(first.size()) - 1;
+    }
+    std::vector<std::size_t> rank(first.size());  // output position of each group
+    for (std::size_t g = 0; g < first.size(); ++g) rank[g] = g;
+    if (!sorted_) {
+      std::vector<std::size_t> by_first(first.size());
+      for (std::size_t g = 0; g < first.size(); ++g) by_first[g] = g;
+      std::sort(by_first.begin(), by_first.end(), [&](std::size_t a, std::size_t b) { return first[a] < first[b]; });
+      for (std::size_t r = 0; r < by_first.size(); ++r) rank[by_first[r]] = r;
+    }
+    const auto groups = static_cast<std::int64_t>(first.size());
+    Shape shape = x.shape();
+    shape[*axis] = groups;
+    Tensor y = Tensor::allocate(x.dtype(), shape);
+    std::vector<std::int64_t> indices(first.size()), count(first.size());
+    for (std::size_t g = 0; g < first.size(); ++g) {
+      const auto r = static_cast<std::int64_t>(rank[g]);
+      indices[rank[g]] = first[g];
+      count[rank[g]] = counts[g];
+      for (std::int64_t o = 0; o < outer; ++o) copy_block(x, (o * num + first[g]) * inner, y, (o * groups + r) * inner, inner);
+    }
+    for (auto& i : inverse) i = static_cast<std::int64_t>(rank[static_cast<std::size_t>(i)]);
+    done(inv, std::move(y), 0);
+    done(inv, Tensor::vector<std::int64_t>(indices), 1);
+    done(inv, Tensor::vector<std::int64_t>(inverse), 2);
+    return done(inv, Tensor::vector<std::int64_t>(count), 3);
+  }
+
+ private:
+  std::optional<std::int64_t> axis_;
+  bool sorted_;
+};
+
+// ReverseSequence: for each batch entry b, the first sequence_lens[b] steps along the
+// time axis in reverse order, the rest as they are.
+class ReverseSequence final : public Kernel {
+ public:
+  ReverseSequence(std::int64_t time, std::int64_t batch) : time_(time), batch_(batch) {}
+  static Expected<std::unique_ptr<ReverseSequence>, std::string> create(const KernelInit& init) {
+    auto time = int_attr(init.node, "time_axis", 0);
+    if (!time) return unexpected(std::move(time.error()));
+    auto batch = int_attr(init.node, "batch_axis", 1);
+    if (!batch) return unexpected(std::move(batch.error()));
+    if (!((*time == 0 && *batch == 1) || (*time == 1 && *batch == 0)))
+      return unexpected("attributes time_axis " + str(*time) + " and batch_axis " + str(*batch) + " must be 0 and 1");
+    return std::make_unique<ReverseSequence>(*time, *batch);
+  }
+  OpResult compute(Invocation& inv) override {
+    OpResult error;
+    const Tensor* x = tensor_in(inv, 0, error);
+    if (x == nullptr) return error;
+    const Tensor* l = tensor_in(inv, 1, error);
+    if (l == nullptr) return error;
+    if (x->rank() < 2) return shape_mismatch("input must have rank ≥ 2, got " + runtime::shape_text(x->shape()));
+    const auto t = static_cast<std::size_t>(time_), b = static_cast<std::size_t>(batch_);
+    const std::int64_t steps = x->dim(t), batches = x->dim(b);
+    auto lens = ints_in(*l, "input sequence_lens");
+    if (!lens) return std::move(lens.error());
+    if (static_cast<std::int64_t>(lens->size()) != batches)
+      return shape_mismatch("input sequence_lens has " + str(lens->size()) + " entries for batch " + str(batches));
+    for (std::int64_t n : *lens)
+      if (n < 0 || n > steps) return invalid_value("sequence length " + str(n) + " is outside [0, " + str(steps) + "]");
+    const std::int64_t inner = product(x->shape(), 2, x->rank());
+    Tensor out = Tensor::allocate(x->dtype(), x->shape());
+    auto offset = [&](std::int64_t step, std::int64_t entry) {
+      return (time_ == 0 ? step * batches + entry : entry * steps + step) * inner;
+    };
+    for (std::int64_t e = 0; e < batches; ++e)
+      for (std::int64_t s = 0; s < steps; ++s) {
+        const std::int64_t from = s < (*lens)[static_cast<std::size_t>(e)] ? (*lens)[static_cast<std::size_t>(e)] - 1 - s : s;
+        copy_block(*x, offset(from, e), out, offset(s, e), inner);
+      }
+    return done(inv, std::move(out));
+  }
+
+ private:
+  std::int64_t time_, batch_;
+};
+
 // ---- Shape facts: Shape, Size, NonZero -----------------------------------------------------
 
 class ShapeOp final : public Kernel {
@@ -1319,8 +1458,10 @@ class OneHot final : public Kernel {
     const auto depth_value = scalar_value(*d);
     if (!depth_value) return invalid_value("input depth must be one number, got " + runtime::to_string(d->dtype()) +
                                            runtime::shape_text(d->shape()));
+    if (!(*depth_value >= 1 && *depth_value <= static_cast<double>(kMaxOutputElements)))
+      return invalid_value("input depth " + std::to_string(*depth_value) + " is outside [1, " +
+                           str(kMaxOutputElements) + "]");
     const auto depth = static_cast<std::int64_t>(*depth_value);
-    if (depth < 1 || depth > kMaxOutputElements) return invalid_value("input depth " + str(depth) + " must be ≥ 1");
     if (values->size() != 2)
       return invalid_value("input values must hold [off, on], got " + runtime::shape_text(values->shape()));
     std::vector<double> indices;
@@ -1514,6 +1655,9 @@ const OpRegistrar kScatterElements{"", "ScatterElements", OpsetRange{11}, kCompu
                                    &runtime::make_kernel<ScatterElements>};
 const OpRegistrar kScatterND{"", "ScatterND", OpsetRange{11}, kCompute, &runtime::make_kernel<ScatterND>};
 const OpRegistrar kCompress{"", "Compress", OpsetRange{9}, kCompute, &runtime::make_kernel<Compress>};
+const OpRegistrar kUnique{"", "Unique", OpsetRange{11}, kCompute, &runtime::make_kernel<Unique>};
+const OpRegistrar kReverseSequence{"", "ReverseSequence", OpsetRange{10}, kCompute,
+                                   &runtime::make_kernel<ReverseSequence>};
 const OpRegistrar kShape{"", "Shape", OpsetRange{1}, kCompute, &runtime::make_kernel<ShapeOp>};
 const OpRegistrar kSize{"", "Size", OpsetRange{1}, kCompute, &runtime::make_kernel<Size>};
 const OpRegistrar kNonZero{"", "NonZero", OpsetRange{9}, kCompute, &runtime::make_kernel<NonZero>};

@@ -80,6 +80,21 @@ bool read_latency(Reader& r, const toml::node& node, Latency& out) {
   return true;
 }
 
+bool read_transport(Reader& r, const toml::table& root, Deployment& d) {
+  const toml::table* t = r.section(root, "transport", {"security"});
+  if (t == nullptr) return r.ok();
+  const toml::node* security = t->get("security");
+  if (security == nullptr) return true;
+  const std::string* text = r.string(*security, "transport.security");
+  if (text == nullptr) return false;
+  if (*text != kSecurityTls && *text != kSecurityInsecure)
+    return r.fail(Kind::kBadValue, line_of(*security), "transport.security",
+                  "'" + *text + "' is not a security mode (use \"tls\" or \"insecure\")");
+  d.security = *text;
+  d.security_line = line_of(*security);
+  return true;
+}
+
 bool read_network(Reader& r, const toml::table& root, Deployment& d) {
   const toml::table* net = r.section(root, "network", {"latency", "loss", "duplicate"});
   if (net == nullptr) return r.ok();
@@ -107,6 +122,28 @@ bool table_array(Reader& r, const toml::table& root, std::string_view name, cons
   return true;
 }
 
+// A path relative to the deployment file's folder.
+std::filesystem::path resolve(const std::filesystem::path& folder, const std::string& path) {
+  const std::filesystem::path relative(path);
+  return relative.is_absolute() ? relative : (folder / relative).lexically_normal();
+}
+
+// inputs = { NAME = "FILE.pb", ... }: graph inputs fed from TensorProto files.
+bool read_inputs(Reader& r, const toml::node& node, const std::string& key, const std::filesystem::path& folder,
+                 std::vector<NodeInput>& out) {
+  const auto* table = node.as_table();
+  if (table == nullptr) return r.wrong_type(node, key, "a table of graph input names to .pb files", "write inputs = { x = \"x.pb\" }");
+  for (const auto& [name, value] : *table) {
+    const std::string item = key + "." + std::string(name.str());
+    const std::string* path = r.string(value, item, "a path string (a TensorProto .pb file)");
+    if (path == nullptr) return false;
+    if (path->empty()) return r.fail(Kind::kBadValue, line_of(value), item, "empty path");
+    out.push_back(NodeInput{std::string(name.str()), resolve(folder, *path), line_of(value)});
+  }
+  std::sort(out.begin(), out.end(), [](const NodeInput& a, const NodeInput& b) { return a.name < b.name; });
+  return true;
+}
+
 bool read_nodes(Reader& r, const toml::table& root, const std::filesystem::path& folder, Deployment& d) {
   const toml::array* nodes = nullptr;
   if (!table_array(r, root, "node", nodes)) return false;
@@ -118,7 +155,7 @@ bool read_nodes(Reader& r, const toml::table& root, const std::filesystem::path&
     const toml::table& table = *nodes->get(i)->as_table();
     const std::string prefix = "node[" + std::to_string(i) + "].";
     const std::uint32_t line = line_of(table);
-    if (!r.only_keys(table, prefix, {"peer", "graph", "plugins"})) return false;
+    if (!r.only_keys(table, prefix, {"peer", "graph", "address", "key", "inputs", "plugins"})) return false;
     const toml::node* peer = table.get("peer");
     const toml::node* graph = table.get("graph");
     if (peer == nullptr) return r.fail(Kind::kMissingKey, line, prefix + "peer", "missing: every [[node]] names its peer");
@@ -133,8 +170,19 @@ bool read_nodes(Reader& r, const toml::table& root, const std::filesystem::path&
     const std::string* path = r.string(*graph, prefix + "graph", "a path string");
     if (path == nullptr) return false;
     if (path->empty()) return r.fail(Kind::kBadValue, line_of(*graph), prefix + "graph", "empty path");
-    const std::filesystem::path relative(*path);
-    spec.graph = relative.is_absolute() ? relative : (folder / relative).lexically_normal();
+    spec.graph = resolve(folder, *path);
+    if (const toml::node* address = table.get("address"); address && !r.host_port(*address, prefix + "address", spec.address))
+      return false;
+    if (const toml::node* key = table.get("key")) {
+      const std::string* text = r.string(*key, prefix + "key", "a path string");
+      if (text == nullptr) return false;
+      if (text->empty()) return r.fail(Kind::kBadValue, line_of(*key), prefix + "key", "empty path");
+      const std::filesystem::path key_path(*text);
+      spec.key = key_path.is_absolute() ? key_path : (folder / key_path).lexically_normal();
+    }
+    if (const toml::node* inputs = table.get("inputs");
+        inputs != nullptr && !read_inputs(r, *inputs, prefix + "inputs", folder, spec.inputs))
+      return false;
     if (const toml::node* plugins = table.get("plugins")) {
       const toml::array* list = plugins->as_array();
       if (list == nullptr) return r.wrong_type(*plugins, prefix + "plugins", "an array of paths", "plugins = [\"libmyops.so\"]");
@@ -205,8 +253,9 @@ Expected<Deployment, DeploymentError> read_document(Reader& r, const toml::table
                                                     const std::filesystem::path& path) {
   Deployment d;
   d.file = path;
-  const bool ok = r.only_keys(root, "", {"run", "network", "backoff", "governor", "dedup", "send", "node", "fault"}) &&
-                  read_run(r, root, d) && read_network(r, root, d) &&
+  const bool ok = r.only_keys(root, "",
+                              {"run", "network", "transport", "backoff", "governor", "dedup", "send", "node", "fault"}) &&
+                  read_run(r, root, d) && read_network(r, root, d) && read_transport(r, root, d) &&
                   runtime::read_settings_overlay(r, root, d.settings) && read_nodes(r, root, path.parent_path(), d) &&
                   read_faults(r, root, d);
   if (!ok) return unexpected(r.take_error());

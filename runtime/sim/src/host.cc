@@ -42,9 +42,10 @@ Simulation::~Simulation() {
   }
 }
 
-void Simulation::add_node(const PeerId& peer, std::shared_ptr<const runtime::Program> program) {
+void Simulation::add_node(const PeerId& peer, std::shared_ptr<const runtime::Program> program,
+                          std::vector<std::pair<std::string, runtime::Value>> inputs) {
   net_.add_node(peer);
-  hosted_.push_back(Hosted{peer, std::move(program), nullptr, {}});
+  hosted_.push_back(Hosted{peer, std::move(program), std::move(inputs), nullptr, {}});
 }
 
 void Simulation::add_fault(const Fault& fault) { net_.add_fault(fault); }
@@ -68,6 +69,7 @@ Expected<std::unique_ptr<runtime::Node>, std::string> Simulation::create(Hosted&
   config.settings = config_.settings;
   config.trace = config_.trace;
   config.observer = config_.observer;
+  config.inputs = h.inputs;  // values share their payloads: no copy of the tensors
   auto node = runtime::Node::create(h.program, net_.scheduler(), std::move(config));
   if (!node) return unexpected(h.peer.to_text() + ": " + node.error().message);
   return std::move(*node);

@@ -8,6 +8,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "bb/ir/duration.h"
+#include "bb/runtime/admission.h"
 
 namespace bb::sim {
 
@@ -21,8 +22,6 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
   if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) return std::numeric_limits<std::int64_t>::max();
   return a + b;
 }
-
-constexpr std::string_view kNoRecvReason = "no_recv";
 
 }  // namespace
 
@@ -71,7 +70,7 @@ struct SimNetwork::Node {
   ChannelFilter accepts;
   std::uint64_t incarnation = 0;
   int crash_depth = 0;  // overlapping crash faults: down while > 0
-  ir::EnvelopeRejections rejections;
+  runtime::AdmissionCounts refusals;
   std::unique_ptr<Port> port;
 
   bool up() const { return endpoint != nullptr && crash_depth == 0; }
@@ -155,10 +154,10 @@ bool SimNetwork::partitioned(std::uint32_t a, std::uint32_t b) const {
   return false;
 }
 
-const ir::EnvelopeRejections& SimNetwork::rejections(const PeerId& peer) const {
-  static const ir::EnvelopeRejections kNone;
+const runtime::AdmissionCounts& SimNetwork::refusals(const PeerId& peer) const {
+  static const runtime::AdmissionCounts kNone;
   const std::uint32_t index = find(peer);
-  return index == kNoNode ? kNone : nodes_[index]->rejections;
+  return index == kNoNode ? kNone : nodes_[index]->refusals;
 }
 
 void SimNetwork::emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
@@ -255,9 +254,10 @@ void SimNetwork::release_wire(std::uint32_t slot) {
 }
 
 void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, AttemptId attempt,
-                                  OutcomeKind kind) {
-  scheduler_.at(at, EventClass::kNetwork,
-                [this, src, incarnation, attempt, kind] { deliver_outcome(src, incarnation, attempt, kind); });
+                                  OutcomeKind kind, std::string_view reason, std::uint32_t detail) {
+  scheduler_.at(at, EventClass::kNetwork, [this, src, incarnation, attempt, kind, reason, detail] {
+    deliver_outcome(src, incarnation, attempt, kind, reason, detail);
+  });
 }
 
 // ---- Arrival ------------------------------------------------------------------------------
@@ -281,47 +281,73 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     return;
   }
   Node* dst = trip.dst == kNoNode ? nullptr : nodes_[trip.dst].get();
+  std::string_view refusal;  // the refusal's label (static storage)
+  std::uint32_t detail = kNoDetail;
   if (dst == nullptr || !dst->up()) {
     outcome = OutcomeKind::kUnreachable;
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
-  } else if (auto decoded = ir::decode_envelope_into(wire_[trip.wire], config_.limits, scratch_); !decoded) {
-    outcome = OutcomeKind::kRejected;
-    dst->rejections.record(decoded.error());
-    if (original) ++totals_.rejected;
-    note(NetEventKind::kReject, ir::to_string(decoded.error().reason));
-  } else if (dst->accepts && !dst->accepts(scratch_.channel())) {
-    outcome = OutcomeKind::kRejected;
-    if (original) ++totals_.rejected;
-    note(NetEventKind::kReject, kNoRecvReason);
   } else {
-    if (original) {
-      ++totals_.delivered;
+    runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
+    if (auto admitted = runtime::admit(wire_[trip.wire], policy, scratch_); !admitted) {
+      outcome = OutcomeKind::kRejected;
+      refusal = admitted.error().label();
+      dst->refusals.record(admitted.error());
+      if (original) ++totals_.rejected;
+      note(NetEventKind::kReject, refusal);
+      if (original && trip.decides) detail = keep_detail(std::move(admitted.error().detail));
     } else {
-      ++totals_.duplicates_delivered;
+      if (original) {
+        ++totals_.delivered;
+      } else {
+        ++totals_.duplicates_delivered;
+      }
+      note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
+      // May send: nothing below holds a reference into containers.
+      dst->endpoint->on_envelope(scratch_, runtime::SenderAuth::kClaimed);
     }
-    note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
-    dst->endpoint->on_envelope(scratch_);  // may send: nothing below holds a reference into containers
   }
 
   if (!original || !trip.decides) return;  // duplicates are silent; a late original already has its timeout
   const std::int64_t outcome_at = saturating_add(now, trip.back_latency);
   if (outcome_at > trip.deadline_at) {
+    release_detail(detail);
     schedule_outcome(trip.deadline_at, trip.src, trip.src_incarnation, trip.attempt, OutcomeKind::kTimeout);
   } else {
-    schedule_outcome(outcome_at, trip.src, trip.src_incarnation, trip.attempt, outcome);
+    schedule_outcome(outcome_at, trip.src, trip.src_incarnation, trip.attempt, outcome, refusal, detail);
   }
 }
 
-void SimNetwork::deliver_outcome(std::uint32_t src, std::uint64_t incarnation, AttemptId attempt, OutcomeKind kind) {
+std::uint32_t SimNetwork::keep_detail(std::string detail) {
+  std::uint32_t slot;
+  if (!free_details_.empty()) {
+    slot = free_details_.back();
+    free_details_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(details_.size());
+    details_.emplace_back();
+  }
+  details_[slot] = std::move(detail);
+  return slot;
+}
+
+void SimNetwork::release_detail(std::uint32_t slot) {
+  if (slot != kNoDetail) free_details_.push_back(slot);
+}
+
+void SimNetwork::deliver_outcome(std::uint32_t src, std::uint64_t incarnation, AttemptId attempt, OutcomeKind kind,
+                                 std::string_view reason, std::uint32_t detail) {
   Node& node = *nodes_[src];
   if (!node.up() || node.incarnation != incarnation) {
+    release_detail(detail);
     ++totals_.orphaned;
     emit(NetEventKind::kOrphaned, src, kNoNode, attempt, 0, kind);
     return;
   }
   emit(NetEventKind::kOutcome, src, kNoNode, attempt, 0, kind);
-  node.endpoint->on_outcome(attempt, runtime::Outcome{kind});
+  const std::string_view text = detail == kNoDetail ? std::string_view() : std::string_view(details_[detail]);
+  node.endpoint->on_outcome(attempt, runtime::Outcome{kind, 0, reason, text});
+  release_detail(detail);  // after the call: the endpoint may send, and a send may keep a detail
 }
 
 // ---- Faults ---------------------------------------------------------------------------------

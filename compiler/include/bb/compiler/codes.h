@@ -1,8 +1,10 @@
-// The stable diagnostic codes of bbc (SPEC §4.3): BB001–BB031, each with a severity,
-// a one-line title and the longer text lint's SARIF rules and docs/diagnostics.md use.
+// The stable diagnostic codes of bbc (docs/diagnostics.md): BB001–BB031, each with a severity,
+// a one-line title, the longer text of lint's SARIF rules, and its section of
+// docs/diagnostics.md, which is generated from this catalogue.
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace bb::compiler {
@@ -39,11 +41,16 @@ struct CodeInfo {
   std::string_view title;        // one line: SARIF shortDescription
   std::string_view description;  // SARIF fullDescription
   std::string_view help;         // how to fix it: SARIF help
+  std::string_view doc;          // its section of docs/diagnostics.md (markdown): what, examples, fix
 };
 
 // Every code, in code order.
 std::span<const CodeInfo> code_catalog();
 // nullptr for an unknown code.
 const CodeInfo* find_code(std::string_view code);
+
+// docs/diagnostics.md, generated from the catalogue (`bbc codes --markdown`; a test keeps
+// the file equal to it).
+std::string diagnostics_markdown();
 
 }  // namespace bb::compiler

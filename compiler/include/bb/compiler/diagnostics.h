@@ -1,6 +1,6 @@
 // Findings are values: {code, severity, message, file, node, op_type, index, hint}.
 // Every rule reports through one DiagnosticEngine; the text form follows the compiler
-// convention of SPEC §4.5:
+// convention of docs/compiler.md:
 //   graph.onnx: node 'send0' (Send #12): error BB011: <message> [hint: <hint>]
 // File-level findings omit the node part; unnamed nodes show `node #<index> (<op>)`.
 #pragma once

@@ -1,4 +1,4 @@
-// The gate contracts of SPEC §4.4, checked per node: every Send with a destination is
+// The gate contracts of docs/compiler.md, checked per node: every Send with a destination is
 // fed by exactly PeerHealthGateTx → BackoffGateTx covering all its inputs with its own
 // peer; every Recv output reaches consumers only through DedupGateRx →
 // PeerHealthGateRx → BackoffGateRx. Only the gates in `GateSet` are required.
@@ -14,25 +14,17 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/ir/gates.h"
 
 namespace bb::compiler {
 
-// The five gates in chain order: tx PeerHealth, tx Backoff; rx Dedup, PeerHealth, Backoff.
-enum class Gate : std::uint8_t { kPeerHealthTx, kBackoffTx, kDedupRx, kPeerHealthRx, kBackoffRx };
-inline constexpr int kGateCount = 5;
-
-struct GateInfo {
-  Gate gate;
-  std::string_view op_type;     // e.g. bb::ir::kBackoffGateTx
-  std::string_view stamp;       // the INT stamp on the wire op
-  std::string_view out_infix;   // gate outputs `<key>#<infix>.<j>`
-  std::string_view pass;        // the pass that inserts it
-  bool tx;
-  int rank;                     // position within its chain
-};
-const GateInfo& gate_info(Gate gate);
-// The gate of a node's op type (syscall domain), if it is one.
-const GateInfo* gate_of(const onnx::NodeProto& node);
+// The gates themselves (op type, stamp, infix, pass, side, rank) are the catalogue of
+// bb/ir/gates.h.
+using ir::Gate;
+using ir::GateInfo;
+using ir::gate_info;
+using ir::gate_of;
+using ir::kGateCount;
 
 class GateSet {
  public:
@@ -43,10 +35,15 @@ class GateSet {
   void add(Gate g) { bits_ |= bit(g); }
   bool has(Gate g) const { return (bits_ & bit(g)) != 0; }
   bool empty() const { return bits_ == 0; }
-  bool any_tx() const { return has(Gate::kPeerHealthTx) || has(Gate::kBackoffTx); }
-  bool any_rx() const { return has(Gate::kDedupRx) || has(Gate::kPeerHealthRx) || has(Gate::kBackoffRx); }
+  bool any_tx() const { return any_on_side(true); }
+  bool any_rx() const { return any_on_side(false); }
 
  private:
+  bool any_on_side(bool tx) const {
+    for (const auto& g : ir::kGates)
+      if (g.tx == tx && has(g.gate)) return true;
+    return false;
+  }
   static std::uint8_t bit(Gate g) { return static_cast<std::uint8_t>(1u << static_cast<int>(g)); }
   std::uint8_t bits_ = 0;
 };

@@ -1,6 +1,6 @@
 // `bbc lint`: the validation of `bbc compile` over several files, every finding
 // collected, sorted by file then node index, printed as text, JSON or SARIF 2.1.0
-// (SPEC §4.3, §4.5, Appendix A). Lint never writes files.
+// (docs/diagnostics.md, docs/compiler.md, docs/spec.md). Lint never writes files.
 #pragma once
 
 #include <iosfwd>

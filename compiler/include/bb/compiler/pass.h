@@ -1,6 +1,7 @@
-// A compiler pass: a named, registered rewrite of the model (SPEC §4.1). A pass only
-// transforms; timing, IR printing and verification between passes live in the
-// PassManager.
+// A compiler pass: a named, registered rewrite of the model (docs/compiler.md, "Passes").
+// A pass only transforms: timing, IR printing and verification are instrumentations the
+// PassManager runs around it (pass_manager.h); what a pass learns about the model and
+// shares with later passes is an analysis it asks the context for by type.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
@@ -15,17 +17,19 @@
 #include "bb/compiler/diagnostics.h"
 #include "bb/compiler/gate_contracts.h"
 #include "bb/compiler/op_manifest.h"
+#include "bb/ir/names.h"
 
 namespace bb::compiler {
 
-// The pass names, in canonical order (SPEC §4.1).
+// The pass names, in canonical order (docs/compiler.md). The gate passes' names are part
+// of the passport and live in the gate catalogue (bb/ir/gates.h).
 inline constexpr std::string_view kPassValidate = "validate";
 inline constexpr std::string_view kPassCanonicalize = "canonicalize";
-inline constexpr std::string_view kPassInsertDedupGateRx = "insert-dedup-gate-rx";
-inline constexpr std::string_view kPassInsertPeerHealthGateRx = "insert-peer-health-gate-rx";
-inline constexpr std::string_view kPassInsertBackoffGateRx = "insert-backoff-gate-rx";
-inline constexpr std::string_view kPassInsertPeerHealthGateTx = "insert-peer-health-gate-tx";
-inline constexpr std::string_view kPassInsertBackoffGateTx = "insert-backoff-gate-tx";
+using ir::kPassInsertDedupGateRx;
+using ir::kPassInsertPeerHealthGateRx;
+using ir::kPassInsertBackoffGateRx;
+using ir::kPassInsertPeerHealthGateTx;
+using ir::kPassInsertBackoffGateTx;
 inline constexpr std::string_view kPassVerifyGates = "verify-gates";
 inline constexpr std::string_view kPassStampPassport = "stamp-passport";
 
@@ -37,11 +41,10 @@ enum Property : std::uint32_t {
   kStamped = 1u << 3,      // the passport is written
 };
 
-class WireIndex;     // compiler/src/wire_index.h: an analysis the passes share
-class OutputStream;  // compiler/src/model_bytes.h: the output file being written
+class OutputStream;  // compiler/src/model_bytes.h: the output file the driver writes
 
 // The compiled model's bytes as stamp-passport serialized them for the digest, for the
-// writer to complete instead of serializing again (SPEC Appendix A tip).
+// writer to complete instead of serializing again (model_bytes.h).
 struct OutputBytes {
   std::string head;               // the model's fields before `graph`, then `graph`
   std::size_t graph_offset = 0;   // where `graph` starts in `head`
@@ -52,8 +55,61 @@ struct OutputBytes {
   std::string digest;
 };
 
+// The analyses of one compile, each requested by type (MLIR's getAnalysis): built by the
+// first pass that asks for it, kept while the passes after it declare it preserved, and
+// dropped after the first pass that does not. An analysis type `A` is built from the
+// PassContext (`A(PassContext&)`); a result a pass computes on its way (validate's
+// unordered graphs, stamp-passport's bytes) is recorded with `put<A>(args…)`.
+class AnalysisManager {
+ public:
+  template <class A>
+  A* cached() const {
+    for (const auto& [id, analysis] : analyses_)
+      if (id == id_of<A>()) return static_cast<A*>(analysis.get());
+    return nullptr;
+  }
+
+  template <class A, class... Args>
+  A& put(Args&&... args) {
+    erase(id_of<A>());
+    auto owned = std::make_shared<A>(std::forward<Args>(args)...);
+    A& ref = *owned;
+    analyses_.emplace_back(id_of<A>(), std::move(owned));
+    return ref;
+  }
+
+  // Called by a pass while it runs: `A` stays valid after it (it did not change what A
+  // describes, or it updated A as it went).
+  template <class A>
+  void preserve() { preserved_.push_back(id_of<A>()); }
+  void preserve_all() { preserve_all_ = true; }
+
+  // Called by the PassManager after each pass: drops what the pass did not preserve.
+  void end_pass();
+
+ private:
+  using Id = const void*;
+  template <class A>
+  static Id id_of() {
+    static const char tag = 0;
+    return &tag;
+  }
+  void erase(Id id);
+
+  std::vector<std::pair<Id, std::shared_ptr<void>>> analyses_;
+  std::vector<Id> preserved_;
+  bool preserve_all_ = false;
+};
+
 struct PassContext {
   PassContext(onnx::ModelProto& m, DiagnosticEngine& d, std::string_view p) : model(m), diags(d), path(p) {}
+
+  // The analysis `A` of the model as it is now, built on first request.
+  template <class A>
+  A& analysis() {
+    if (auto* cached = analyses.cached<A>()) return *cached;
+    return analyses.put<A>(*this);
+  }
 
   onnx::ModelProto& model;
   DiagnosticEngine& diags;
@@ -62,18 +118,17 @@ struct PassContext {
   std::vector<std::string> ran;           // names of the passes run so far, in order
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits
-  // Set by validate: the graphs (Finding::scope) whose node order is not topological.
-  std::vector<int> unordered_scopes;
-  // Set by stamp-passport: the bytes it hashed (graph and functions), with the fields
-  // before `graph`; the writer appends the rest.
-  std::optional<OutputBytes> output_bytes;
-  // When the caller writes the output to a file: stamp-passport streams the head into
-  // it instead of into OutputBytes::head (no buffer of the whole graph).
+  AnalysisManager analyses;
+  // Where the driver writes the output, when it goes to a file: stamp-passport hands the
+  // bytes it serializes for the digest to it as it goes (no buffer of the whole graph)
+  // and records OutputBytes for the driver to complete; it never opens or commits it.
   OutputStream* output_stream = nullptr;
-  // The wire ops, gates and readers of Recv values of every graph, built by the first
-  // pass that asks for it and kept valid by the passes that declare so; the manager
-  // drops it after any other pass.
-  std::shared_ptr<WireIndex> wire_index;
+};
+
+// Recorded by validate: the graphs (Finding::scope) whose node order is not topological,
+// for canonicalize to sort.
+struct UnorderedScopes {
+  std::vector<int> scopes;
 };
 
 // A pass result: ok; input errors were reported (stop, exit 1); or an internal error
@@ -96,13 +151,12 @@ class Pass {
 // One registered pass.
 struct PassInfo {
   std::string_view name;
-  std::string_view description;  // one line, for `bbc passes`
+  std::string description;  // one line, for `bbc passes`
   bool skippable;
   std::uint32_t requires_properties;
   std::uint32_t guarantees;
   std::optional<Gate> inserts;   // the gate an insertion pass inserts
-  bool keeps_analyses;           // leaves PassContext::wire_index valid
-  std::unique_ptr<Pass> (*create)();
+  std::unique_ptr<Pass> (*create)(const PassInfo& info);
 };
 
 // Every pass, in canonical order.

@@ -1,8 +1,11 @@
-// Runs the registered passes in canonical order with the instrumentation of SPEC §4.1:
-// --skip, --print-after, --time-passes[=json], --verify-each (always on in debug builds).
+// Runs the registered passes in canonical order (docs/compiler.md, "Pass manager"). What
+// happens around a pass — --time-passes[=json], --print-after, --verify-each (always on in
+// debug builds) — is a PassInstrumentation, as in MLIR: the manager itself only skips,
+// checks the properties a pass requires, runs it and drops the analyses it did not keep.
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,18 +30,37 @@ struct PassOptions {
 // valid names.
 Expected<void, std::string> check_pass_options(const PassOptions& options);
 
+// Hooks around every pass. before_pass hooks run in the order the instrumentations were
+// added, after hooks in the reverse order (the last added sits closest to the pass).
+class PassInstrumentation {
+ public:
+  virtual ~PassInstrumentation() = default;
+  virtual void before_pipeline() {}
+  virtual void before_pass(const PassInfo& /*pass*/, PassContext& /*context*/) {}
+  // After a pass that succeeded; a status other than ok stops the pipeline with it.
+  virtual PassStatus after_pass(const PassInfo& /*pass*/, PassContext& /*context*/) { return PassStatus::ok(); }
+  virtual void after_failed_pass(const PassInfo& /*pass*/, PassContext& /*context*/) {}
+  virtual void after_pipeline() {}
+};
+
+// The instrumentations behind the options, for callers that assemble their own.
+std::unique_ptr<PassInstrumentation> make_timing(TimeFormat format, std::ostream& log);
+std::unique_ptr<PassInstrumentation> make_ir_printer(std::string pass_or_all, std::ostream& log);
+std::unique_ptr<PassInstrumentation> make_verifier();
+
 class PassManager {
  public:
-  // `log` receives the --print-after dumps and the --time-passes report (stderr in bbc).
+  // Adds the instrumentations `options` ask for; `log` receives the --print-after dumps and
+  // the --time-passes report (stderr in bbc).
   PassManager(PassOptions options, std::ostream& log);
+  void add_instrumentation(std::unique_ptr<PassInstrumentation> instrumentation);
   PassStatus run(PassContext& context);
 
  private:
-  PassStatus verify_after(const PassInfo& pass, PassContext& context);
-  void report_times(const std::vector<std::pair<std::string_view, double>>& times, double total);
+  PassStatus run_pass(const PassInfo& info, PassContext& context);
 
   PassOptions options_;
-  std::ostream& log_;
+  std::vector<std::unique_ptr<PassInstrumentation>> instrumentations_;
 };
 
 }  // namespace bb::compiler

@@ -1,5 +1,5 @@
 // Validation shared by `bbc compile` (the `validate` pass) and `bbc lint`: every rule
-// of SPEC §4.3, collecting ALL findings (lint needs every one; compile stops after
+// of docs/diagnostics.md, collecting ALL findings (lint needs every one; compile stops after
 // validate when any is an error).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Durations as SPEC Appendix A writes them: an integer or decimal followed by one of
+// Durations as the settings and deployment files write them (docs/simulation.md): an integer or decimal followed by one of
 // ns, us, ms, s, m, h ("10ms", "1.5s", "2m"). Stored as int64 nanoseconds.
 #pragma once
 

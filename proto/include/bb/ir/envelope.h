@@ -1,4 +1,4 @@
-// The envelope codec (SPEC §6.1, §8): deterministic encoding, and decoding that
+// The envelope codec (docs/wire.md, docs/security.md): deterministic encoding, and decoding that
 // enforces limits before anything is allocated from an attacker-chosen size.
 //
 // Decoding runs in three steps, cheapest first:

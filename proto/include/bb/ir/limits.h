@@ -1,4 +1,4 @@
-// The model-side limits of SPEC §8, in one place for both tools: `bbc compile`,
+// The model-side limits of docs/security.md, in one place for both tools: `bbc compile`,
 // `bbc lint` and the `bbrun` loader read a model under the same `ModelLimits`, and the
 // same flags raise them (docs/security.md lists every limit, its default and where it
 // is checked).

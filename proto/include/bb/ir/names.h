@@ -1,4 +1,4 @@
-// Every identifier of the bb IR contract (SPEC §3), defined once.
+// Every identifier of the bb IR contract (docs/spec.md), defined once.
 //
 // No C++ string literal outside proto/ spells these values; a test enforces it.
 #pragma once
@@ -29,7 +29,7 @@ inline constexpr std::string_view kDedupGateRx = "DedupGateRx";
 inline constexpr std::string_view kPeerHealthGateRx = "PeerHealthGateRx";
 inline constexpr std::string_view kBackoffGateRx = "BackoffGateRx";
 
-// ---- Other syscall op types (SPEC §5.5) -----------------------------------------------
+// ---- Other syscall op types (docs/ops.md) -----------------------------------------------
 inline constexpr std::string_view kPulse = "Pulse";
 inline constexpr std::string_view kInterval = "Interval";
 inline constexpr std::string_view kAfter = "After";
@@ -43,6 +43,9 @@ inline constexpr std::string_view kIncrMetric = "IncrMetric";
 inline constexpr std::string_view kPeers = "Peers";
 inline constexpr std::string_view kSamplePeers = "SamplePeers";
 inline constexpr std::string_view kAggregate = "Aggregate";
+inline constexpr std::string_view kStateGet = "StateGet";
+inline constexpr std::string_view kStateSet = "StateSet";
+inline constexpr std::string_view kRecord = "Record";
 
 // ---- Wire attributes ----------------------------------------------------------------
 inline constexpr std::string_view kAttrPeer = "peer";             // STRING, multihash bytes in .s
@@ -69,7 +72,14 @@ inline constexpr std::string_view kOutBackoffRx = "backoff_rx_out";
 inline constexpr char kGateNameSeparator = '@';   // gate node name: `<OpType>@<key>`
 inline constexpr char kGateOutputSeparator = '#'; // gate output: `<key>#<infix>.<j>`
 
-// ---- Other syscall attributes (SPEC §5.5) ----------------------------------------------
+// ---- The passes that insert the gates (listed in the passport's `passes`) ---------------------
+inline constexpr std::string_view kPassInsertDedupGateRx = "insert-dedup-gate-rx";
+inline constexpr std::string_view kPassInsertPeerHealthGateRx = "insert-peer-health-gate-rx";
+inline constexpr std::string_view kPassInsertBackoffGateRx = "insert-backoff-gate-rx";
+inline constexpr std::string_view kPassInsertPeerHealthGateTx = "insert-peer-health-gate-tx";
+inline constexpr std::string_view kPassInsertBackoffGateTx = "insert-backoff-gate-tx";
+
+// ---- Other syscall attributes (docs/ops.md) ----------------------------------------------
 inline constexpr std::string_view kAttrPeriodNs = "period_ns";
 inline constexpr std::string_view kAttrCount = "count";
 inline constexpr std::string_view kAttrDelayNs = "delay_ns";
@@ -86,6 +96,8 @@ inline constexpr std::string_view kAttrK = "k";
 inline constexpr std::string_view kAttrMode = "mode";
 inline constexpr std::string_view kModeMean = "mean";
 inline constexpr std::string_view kModeSum = "sum";
+inline constexpr std::string_view kAttrQuorum = "quorum";
+inline constexpr std::string_view kAttrTimeoutNs = "timeout_ns";
 
 // ---- Canonical names for unnamed wire ops: `Send_<i>`, `Recv_<i>`; collisions get `~2`… ---
 inline constexpr char kUnnamedIndexSeparator = '_';

@@ -1,4 +1,4 @@
-// The table of bb ops (SPEC §3, §5.5): arity, attributes and documentation of every op
+// The table of bb ops (docs/spec.md, docs/ops.md): arity, attributes and documentation of every op
 // in the wire and syscall domains. The compiler validates against it (BB008), the
 // runtime's registry must describe the same ops (a test keeps them equal), and
 // docs/ops.md is checked against it.

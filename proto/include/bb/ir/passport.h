@@ -1,4 +1,4 @@
-// The passport a compiled model carries (SPEC §3, Appendix A) and its graph digest.
+// The passport a compiled model carries and its graph digest (docs/spec.md, "Passport").
 #pragma once
 
 #include <optional>
@@ -10,13 +10,29 @@
 
 namespace bb::ir {
 
-// graph_sha256: lowercase hex SHA-256 of the deterministic serialization of a ModelProto
-// that holds only the model's `graph` and `functions`.
+// The layout the digest is defined over: the fields of onnx.ModelProto that hold the graph
+// and the model-local functions.
+inline constexpr int kModelGraphField = 7;       // onnx.ModelProto.graph
+inline constexpr int kModelFunctionsField = 25;  // onnx.ModelProto.functions (repeated)
+
+// graph_sha256: the lowercase hex SHA-256 of the `graph` field (tag, length, deterministic
+// bytes) followed by the `functions` fields, as they appear in the deterministic
+// serialization of the model — that is, of a ModelProto holding only the two. Every
+// digest of bb is this one: of a model (graph_digest), of a file's bytes
+// (file_graph_digest), and of the bytes the compiler writes (the SHA-256 of exactly those
+// regions, hashed on the way).
 std::string graph_digest(const onnx::ModelProto& model);
 
-// The deterministic bytes of `graph` and `functions` as they appear inside a ModelProto
-// (fields 7 and 25). Their SHA-256 is the digest; a writer may reuse them.
+// The deterministic bytes of `graph` and `functions` as they appear inside a ModelProto.
+// Their SHA-256 is the digest; a writer may reuse them.
 std::string graph_and_functions_bytes(const onnx::ModelProto& model);
+
+// The digest of a serialized model's bytes, read where they are (no parse): nullopt when
+// the bytes are not a well-formed message or hold the graph twice (protobuf would merge
+// the two). Equal to graph_digest of the parsed model when the file was written
+// deterministically (bbc writes that way); a digest that differs says only that the file
+// is not in that form, so a caller falls back to graph_digest of the parsed model.
+std::optional<std::string> file_graph_digest(std::string_view bytes);
 
 struct Passport {
   std::string compiled;             // "v1"

@@ -51,7 +51,7 @@ class PeerId {
   static Expected<PeerId, PeerIdError> from_base58(std::string_view text);
   // `id:<name>` or base58btc.
   static Expected<PeerId, PeerIdError> from_text(std::string_view text);
-  // Multihash bytes or any text form: what a `peer` attribute may hold (SPEC §3).
+  // Multihash bytes or any text form: what a `peer` attribute may hold (docs/spec.md).
   // Bytes are tried first; the accepted codes keep the two forms unambiguous.
   static Expected<PeerId, PeerIdError> from_attribute(std::string_view value);
   // The identity multihash of `name` (the `id:` shorthand). Names over 64 bytes fail.

@@ -48,7 +48,7 @@ int send_payload_count(const onnx::NodeProto& send);
 // The `channel` attribute, "" by default.
 std::string_view channel_of(const onnx::NodeProto& node);
 
-// Gate naming (SPEC §4.2): node `<OpType>@<key>`, outputs `<key>#<infix>.<j>`.
+// Gate naming (docs/compiler.md): node `<OpType>@<key>`, outputs `<key>#<infix>.<j>`.
 std::string gate_node_name(std::string_view op_type, std::string_view key);
 std::string gate_output_name(std::string_view key, std::string_view infix, int j);
 

@@ -1,4 +1,4 @@
-// BackoffTable (SPEC §5.3): *when* we may talk to a peer again.
+// BackoffTable (docs/runtime.md): *when* we may talk to a peer again.
 //
 // After n consecutive failures a peer may be retried once
 //   now >= last_failure + min(base·2^(n−1), cap)

@@ -1,4 +1,4 @@
-// The settings file of `bbrun --config FILE.toml` (SPEC §4.5, Appendix A): the
+// The settings file of `bbrun --config FILE.toml` (docs/runtime.md): the
 // framework-state sections of the deployment file.
 //
 //   [backoff]  base = "10ms"  cap = "60s"  jitter = "none"|"full"|"equal"|"decorrelated"

@@ -1,4 +1,4 @@
-// InboundDedup (SPEC §5.3): remembers (gate, source peer, incarnation, message id) of
+// InboundDedup (docs/runtime.md): remembers (gate, source peer, incarnation, message id) of
 // the envelopes a dedup gate let through, in a bounded window (oldest first out) with
 // a TTL. A repeat inside the window is a `duplicate`. (Upstream keyed on payload bytes
 // only, so every identical trigger after the first was dropped.)

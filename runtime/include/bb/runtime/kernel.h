@@ -1,11 +1,13 @@
-// What a kernel is (SPEC §5.2, §5.4): constructed once per node at load with its
+// What a kernel is (docs/runtime.md): constructed once per node at load with its
 // attributes parsed (errors are load errors naming the node), then `compute` runs per
 // dispatch and only computes. A kernel returns outputs (written positionally), pending
 // (async: the frame waits), or an error {kind, reason, detail} with a stable reason.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "bb/runtime/rng.h"
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/settings.h"
+#include "bb/runtime/tensor.h"
 #include "bb/runtime/value.h"
 
 namespace bb::runtime {
@@ -86,6 +89,14 @@ class NodeServices {
   // IncrMetric: the id of a named counter (load time), and adding to it.
   std::uint32_t counter_id(std::string_view name);
   void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
+  // StateGet/StateSet: the id of a named state (load time) and its value, empty until
+  // the first StateSet. State outlives executions and dies with the node instance.
+  std::uint32_t state_id(std::string_view name);
+  Value& state(std::uint32_t id) { return states_[id].second; }
+  const std::vector<std::pair<std::string, Value>>& states() const { return states_; }
+  // Record: the id of a named series (load time), and appending a point to it.
+  std::uint32_t series_id(std::string_view name);
+  void record(std::uint32_t id, double value) { metrics_.series[id].points.push_back({now_ns(), value}); }
   std::uint64_t next_message_id() { return ++message_ids_; }
   // The PeerId value of an interned peer (Recv's sender output): made once per id and
   // shared, instead of one PeerId and one allocation per received envelope.
@@ -113,6 +124,7 @@ class NodeServices {
   InboundDedup dedup_;
   NodeMetrics metrics_;
   std::uint64_t message_ids_ = 0;
+  std::vector<std::pair<std::string, Value>> states_;  // by state id, in the order the graph names them
   std::vector<Value> peer_values_;  // by PeerIndex; checked against the id's bytes (ids are recycled)
 };
 
@@ -174,13 +186,38 @@ class Kernel {
   virtual OpResult compute(Invocation& inv) = 0;
 };
 
+// What ONNX shape inference tells about a value at load, as ONNX Runtime's kernels
+// learn it from OpKernelInfo: its element type (kUndefined when unknown: a value of a bb
+// op, an absent input, or a graph without ai.onnx nodes, where inference does not run)
+// and its dims when the rank is known (-1 for a dim it could not tell). Kernels may
+// specialise on it at construction, and must still check what arrives at dispatch.
+struct TensorInfo {
+  DType type = DType::kUndefined;
+  bool has_shape = false;
+  Shape dims;
+  bool known() const { return type != DType::kUndefined; }
+};
+
 // What a factory gets: the node, its index, its row of the bb op table (null for ops
-// outside it), and the node's services (intern peers, name counters).
+// outside it), the node's services (intern peers, name counters), the version of the
+// node's domain it was written against (the model's opset import, or a function's),
+// and the inferred type of each input and output.
 struct KernelInit {
   const onnx::NodeProto& node;
   std::uint32_t index;
   const ir::OpSpec* spec;
   NodeServices& services;
+  int opset = INT_MAX;
+  std::span<const TensorInfo> inputs = {};   // one per node input, or empty when not inferred
+  std::span<const TensorInfo> outputs = {};  // one per node output, or empty when not inferred
+
+  // The inferred type of input i / output j (unknown when there is none).
+  const TensorInfo& input_info(std::size_t i) const { return i < inputs.size() ? inputs[i] : unknown(); }
+  const TensorInfo& output_info(std::size_t j) const { return j < outputs.size() ? outputs[j] : unknown(); }
+  static const TensorInfo& unknown() {
+    static const TensorInfo none;
+    return none;
+  }
 };
 
 // A load error is a sentence about the node's attributes; the loader adds the file and

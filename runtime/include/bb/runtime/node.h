@@ -1,4 +1,4 @@
-// A running peer (SPEC §5.2): the engine, its framework state, metrics and trace.
+// A running peer (docs/runtime.md): the engine, its framework state, metrics and trace.
 //
 // A Node is built from a shared Program with a shared Scheduler (one for a single-node
 // run, one for a whole simulation), its own PeerId, seed, incarnation and settings. A
@@ -32,7 +32,7 @@
 
 namespace bb::runtime {
 
-// What a send outcome did to the sender's view of a peer (SPEC §6.2), for people
+// What a send outcome did to the sender's view of a peer (docs/wire.md), for people
 // watching a run (bbrun --sim logs the failures and the recoveries).
 struct PeerOutcome {
   std::int64_t t_ns = 0;
@@ -82,8 +82,8 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   void start();
 
   // TransportEndpoint.
-  void on_outcome(AttemptId attempt, Outcome outcome) override;
-  void on_envelope(const bb::Envelope& envelope) override { deliver(envelope); }
+  void on_outcome(AttemptId attempt, const Outcome& outcome) override;
+  void on_envelope(const bb::Envelope& envelope, SenderAuth) override { deliver(envelope); }
   // Starts one execution per Recv of the envelope's channel (prebuilt index).
   void deliver(const bb::Envelope& envelope);
   // Whether some Recv listens on `channel` (a transport answers `rejected` otherwise).
@@ -100,9 +100,9 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   std::int64_t start_ns() const { return start_ns_; }
   const std::string& peer_text() const { return peer_text_; }
   const Program& program() const { return *program_; }
-  // Graph output k (Program::graph_outputs()) after the static run: empty when no
-  // static node produced it.
-  const Value& output(std::size_t k) const;
+  // Graph output k (Program::graph_outputs()): from the static run, or from the last
+  // execution that produced it; empty when nothing did.
+  const Value& output(std::size_t k) const { return outputs_[k]; }
   // Metrics plus the per-peer backoff dump (peers with failures, sorted).
   NodeReport report() const;
 
@@ -128,6 +128,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
     Reason rx_reason = Reason::kNone;  // first rx gate denial
     EnvelopeMeta envelope;
     std::vector<Value> values;  // by slot
+    std::vector<std::uint32_t> uses;  // by slot: readers that have not run yet (set when written)
     std::vector<NodeState> state;  // by node
     std::vector<std::uint32_t> written;
     std::vector<std::uint32_t> ready;  // min-heap of node indices
@@ -160,6 +161,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   void run_frame(std::uint32_t id);
   void dispatch(std::uint32_t frame_id, std::uint32_t node);
   void publish(Frame& f, std::uint32_t node);
+  void release_inputs(Frame& f, std::uint32_t node);
   void fail_node(Frame& f, std::uint32_t node, const OpResult& result);
   void skip_downstream(Frame& f, std::uint32_t node);
   void complete(PendingId id);
@@ -169,6 +171,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
 
   std::shared_ptr<const Program> program_;
   void observe_hold(std::uint32_t node, PeerIndex peer, Reason reason);
+  void note_rejection(PeerIndex dst, const Outcome& outcome);
 
   TraceSink* trace_;
   PeerObserver* observer_;
@@ -180,6 +183,7 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<std::string> op_names_;  // trace `op`: the node name, `#<index>` when unnamed (tracing only)
   std::vector<Value> static_values_;
+  std::vector<Value> outputs_;  // by graph output: the last value each one had
   std::vector<const Value*> static_inputs_;  // gather buffer of the static run
   const Value empty_;
   std::vector<std::unique_ptr<Frame>> frames_;

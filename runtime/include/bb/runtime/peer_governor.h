@@ -1,4 +1,4 @@
-// PeerGovernor (SPEC §5.3): *who* we may talk to. A blocklist, an optional allowlist
+// PeerGovernor (docs/runtime.md): *who* we may talk to. A blocklist, an optional allowlist
 // (when set, only listed peers pass), and per-peer health: consecutive failures, `down`
 // after a threshold, cleared by a success. Health is reported, never a deny reason, and
 // the governor does not repeat the backoff cooldown check.

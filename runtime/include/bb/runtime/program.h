@@ -1,4 +1,4 @@
-// Loading a compiled model (SPEC §5.1): parse, verify the passport, resolve every node
+// Loading a compiled model (docs/runtime.md): parse, verify the passport, resolve every node
 // to a registered kernel (all unresolved nodes reported at once), and build the
 // execution plan: values are slots addressed by index, consumers are index lists.
 //
@@ -22,6 +22,7 @@
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/op_table.h"
+#include "bb/runtime/kernel.h"
 #include "bb/runtime/registry.h"
 
 namespace bb::runtime {
@@ -34,7 +35,7 @@ struct LoadError {
     kDigest,       // graph_sha256 does not match
     kUnresolved,   // nodes without a kernel (all listed)
     kInvalid,      // malformed graph or attributes (all listed)
-    kLimit,        // over a limit of SPEC §8 (ir::check_model_limits): node count, attribute size, tensor elements
+    kLimit,        // over a limit of docs/security.md (ir::check_model_limits): node count, attribute size, tensor elements
   };
   Kind kind;
   std::string message;  // ready to print; one finding per line
@@ -58,8 +59,9 @@ struct PlanNode {
   std::uint32_t dynamic_inputs = 0;  // non-empty inputs produced inside frames
   bool is_static = false;            // runs once at start
   bool is_source = false;            // starts executions
-  int gate = -1;                     // gate_index(op_type)
+  int gate = -1;                     // ir::Gate index in the catalogue, -1 if not a gate
   bool rx_gate = false;
+  int opset = OpsetRange::kLatestOpset;  // the version of its domain it was written against
 };
 
 class Program {
@@ -71,6 +73,9 @@ class Program {
                                                                    const LoadOptions& options = {});
 
   const onnx::ModelProto& model() const { return *model_; }
+  // The graph the plan runs: the model's, or a copy with function calls expanded
+  // (inline_functions.h); initializers stay in model().graph().
+  const onnx::GraphProto& graph() const { return *graph_; }
   const std::string& label() const { return label_; }
   std::span<const PlanNode> nodes() const { return nodes_; }
   // Per node input: a slot (| kStaticBit when static) or kNoSlot for an absent input.
@@ -89,16 +94,39 @@ class Program {
     return initializers_;
   }
   std::uint32_t max_arity() const { return max_arity_; }
+
+  // What shape inference found for a slot's value (unknown when it did not run: a graph
+  // without ai.onnx nodes; or could not tell).
+  const TensorInfo& slot_type(std::uint32_t slot) const {
+    return slot < slot_types_.size() ? slot_types_[slot] : KernelInit::unknown();
+  }
+  bool typed() const { return !slot_types_.empty(); }
+  // Why shape inference stopped early (libonnx threw), or empty. The run goes on without
+  // the types it did not find.
+  const std::string& inference_error() const { return inference_error_; }
+
+  // Release after last use: the graph output a slot is (its index), or kNoSlot.
+  std::uint32_t output_index(std::uint32_t slot) const { return output_of_slot_[slot]; }
+  // Static slots: how many inputs of static nodes read it, and whether it must outlive
+  // the static run (a frame reads it, or it is a graph output).
+  std::uint32_t static_uses(std::uint32_t slot) const { return static_uses_[slot]; }
+  bool keep_after_static(std::uint32_t slot) const { return keep_after_static_[slot]; }
   // "node 'send0' (Send #12)" — unnamed nodes show `#<index>` only.
   std::string where(std::uint32_t index) const;
 
  private:
   Program() = default;
-  // build(), with the digest of the file's bytes when load() has one (file_digest.h).
+  // build(), with the digest of the file's bytes when load() has one (ir::file_graph_digest).
   static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest);
   Expected<void, LoadError> resolve_and_plan();
+  void reset_plan();
+  // Replaces function calls without a kernel by their bodies (graph_ = &expanded_).
+  Expected<void, LoadError> expand(const LoadOptions& options);
+  // Shape inference over a typed copy of graph_, then slot_types_.
+  void assign_types();
+  int opset_of(std::string_view domain) const;
 
   // A loaded model lives on an arena (parsed in a few large blocks, in file order: the
   // plan walks it as streaming memory); a built one is the message handed over.
@@ -106,6 +134,16 @@ class Program {
   onnx::ModelProto owned_;
   const onnx::ModelProto* model_ = &owned_;
   std::string label_;
+  onnx::GraphProto expanded_;  // function calls expanded, when the model has any
+  const onnx::GraphProto* graph_ = nullptr;
+  std::vector<int> node_opsets_;  // per node of expanded_
+  bool has_onnx_nodes_ = false;   // shape inference runs only then
+  bool expandable_ = false;       // an unresolved node has a function body
+  std::string inference_error_;
+  std::vector<TensorInfo> slot_types_;
+  std::vector<std::uint32_t> output_of_slot_;
+  std::vector<std::uint32_t> static_uses_;
+  std::vector<bool> keep_after_static_;
   std::vector<PlanNode> nodes_;
   std::vector<std::uint32_t> input_refs_;
   std::vector<std::uint32_t> consumer_begin_;

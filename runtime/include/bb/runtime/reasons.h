@@ -1,4 +1,4 @@
-// Stable reason labels (SPEC §5.2): why a node was denied or failed, why an envelope
+// Stable reason labels (docs/runtime.md): why a node was denied or failed, why an envelope
 // was dropped. Kernels and state return the enum; output uses the label.
 #pragma once
 

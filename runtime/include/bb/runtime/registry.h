@@ -1,4 +1,4 @@
-// The op registry (SPEC §5.4): every kernel registers itself next to its implementation
+// The op registry (docs/runtime.md): every kernel registers itself next to its implementation
 // with a static OpRegistrar — the C++ counterpart of Rust's `inventory::submit!`:
 //
 //   const bb::runtime::OpRegistrar kPassThrough{
@@ -39,6 +39,9 @@ struct OpRegistration {
   ir::OpKind kind;
   KernelFactory factory;
   OpsetRange opsets;
+  // The element types the kernel computes on, as people read them ("float, double,
+  // int32, int64"; docs/ops.md); empty for kernels of values other than tensors.
+  std::string_view types;
   // Where the kernel came from: empty for a kernel linked in, else the path of the
   // plugin that registered it (as given to bbrun).
   std::string_view origin;
@@ -60,7 +63,7 @@ class OpRegistrar {
  public:
   OpRegistrar(std::string_view domain, std::string_view op_type, ir::OpKind kind, KernelFactory factory) noexcept;
   OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
-              KernelFactory factory) noexcept;
+              KernelFactory factory, std::string_view types = {}) noexcept;
   OpRegistrar(const OpRegistrar&) = delete;
   OpRegistrar& operator=(const OpRegistrar&) = delete;
   const OpRegistration& registration() const { return registration_; }

@@ -2,14 +2,23 @@
 //
 // One Scheduler drives a single-node run, or every node of a simulation together.
 // Events run in (time, class, sequence) order: at the same instant network events run
-// before timers (SPEC §6.3), then in the order they were scheduled. On a virtual clock
+// before timers (docs/simulation.md), then in the order they were scheduled. On a virtual clock
 // the scheduler jumps to the next event; on a real clock it sleeps until it is due.
+//
+// Threads: every member runs on the scheduler's thread, except post() / try_post(),
+// which any thread may call (network threads hand their work over that way). A posted
+// task becomes a network event at the time the scheduler's thread picks it up, and a
+// post wakes a real-time wait at once.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstddef>
+#include <deque>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -93,7 +102,11 @@ class Scheduler {
  public:
   static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 
-  explicit Scheduler(Clock& clock) : clock_(clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
+  // Tasks try_post() accepts before it refuses (the inbound queue's bound).
+  static constexpr std::size_t kDefaultPostCapacity = 4096;
+
+  explicit Scheduler(Clock& clock, std::size_t post_capacity = kDefaultPostCapacity);
+  ~Scheduler();
 
   Clock& clock() { return clock_; }
   std::int64_t now_ns() const { return clock_.now_ns(); }
@@ -116,11 +129,30 @@ class Scheduler {
   // clock waits out the time up to `until_ns` when the queue outlives it. Real-time
   // waits wake up within a few milliseconds of `stop` becoming true.
   void run(std::int64_t until_ns = kForever, const std::atomic<bool>* stop = nullptr);
-  // Runs exactly one event if one is due before `until_ns`. Returns false otherwise
-  // (also when `stop` became true while waiting for it on a real clock).
+  // Runs exactly one event if one is due before `until_ns`, posted tasks first picked
+  // up. Returns false otherwise (also when `stop` became true while waiting for it on a
+  // real clock). While open (set_open), a real clock waits for posts up to `until_ns`.
   bool run_one(std::int64_t until_ns = kForever, const std::atomic<bool>* stop = nullptr);
   // On a real clock: sleeps until `t_ns` or until `stop` becomes true (false then).
   bool wait_until(std::int64_t t_ns, const std::atomic<bool>* stop = nullptr);
+
+  // ---- Any thread ----
+  // Hands `task` to the scheduler's thread, which runs it as a network event at the
+  // time it picks it up. try_post() refuses (false) when `post_capacity` tasks wait
+  // already: inbound work that can be refused (an envelope) uses it. post() always
+  // enqueues: for work whose number is bounded elsewhere (one outcome per attempt in
+  // flight), which must never be lost.
+  bool try_post(Task task);
+  void post(Task task);
+  // Tasks posted and not yet picked up.
+  std::size_t posted() const;
+
+  // ---- The scheduler's thread ----
+  // While open, an empty queue on a real clock is not idle: run_one() waits for posts
+  // (up to its `until_ns`, or until `stop`) instead of returning false. A node with a
+  // network listener keeps it open for as long as the network may bring work.
+  void set_open(bool open) { open_ = open; }
+  bool open() const { return open_; }
 
  private:
   // The heap holds small plain entries; the tasks stay put in slots. An id is the slot
@@ -140,7 +172,19 @@ class Scheduler {
   struct Later {  // a type, not a function pointer: the heap algorithms inline it
     bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
   };
+  // Posted tasks: a mutex-guarded queue beside the single-threaded heap. `pending`
+  // lets the scheduler's thread skip the lock when nothing was posted.
+  struct Inbox {
+    std::mutex mu;
+    std::condition_variable wake;
+    std::deque<Task> tasks;
+    std::atomic<bool> pending{false};
+  };
+  enum class Woken : std::uint8_t { kTime, kPosted, kStopped };
+
   bool is_live(const Entry& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
+  void drain_posts();
+  Woken sleep_until(std::int64_t t_ns, const std::atomic<bool>* stop, bool wake_on_post);
   void pop_top();
   void drop_cancelled_top();
   void compact();
@@ -152,6 +196,10 @@ class Scheduler {
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 0;
   std::size_t live_ = 0;  // live events; heap_.size() - live_ cancelled entries wait in the heap
+  std::size_t post_capacity_;
+  std::unique_ptr<Inbox> inbox_;
+  std::vector<Task> drained_;  // reused by drain_posts()
+  bool open_ = false;
 };
 
 }  // namespace bb::runtime

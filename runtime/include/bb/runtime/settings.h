@@ -1,4 +1,4 @@
-// The settings of a node's framework state (SPEC §5.3): `bbrun` state flags, the
+// The settings of a node's framework state (docs/runtime.md): `bbrun` state flags, the
 // `--config` TOML file, and the matching sections of a deployment file.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The framework-state sections of a TOML file, read in one place for both files that
 // hold them: `bbrun --config FILE.toml` (bb/runtime/config.h) and the deployment file
-// of `bbrun --sim` (bb/sim/deployment.h). SPEC Appendix A:
+// of `bbrun --sim` (bb/sim/deployment.h). docs/simulation.md:
 //
 //   [backoff]  base = "10ms"  cap = "60s"  jitter = "none"|"full"|"equal"|"decorrelated"
 //   [governor] threshold = 5  blocklist = ["id:x", …]  allowlist = [ … ]

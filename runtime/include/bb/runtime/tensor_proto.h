@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include <onnx/onnx_pb.h>
@@ -24,5 +25,11 @@ Expected<Tensor, std::string> from_proto(const onnx::TensorProto& proto,
                                          std::int64_t max_elements = std::int64_t{1} << 31);
 void to_proto(const Tensor& tensor, onnx::TensorProto& out);
 onnx::TensorProto to_proto(const Tensor& tensor);
+
+// A file holding one serialized TensorProto (bbrun --input, a deployment's node
+// inputs), read within `max_bytes` and checked by from_proto. The error is a sentence
+// without the file's name ("not a serialized onnx.TensorProto").
+Expected<Tensor, std::string> read_tensor_file(const std::filesystem::path& path,
+                                               std::uint64_t max_bytes = std::uint64_t{1} << 31);
 
 }  // namespace bb::runtime

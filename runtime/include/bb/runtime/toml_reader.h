@@ -26,6 +26,9 @@ Expected<toml::table, TomlError> parse_toml(std::string_view text, const std::st
 // The 1-based line where `node` starts.
 std::uint32_t line_of(const toml::node& node);
 
+// Why `text` is not a "host:port" address ("" when it is one).
+std::string host_port_problem(std::string_view text);
+
 // Reads the values of one file. Each method returns true when the value is good (or
 // absent where that is allowed) and false on an error, which the reader keeps: the first
 // error wins and later ones are dropped, so a walk stops at the first false. Errors name
@@ -56,6 +59,8 @@ class TomlReader {
 
   // A string; nullptr on an error. `expected` words the wrong-type message.
   const std::string* string(const toml::node& node, const std::string& key, std::string_view expected = "a string");
+  // A network address "host:port" (port 0..65535).
+  bool host_port(const toml::node& node, const std::string& key, std::string& out);
   // A duration string such as "5ms" (bb/ir/duration.h), in nanoseconds.
   bool duration(const toml::node& node, const std::string& key, std::int64_t& out);
   // The key `name` of `table`, when present: a duration longer than 0.

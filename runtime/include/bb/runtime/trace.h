@@ -1,4 +1,4 @@
-// The trace (SPEC Appendix A): one JSON object per event, in event order, with the
+// The trace (docs/runtime.md, "Outputs"): one JSON object per event, in event order, with the
 // fields t_ns, node, exec, op, op_type, event, outcome, reason, peer (absent omitted).
 // A node holds a TraceSink pointer that is null when tracing is off: no cost beyond one
 // branch per event.
@@ -33,6 +33,11 @@ class TraceSink {
  public:
   virtual ~TraceSink() = default;
   virtual void write(const TraceRecord& record) = 0;
+  // An execution's frame began (trigger: the op that started it, by name and type) or
+  // ended. The JSONL trace has no line for these; timelines (ChromeTrace) draw slices.
+  virtual void execution_begin(std::int64_t /*t_ns*/, std::string_view /*node*/, std::uint64_t /*exec*/,
+                               std::string_view /*trigger*/, std::string_view /*trigger_type*/) {}
+  virtual void execution_end(std::int64_t /*t_ns*/, std::string_view /*node*/, std::uint64_t /*exec*/) {}
 };
 
 // JSONL to a stream, hashing the bytes as they go.

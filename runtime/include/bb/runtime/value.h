@@ -1,4 +1,4 @@
-// A value on a graph edge (SPEC §5.5): trigger, tensor, bytes, string, int64, timestamp,
+// A value on a graph edge (docs/ops.md): trigger, tensor, bytes, string, int64, timestamp,
 // PeerId, peer list.
 //
 // 16 bytes: a kind tag and either an inline int64 or a pointer to an immutable,
@@ -103,8 +103,12 @@ class Value {
 // One line a person can read: `int64 42`, `tensor float[2,3]`, `string "hi"`,
 // `peers [id:a, id:b]`, `timestamp 10ms`, `bytes (5 B)`, `trigger`.
 std::string describe(const Value& value);
+// The same, with a tensor's first `max_elements` elements in row-major order:
+// `tensor float[2,3] [1, 2.5, -3, 4, 5, 6]`, `tensor int64[1000] [0, 1, 2, …] (1000 elements)`.
+// What Log prints.
+std::string describe_values(const Value& value, std::size_t max_elements = 8);
 
-// To and from the envelope's Value (SPEC §6.1): a tensor travels as the deterministic
+// To and from the envelope's Value (docs/wire.md): a tensor travels as the deterministic
 // bytes of its TensorProto (tensor_proto.h). from_wire checks PeerIds and tensor bytes.
 void to_wire(const Value& value, bb::Value& out);
 Expected<Value, std::string> from_wire(const bb::Value& value);

@@ -1,4 +1,4 @@
-// The deployment file of `bbrun --sim` (SPEC Appendix A): which nodes run which
+// The deployment file of `bbrun --sim` (docs/simulation.md): which nodes run which
 // graph, the network model, the faults, and the framework-state sections shared with
 // `bbrun --config`. Every field is documented in docs/simulation.md.
 #pragma once
@@ -14,6 +14,7 @@
 #include "bb/ir/peer_id.h"
 #include "bb/runtime/settings.h"
 #include "bb/runtime/toml_error.h"
+#include "bb/runtime/transport.h"
 #include "bb/sim/network.h"
 
 namespace bb::sim {
@@ -26,6 +27,13 @@ using DeploymentError = runtime::TomlError;
 using runtime::describe;
 using runtime::to_string;
 
+// A graph input fed from a TensorProto file: `inputs = { x = "data/x.pb" }`.
+struct NodeInput {
+  std::string name;
+  std::filesystem::path file;  // resolved against the deployment file's folder
+  std::uint32_t line = 0;      // for errors about the file or the name
+};
+
 struct NodeSpec {
   PeerId peer;
   std::filesystem::path graph;  // resolved against the deployment file's folder
@@ -33,7 +41,15 @@ struct NodeSpec {
   // graph. Kernels are process-wide: a simulation loads the plugins of every node.
   std::vector<std::filesystem::path> plugins;
   std::uint32_t line = 0;       // of the [[node]] header, for errors about the graph
+  // For `bbrun --deploy … --node PEER` (a real network; --sim ignores them):
+  std::string address;          // host:port where the node listens; empty when not given
+  std::filesystem::path key;    // its key file (TLS), resolved like `graph`; empty when not given
+  std::vector<NodeInput> inputs;  // sorted by name
 };
+
+// [transport] of a real-network deployment: runtime::kSecurityTls (the default) or kSecurityInsecure.
+using runtime::kSecurityInsecure;
+using runtime::kSecurityTls;
 
 // What the file says. The framework-state sections keep only what the file sets
 // (std::nullopt otherwise): flags override them and defaults fill the rest.
@@ -52,6 +68,10 @@ struct Deployment {
   // [backoff], [governor], [dedup], [send]: read by the same reader as `bbrun --config`
   // (bb/runtime/settings_toml.h); `bbrun --sim` applies the state flags on top.
   runtime::SettingsOverlay settings;
+
+  // [transport] (`bbrun --deploy`; --sim ignores it)
+  std::string security = std::string(kSecurityTls);
+  std::uint32_t security_line = 0;  // of the key, 0 when absent
 
   std::vector<NodeSpec> nodes;  // in file order
   std::vector<Fault> faults;    // in file order

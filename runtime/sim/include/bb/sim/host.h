@@ -1,4 +1,4 @@
-// Real nodes on the simulated network (SPEC §6.3): the engine (bb::runtime::Node with
+// Real nodes on the simulated network (docs/simulation.md): the engine (bb::runtime::Node with
 // the kernels of bb::ops) hosted on a SimNetwork. This is what `bbrun --sim` runs and
 // what the simulation tests drive.
 //
@@ -47,7 +47,9 @@ class Simulation {
   ~Simulation();
 
   // Adds a peer that runs `program`. Call before start().
-  void add_node(const PeerId& peer, std::shared_ptr<const runtime::Program> program);
+  // `inputs` feed graph inputs by name (every instance of the node gets the same values).
+  void add_node(const PeerId& peer, std::shared_ptr<const runtime::Program> program,
+                std::vector<std::pair<std::string, runtime::Value>> inputs = {});
   // Schedules a fault (SimNetwork::add_fault). Call before start().
   void add_fault(const Fault& fault);
   // Creates every node's first instance (all kernel errors at once, one per line), then
@@ -87,6 +89,7 @@ class Simulation {
   struct Hosted {
     PeerId peer;
     std::shared_ptr<const runtime::Program> program;
+    std::vector<std::pair<std::string, runtime::Value>> inputs;
     std::unique_ptr<runtime::Node> node;  // null while crashed
     runtime::NodeMetrics retired;         // metrics of the instances that crashed
   };

@@ -1,4 +1,4 @@
-// The simulated network (SPEC §6.3): several nodes in one process, one shared
+// The simulated network (docs/simulation.md): several nodes in one process, one shared
 // Scheduler on a VirtualClock, a seeded RNG, a latency model, loss, duplication,
 // partitions and crash/restart faults. See docs/simulation.md.
 //
@@ -30,6 +30,7 @@
 #include "bb/bb.pb.h"
 #include "bb/ir/envelope.h"
 #include "bb/ir/peer_id.h"
+#include "bb/runtime/admission.h"
 #include "bb/runtime/clock.h"
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/transport.h"
@@ -73,7 +74,7 @@ struct Fault {
   std::optional<std::int64_t> for_ns;
 };
 
-// Network-wide counters (SPEC Appendix A `network`, plus the detail behind them).
+// Network-wide counters (docs/simulation.md "Network totals", plus the detail behind them).
 struct NetworkTotals {
   std::uint64_t sent = 0;        // envelopes handed to the network (one per attempt)
   std::uint64_t delivered = 0;   // originals handed to a destination's endpoint
@@ -114,12 +115,12 @@ struct NetEvent {
   runtime::AttemptId attempt = 0;
   std::uint64_t message_id = 0;
   runtime::OutcomeKind outcome = runtime::OutcomeKind::kDelivered;  // kOutcome only
-  std::string_view reason;                                          // kReject only
+  std::string_view reason;  // kReject only: the refusal label
 };
 
 // Does this node have a Recv on `channel`? An envelope on a channel it refuses ends
-// as `rejected`. An empty filter accepts every channel.
-using ChannelFilter = std::function<bool(std::string_view channel)>;
+// as `rejected` (reason "no_recv"). An empty filter accepts every channel.
+using ChannelFilter = runtime::ChannelFilter;
 
 // Hooks into the host that owns the nodes (the engine integration, or a test).
 struct NodeHooks {
@@ -174,7 +175,9 @@ class SimNetwork {
   const NetworkTotals& totals() const { return totals_; }
   // Envelopes refused at arrival at `peer` because they failed the limits, by reason.
   // Kept across the peer's incarnations.
-  const ir::EnvelopeRejections& rejections(const PeerId& peer) const;
+  const ir::EnvelopeRejections& rejections(const PeerId& peer) const { return refusals(peer).envelope(); }
+  // Every refusal at arrival at `peer` (limits, and channels without a Recv), by label.
+  const runtime::AdmissionCounts& refusals(const PeerId& peer) const;
 
   // One line for an event: "12.5ms send id:alice -> id:bob attempt=3 msg=7".
   std::string describe(const NetEvent& event) const;
@@ -187,15 +190,19 @@ class SimNetwork {
     std::vector<std::uint32_t> members;  // sorted node indices
   };
   struct Trip;
+  static constexpr std::uint32_t kNoDetail = UINT32_MAX;
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
   std::uint32_t encode(const bb::Envelope& envelope);  // into wire_, one reference
   void release_wire(std::uint32_t slot);
+  // `reason` is a refusal label (static storage); `detail` a slot of details_ or kNoDetail.
   void schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
-                        runtime::OutcomeKind kind);
+                        runtime::OutcomeKind kind, std::string_view reason = {}, std::uint32_t detail = kNoDetail);
   void deliver_outcome(std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
-                       runtime::OutcomeKind kind);
+                       runtime::OutcomeKind kind, std::string_view reason, std::uint32_t detail);
+  std::uint32_t keep_detail(std::string detail);
+  void release_detail(std::uint32_t slot);
   void crash(std::uint32_t node);
   void restart(std::uint32_t node);
   bool partitioned(std::uint32_t a, std::uint32_t b) const;
@@ -219,6 +226,9 @@ class SimNetwork {
   std::vector<std::string> wire_;
   std::vector<std::uint32_t> wire_refs_;
   std::vector<std::uint32_t> free_wire_;
+  // Refusal details on their way back to the sender (rejected outcomes only).
+  std::vector<std::string> details_;
+  std::vector<std::uint32_t> free_details_;
   NodeHooks hooks_;
   std::function<void(const NetEvent&)> observer_;
 };

@@ -1,0 +1,90 @@
+#include "bb/runtime/admission.h"
+
+#include <numeric>
+
+#include "bb/ir/peer_id.h"
+
+namespace bb::runtime {
+namespace {
+
+constexpr std::array<AdmissionReason, 3> kOtherReasons = {AdmissionReason::kMisaddressed,
+                                                          AdmissionReason::kUnauthenticated, AdmissionReason::kNoRecv};
+
+std::string_view label_of(AdmissionReason reason) {
+  switch (reason) {
+    case AdmissionReason::kEnvelope: return "envelope";
+    case AdmissionReason::kMisaddressed: return "misaddressed";
+    case AdmissionReason::kUnauthenticated: return "unauthenticated";
+    case AdmissionReason::kNoRecv: return "no_recv";
+  }
+  return "unknown";
+}
+
+std::string peer_text(std::string_view bytes) {
+  auto peer = PeerId::from_bytes(bytes);
+  return peer ? peer->to_text() : std::string("?");
+}
+
+Refusal refuse(AdmissionReason reason, std::string detail) {
+  Refusal r;
+  r.reason = reason;
+  r.detail = std::move(detail);
+  return r;
+}
+
+}  // namespace
+
+std::string_view Refusal::label() const {
+  return reason == AdmissionReason::kEnvelope ? ir::to_string(envelope) : label_of(reason);
+}
+
+std::string describe(const Refusal& refusal) { return std::string(refusal.label()) + ": " + refusal.detail; }
+
+Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& policy, bb::Envelope& out) {
+  if (auto decoded = ir::decode_envelope_into(bytes, policy.limits, out); !decoded) {
+    Refusal r;
+    r.envelope = decoded.error().reason;
+    r.detail = std::move(decoded.error().detail);
+    return unexpected(std::move(r));
+  }
+  if (!policy.self.empty() && out.dst_peer() != policy.self)
+    return unexpected(refuse(AdmissionReason::kMisaddressed,
+                             "addressed to " + peer_text(out.dst_peer()) + ", not to " + peer_text(policy.self)));
+  if (!policy.authenticated.empty() && out.src_peer() != policy.authenticated)
+    return unexpected(refuse(AdmissionReason::kUnauthenticated, "src_peer " + peer_text(out.src_peer()) +
+                                                                    " is not the authenticated sender " +
+                                                                    peer_text(policy.authenticated)));
+  if (policy.accepts != nullptr && *policy.accepts && !(*policy.accepts)(out.channel()))
+    return unexpected(refuse(AdmissionReason::kNoRecv, "no Recv on channel '" + out.channel() + "'"));
+  return {};
+}
+
+void AdmissionCounts::record(const Refusal& refusal) {
+  if (refusal.reason == AdmissionReason::kEnvelope) {
+    envelope_.record(refusal.envelope);
+    return;
+  }
+  for (std::size_t i = 0; i < kOtherReasons.size(); ++i)
+    if (kOtherReasons[i] == refusal.reason) ++other_[i];
+}
+
+std::uint64_t AdmissionCounts::total() const {
+  return envelope_.total() + std::accumulate(other_.begin(), other_.end(), std::uint64_t{0});
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> AdmissionCounts::nonzero() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const ir::EnvelopeReason reason : ir::kEnvelopeReasons)
+    if (envelope_.count(reason) != 0) out.emplace_back(std::string(ir::to_string(reason)), envelope_.count(reason));
+  for (std::size_t i = 0; i < kOtherReasons.size(); ++i)
+    if (other_[i] != 0) out.emplace_back(std::string(label_of(kOtherReasons[i])), other_[i]);
+  return out;
+}
+
+AdmissionCounts& AdmissionCounts::operator+=(const AdmissionCounts& other) {
+  envelope_ += other.envelope_;
+  for (std::size_t i = 0; i < other_.size(); ++i) other_[i] += other.other_[i];
+  return *this;
+}
+
+}  // namespace bb::runtime
