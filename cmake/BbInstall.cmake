@@ -4,6 +4,8 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY proto/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The out-of-tree kernel example docs/extending.md walks through.
+install(DIRECTORY examples/custom_kernel DESTINATION ${CMAKE_INSTALL_DATADIR}/bb/examples)
 install(FILES ${BB_PROTO_GENERATED_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bb)
 foreach(dir compiler runtime ops)
   if(EXISTS ${PROJECT_SOURCE_DIR}/${dir}/include)

@@ -44,10 +44,14 @@ g.onnx: node 'frob' (Frob #1): error BB002: domain 'com.example' of op 'Frob' ha
 **Fix:** import the domain, e.g. `ai.bytesandbrains.wire` at version 1.)md"},
     CodeInfo{kBB003, S::kError, "unknown op",
              "The op is not in the ONNX schema registry for the imported opset version, not a bb op of the wire "
-             "or syscall domain, and not a model-local function.",
+             "or syscall domain, and not a model-local function; or its custom domain is described by the op "
+             "manifest (--ops FILE) and the manifest does not declare it. (Ops of custom domains without a "
+             "manifest are accepted: BB031.)",
              "Fix the op type or domain, raise the imported opset version, or define the function in the model.",
              R"md(**Unknown op:** not in onnx's schema registry for the imported opset version, not a bb
-op (`docs/ops.md`), not a model-local function.
+op (`docs/ops.md`), not a model-local function; or
+its custom domain has an op manifest (`--ops FILE`) that does not declare it (custom
+domains without a manifest are accepted: BB031).
 ```
 g.onnx: node 'frobnicate' (Frobnicate #2): error BB003: unknown op 'Frobnicate' in domain 'ai.onnx' (not in the ONNX schema registry for opset 13, not a bb op, not a model-local function)
 g.onnx: node 'send0' (Send #1): error BB003: unknown op 'Send' in domain 'ai.bytesandbrains.syscall' (not a bb op) [hint: Send lives in domain 'ai.bytesandbrains.wire']
@@ -197,6 +201,15 @@ their producers require.
 g.onnx: node 'early' (Send #0): warning BB016: node order is not topological: input 'late' is produced later, by node 'late_tick'
 ```
 **Fix:** none needed for compile; reorder by hand to silence lint.)md"},
+    CodeInfo{kBB017, S::kError, "custom op does not match its op manifest",
+             "An op of a custom domain that the op manifest (--ops FILE) describes has a number of inputs or "
+             "outputs outside the declared range, lacks a required attribute, has one of the wrong type, or has "
+             "an attribute the manifest does not declare.",
+             "Compare the node with its entry in the op manifest: fix the node, or the manifest if the op changed.",
+             R"md(**Custom op does not match its op manifest** (`--ops FILE`, docs/extending.md): its
+input or output count is outside the declared range, a required attribute is missing, one
+has the wrong type, or it has an attribute the manifest does not declare.
+**Fix:** fix the node, or the manifest if the op changed.)md"},
     CodeInfo{kBB020, S::kError, "bad or missing passport",
              "The model carries the passport with an unknown version, or its graph_sha256 does not match the "
              "graph (it was edited after compiling), or a .bb file has no passport.",
@@ -220,6 +233,17 @@ name nodes, so this is never an error; wire ops get `Send_<i>`/`Recv_<i>` when c
 g.onnx: node #15 (Send): note BB030: node has no name
 ```
 **Fix:** name the node (`onnx.helper.make_node(..., name=...)`).)md"},
+    CodeInfo{kBB031, S::kNote, "ops of custom domains",
+             "The model uses ops of a domain that is neither ONNX's nor bb's (a team's own ops, run by kernels a "
+             "bbrun plugin provides). They are checked for structure (single assignment, cycles, inputs that "
+             "are produced) but not against a schema unless an op manifest (--ops FILE) describes them. The note "
+             "lists each op with its node count.",
+             "Nothing to fix. Pass --ops FILE to check their arity and attributes, and run the graph with "
+             "bbrun --plugin LIB (or kernels linked in).",
+             R"md(**(Note) Ops of custom domains.** Checked for structure (single assignment, cycles,
+produced inputs) but not against a schema unless an op manifest (`--ops FILE`) describes
+them; run them with `bbrun --plugin LIB` (docs/extending.md).
+**Fix:** nothing to fix.)md"},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@ namespace bb::compiler {
 CompileResult compile_model(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                             DiagnosticEngine& diags, std::ostream& log) {
   PassContext context(model, diags, path);
+  context.ops = options.ops;
   PassManager manager(options, log);
   CompileResult result;
   result.status = manager.run(context);
@@ -26,6 +27,7 @@ CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view pa
   // and removed unless committed: a compile that fails, or is killed, leaves nothing.
   OutputStream stream(output);
   PassContext context(model, diags, path);
+  context.ops = options.ops;
   context.output_stream = &stream;
   PassManager manager(options, log);
   CompileResult result;

@@ -35,7 +35,7 @@ void lint_file(const std::string& path, const LintOptions& options, LintReport& 
     for (auto& f : diags.take()) report.findings.push_back(std::move(f));
     return;
   }
-  validate_model(**model, ValidateOptions{options.pedantic, path}, diags);
+  validate_model(**model, ValidateOptions{options.pedantic, path, options.ops}, diags);
   for (auto& f : diags.take()) report.findings.push_back(std::move(f));
 }
 

@@ -12,6 +12,7 @@
 #include <onnx/defs/schema.h>
 
 #include "bb/compiler/gate_contracts.h"
+#include "bb/compiler/op_manifest.h"
 #include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
 #include "bb/ir/passport.h"
@@ -46,7 +47,16 @@ struct SendUse {
   std::string where;
 };
 
-enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown };
+enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest };
+
+// A domain neither ONNX's schema registry nor bb knows: its ops are a team's own
+// (their kernels come from a bbrun plugin), checked for structure only unless an op
+// manifest describes them.
+bool is_custom_domain(std::string_view domain) {
+  if (domain.empty() || ir::is_onnx_domain(domain) || ir::is_bb_domain(domain)) return false;
+  const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  return known.find(std::string(domain)) == known.end();
+}
 
 class Validator {
  public:
@@ -65,6 +75,29 @@ class Validator {
     scopes_.resize(bodies_.size());
     for (const auto& body : bodies_) check_body(body);
     check_channels();
+  }
+
+  // One note listing the custom-domain ops and their node counts, sorted, so CI sees
+  // what only a plugin can run.
+  void report_custom_ops() {
+    if (custom_ops_.empty()) return;
+    std::vector<std::pair<std::pair<std::string_view, std::string_view>, int>> ops(custom_ops_.begin(),
+                                                                                   custom_ops_.end());
+    std::sort(ops.begin(), ops.end());
+    std::string list;
+    int nodes = 0;
+    for (const auto& [key, count] : ops) {
+      list += (list.empty() ? "" : ", ") + std::string(key.first) + "::" + std::string(key.second) + " (" +
+              std::to_string(count) + (count == 1 ? " node)" : " nodes)");
+      nodes += count;
+    }
+    const bool described = options_.ops != nullptr;
+    diags_.report(kBB031,
+                  std::to_string(nodes) + (nodes == 1 ? " node uses" : " nodes use") + " ops of custom domains: " +
+                      list,
+                  described ? "bbrun needs their kernels: --plugin LIB or kernels linked in"
+                            : "pass an op manifest with --ops FILE to check their arity and attributes; bbrun needs "
+                              "their kernels: --plugin LIB or kernels linked in");
   }
 
  private:
@@ -283,6 +316,11 @@ class Validator {
         return;
       case OpStatus::kUnknown: report_unknown(body, node, at); return;
       case OpStatus::kBb: check_bb_op(body, node, at); return;
+      case OpStatus::kCustom: ++custom_ops_[key]; return;
+      case OpStatus::kManifest:
+        ++custom_ops_[key];
+        check_manifest_op(body, node, at, *options_.ops->find(node.domain(), node.op_type()));
+        return;
       case OpStatus::kOnnx:
       case OpStatus::kFunction: return;
     }
@@ -295,6 +333,10 @@ class Validator {
       return ir::find_bb_op(node.domain(), node.op_type()) != nullptr ? OpStatus::kBb : OpStatus::kUnknown;
     if (functions_.contains(std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()))))
       return OpStatus::kFunction;
+    if (is_custom_domain(node.domain())) {
+      if (options_.ops == nullptr || !options_.ops->declares_domain(node.domain())) return OpStatus::kCustom;
+      return options_.ops->find(node.domain(), node.op_type()) != nullptr ? OpStatus::kManifest : OpStatus::kUnknown;
+    }
     const std::string domain = ir::is_onnx_domain(node.domain()) ? std::string() : node.domain();
     const auto* schema =
         onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(*version), domain);
@@ -310,14 +352,31 @@ class Validator {
       }
     }
     const auto version = ir::opset_version(*body.opsets, node.domain()).value_or(0);
-    std::string where_found = ir::is_bb_domain(node.domain())
-                                  ? std::string(" (not a bb op)")
+    std::string where_found = ir::is_bb_domain(node.domain()) ? std::string(" (not a bb op)")
+                              : is_custom_domain(node.domain())
+                                  ? " (the op manifest " + options_.ops->path() + " declares the domain but not this op)"
                                   : " (not in the ONNX schema registry for opset " + std::to_string(version) +
                                         ", not a bb op, not a model-local function)";
     diags_.report(kBB003, at,
                   "unknown op " + quoted(node.op_type()) + " in domain " + quoted(domain_label(node.domain())) +
                       where_found + body.where,
                   hint);
+  }
+
+  // An op of a custom domain the manifest describes: arity and attributes as strictly
+  // as a bb op, plus attributes the manifest does not declare.
+  void check_manifest_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
+                         const ir::OpSpec& spec) {
+    check_count(body, node, at, "inputs", node.input_size(), spec.min_inputs, spec.max_inputs, kBB017);
+    check_count(body, node, at, "outputs", node.output_size(), spec.min_outputs, spec.max_outputs, kBB017);
+    check_attributes(body, node, at, spec, kBB017);
+    for (const auto& attr : node.attribute()) {
+      if (ir::find_attr_spec(spec, attr.name()) != nullptr) continue;
+      diags_.report(kBB017, at,
+                    "attribute " + quoted(attr.name()) + " of " + node.op_type() + " is not in the op manifest " +
+                        options_.ops->path() + body.where,
+                    "remove the attribute, fix its name, or declare it in the manifest");
+    }
   }
 
   void check_bb_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
@@ -341,25 +400,25 @@ class Validator {
   }
 
   void check_count(const Body& body, const onnx::NodeProto& node, const NodeLocation& at, std::string_view what,
-                   int have, int min, int max) {
+                   int have, int min, int max, std::string_view code = kBB008) {
     if (have >= min && (max == ir::kVariadic || have <= max)) return;
     std::string range = max == ir::kVariadic ? "at least " + std::to_string(min)
                         : min == max         ? std::to_string(min)
                                              : std::to_string(min) + " to " + std::to_string(max);
-    diags_.report(kBB008, at,
+    diags_.report(code, at,
                   node.op_type() + " takes " + range + " " + std::string(what) + ", this node has " +
                       std::to_string(have) + body.where,
-                  "see the op's arity in docs/ops.md");
+                  code == kBB008 ? "see the op's arity in docs/ops.md" : "see the op's arity in the op manifest");
   }
 
   void check_attributes(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
-                        const ir::OpSpec& spec) {
+                        const ir::OpSpec& spec, std::string_view code = kBB008) {
     int groups[8] = {};
     for (const auto& attr_spec : spec.attributes) {
       const auto* attr = ir::find_attribute(node, attr_spec.name);
       if (attr == nullptr) {
         if (attr_spec.required)
-          diags_.report(kBB008, at,
+          diags_.report(code, at,
                         node.op_type() + " needs attribute " + quoted(attr_spec.name) + " (" +
                             std::string(type_name(attr_spec.type)) + ")" + body.where,
                         "add " + std::string(attr_spec.name) + ": " + std::string(attr_spec.doc));
@@ -368,7 +427,7 @@ class Validator {
       if (attr_spec.one_of > 0 && attr_spec.one_of < 8) ++groups[attr_spec.one_of];
       if (attr_spec.name == ir::kAttrPeer) continue;  // BB011 owns the peer's checks
       if (attr->type() != attr_spec.type) {
-        diags_.report(kBB008, at,
+        diags_.report(code, at,
                       "attribute " + quoted(attr_spec.name) + " of " + node.op_type() + " has type " +
                           std::string(type_name(attr->type())) + ", expected " +
                           std::string(type_name(attr_spec.type)) + body.where,
@@ -384,7 +443,7 @@ class Validator {
         names += (names.empty() ? "" : ", ") + std::string(a.name);
       }
       if (members == 0 || groups[g] == 1) continue;
-      diags_.report(kBB008, at,
+      diags_.report(code, at,
                     node.op_type() + " needs exactly one of the attributes " + names + ", this node has " +
                         std::to_string(groups[g]) + body.where,
                     "keep exactly one of " + names);
@@ -473,6 +532,8 @@ class Validator {
   std::vector<Body> bodies_;
   std::vector<ValueMap> scopes_;
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;
+  // Nodes per custom-domain op, across every graph of the model.
+  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int> custom_ops_;
   std::vector<SendUse> sends_;
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
 };
@@ -511,7 +572,9 @@ void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) 
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
   validate_compiled(model, options.path, diags);
-  Validator(model, options, diags).run();
+  Validator validator(model, options, diags);
+  validator.run();
+  validator.report_custom_ops();
 }
 
 }  // namespace bb::compiler

@@ -333,7 +333,8 @@ Expected<void, LoadError> Program::resolve_and_plan() {
       const auto versions = registry::opsets(node.domain(), node.op_type());
       unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + std::string(domain) + "::" +
                            node.op_type() + "'" +
-                           (versions.empty() ? " in this build [hint: bbrun --list-ops shows the ops it runs]"
+                           (versions.empty() ? " in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB "
+                                                 "loads more (docs/extending.md)]"
                                              : " at opset " + std::to_string(opset) + " (this build has opsets " +
                                                    registry::opsets_text(versions) + ")"));
     } else {

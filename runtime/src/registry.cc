@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <tuple>
 
 #include "bb/ir/op_table.h"
@@ -11,6 +12,9 @@ namespace {
 
 // Constant-initialized: valid before any registrar's constructor runs.
 constinit const OpRegistrar* g_head = nullptr;
+// While a plugin loads: its registrars go here until adopted.
+constinit bool g_staging = false;
+constinit const OpRegistrar* g_staged = nullptr;
 
 bool key_less(const OpRegistration& a, const OpRegistration& b) {
   return std::tie(a.domain, a.op_type, a.opsets.since) < std::tie(b.domain, b.op_type, b.opsets.since);
@@ -35,15 +39,84 @@ OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, ir::
 
 OpRegistrar::OpRegistrar(std::string_view domain, std::string_view op_type, OpsetRange opsets, ir::OpKind kind,
                          KernelFactory factory, std::string_view types) noexcept
-    : registration_{canonical_domain(domain), op_type, kind, factory, opsets, types}, next_(g_head) {
-  g_head = this;
+    : registration_{canonical_domain(domain), op_type, kind, factory, opsets, types, {}},
+      next_(g_staging ? g_staged : g_head) {
+  (g_staging ? g_staged : g_head) = this;
 }
 
 namespace registry {
+namespace {
+
+bool overlaps(const OpRegistration& a, const OpRegistration& b) {
+  return a.domain == b.domain && a.op_type == b.op_type && a.opsets.since <= b.opsets.end &&
+         b.opsets.since <= a.opsets.end;
+}
+
+// Registrations adopted from plugins, with their origins: copies, so the plugins'
+// registrar constants are never written to. Deques keep the addresses find() returns.
+std::deque<OpRegistration>& adopted() {
+  static std::deque<OpRegistration> regs;
+  return regs;
+}
+std::deque<std::string>& origins() {
+  static std::deque<std::string> paths;
+  return paths;
+}
+
+std::string origin_label(std::string_view origin) {
+  return origin.empty() ? std::string(kBuiltInOrigin) : std::string(origin);
+}
+
+}  // namespace
+
+void begin_staging() {
+  g_staged = nullptr;
+  g_staging = true;
+}
+
+std::size_t staged_count() {
+  std::size_t n = 0;
+  for (const OpRegistrar* r = g_staged; r != nullptr; r = r->next()) ++n;
+  return n;
+}
+
+void discard_staged() {
+  g_staged = nullptr;
+  g_staging = false;
+}
+
+Expected<void, std::string> adopt_staged(std::string_view origin) {
+  std::vector<const OpRegistrar*> staged;
+  for (const OpRegistrar* r = g_staged; r != nullptr; r = r->next()) staged.push_back(r);
+  discard_staged();
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    const OpRegistration& mine = staged[i]->registration();
+    auto clash = [&](std::string_view other) {
+      return unexpected(std::string(origin) + ": the plugin registers (" + std::string(display_domain(mine.domain)) +
+                        ", " + std::string(mine.op_type) + "), which " + origin_label(other) +
+                        " registers already; remove one of the two registrations");
+    };
+    for (const OpRegistrar* r = g_head; r != nullptr; r = r->next())
+      if (overlaps(mine, r->registration())) return clash(r->registration().origin);
+    for (const auto& reg : adopted())
+      if (overlaps(mine, reg)) return clash(reg.origin);
+    for (std::size_t j = 0; j < i; ++j)
+      if (overlaps(mine, staged[j]->registration())) return clash(origin);
+  }
+  // The plugin stays loaded for the life of the process: its names and factories stay valid.
+  const std::string_view kept = origins().emplace_back(origin);
+  for (const OpRegistrar* r : staged) {
+    OpRegistration reg = r->registration();
+    reg.origin = kept;
+    adopted().push_back(reg);
+  }
+  return {};
+}
 
 std::vector<OpRegistration> all() {
   std::vector<OpRegistration> out;
   for (const OpRegistrar* r = g_head; r != nullptr; r = r->next()) out.push_back(r->registration());
+  out.insert(out.end(), adopted().begin(), adopted().end());
   std::stable_sort(out.begin(), out.end(), key_less);
   return out;
 }
@@ -72,6 +145,8 @@ const OpRegistration* find(std::string_view domain, std::string_view op_type, in
     const OpRegistration& reg = r->registration();
     if (reg.op_type == op_type && reg.domain == domain && reg.opsets.contains(opset)) return &reg;
   }
+  for (const OpRegistration& reg : adopted())
+    if (reg.op_type == op_type && reg.domain == domain && reg.opsets.contains(opset)) return &reg;
   return nullptr;
 }
 
@@ -82,6 +157,8 @@ std::vector<OpsetRange> opsets(std::string_view domain, std::string_view op_type
     const OpRegistration& reg = r->registration();
     if (reg.op_type == op_type && reg.domain == domain) out.push_back(reg.opsets);
   }
+  for (const OpRegistration& reg : adopted())
+    if (reg.op_type == op_type && reg.domain == domain) out.push_back(reg.opsets);
   std::sort(out.begin(), out.end(), [](const OpsetRange& a, const OpsetRange& b) { return a.since < b.since; });
   return out;
 }
@@ -106,7 +183,7 @@ std::string list_text() {
     const auto& r = regs[i];
     if (i > 0 && regs[i - 1].domain == r.domain && regs[i - 1].op_type == r.op_type) continue;  // another opset range
     out += std::string(display_domain(r.domain)) + "\t" + std::string(r.op_type) + "\t" +
-           std::string(ir::to_string(r.kind)) + "\n";
+           std::string(ir::to_string(r.kind)) + "\t" + origin_label(r.origin) + "\n";
   }
   return out;
 }
@@ -190,7 +267,8 @@ std::string list_markdown() {
     if (row.reg == nullptr) out += "No kernel in this build (the simulator provides it).\n\n";
     const ir::OpSpec* spec = row.spec;
     if (spec == nullptr) {
-      out += "Registered kernel outside the bb op table.\n";
+      out += "Registered kernel outside the bb op table" +
+             (row.reg->origin.empty() ? std::string(".\n") : " (plugin " + std::string(row.reg->origin) + ").\n");
       continue;
     }
     std::string summary(spec->summary);

@@ -52,7 +52,8 @@ TEST(Registry, ListTextHasOneLinePerOp) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), static_cast<std::ptrdiff_t>(ops.size())) << "a line twice";
   for (const auto& op : ir::bb_op_table()) {
     const std::string line =
-        std::string(op.domain) + "\t" + std::string(op.op_type) + "\t" + std::string(ir::to_string(op.kind));
+        std::string(op.domain) + "\t" + std::string(op.op_type) + "\t" + std::string(ir::to_string(op.kind)) + "\t" +
+        std::string(kBuiltInOrigin);
     EXPECT_TRUE(lines.count(line)) << line;
   }
 }

@@ -84,9 +84,10 @@ TEST_F(BbrunCli, ListOpsPrintsTheRegistry) {
   const auto r = invoke("--list-ops");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, runtime::registry::list_text());
-  EXPECT_NE(r.out.find(std::string(ir::kSyscallDomain) + "\t" + std::string(ir::kBackoffGateTx) + "\tgate\n"),
+  EXPECT_NE(r.out.find(std::string(ir::kSyscallDomain) + "\t" + std::string(ir::kBackoffGateTx) + "\tgate\tbuilt-in\n"),
             std::string::npos);
-  EXPECT_NE(r.out.find(std::string(ir::kWireDomain) + "\t" + std::string(ir::kSend) + "\teffect\n"), std::string::npos);
+  EXPECT_NE(r.out.find(std::string(ir::kWireDomain) + "\t" + std::string(ir::kSend) + "\teffect\tbuilt-in\n"),
+            std::string::npos);
 }
 
 TEST_F(BbrunCli, DocsOpsMdIsGeneratedFromTheRegistry) {

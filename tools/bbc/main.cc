@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "cli_docs.h"
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
+#include "bb/compiler/op_manifest.h"
 #include "bb/compiler/pass.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
@@ -104,6 +106,18 @@ onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limit
   return nullptr;
 }
 
+// `--ops FILE`: the op manifest, or an error printed (exit 2). Empty path: none.
+bool load_manifest(const std::string& path, std::optional<bc::OpManifest>& out) {
+  if (path.empty()) return true;
+  auto manifest = bc::OpManifest::load(path);
+  if (!manifest) {
+    std::cerr << "bbc: error: " << manifest.error() << '\n';
+    return false;
+  }
+  out.emplace(std::move(*manifest));
+  return true;
+}
+
 struct CompileArgs {
   std::string input;
   std::string output;
@@ -111,6 +125,7 @@ struct CompileArgs {
   std::string print_after;
   std::string time_passes;
   bool verify_each = false;
+  std::string ops;
   bb::ir::ModelLimits limits;
 };
 
@@ -119,6 +134,9 @@ int run_compile(const CompileArgs& args, bool time_given) {
   options.skip = args.skip;
   if (!args.print_after.empty()) options.print_after = args.print_after;
   options.verify_each = args.verify_each;
+  std::optional<bc::OpManifest> manifest;
+  if (!load_manifest(args.ops, manifest)) return kExitUsage;
+  if (manifest) options.ops = &*manifest;
   if (time_given) {
     if (args.time_passes.empty() || args.time_passes == "text") {
       options.time = bc::TimeFormat::kText;
@@ -192,6 +210,7 @@ struct LintArgs {
   std::string format = "text";
   bool werror = false;
   bool pedantic = false;
+  std::string ops;
   bb::ir::ModelLimits limits;
 };
 
@@ -200,6 +219,9 @@ int run_lint(const LintArgs& args) {
   options.werror = args.werror;
   options.pedantic = args.pedantic;
   options.limits = args.limits;
+  std::optional<bc::OpManifest> manifest;
+  if (!load_manifest(args.ops, manifest)) return kExitUsage;
+  if (manifest) options.ops = &*manifest;
   options.format = args.format == "json" ? bc::LintFormat::kJson
                    : args.format == "sarif" ? bc::LintFormat::kSarif
                                             : bc::LintFormat::kText;
@@ -251,6 +273,7 @@ int run(int argc, char** argv) {
   auto* time = c->add_option("--time-passes", compile.time_passes, "Per-pass wall time on stderr (=json for JSON)")
                    ->expected(0, 1);
   c->add_flag("--verify-each", compile.verify_each, "Verify the graph after every pass");
+  c->add_option("--ops", compile.ops, "Op manifest (TOML) describing custom-domain ops (docs/extending.md)");
   add_limit_flags(*c, compile.limits);
 
   LintArgs lint;
@@ -260,6 +283,7 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   l->add_flag("--werror", lint.werror, "Warnings fail the run (exit 1)");
   l->add_flag("--pedantic", lint.pedantic, "Also report notes (BB030: unnamed nodes)");
+  l->add_option("--ops", lint.ops, "Op manifest (TOML) describing custom-domain ops (docs/extending.md)");
   add_limit_flags(*l, lint.limits);
 
   auto* p = app.add_subcommand("passes", "List the passes in canonical order: name<TAB>description");

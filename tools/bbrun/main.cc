@@ -21,6 +21,7 @@
 #include "bb/ir/duration.h"
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
+#include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
 #include "cli_docs.h"
 #include "options.h"
@@ -65,12 +66,14 @@ int main(int argc, char** argv) {
   std::string sim, deploy, node, grace, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
   std::int64_t executions = -1;
   std::int64_t governor_threshold = 0, dedup_window = 0;
-  std::vector<std::string> inputs, blocklist, allowlist;
+  std::vector<std::string> inputs, blocklist, allowlist, plugins;
 
   app.add_option("FILE", o.file, "compiled graph (.bb)");
   bb::bbrun::KeygenOptions keygen_options;
   auto* keygen = bb::bbrun::add_keygen_command(app, keygen_options);
-  app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind per line");
+  app.add_option("--plugin", plugins, "load a kernel plugin (a shared library built against bb; repeatable)")
+      ->allow_extra_args(false);
+  app.add_flag("--list-ops", list_ops, "print the op registry: domain<TAB>op_type<TAB>kind<TAB>origin per line");
   app.add_flag("--markdown", markdown, "with --list-ops: the op reference of docs/ops.md");
   app.add_option("--sim", sim, "run a simulated deployment (DEPLOY.toml)");
   auto* network = "real network (docs/wire.md)";
@@ -218,6 +221,11 @@ int main(int argc, char** argv) {
   if (keygen->parsed()) return bb::bbrun::run_keygen(keygen_options);
 
   if (auto ok = bb::runtime::registry::check(); !ok) {
+    spdlog::error("{}", ok.error());
+    return bb::bbrun::kExitLoad;
+  }
+  // Plugins before anything looks kernels up; each error names the library.
+  if (auto ok = bb::runtime::load_plugins(plugins); !ok) {
     spdlog::error("{}", ok.error());
     return bb::bbrun::kExitLoad;
   }

@@ -23,6 +23,7 @@
 #include "bb/runtime/metrics.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/chrome_trace.h"
+#include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/tensor_proto.h"
 #include "bb/runtime/trace.h"
 #include "bb/sim/deployment.h"
@@ -120,6 +121,13 @@ int run_sim(const std::string& path, const Options& o) {
     spdlog::error("{}", settings.error());
     return kExitUsage;
   }
+  // Kernels are process-wide: every node's plugins load before any graph does.
+  for (const auto& node : d.nodes)
+    for (const auto& lib : node.plugins)
+      if (auto ok = runtime::load_plugin(lib.string()); !ok) {
+        spdlog::error("{}: node {}: {}", d.file.string(), node.peer.to_text(), ok.error());
+        return kExitLoad;
+      }
   Loaded loaded = load_graphs(d, o);
   if (loaded.code != kExitOk) return loaded.code;
 

@@ -11,7 +11,7 @@ class ValidatePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     const std::size_t before = context.diags.findings().size();
-    validate_model(context.model, ValidateOptions{false, context.path}, context.diags);
+    validate_model(context.model, ValidateOptions{false, context.path, context.ops}, context.diags);
     bool errors = false;
     UnorderedScopes unordered;  // canonicalize sorts the graphs whose order is not topological
     const auto& findings = context.diags.findings();

@@ -155,7 +155,7 @@ bool read_nodes(Reader& r, const toml::table& root, const std::filesystem::path&
     const toml::table& table = *nodes->get(i)->as_table();
     const std::string prefix = "node[" + std::to_string(i) + "].";
     const std::uint32_t line = line_of(table);
-    if (!r.only_keys(table, prefix, {"peer", "graph", "address", "key", "inputs"})) return false;
+    if (!r.only_keys(table, prefix, {"peer", "graph", "address", "key", "inputs", "plugins"})) return false;
     const toml::node* peer = table.get("peer");
     const toml::node* graph = table.get("graph");
     if (peer == nullptr) return r.fail(Kind::kMissingKey, line, prefix + "peer", "missing: every [[node]] names its peer");
@@ -183,6 +183,18 @@ bool read_nodes(Reader& r, const toml::table& root, const std::filesystem::path&
     if (const toml::node* inputs = table.get("inputs");
         inputs != nullptr && !read_inputs(r, *inputs, prefix + "inputs", folder, spec.inputs))
       return false;
+    if (const toml::node* plugins = table.get("plugins")) {
+      const toml::array* list = plugins->as_array();
+      if (list == nullptr) return r.wrong_type(*plugins, prefix + "plugins", "an array of paths", "plugins = [\"libmyops.so\"]");
+      for (std::size_t k = 0; k < list->size(); ++k) {
+        const std::string key = prefix + "plugins[" + std::to_string(k) + "]";
+        const std::string* lib = r.string(*list->get(k), key, "a path string");
+        if (lib == nullptr) return false;
+        if (lib->empty()) return r.fail(Kind::kBadValue, line_of(*list->get(k)), key, "empty path");
+        const std::filesystem::path rel(*lib);
+        spec.plugins.push_back(rel.is_absolute() ? rel : (folder / rel).lexically_normal());
+      }
+    }
     d.nodes.push_back(std::move(spec));
   }
   return true;

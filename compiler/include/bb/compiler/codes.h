@@ -1,4 +1,4 @@
-// The stable diagnostic codes of bbc (docs/diagnostics.md): BB001–BB030, each with a severity,
+// The stable diagnostic codes of bbc (docs/diagnostics.md): BB001–BB031, each with a severity,
 // a one-line title, the longer text of lint's SARIF rules, and its section of
 // docs/diagnostics.md, which is generated from this catalogue.
 #pragma once
@@ -30,8 +30,10 @@ inline constexpr std::string_view kBB013 = "BB013";  // gate chain out of order 
 inline constexpr std::string_view kBB014 = "BB014";  // Recv output consumed without the rx chain
 inline constexpr std::string_view kBB015 = "BB015";  // channel payload count mismatch
 inline constexpr std::string_view kBB016 = "BB016";  // node order not topological
+inline constexpr std::string_view kBB017 = "BB017";  // custom op does not match its op manifest
 inline constexpr std::string_view kBB020 = "BB020";  // passport version / digest / missing
 inline constexpr std::string_view kBB030 = "BB030";  // node without a name (pedantic)
+inline constexpr std::string_view kBB031 = "BB031";  // ops of custom domains (structure only)
 
 struct CodeInfo {
   std::string_view code;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/compiler/op_manifest.h"
 #include "bb/ir/limits.h"
 
 namespace bb::compiler {
@@ -19,6 +20,7 @@ struct LintOptions {
   bool werror = false;    // warnings fail the run
   bool pedantic = false;  // report BB030
   ir::ModelLimits limits;  // a file over them is BB001
+  const OpManifest* ops = nullptr;  // --ops FILE (or null)
 };
 
 struct LintReport {

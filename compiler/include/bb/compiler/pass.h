@@ -16,6 +16,7 @@
 
 #include "bb/compiler/diagnostics.h"
 #include "bb/compiler/gate_contracts.h"
+#include "bb/compiler/op_manifest.h"
 #include "bb/ir/names.h"
 
 namespace bb::compiler {
@@ -113,6 +114,7 @@ struct PassContext {
   onnx::ModelProto& model;
   DiagnosticEngine& diags;
   std::string_view path;                  // the input path as given
+  const OpManifest* ops = nullptr;        // --ops FILE, for validate (or null)
   std::vector<std::string> ran;           // names of the passes run so far, in order
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits

@@ -22,6 +22,8 @@ struct PassOptions {
   std::optional<std::string> print_after;  // a pass name or "all"
   TimeFormat time = TimeFormat::kNone;
   bool verify_each = false;
+  // `--ops FILE`: the op manifest validate checks custom-domain ops against (or null).
+  const OpManifest* ops = nullptr;
 };
 
 // Checks --skip and --print-after names. The error is a usage message that lists the

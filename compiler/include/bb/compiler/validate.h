@@ -8,6 +8,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/compiler/op_manifest.h"
 
 namespace bb::compiler {
 
@@ -16,6 +17,9 @@ struct ValidateOptions {
   bool pedantic = false;
   // The path as given: a `.bb` file without a passport is BB020.
   std::string_view path;
+  // `--ops FILE`: custom-domain ops it describes are checked like bb ops (BB017);
+  // null: custom-domain ops are checked for structure only.
+  const OpManifest* ops = nullptr;
 };
 
 // Runs every rule on `model` and reports to `diags`. On compiled input (the model

@@ -42,7 +42,13 @@ struct OpRegistration {
   // The element types the kernel computes on, as people read them ("float, double,
   // int32, int64"; docs/ops.md); empty for kernels of values other than tensors.
   std::string_view types;
+  // Where the kernel came from: empty for a kernel linked in, else the path of the
+  // plugin that registered it (as given to bbrun).
+  std::string_view origin;
 };
+
+// The origin as `bbrun --list-ops` prints it.
+constexpr std::string_view kBuiltInOrigin = "built-in";
 
 // The empty domain and "ai.onnx" are one domain: both map to "".
 constexpr std::string_view canonical_domain(std::string_view domain) {
@@ -68,6 +74,7 @@ class OpRegistrar {
   const OpRegistrar* next_;
 };
 
+
 namespace registry {
 
 // Every registration, sorted by (domain, op_type, since); duplicates appear twice.
@@ -84,7 +91,19 @@ std::vector<OpsetRange> opsets(std::string_view domain, std::string_view op_type
 // "6-12, 13+": the ranges as people read them.
 std::string opsets_text(const std::vector<OpsetRange>& ranges);
 
-// `domain<TAB>op_type<TAB>kind` per op, sorted (bbrun --list-ops).
+// Plugins (bb/runtime/plugin_loader.h): registrars constructed between begin_staging()
+// and the end of staging link into a staging list, not the registry. adopt_staged()
+// moves them into the registry, all or none: it fails, naming `origin` and the other
+// claimant, when one of them claims a key already registered (or claimed twice among
+// them), and then drops them. discard_staged() drops them. Start-up only (one thread).
+void begin_staging();
+Expected<void, std::string> adopt_staged(std::string_view origin);
+void discard_staged();
+// The number of registrars staged since begin_staging().
+std::size_t staged_count();
+
+// `domain<TAB>op_type<TAB>kind<TAB>origin` per op, sorted (bbrun --list-ops); origin
+// is "built-in" or the plugin's path.
 std::string list_text();
 // docs/ops.md: every op with inputs, outputs, attributes and deny reasons, from the
 // registry and the bb op table (bbrun --list-ops --markdown).

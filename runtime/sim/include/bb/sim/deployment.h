@@ -37,6 +37,9 @@ struct NodeInput {
 struct NodeSpec {
   PeerId peer;
   std::filesystem::path graph;  // resolved against the deployment file's folder
+  // `plugins = ["lib.so", ...]`: kernel plugins the node's graph needs, resolved like
+  // graph. Kernels are process-wide: a simulation loads the plugins of every node.
+  std::vector<std::filesystem::path> plugins;
   std::uint32_t line = 0;       // of the [[node]] header, for errors about the graph
   // For `bbrun --deploy … --node PEER` (a real network; --sim ignores them):
   std::string address;          // host:port where the node listens; empty when not given
