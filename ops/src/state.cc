@@ -1,4 +1,4 @@
-// Named node state (SPEC §5.5): StateGet reads, StateSet writes a value that outlives
+// Named node state (docs/ops.md): StateGet reads, StateSet writes a value that outlives
 // the execution that stored it — a model kept across rounds. Frames never see each
 // other's values; this state, like the framework state, belongs to the node instance:
 // a crashed and restarted node starts again from the initial value.
