@@ -231,8 +231,6 @@ void BM_AddChain(benchmark::State& state) {
     state.SkipWithError(node.error().message.c_str());
     return;
   }
-  runtime::NoTransport transport(**node);
-  (*node)->attach(transport);
   (*node)->start();
   for (int i = 0; i < 50; ++i) scheduler.run_one();  // frames and pools reach their steady size
   const std::uint64_t dispatches_before = (*node)->metrics().dispatches;

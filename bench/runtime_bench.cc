@@ -42,7 +42,6 @@ struct Bench {
   runtime::VirtualClock clock;
   runtime::Scheduler scheduler{clock};
   std::unique_ptr<runtime::Node> node;
-  std::unique_ptr<runtime::NoTransport> transport;
 
   bool load(const onnx::ModelProto& model, benchmark::State& state) {
     auto program = runtime::Program::build(model, "bench.bb");
@@ -58,8 +57,6 @@ struct Bench {
       return false;
     }
     node = std::move(*made);
-    transport = std::make_unique<runtime::NoTransport>(*node);
-    node->attach(*transport);
     return true;
   }
 };

@@ -39,8 +39,6 @@ int main(int argc, char** argv) {
     std::cerr << node.error().message << '\n';
     return 1;
   }
-  rt::NoTransport transport(**node);
-  (*node)->attach(transport);
   (*node)->start();
   // Log writes each total through spdlog (stderr).
   while (!(*node)->done() && scheduler.run_one()) {

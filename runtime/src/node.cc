@@ -82,8 +82,14 @@ Node::~Node() {
 
 Expected<std::unique_ptr<Node>, LoadError> Node::create(std::shared_ptr<const Program> program, Scheduler& scheduler,
                                                         NodeConfig config) {
+  TransportFactory make_transport = std::move(config.transport);
   std::unique_ptr<Node> node(new Node(std::move(program), scheduler, std::move(config)));
   if (auto r = node->instantiate(); !r) return unexpected(r.error());
+  if (!make_transport) return node;
+  Node* n = node.get();
+  auto transport = make_transport(*n, [n](std::string_view channel) { return n->accepts_channel(channel); });
+  if (!transport) return unexpected(LoadError{LoadError::Kind::kTransport, std::move(transport.error())});
+  n->attach(**transport);
   return node;
 }
 

@@ -121,11 +121,18 @@ onnx::TensorProto to_proto(const Tensor& t) {
   return out;
 }
 
-Expected<Tensor, std::string> read_tensor_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+Expected<Tensor, std::string> read_tensor_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                                               std::string* name) {
   auto bytes = ir::read_file(path, max_bytes);
-  if (!bytes) return unexpected(bytes.error().message);
+  if (!bytes) {
+    // The I/O error names the file ("<path>: <what>"); the caller does.
+    std::string_view message = bytes.error().message;
+    if (const std::string prefix = path.string() + ": "; message.starts_with(prefix)) message.remove_prefix(prefix.size());
+    return unexpected(std::string(message));
+  }
   onnx::TensorProto tensor;
   if (!tensor.ParseFromString(*bytes)) return unexpected(std::string("not a serialized onnx.TensorProto"));
+  if (name != nullptr) *name = tensor.name();
   return from_proto(tensor);
 }
 

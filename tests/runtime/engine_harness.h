@@ -1,4 +1,4 @@
-// A single node on a virtual clock with a NoTransport and an in-memory trace, plus a
+// A single node on a virtual clock with no transport and an in-memory trace, plus a
 // few test kernels (domain "test.bb") that capture or fail.
 #pragma once
 
@@ -73,8 +73,6 @@ class Harness {
       return;
     }
     node_ = std::move(*node);
-    transport_ = std::make_unique<runtime::NoTransport>(*node_);
-    node_->attach(*transport_);
   }
   runtime::Node& node() { return *node_; }
   runtime::Scheduler& scheduler() { return scheduler_; }
@@ -93,7 +91,6 @@ class Harness {
   std::ostringstream trace_out_;
   runtime::JsonlTrace trace_{&trace_out_};
   std::unique_ptr<runtime::Node> node_;
-  std::unique_ptr<runtime::NoTransport> transport_;
 };
 
 }  // namespace bb::testing

@@ -23,7 +23,6 @@
 #include "bb/runtime/node.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/scheduler.h"
-#include "bb/runtime/transport.h"
 #include "bb/runtime/tensor_proto.h"
 #include "bb/net/grpc_transport.h"
 #include "bb/net/security.h"
@@ -45,15 +44,6 @@ Expected<runtime::NodeSettings, std::string> settings_for(const Options& o, cons
     file = std::move(*read);
   }
   return layered_settings(file, o.state);
-}
-
-// One TensorProto file; `flag` names it in messages ("--input x=a.pb", "--inputs d").
-Expected<onnx::TensorProto, std::string> read_tensor_file(const std::string& flag, const std::string& file) {
-  auto bytes = ir::read_file(file, std::uint64_t{1} << 31);
-  if (!bytes) return unexpected(flag + ": " + bytes.error().message);
-  onnx::TensorProto tensor;
-  if (!tensor.ParseFromString(*bytes)) return unexpected(flag + ": " + file + ": not a serialized onnx.TensorProto");
-  return tensor;
 }
 
 Expected<std::vector<std::pair<std::string, runtime::Value>>, std::string> read_inputs(const Options& o) {
@@ -82,7 +72,8 @@ void wind_down(runtime::Scheduler& scheduler, net::GrpcTransport& transport, std
 Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const NetPlan& plan, const Options& o,
                                                                           const runtime::NodeSettings& settings,
                                                                           runtime::Scheduler& scheduler,
-                                                                          runtime::Node& node) {
+                                                                          runtime::TransportEndpoint& node,
+                                                                          runtime::ChannelFilter accepts) {
   net::GrpcTransportConfig c;
   c.self = plan.self;
   c.listen = plan.listen;
@@ -90,7 +81,7 @@ Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const N
   c.limits = o.envelope_limits;
   c.send_timeout_ns = settings.send.timeout_ns;
   c.security = plan.security;
-  c.accepts = [n = &node](std::string_view channel) { return n->accepts_channel(channel); };
+  c.accepts = std::move(accepts);
   if (!c.security.authenticates() && !net::is_loopback_address(plan.listen))
     spdlog::warn("{}: listening without TLS on a non-loopback address: anyone who can reach it can send as any peer",
                  plan.listen);
@@ -112,15 +103,14 @@ Expected<void, std::string> read_inputs_dir(const Options& o, const runtime::Pro
     if (k >= inputs.size())
       return unexpected(flag + ": " + file.string() + ": the graph has " + std::to_string(inputs.size()) +
                         " input(s) without an initializer");
-    auto tensor = read_tensor_file(flag, file.string());
-    if (!tensor) return unexpected(tensor.error());
+    std::string named;
+    auto tensor = runtime::read_tensor_file(file, std::uint64_t{1} << 31, &named);
+    if (!tensor) return unexpected(flag + ": " + file.string() + ": " + tensor.error());
     const std::string& name = inputs[k].first;
-    if (!tensor->name().empty() && tensor->name() != name)
-      return unexpected(flag + ": " + file.string() + " is named '" + tensor->name() + "' but graph input " +
+    if (!named.empty() && named != name)
+      return unexpected(flag + ": " + file.string() + " is named '" + named + "' but graph input " +
                         std::to_string(k) + " is '" + name + "'");
-    auto converted = runtime::from_proto(*tensor);
-    if (!converted) return unexpected(flag + ": " + file.string() + ": " + converted.error());
-    out.emplace_back(name, runtime::Value::tensor(std::move(*converted)));
+    out.emplace_back(name, runtime::Value::tensor(std::move(*tensor)));
   }
   return {};
 }
@@ -240,28 +230,29 @@ int run_single(const Options& o, const NetPlan* net) {
   config.inputs = std::move(*inputs);
   Timeline timeline;
   if (net != nullptr && spdlog::should_log(spdlog::level::info)) config.observer = &timeline;
+  // Without a network the node has no transport: every attempt ends `unreachable`.
+  std::unique_ptr<net::GrpcTransport> started_network;
+  if (net != nullptr)
+    config.transport = [&](runtime::TransportEndpoint& endpoint,
+                           runtime::ChannelFilter accepts) -> Expected<runtime::Transport*, std::string> {
+      auto started = start_network(*net, o, *settings, scheduler, endpoint, std::move(accepts));
+      if (!started) return unexpected(std::move(started.error()));
+      started_network = std::move(*started);
+      return started_network.get();
+    };
   auto node = runtime::Node::create(*program, scheduler, std::move(config));
   if (!node) {
     spdlog::error("{}", node.error().message);
-    return kExitLoad;
+    return node.error().kind == runtime::LoadError::Kind::kTransport ? kExitUsage : kExitLoad;
   }
+  // Declared after the node, so it is destroyed first: it may end attempts on its way out.
+  std::unique_ptr<net::GrpcTransport> network = std::move(started_network);
   if (trace && !trace->open()) return kExitUsage;
-  runtime::NoTransport no_transport(**node);
-  std::unique_ptr<net::GrpcTransport> network;
-  if (net != nullptr) {
-    auto started = start_network(*net, o, *settings, scheduler, **node);
-    if (!started) {
-      spdlog::error("{}", started.error());
-      return kExitUsage;
-    }
-    network = std::move(*started);
-    (*node)->attach(*network);
+  if (network) {
     scheduler.set_open(true);  // the network may bring work at any time
     spdlog::info("{} listening on {} ({}, {} peer(s) in the address book)", (*node)->peer_text(),
                  net->listen.substr(0, net->listen.rfind(':')) + ":" + std::to_string(network->port()),
                  net->security.mode, net->peers.size());
-  } else {
-    (*node)->attach(no_transport);
   }
 
   install_signal_handlers();

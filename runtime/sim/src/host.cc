@@ -70,6 +70,8 @@ Expected<std::unique_ptr<runtime::Node>, std::string> Simulation::create(Hosted&
   config.trace = config_.trace;
   config.observer = config_.observer;
   config.inputs = h.inputs;  // values share their payloads: no copy of the tensors
+  config.transport = [this, &peer = h.peer](runtime::TransportEndpoint& endpoint, runtime::ChannelFilter accepts)
+      -> Expected<runtime::Transport*, std::string> { return &net_.attach(peer, endpoint, std::move(accepts)); };
   auto node = runtime::Node::create(h.program, net_.scheduler(), std::move(config));
   if (!node) return unexpected(h.peer.to_text() + ": " + node.error().message);
   return std::move(*node);
@@ -77,8 +79,6 @@ Expected<std::unique_ptr<runtime::Node>, std::string> Simulation::create(Hosted&
 
 void Simulation::launch(Hosted& h, std::unique_ptr<runtime::Node> node) {
   runtime::Node* n = node.get();
-  runtime::Transport& tx = net_.attach(h.peer, *n, [n](std::string_view ch) { return n->accepts_channel(ch); });
-  n->attach(tx);
   h.node = std::move(node);
   n->start();
   if (on_started) on_started(h.peer, *n);
@@ -95,7 +95,12 @@ Expected<void, std::string> Simulation::start() {
     }
     made[i] = std::move(*node);
   }
-  if (!problems.empty()) return unexpected(std::move(problems));
+  if (!problems.empty()) {
+    // The instances that were made are attached: the network must not call them.
+    for (std::size_t i = 0; i < hosted_.size(); ++i)
+      if (made[i]) net_.detach(hosted_[i].peer);
+    return unexpected(std::move(problems));
+  }
   for (std::size_t i = 0; i < hosted_.size(); ++i) launch(hosted_[i], std::move(made[i]));
   return {};
 }

@@ -1,9 +1,11 @@
 // A running peer (docs/runtime.md): the engine, its framework state, metrics and trace.
 //
-// A Node is built from a shared Program with a shared Scheduler (one for a single-node
-// run, one for a whole simulation), its own PeerId, seed, incarnation and settings. A
-// transport is attached after construction (it needs the node as its endpoint) and
-// calls back on_outcome / on_envelope.
+// Node::create is the one place a node is assembled, for bbrun's single and networked
+// runs, every simulated peer and the tests alike: a shared Program with a shared
+// Scheduler (one for a single-node run, one for a whole simulation), its own PeerId,
+// seed, incarnation, settings and graph inputs, its kernels, and its transport, made by
+// NodeConfig::transport once the node exists (the transport calls back on_outcome /
+// on_envelope and asks accepts_channel).
 //
 // Execution: static nodes run once at start(); trigger sources then start executions,
 // each with a fresh frame that runs only what its trigger reaches. A node fires when
@@ -16,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +27,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "bb/runtime/admission.h"
 #include "bb/runtime/kernel.h"
 #include "bb/runtime/metrics.h"
 #include "bb/runtime/program.h"
@@ -55,6 +59,14 @@ class PeerObserver {
   virtual void held(std::int64_t t_ns, std::string_view node, std::string_view peer, Reason reason) = 0;
 };
 
+// Makes a node's transport once its kernels exist. The transport calls back into the
+// node (`endpoint`, on the node's thread) and admits only the channels some Recv of the
+// node listens on (`accepts`). It returns the transport, owned by whoever made it (the
+// caller, or the network it belongs to) and outliving the node, or a sentence saying why
+// it could not start.
+using TransportFactory =
+    std::function<Expected<Transport*, std::string>(TransportEndpoint& endpoint, ChannelFilter accepts)>;
+
 struct NodeConfig {
   PeerId peer;                     // this node's PeerId
   std::uint64_t seed = 0;          // the node's RNG (jitter, SamplePeers)
@@ -65,18 +77,23 @@ struct NodeConfig {
   PeerObserver* observer = nullptr;  // null: nobody watches the feedback loop
   // Graph inputs given by the user (--input NAME=FILE.pb).
   std::vector<std::pair<std::string, Value>> inputs;
+  // Empty: no transport, every attempt ends `unreachable` at once (a single-node run).
+  TransportFactory transport;
 };
 
 class Node final : public NodeServices, public TransportEndpoint, private Invocation::Hooks {
  public:
-  // Instantiates every kernel (attributes parsed once); reports every bad node at once.
+  // Instantiates every kernel (attributes parsed once; every bad node reported at once),
+  // takes the graph inputs, then makes and attaches the transport (kTransport when it
+  // cannot start). The node runs once start() is called.
   static Expected<std::unique_ptr<Node>, LoadError> create(std::shared_ptr<const Program> program,
                                                            Scheduler& scheduler, NodeConfig config);
   ~Node() override;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // The transport Send hands envelopes to. Without one every attempt is `unreachable`.
+  // Replaces the transport Send hands envelopes to (tests swap in their own). Without one
+  // every attempt is `unreachable`.
   void attach(Transport& transport) { transport_ = &transport; }
   // Runs the static nodes, then lets the trigger sources schedule their firings.
   void start();

@@ -36,6 +36,7 @@ struct LoadError {
     kUnresolved,   // nodes without a kernel (all listed)
     kInvalid,      // malformed graph or attributes (all listed)
     kLimit,        // over a limit of docs/security.md (ir::check_model_limits): node count, attribute size, tensor elements
+    kTransport,    // the node's transport could not start (an address in use, a bad key): a usage error
   };
   Kind kind;
   std::string message;  // ready to print; one finding per line

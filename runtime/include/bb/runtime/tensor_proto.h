@@ -28,8 +28,10 @@ onnx::TensorProto to_proto(const Tensor& tensor);
 
 // A file holding one serialized TensorProto (bbrun --input, a deployment's node
 // inputs), read within `max_bytes` and checked by from_proto. The error is a sentence
-// without the file's name ("not a serialized onnx.TensorProto").
+// without the file's name ("not a serialized onnx.TensorProto"); the caller names it.
+// `name`, when given, receives the TensorProto's name ("" when it carries none).
 Expected<Tensor, std::string> read_tensor_file(const std::filesystem::path& path,
-                                               std::uint64_t max_bytes = std::uint64_t{1} << 31);
+                                               std::uint64_t max_bytes = std::uint64_t{1} << 31,
+                                               std::string* name = nullptr);
 
 }  // namespace bb::runtime

@@ -68,17 +68,4 @@ class Transport {
   virtual void send(AttemptId attempt, const bb::Envelope& envelope) = 0;
 };
 
-// "No transport": a single-node run without a network. Every attempt fails at once,
-// synchronously, with `unreachable`.
-class NoTransport final : public Transport {
- public:
-  explicit NoTransport(TransportEndpoint& endpoint) : endpoint_(endpoint) {}
-  void send(AttemptId attempt, const bb::Envelope&) override {
-    endpoint_.on_outcome(attempt, Outcome{OutcomeKind::kUnreachable});
-  }
-
- private:
-  TransportEndpoint& endpoint_;
-};
-
 }  // namespace bb::runtime
