@@ -224,23 +224,10 @@ std::string Program::where(std::uint32_t index) const {
   return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
 }
 
-// Resolve and the first half of the plan share one walk over the nodes: each walk over
-// a 100k-node model misses the cache on every node (bbrun start-up, docs/runtime.md),
-// so every node's op, outputs and inputs are read while it is in the cache. An input
-// produced by a later node (a graph not in topological order) is looked up again after
-// the walk; the findings keep the order of separate passes: unresolved nodes alone if
-// there are any, else values produced twice, then each node's missing inputs and arity.
-Expected<void, LoadError> Program::resolve_and_plan() {
-  const auto& graph = *graph_;                 // nodes (the expanded ones, if any)
-  const auto& model_graph = model_->graph();  // initializers, inputs, outputs
-  nodes_.resize(static_cast<std::size_t>(graph.node_size()));
-  std::vector<std::string> unresolved;
-  // A graph has few distinct ops: look each up once (the registry and the op table are
-  // short lists searched in order).
-  // A kernel is chosen by the version the model imports for the node's domain ("" and
-  // "ai.onnx" are one), as ONNX Runtime chooses by since-version; a domain the model
-  // does not import resolves at the latest version. An inlined node carries the version
-  // of the function it came from.
+// What the planning steps share while they run; the Program keeps only their results.
+struct Program::PlanBuild {
+  // A graph has few distinct ops: each is looked up once (the registry and the op table
+  // are short lists searched in order).
   struct Resolved {
     const OpRegistration* op;
     const ir::OpSpec* spec;
@@ -249,56 +236,87 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     int opset;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-
-  std::vector<std::string> problems;
-  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;  // value name -> slot
   std::vector<bool> slot_static;
-  std::vector<std::uint32_t> producer;  // of each slot: kNoSlot for initializers and graph inputs
-  {
-    // Most nodes have one output; a reserve of 1.5 per node avoids rehashing, which
-    // would read every name again.
-    const std::size_t values = static_cast<std::size_t>(model_graph.initializer_size() + model_graph.input_size()) +
-                               nodes_.size() + nodes_.size() / 2;
-    slot_of.reserve(values);
-    slot_static.reserve(values);
-    producer.reserve(values);
-  }
-  auto new_slot = [&](std::string_view name, bool is_static, std::uint32_t by) -> std::uint32_t {
-    const std::uint32_t slot = slot_count_++;
+  std::vector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
+  std::vector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
+  std::vector<std::uint32_t> indegree;     // per node: inputs produced by a node
+  // Inputs not found during the walk, as (node, input index), and arity findings as
+  // (node, kNoSlot), in node order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
+  std::vector<std::string> unresolved;
+  std::vector<std::string> problems;
+  std::vector<std::uint32_t> topo;  // every node, producers before consumers
+
+  std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
+    const std::uint32_t slot = p.slot_count_++;
     slot_static.push_back(is_static);
     producer.push_back(by);
     if (!name.empty()) slot_of.emplace(name, slot);
     return slot;
-  };
+  }
+};
+
+// The plan, in named steps over a PlanBuild. The findings keep the order of separate
+// passes: unresolved nodes alone if there are any, else values produced twice, then each
+// node's missing inputs and arity, then graph outputs nothing produces, then cycles.
+Expected<void, LoadError> Program::resolve_and_plan() {
+  PlanBuild b;
+  declare_graph_values(b);
+  walk_nodes(b);
+  if (!b.unresolved.empty()) {
+    b.unresolved.push_back(label_ + ": " + std::to_string(b.unresolved.size()) +
+                           " node(s) without a kernel; the run does not start");
+    return unexpected(error(LoadError::Kind::kUnresolved, join_lines(b.unresolved)));
+  }
+  link_late_inputs(b);
+  bind_graph_outputs(b);
+  if (!b.problems.empty()) return unexpected(error(LoadError::Kind::kInvalid, join_lines(b.problems)));
+  build_consumers(b);
+  if (!order_nodes(b)) return unexpected(error(LoadError::Kind::kInvalid, join_lines(b.problems)));
+  mark_static(b);
+  plan_release(b);
+  return {};
+}
+
+// Establishes a static slot for every initializer, then for every graph input without
+// one (an input with an initializer is that initializer's slot).
+void Program::declare_graph_values(PlanBuild& b) {
+  const auto& model_graph = model_->graph();
+  const std::size_t n_nodes = static_cast<std::size_t>(graph_->node_size());
+  // Most nodes have one output; a reserve of 1.5 per node avoids rehashing, which would
+  // read every name again.
+  const std::size_t values =
+      static_cast<std::size_t>(model_graph.initializer_size() + model_graph.input_size()) + n_nodes + n_nodes / 2;
+  b.slot_of.reserve(values);
+  b.slot_static.reserve(values);
+  b.producer.reserve(values);
   for (const auto& init : model_graph.initializer()) {
-    if (slot_of.contains(init.name())) continue;
-    initializers_.emplace_back(new_slot(init.name(), true, kNoSlot), &init);
+    if (b.slot_of.contains(init.name())) continue;
+    initializers_.emplace_back(b.new_slot(*this, init.name(), true, kNoSlot), &init);
   }
   for (const auto& input : model_graph.input()) {
-    if (slot_of.contains(input.name())) continue;  // an input with an initializer default
-    graph_inputs_.emplace_back(input.name(), new_slot(input.name(), true, kNoSlot));
+    if (b.slot_of.contains(input.name())) continue;  // an input with an initializer default
+    graph_inputs_.emplace_back(input.name(), b.new_slot(*this, input.name(), true, kNoSlot));
   }
+}
 
-  std::vector<std::uint32_t> input_slot;
-  input_slot.reserve(2 * nodes_.size());
-  std::vector<std::uint32_t> indegree(nodes_.size(), 0);
-  // Inputs not found during the walk, as (node, input index), and arity findings as
-  // (node, kNoSlot), in node order.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
-  auto check_arity = [&](std::uint32_t i) {
-    const auto& pn = nodes_[i];
-    const ir::OpSpec* spec = pn.spec;
-    if (spec == nullptr) return;
-    const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
-    const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
-    const bool out_ok = n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
-    if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out)) later.emplace_back(i, kNoSlot);
-  };
+// Resolve and the first half of the plan share one walk over the nodes: each walk over
+// a 100k-node model misses the cache on every node (bbrun start-up, docs/runtime.md),
+// so every node's op, outputs and inputs are read while it is in the cache.
+// Establishes every node's kernel (or an `unresolved` finding), its contiguous output
+// slots (or a "produced twice" finding), the slots of the inputs produced so far (the
+// others go to `later`), max_arity_ and the arity findings.
+void Program::walk_nodes(PlanBuild& b) {
+  const auto& graph = *graph_;
+  const auto n_nodes = static_cast<std::uint32_t>(graph.node_size());
+  nodes_.resize(n_nodes);
+  b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
+  b.indegree.assign(n_nodes, 0);
   // The walk is bound by memory latency: nodes, their strings and the name table's slots
   // are scattered. Prefetching ahead (the node two strides ahead, its strings one
   // stride ahead, the table slots of the next node's outputs) overlaps the misses.
   constexpr std::uint32_t kAhead = 8;
-  const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
   for (std::uint32_t i = 0; i < n_nodes; ++i) {
     if (i + 2 * kAhead < n_nodes) __builtin_prefetch(&graph.node(static_cast<int>(i + 2 * kAhead)));
     if (i + kAhead < n_nodes) {
@@ -309,149 +327,188 @@ Expected<void, LoadError> Program::resolve_and_plan() {
       for (const auto& in : ahead.input()) __builtin_prefetch(in.data());
     }
     if (i + 1 < n_nodes)
-      for (const auto& out : graph.node(static_cast<int>(i + 1)).output()) slot_of.prefetch(out);
-    const auto& node = graph.node(static_cast<int>(i));
-    auto& pn = nodes_[i];
-    pn.proto = &node;
-    auto [it, added] = by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
-    if (added) {
-      const int opset = opset_of(node.domain());
-      it->second = Resolved{registry::find(node.domain(), node.op_type(), opset),
-                            ir::find_bb_op(node.domain(), node.op_type()), gate_index_of(node),
-                            ir::is_rx_gate(node), opset};
-      if (canonical_domain(node.domain()).empty()) has_onnx_nodes_ = true;
-    }
-    const Resolved& r = it->second;
-    pn.opset = node_opsets_.empty() ? r.opset : node_opsets_[i];
-    pn.op = pn.opset == r.opset ? r.op : registry::find(node.domain(), node.op_type(), pn.opset);
-    pn.spec = r.spec;
-    if (pn.op == nullptr) {
-      const std::string_view domain = display_domain(canonical_domain(node.domain()));
-      const int opset = pn.opset;
-      if (node_opsets_.empty() && has_function_body(*model_, node, opset)) expandable_ = true;
-      // Other versions of the op may have kernels: say which version was asked for.
-      const auto versions = registry::opsets(node.domain(), node.op_type());
-      unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + std::string(domain) + "::" +
-                           node.op_type() + "'" +
-                           (versions.empty() ? " in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB "
-                                                 "loads more (docs/extending.md)]"
-                                             : " at opset " + std::to_string(opset) + " (this build has opsets " +
-                                                   registry::opsets_text(versions) + ")"));
-    } else {
-      pn.is_source = pn.op->kind == ir::OpKind::kSource;
-      pn.gate = r.gate;
-      pn.rx_gate = r.rx_gate;
-    }
-    if (!unresolved.empty()) continue;  // only the unresolved nodes are reported
-    // Output slots, contiguous per node.
-    pn.output_begin = slot_count_;
-    pn.output_count = static_cast<std::uint32_t>(node.output_size());
-    for (const auto& out : node.output()) {
-      if (!out.empty() && !slot_of.try_emplace(out, slot_count_).second)  // one probe: claims the name or finds its producer
-        problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
-      new_slot({}, false, i);
-    }
-    // Inputs: produced by this node or an earlier one, else looked up after the walk.
-    pn.input_begin = static_cast<std::uint32_t>(input_slot.size());
-    pn.input_count = static_cast<std::uint32_t>(node.input_size());
-    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-      const auto& in = node.input(static_cast<int>(k));
-      std::uint32_t slot = kNoSlot;
-      if (!in.empty()) {
-        if (auto found = slot_of.find(in); found != slot_of.end()) {
-          slot = found->second;
-          if (producer[slot] != kNoSlot) ++indegree[i];
-        } else {
-          later.emplace_back(i, k);
-        }
+      for (const auto& out : graph.node(static_cast<int>(i + 1)).output()) b.slot_of.prefetch(out);
+    resolve_node(b, i);
+    if (!b.unresolved.empty()) continue;  // only the unresolved nodes are reported
+    wire_node(b, i);
+  }
+}
+
+// Establishes node i's kernel, op table row, opset and kind; a node without a kernel
+// becomes an `unresolved` finding (and marks the program expandable when it has a
+// function body). A kernel is chosen by the version the model imports for the node's
+// domain ("" and "ai.onnx" are one), as ONNX Runtime chooses by since-version; a domain
+// the model does not import resolves at the latest version. An inlined node carries
+// the version of the function it came from.
+void Program::resolve_node(PlanBuild& b, std::uint32_t i) {
+  const auto& node = graph_->node(static_cast<int>(i));
+  auto& pn = nodes_[i];
+  pn.proto = &node;
+  auto [it, added] = b.by_op.try_emplace(std::pair<std::string_view, std::string_view>(node.domain(), node.op_type()));
+  if (added) {
+    const int opset = opset_of(node.domain());
+    it->second = PlanBuild::Resolved{registry::find(node.domain(), node.op_type(), opset),
+                                     ir::find_bb_op(node.domain(), node.op_type()), gate_index_of(node),
+                                     ir::is_rx_gate(node), opset};
+    if (canonical_domain(node.domain()).empty()) has_onnx_nodes_ = true;
+  }
+  const PlanBuild::Resolved& r = it->second;
+  pn.opset = node_opsets_.empty() ? r.opset : node_opsets_[i];
+  pn.op = pn.opset == r.opset ? r.op : registry::find(node.domain(), node.op_type(), pn.opset);
+  pn.spec = r.spec;
+  if (pn.op != nullptr) {
+    pn.is_source = pn.op->kind == ir::OpKind::kSource;
+    pn.gate = r.gate;
+    pn.rx_gate = r.rx_gate;
+    return;
+  }
+  const std::string_view domain = display_domain(canonical_domain(node.domain()));
+  if (node_opsets_.empty() && has_function_body(*model_, node, pn.opset)) expandable_ = true;
+  // Other versions of the op may have kernels: say which version was asked for.
+  const auto versions = registry::opsets(node.domain(), node.op_type());
+  b.unresolved.push_back(label_ + ": " + where(i) + ": error: no kernel for '" + std::string(domain) + "::" +
+                         node.op_type() + "'" +
+                         (versions.empty() ? " in this build [hint: bbrun --list-ops shows the ops it runs; --plugin LIB "
+                                             "loads more (docs/extending.md)]"
+                                           : " at opset " + std::to_string(pn.opset) + " (this build has opsets " +
+                                                 registry::opsets_text(versions) + ")"));
+}
+
+// Establishes node i's output slots (contiguous; a name claimed twice is a finding), the
+// slots of its inputs produced by it or an earlier node (the others are looked up after
+// the walk), its count of node-produced inputs, and its arity finding.
+void Program::wire_node(PlanBuild& b, std::uint32_t i) {
+  const auto& node = *nodes_[i].proto;
+  auto& pn = nodes_[i];
+  pn.output_begin = slot_count_;
+  pn.output_count = static_cast<std::uint32_t>(node.output_size());
+  for (const auto& out : node.output()) {
+    if (!out.empty() && !b.slot_of.try_emplace(out, slot_count_).second)  // one probe: claims the name or finds its producer
+      b.problems.push_back(label_ + ": " + where(i) + ": error: value '" + out + "' is produced twice");
+    b.new_slot(*this, {}, false, i);
+  }
+  pn.input_begin = static_cast<std::uint32_t>(b.input_slot.size());
+  pn.input_count = static_cast<std::uint32_t>(node.input_size());
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const auto& in = node.input(static_cast<int>(k));
+    std::uint32_t slot = kNoSlot;
+    if (!in.empty()) {
+      if (auto found = b.slot_of.find(in); found != b.slot_of.end()) {
+        slot = found->second;
+        if (b.producer[slot] != kNoSlot) ++b.indegree[i];
+      } else {
+        b.later.emplace_back(i, k);
       }
-      input_slot.push_back(slot);
     }
-    max_arity_ = std::max({max_arity_, pn.output_count, pn.input_count});
-    check_arity(i);
+    b.input_slot.push_back(slot);
   }
-  if (!unresolved.empty()) {
-    unresolved.push_back(label_ + ": " + std::to_string(unresolved.size()) + " node(s) without a kernel; the run does not start");
-    return unexpected(error(LoadError::Kind::kUnresolved, join_lines(unresolved)));
+  max_arity_ = std::max({max_arity_, pn.output_count, pn.input_count});
+  if (const ir::OpSpec* spec = pn.spec; spec != nullptr) {
+    const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
+    const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
+    const bool out_ok = n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
+    if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out)) b.later.emplace_back(i, kNoSlot);
   }
-  for (const auto& [i, k] : later) {
+}
+
+// Establishes the slots of the inputs produced by a later node (a graph not in
+// topological order); an input nothing produces and a node that does not fit its op's
+// arity become findings, in node order.
+void Program::link_late_inputs(PlanBuild& b) {
+  for (const auto& [i, k] : b.later) {
     const auto& pn = nodes_[i];
     if (k == kNoSlot) {
-      problems.push_back(label_ + ": " + where(i) + ": error: " + std::to_string(pn.input_count) + " inputs and " +
-                         std::to_string(pn.output_count) + " outputs do not fit the op's arity [hint: run bbc lint]");
+      b.problems.push_back(label_ + ": " + where(i) + ": error: " + std::to_string(pn.input_count) + " inputs and " +
+                           std::to_string(pn.output_count) + " outputs do not fit the op's arity [hint: run bbc lint]");
       continue;
     }
     const auto& in = pn.proto->input(static_cast<int>(k));
-    auto found = slot_of.find(in);
-    if (found == slot_of.end()) {
-      problems.push_back(label_ + ": " + where(i) + ": error: input '" + in + "' is never produced");
+    auto found = b.slot_of.find(in);
+    if (found == b.slot_of.end()) {
+      b.problems.push_back(label_ + ": " + where(i) + ": error: input '" + in + "' is never produced");
       continue;
     }
-    input_slot[pn.input_begin + k] = found->second;
-    if (producer[found->second] != kNoSlot) ++indegree[i];
+    b.input_slot[pn.input_begin + k] = found->second;
+    if (b.producer[found->second] != kNoSlot) ++b.indegree[i];
   }
-  std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
-  for (const auto s : input_slot)
-    if (s != kNoSlot) ++consumer_count[s];
-  for (const auto& output : model_graph.output()) {
-    auto found = slot_of.find(output.name());
-    if (found == slot_of.end()) {
-      problems.push_back(label_ + ": graph output '" + output.name() + "': error: no node, initializer or input produces it");
+}
+
+// Establishes graph_outputs_ (name and slot, in graph order); an output nothing
+// produces is a finding.
+void Program::bind_graph_outputs(PlanBuild& b) {
+  for (const auto& output : model_->graph().output()) {
+    auto found = b.slot_of.find(output.name());
+    if (found == b.slot_of.end()) {
+      b.problems.push_back(label_ + ": graph output '" + output.name() +
+                           "': error: no node, initializer or input produces it");
       continue;
     }
     graph_outputs_.emplace_back(output.name(), found->second);
   }
-  if (!problems.empty()) return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
+}
 
-  // Consumers (CSR), in node order.
+// Establishes the readers of every slot (consumer_begin_ / consumer_nodes_, CSR), in
+// node order.
+void Program::build_consumers(const PlanBuild& b) {
+  std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
+  for (const auto s : b.input_slot)
+    if (s != kNoSlot) ++consumer_count[s];
   consumer_begin_.assign(slot_count_ + 1, 0);
   for (std::uint32_t s = 0; s < slot_count_; ++s) consumer_begin_[s + 1] = consumer_begin_[s] + consumer_count[s];
   consumer_nodes_.resize(consumer_begin_[slot_count_]);
   std::vector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
   for (std::uint32_t i = 0; i < nodes_.size(); ++i)
     for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
-      if (const auto s = input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;
+      if (const auto s = b.input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;
+}
 
-  // Node order is the order when every producer comes before its consumers (bbc
-  // writes graphs that way): Kahn's algorithm below, lowest index first, would give it.
+// Establishes b.topo: every node after its producers, lowest index first (Kahn's
+// algorithm). Node order is that order when every producer comes before its consumers
+// (bbc writes graphs that way), which one scan tells. False, with a finding per node on
+// a cycle, when there is no such order.
+bool Program::order_nodes(PlanBuild& b) {
+  const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
+  b.topo.reserve(n_nodes);
   bool in_order = true;
-  for (std::uint32_t i = 0; i < nodes_.size() && in_order; ++i)
+  for (std::uint32_t i = 0; i < n_nodes && in_order; ++i)
     for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
-      if (const auto s = input_slot[nodes_[i].input_begin + k]; s != kNoSlot && producer[s] != kNoSlot && producer[s] >= i) {
+      if (const auto s = b.input_slot[nodes_[i].input_begin + k];
+          s != kNoSlot && b.producer[s] != kNoSlot && b.producer[s] >= i) {
         in_order = false;
         break;
       }
-  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready;
-  std::vector<std::uint32_t> topo;
-  topo.reserve(nodes_.size());
   if (in_order) {
-    for (std::uint32_t i = 0; i < nodes_.size(); ++i) topo.push_back(i);
-  } else {
-    for (std::uint32_t i = 0; i < nodes_.size(); ++i)
-      if (indegree[i] == 0) ready.push(i);
+    for (std::uint32_t i = 0; i < n_nodes; ++i) b.topo.push_back(i);
+    return true;
   }
+  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready;
+  for (std::uint32_t i = 0; i < n_nodes; ++i)
+    if (b.indegree[i] == 0) ready.push(i);
   while (!ready.empty()) {
     const std::uint32_t i = ready.top();
     ready.pop();
-    topo.push_back(i);
+    b.topo.push_back(i);
     for (std::uint32_t j = 0; j < nodes_[i].output_count; ++j)
       for (std::uint32_t c : consumers(nodes_[i].output_begin + j))
-        if (--indegree[c] == 0) ready.push(c);
+        if (--b.indegree[c] == 0) ready.push(c);
   }
-  if (topo.size() != nodes_.size()) {
-    for (std::uint32_t i = 0; i < nodes_.size(); ++i)
-      if (indegree[i] != 0) problems.push_back(label_ + ": " + where(i) + ": error: the node is on a cycle");
-    return unexpected(error(LoadError::Kind::kInvalid, join_lines(problems)));
-  }
+  if (b.topo.size() == n_nodes) return true;
+  for (std::uint32_t i = 0; i < n_nodes; ++i)
+    if (b.indegree[i] != 0) b.problems.push_back(label_ + ": " + where(i) + ": error: the node is on a cycle");
+  return false;
+}
 
-  // Static nodes: not a source and every input static.
-  for (std::uint32_t i : topo) {
+// Establishes which nodes are static (not a source, every input static: they run once
+// at start, in static_order_), each other node's count of frame-produced inputs, and
+// input_refs_ (a static slot carries kStaticBit).
+void Program::mark_static(PlanBuild& b) {
+  for (std::uint32_t i : b.topo) {
     auto& pn = nodes_[i];
     bool all_static = !pn.is_source;
     for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-      const auto s = input_slot[pn.input_begin + k];
+      const auto s = b.input_slot[pn.input_begin + k];
       if (s == kNoSlot) continue;
-      if (!slot_static[s]) {
+      if (!b.slot_static[s]) {
         all_static = false;
         ++pn.dynamic_inputs;
       }
@@ -459,20 +516,23 @@ Expected<void, LoadError> Program::resolve_and_plan() {
     pn.is_static = all_static;
     if (all_static) {
       pn.dynamic_inputs = 0;
-      for (std::uint32_t j = 0; j < pn.output_count; ++j) slot_static[pn.output_begin + j] = true;
+      for (std::uint32_t j = 0; j < pn.output_count; ++j) b.slot_static[pn.output_begin + j] = true;
       static_order_.push_back(i);
     }
   }
-  input_refs_.resize(input_slot.size());
-  for (std::size_t k = 0; k < input_slot.size(); ++k) {
-    const auto s = input_slot[k];
-    input_refs_[k] = s == kNoSlot ? kNoSlot : (slot_static[s] ? (s | kStaticBit) : s);
+  input_refs_.resize(b.input_slot.size());
+  for (std::size_t k = 0; k < b.input_slot.size(); ++k) {
+    const auto s = b.input_slot[k];
+    input_refs_[k] = s == kNoSlot ? kNoSlot : (b.slot_static[s] ? (s | kStaticBit) : s);
   }
+}
 
-  // Release after last use (the way ONNX Runtime's allocation planner frees a buffer
-  // after its last consumer): a frame drops a value once every input that reads it has
-  // run; the static run drops a static value once its static readers ran, unless a
-  // frame reads it too. Graph outputs stay.
+// Establishes release after last use (the way ONNX Runtime's allocation planner frees
+// a buffer after its last consumer): a frame drops a value once every input that reads
+// it has run; the static run drops a static value once its static readers ran, unless
+// a frame reads it too. Graph outputs stay (output_of_slot_, static_uses_,
+// keep_after_static_).
+void Program::plan_release(const PlanBuild& b) {
   output_of_slot_.assign(slot_count_, kNoSlot);
   keep_after_static_.assign(slot_count_, false);
   static_uses_.assign(slot_count_, 0);
@@ -482,14 +542,13 @@ Expected<void, LoadError> Program::resolve_and_plan() {
   }
   for (const auto& pn : nodes_)
     for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-      const auto s = input_slot[pn.input_begin + k];
-      if (s == kNoSlot || !slot_static[s]) continue;
+      const auto s = b.input_slot[pn.input_begin + k];
+      if (s == kNoSlot || !b.slot_static[s]) continue;
       if (pn.is_static)
         ++static_uses_[s];
       else
         keep_after_static_[s] = true;
     }
-  return {};
 }
 
 }  // namespace bb::runtime

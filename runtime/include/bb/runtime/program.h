@@ -121,7 +121,20 @@ class Program {
   static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
                                                                   std::optional<std::string> file_digest);
+  // Resolves every node's kernel and plans the run: the steps below, in this order,
+  // over what they share while planning (PlanBuild, program.cc).
+  struct PlanBuild;
   Expected<void, LoadError> resolve_and_plan();
+  void declare_graph_values(PlanBuild& b);
+  void walk_nodes(PlanBuild& b);
+  void resolve_node(PlanBuild& b, std::uint32_t i);
+  void wire_node(PlanBuild& b, std::uint32_t i);
+  void link_late_inputs(PlanBuild& b);
+  void bind_graph_outputs(PlanBuild& b);
+  void build_consumers(const PlanBuild& b);
+  bool order_nodes(PlanBuild& b);
+  void mark_static(PlanBuild& b);
+  void plan_release(const PlanBuild& b);
   void reset_plan();
   // Replaces function calls without a kernel by their bodies (graph_ = &expanded_).
   Expected<void, LoadError> expand(const LoadOptions& options);
