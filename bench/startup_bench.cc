@@ -57,12 +57,16 @@ void BM_ProtobufParse(benchmark::State& state) {
   }
 }
 
-// One kernel per node of `program`, attributes parsed: the node bbrun would run.
+// One kernel per node of `program`, attributes parsed, its graph inputs given: the node
+// bbrun would run.
 // Null (and the benchmark marked as failed) when a kernel refuses its node.
 std::unique_ptr<runtime::Node> create_node(const std::shared_ptr<const runtime::Program>& program,
                                            runtime::Scheduler& scheduler, benchmark::State& state) {
   runtime::NodeConfig config;
   config.peer = *bb::PeerId::identity("local");
+  // A graph input needs a value before the node runs (gen_graph.py's `x`: float[4]).
+  for (const auto& [name, slot] : program->graph_inputs())
+    config.inputs.emplace_back(name, runtime::Value::tensor(runtime::Tensor::allocate(runtime::DType::kFloat, {4})));
   auto made = runtime::Node::create(program, scheduler, std::move(config));
   if (!made) {
     state.SkipWithError(made.error().message.c_str());
