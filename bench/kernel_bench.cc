@@ -39,10 +39,10 @@ using runtime::Tensor;
 using runtime::Value;
 
 // What a kernel sees of its node when called outside the engine.
-class BenchServices final : public runtime::NodeServices {
+class BenchServices final : public runtime::KernelServices, public runtime::NetworkServices {
  public:
   explicit BenchServices(runtime::Scheduler& scheduler)
-      : NodeServices(*bb::PeerId::identity("bench"), 1, 0, scheduler, runtime::NodeSettings{}) {}
+      : KernelServices(scheduler, 0), NetworkServices(*bb::PeerId::identity("bench"), 1, runtime::NodeSettings{}, rng_) {}
   void fire(std::uint32_t) override {}
   void send_attempt(runtime::PendingId, runtime::PeerIndex, const bb::Envelope&) override {}
 };
@@ -71,7 +71,7 @@ class KernelCall {
       error_ = "no kernel for 'ai.onnx::" + std::string(op_type) + "' at opset " + std::to_string(opset);
       return;
     }
-    auto made = reg->factory(runtime::KernelInit{node_, 0, nullptr, services_, opset});
+    auto made = reg->factory(runtime::KernelInit{node_, 0, nullptr, services_, services_, opset});
     if (!made) {
       error_ = made.error();
       return;
@@ -80,7 +80,7 @@ class KernelCall {
   }
   const std::string& error() const { return error_; }
   bool run() {
-    runtime::Invocation inv(pointers_.data(), static_cast<std::uint32_t>(pointers_.size()), &output_, 1, services_, 0,
+    runtime::Invocation inv(pointers_.data(), static_cast<std::uint32_t>(pointers_.size()), &output_, 1, services_, services_, 0,
                             0, nullptr);
     const runtime::OpResult r = kernel_->compute(inv);
     if (r.status != runtime::Status::kOk) error_ = "the kernel failed: " + r.detail;

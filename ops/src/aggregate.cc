@@ -4,7 +4,7 @@
 // A round closes when `count` updates arrived, or — with `timeout_ns` — when the
 // timeout passes after the round's first update and at least `quorum` updates arrived
 // (fewer: the round is dropped, its updates discarded). The timeout starts an execution
-// of its own (NodeServices::fire), so a round closed by it flows downstream like one
+// of its own (KernelServices::fire), so a round closed by it flows downstream like one
 // closed by its last update. An optional second input weights each update (an example
 // count): the mean is then Σwᵢxᵢ / Σwᵢ. An update whose shape or type differs from the
 // round's first is denied with `shape_mismatch`, a weight that is not a finite scalar
@@ -28,7 +28,7 @@ namespace {
 
 using runtime::DType;
 using runtime::Invocation;
-using runtime::NodeServices;
+using runtime::KernelServices;
 using runtime::OpResult;
 using runtime::Reason;
 using runtime::Value;
@@ -94,13 +94,14 @@ class Aggregate final : public runtime::Kernel {
                         " is out of range [1, count = " + std::to_string(c.count) + "]");
     const std::string label = init.node.name().empty() ? std::string(ir::kAggregate) + "#" + std::to_string(init.index)
                                                         : init.node.name();
-    NodeServices& s = init.services;
+    KernelServices& s = init.services;
     const Counters counters{s.counter_id(label + ".rounds"), s.counter_id(label + ".rounds_timeout"),
                             s.counter_id(label + ".rounds_dropped"), s.counter_id(label + ".updates"),
                             s.series_id(label + ".updates_per_round")};
-    return std::make_unique<Aggregate>(c, counters);
+    return std::make_unique<Aggregate>(s, c, counters);
   }
-  Aggregate(const Config& config, const Counters& counters) : config_(config), counters_(counters) {}
+  Aggregate(KernelServices& node, const Config& config, const Counters& counters)
+      : config_(config), counters_(counters), node_(node) {}
   ~Aggregate() override { disarm(); }
 
   OpResult compute(Invocation& inv) override {
@@ -126,9 +127,9 @@ class Aggregate final : public runtime::Kernel {
     const float* x = t.data<float>();
     for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += w * x[i];
     weights_ += w;
-    inv.node().add_to_counter(counters_.updates, 1);
+    inv.add_to_counter(counters_.updates, 1);
     if (++seen_ >= config_.count) return close(inv, false);
-    if (seen_ == 1 && config_.timeout_ns > 0) arm(inv.node(), inv.node_index());
+    if (seen_ == 1 && config_.timeout_ns > 0) arm(inv.node_index());
     return OpResult::ok();  // no output until the round closes
   }
 
@@ -136,7 +137,7 @@ class Aggregate final : public runtime::Kernel {
   OpResult close_at_timeout(Invocation& inv) {
     if (seen_ == 0) return OpResult::ok();  // the round closed at its last update in the meantime
     if (seen_ >= config_.quorum) return close(inv, true);
-    inv.node().add_to_counter(counters_.rounds_dropped, 1);
+    inv.add_to_counter(counters_.rounds_dropped, 1);
     seen_ = 0;
     return OpResult::ok();
   }
@@ -149,27 +150,25 @@ class Aggregate final : public runtime::Kernel {
     for (std::size_t i = 0; i < sum_.size(); ++i) y[i] = static_cast<float>(sum_[i] * scale);
     inv.out(0) = Value::tensor(std::move(out));
     if (inv.output_count() > 1) inv.out(1) = Value::tensor(runtime::Tensor::scalar<std::int64_t>(seen_));
-    NodeServices& node = inv.node();
-    node.add_to_counter(counters_.rounds, 1);
-    if (by_timeout) node.add_to_counter(counters_.rounds_timeout, 1);
-    node.record(counters_.per_round, static_cast<double>(seen_));
+    inv.add_to_counter(counters_.rounds, 1);
+    if (by_timeout) inv.add_to_counter(counters_.rounds_timeout, 1);
+    inv.record(counters_.per_round, static_cast<double>(seen_));
     seen_ = 0;
     return OpResult::ok();
   }
 
-  void arm(NodeServices& node, std::uint32_t index) {
-    node_ = &node;
-    const std::int64_t now = node.now_ns();
+  void arm(std::uint32_t index) {
+    const std::int64_t now = node_.now_ns();
     const std::int64_t at = now > std::numeric_limits<std::int64_t>::max() - config_.timeout_ns
                                 ? std::numeric_limits<std::int64_t>::max()
                                 : now + config_.timeout_ns;
-    timer_ = node.scheduler().at(at, runtime::EventClass::kTimer, [this, index] {
+    timer_ = node_.scheduler().at(at, runtime::EventClass::kTimer, [this, index] {
       timer_ = 0;
-      node_->fire(index);
+      node_.fire(index);
     });
   }
   void disarm() {
-    if (timer_ != 0 && node_ != nullptr) node_->scheduler().cancel(timer_);
+    if (timer_ != 0) node_.scheduler().cancel(timer_);
     timer_ = 0;
   }
 
@@ -179,7 +178,7 @@ class Aggregate final : public runtime::Kernel {
   runtime::Shape shape_;
   std::vector<double> sum_;
   double weights_ = 0;
-  NodeServices* node_ = nullptr;
+  KernelServices& node_;
   runtime::EventId timer_ = 0;
 };
 

@@ -69,7 +69,7 @@ Expected<TxTarget, std::string> tx_target(const runtime::KernelInit& init) {
   if (is_dynamic) return TxTarget{runtime::kNoPeer, true};
   auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");
   if (!parsed) return unexpected(parsed.error());
-  return TxTarget{init.services.peers().acquire(*parsed), false};
+  return TxTarget{init.network.peers().acquire(*parsed), false};
 }
 
 }  // namespace bb::ops

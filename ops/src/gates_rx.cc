@@ -13,7 +13,7 @@ namespace bb::ops {
 namespace {
 
 using runtime::Invocation;
-using runtime::NodeServices;
+using runtime::NetworkServices;
 using runtime::OpResult;
 using runtime::PeerIndex;
 using runtime::Reason;
@@ -27,7 +27,7 @@ PeerIndex sender_of(Invocation& inv) {
   if (const auto* env = inv.envelope()) return env->sender;
   const auto& last = inv.in(inv.input_count() - 1);
   if (last.kind() != runtime::ValueKind::kPeer) return runtime::kNoPeer;
-  return inv.node().peers().find(last.as_peer().bytes());
+  return inv.network().peers().find(last.as_peer().bytes());
 }
 
 OpResult decided(Invocation& inv, Reason r, PeerIndex peer) {
@@ -45,7 +45,7 @@ class DedupGateRx final : public runtime::Kernel {
   OpResult compute(Invocation& inv) override {
     const auto* env = inv.envelope();
     if (env == nullptr) return decided(inv, Reason::kNone, runtime::kNoPeer);  // nothing to deduplicate
-    NodeServices& node = inv.node();
+    NetworkServices& node = inv.network();
     const bool first = node.dedup().admit(inv.node_index(), env->sender, env->incarnation,
                                           env->message_id, inv.now_ns());
     return decided(inv, first ? Reason::kNone : Reason::kDuplicate, env->sender);
@@ -60,7 +60,7 @@ class PeerHealthGateRx final : public runtime::Kernel {
   OpResult compute(Invocation& inv) override {
     const PeerIndex sender = sender_of(inv);
     // A sender the node never interned is on no list: check() treats kNoPeer that way.
-    return decided(inv, inv.node().governor().check_inbound(sender), sender);
+    return decided(inv, inv.network().governor().check_inbound(sender), sender);
   }
 };
 
@@ -71,7 +71,7 @@ class BackoffGateRx final : public runtime::Kernel {
   }
   OpResult compute(Invocation& inv) override {
     const PeerIndex sender = sender_of(inv);
-    const bool cooling = sender != runtime::kNoPeer && !inv.node().backoff().should_retry(sender, inv.now_ns());
+    const bool cooling = sender != runtime::kNoPeer && !inv.network().backoff().should_retry(sender, inv.now_ns());
     return decided(inv, cooling ? Reason::kCooldown : Reason::kNone, sender);
   }
 };

@@ -14,20 +14,20 @@ namespace bb::ops {
 namespace {
 
 using runtime::Invocation;
-using runtime::NodeServices;
+using runtime::NetworkServices;
 using runtime::OpResult;
 using runtime::PeerIndex;
 using runtime::Reason;
 using runtime::Value;
 
 struct BackoffCheck {
-  static Reason check(NodeServices& node, PeerIndex peer, std::int64_t now) {
+  static Reason check(NetworkServices& node, PeerIndex peer, std::int64_t now) {
     return peer == runtime::kNoPeer || node.backoff().should_retry(peer, now) ? Reason::kNone : Reason::kCooldown;
   }
 };
 
 struct HealthCheck {
-  static Reason check(NodeServices& node, PeerIndex peer, std::int64_t) { return node.governor().check_outbound(peer); }
+  static Reason check(NetworkServices& node, PeerIndex peer, std::int64_t) { return node.governor().check_outbound(peer); }
 };
 
 template <class Check>
@@ -36,9 +36,9 @@ class TxGate final : public runtime::Kernel {
   static Expected<std::unique_ptr<TxGate>, std::string> create(const runtime::KernelInit& init) {
     auto target = tx_target(init);
     if (!target) return unexpected(target.error());
-    return std::make_unique<TxGate>(init.services, *target);
+    return std::make_unique<TxGate>(init.network, *target);
   }
-  TxGate(NodeServices& node, TxTarget target) : node_(node), target_(target) {}
+  TxGate(NetworkServices& node, TxTarget target) : node_(node), target_(target) {}
   ~TxGate() override {
     if (target_.peer != runtime::kNoPeer) node_.peers().release(target_.peer);
   }
@@ -89,7 +89,7 @@ class TxGate final : public runtime::Kernel {
     return OpResult::ok();
   }
 
-  NodeServices& node_;
+  NetworkServices& node_;
   TxTarget target_;
 };
 

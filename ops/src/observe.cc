@@ -64,7 +64,7 @@ class IncrMetric final : public runtime::Kernel {
   }
   IncrMetric(std::uint32_t counter, std::int64_t delta) : counter_(counter), delta_(delta) {}
   OpResult compute(Invocation& inv) override {
-    inv.node().add_to_counter(counter_, delta_);
+    inv.add_to_counter(counter_, delta_);
     return OpResult::ok();
   }
 
@@ -112,7 +112,7 @@ class Record final : public runtime::Kernel {
     if (!value)
       return OpResult::fail(runtime::Reason::kInvalidValue,
                             "input must be a numeric scalar, got " + runtime::describe(v));
-    inv.node().record(series_, *value);
+    inv.record(series_, *value);
     return OpResult::ok();
   }
 

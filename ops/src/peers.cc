@@ -63,7 +63,7 @@ class SamplePeers final : public runtime::Kernel {
     // Partial Fisher–Yates over indices, then the chosen peers in list order.
     index_.resize(peers.size());
     for (std::size_t i = 0; i < index_.size(); ++i) index_[i] = i;
-    auto& rng = inv.node().rng();
+    auto& rng = inv.rng();
     for (std::size_t i = 0; i < k_; ++i) std::swap(index_[i], index_[i + rng.below(index_.size() - i)]);
     std::sort(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(k_));
     std::vector<PeerId> chosen;

@@ -34,7 +34,7 @@ class StateGet final : public runtime::Kernel {
   }
   explicit StateGet(std::uint32_t id) : id_(id) {}
   OpResult compute(Invocation& inv) override {
-    const Value& current = inv.node().state(id_);
+    const Value& current = inv.state(id_);
     if (current.has_value()) {
       inv.out(0) = current;
       return OpResult::ok();
@@ -58,7 +58,7 @@ class StateSet final : public runtime::Kernel {
   }
   explicit StateSet(std::uint32_t id) : id_(id) {}
   OpResult compute(Invocation& inv) override {
-    inv.node().state(id_) = inv.in(0);
+    inv.state(id_) = inv.in(0);
     if (inv.output_count() > 0) inv.out(0) = Value::trigger();
     return OpResult::ok();
   }

@@ -12,7 +12,7 @@ namespace bb::ops {
 namespace {
 
 using runtime::Invocation;
-using runtime::NodeServices;
+using runtime::KernelServices;
 using runtime::OpResult;
 using runtime::Value;
 
@@ -27,7 +27,7 @@ class TimerSource : public runtime::Kernel {
   }
 
  protected:
-  void arm(NodeServices& node, std::uint32_t index, std::int64_t t_ns) {
+  void arm(KernelServices& node, std::uint32_t index, std::int64_t t_ns) {
     node_ = &node;
     index_ = index;
     event_ = node.scheduler().at(t_ns, runtime::EventClass::kTimer, [this] {
@@ -37,7 +37,7 @@ class TimerSource : public runtime::Kernel {
   }
   virtual void on_timer() = 0;
 
-  NodeServices* node_ = nullptr;
+  KernelServices* node_ = nullptr;
   std::uint32_t index_ = 0;
   runtime::EventId event_ = 0;
 };
@@ -47,7 +47,7 @@ class Pulse final : public TimerSource {
   static Expected<std::unique_ptr<Pulse>, std::string> create(const runtime::KernelInit&) {
     return std::make_unique<Pulse>();
   }
-  void start(NodeServices& node, std::uint32_t index) override { arm(node, index, node.now_ns()); }
+  void start(KernelServices& node, std::uint32_t index) override { arm(node, index, node.now_ns()); }
   OpResult compute(Invocation& inv) override {
     inv.out(0) = Value::trigger();
     return OpResult::ok();
@@ -70,7 +70,7 @@ class Interval final : public TimerSource {
   }
   Interval(std::int64_t period, std::int64_t count) : period_(period), count_(count) {}
 
-  void start(NodeServices& node, std::uint32_t index) override {
+  void start(KernelServices& node, std::uint32_t index) override {
     start_ = node.now_ns();
     if (count_ != 0) arm(node, index, start_);
   }
@@ -100,7 +100,7 @@ class After final : public TimerSource {
     return std::make_unique<After>(*delay);
   }
   explicit After(std::int64_t delay) : delay_(delay) {}
-  void start(NodeServices& node, std::uint32_t index) override {
+  void start(KernelServices& node, std::uint32_t index) override {
     const std::int64_t now = node.now_ns();
     arm(node, index, now > kMaxI64 - delay_ ? kMaxI64 : now + delay_);
   }

@@ -21,7 +21,7 @@ namespace bb::ops {
 namespace {
 
 using runtime::Invocation;
-using runtime::NodeServices;
+using runtime::NetworkServices;
 using runtime::OpResult;
 using runtime::PeerIndex;
 using runtime::Reason;
@@ -39,18 +39,18 @@ class Send final : public runtime::Kernel {
     if (deadline->value_or(0) < 0)
       return unexpected("attribute '" + std::string(ir::kAttrDeadlineNs) + "' must be >= 0, found " +
                         std::to_string(**deadline));
-    auto s = std::make_unique<Send>(init.services, channel->value_or(""), deadline->value_or(0));
+    auto s = std::make_unique<Send>(init.network, channel->value_or(""), deadline->value_or(0));
     if (peer->has_value()) {
       auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");
       if (!parsed) return unexpected(parsed.error());
-      s->peer_ = init.services.peers().acquire(*parsed);
+      s->peer_ = init.network.peers().acquire(*parsed);
     } else if (init.node.input_size() < 2) {
       return unexpected("has no '" + std::string(ir::kAttrPeer) +
                         "' and fewer than two inputs: no destination (the last input must be a peer list)");
     }
     return s;
   }
-  Send(NodeServices& node, std::string channel, std::int64_t deadline)
+  Send(NetworkServices& node, std::string channel, std::int64_t deadline)
       : node_(node), channel_(std::move(channel)), deadline_(deadline) {}
   ~Send() override {
     if (peer_ != runtime::kNoPeer) node_.peers().release(peer_);
@@ -95,7 +95,7 @@ class Send final : public runtime::Kernel {
     node_.send_attempt(pending, dst, envelope_);
   }
 
-  NodeServices& node_;
+  NetworkServices& node_;
   std::string channel_;
   std::int64_t deadline_;
   PeerIndex peer_ = runtime::kNoPeer;
@@ -129,7 +129,7 @@ class Recv final : public runtime::Kernel {
       if (!value) return OpResult::fail(Reason::kBadInput, "payload " + std::to_string(k) + ": " + value.error());
       inv.out(k) = std::move(*value);
     }
-    inv.out(payloads_) = inv.node().peer_value(meta->sender);
+    inv.out(payloads_) = inv.network().peer_value(meta->sender);
     return OpResult::ok();
   }
 

@@ -6,11 +6,8 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "bb/ir/gates.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
-#include "bb/ir/wire_shape.h"
-#include "bb/runtime/metrics.h"
 #include "inline_functions.h"
 #include "type_inference.h"
 
@@ -23,12 +20,6 @@ std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
   return out;
-}
-
-// The gate's index in the catalogue, -1 for a node that is not a gate.
-int gate_index_of(const onnx::NodeProto& node) {
-  const auto* gate = ir::gate_of(node);
-  return gate != nullptr ? ir::gate_index(gate->gate) : -1;
 }
 
 }  // namespace
@@ -231,8 +222,6 @@ struct Program::PlanBuild {
   struct Resolved {
     const OpRegistration* op;
     const ir::OpSpec* spec;
-    int gate;
-    bool rx_gate;
     int opset;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
@@ -348,8 +337,7 @@ void Program::resolve_node(PlanBuild& b, std::uint32_t i) {
   if (added) {
     const int opset = opset_of(node.domain());
     it->second = PlanBuild::Resolved{registry::find(node.domain(), node.op_type(), opset),
-                                     ir::find_bb_op(node.domain(), node.op_type()), gate_index_of(node),
-                                     ir::is_rx_gate(node), opset};
+                                     ir::find_bb_op(node.domain(), node.op_type()), opset};
     if (canonical_domain(node.domain()).empty()) has_onnx_nodes_ = true;
   }
   const PlanBuild::Resolved& r = it->second;
@@ -358,8 +346,6 @@ void Program::resolve_node(PlanBuild& b, std::uint32_t i) {
   pn.spec = r.spec;
   if (pn.op != nullptr) {
     pn.is_source = pn.op->kind == ir::OpKind::kSource;
-    pn.gate = r.gate;
-    pn.rx_gate = r.rx_gate;
     return;
   }
   const std::string_view domain = display_domain(canonical_domain(node.domain()));

@@ -120,7 +120,7 @@ TEST_F(Kernels, AggregateDirect) {
   ASSERT_TRUE(node) << node.error().message;
   // Drive the kernel through an Invocation.
   const auto& pn = (*program)->nodes()[0];
-  auto made = pn.op->factory(runtime::KernelInit{*pn.proto, 0, pn.spec, **node});
+  auto made = pn.op->factory(runtime::KernelInit{*pn.proto, 0, pn.spec, **node, **node});
   ASSERT_TRUE(made);
   auto& kernel = **made;
   struct NoHooks final : Invocation::Hooks {
@@ -129,7 +129,7 @@ TEST_F(Kernels, AggregateDirect) {
   } hooks;
   auto call = [&](const Value& v, Value& out) {
     const Value* ins[] = {&v};
-    Invocation inv(ins, 1, &out, 1, **node, 0, 1, nullptr);
+    Invocation inv(ins, 1, &out, 1, **node, **node, 0, 1, nullptr);
     inv.hooks = &hooks;
     return kernel.compute(inv);
   };

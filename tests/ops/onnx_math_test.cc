@@ -45,7 +45,7 @@ Tensor int64s(std::vector<std::int64_t> values, Shape dims) {
 }
 
 // The node whose services every kernel under test gets.
-runtime::NodeServices& services() {
+runtime::Node& services() {
   static Harness* harness = [] {
     GraphBuilder g;
     g.syscall(ir::kPulse, "p", {}, {"t"});
@@ -95,7 +95,7 @@ class Call {
       o.load_error = "no kernel for " + node_.op_type() + " at opset " + std::to_string(opset_);
       return o;
     }
-    auto kernel = reg->factory(runtime::KernelInit{node_, 0, nullptr, services()});
+    auto kernel = reg->factory(runtime::KernelInit{node_, 0, nullptr, services(), services()});
     if (!kernel) {
       o.load_error = kernel.error();
       return o;
@@ -105,7 +105,7 @@ class Call {
     std::vector<const Value*> ptrs;
     for (auto& v : values) ptrs.push_back(&v);
     o.out.resize(outputs);
-    Invocation inv(ptrs.data(), static_cast<std::uint32_t>(ptrs.size()), o.out.data(), outputs, services(), 0, 1,
+    Invocation inv(ptrs.data(), static_cast<std::uint32_t>(ptrs.size()), o.out.data(), outputs, services(), services(), 0, 1,
                    nullptr);
     o.result = (*kernel)->compute(inv);
     return o;

@@ -32,9 +32,10 @@ struct ServiceParts {
   runtime::Scheduler part_scheduler{part_clock};
   runtime::NodeSettings part_settings;
 };
-class Services final : private ServiceParts, public runtime::NodeServices {
+class Services final : private ServiceParts, public runtime::KernelServices, public runtime::NetworkServices {
  public:
-  Services() : NodeServices(*PeerId::identity("local"), 1, 1, part_scheduler, part_settings) {}
+  Services()
+      : KernelServices(part_scheduler, 1), NetworkServices(*PeerId::identity("local"), 1, part_settings, rng_) {}
   void fire(std::uint32_t) override {}
   void send_attempt(runtime::PendingId, runtime::PeerIndex, const bb::Envelope&) override {}
 };
@@ -91,7 +92,7 @@ struct Op {
       ADD_FAILURE() << "no kernel for " << node.op_type() << " at opset " << opset;
       return OpResult::fail(Reason::kBadInput, "no kernel");
     }
-    runtime::KernelInit init{node, 0, nullptr, services};
+    runtime::KernelInit init{node, 0, nullptr, services, services};
     auto kernel = reg->factory(init);
     if (!kernel) {
       ADD_FAILURE() << "load error: " << kernel.error();
@@ -103,14 +104,14 @@ struct Op {
     for (const Value& v : in) ptrs.push_back(&v);
     out.assign(outputs, Value());
     runtime::Invocation inv(ptrs.data(), static_cast<std::uint32_t>(ptrs.size()), out.data(),
-                            static_cast<std::uint32_t>(out.size()), services, 0, 1, nullptr);
+                            static_cast<std::uint32_t>(out.size()), services, services, 0, 1, nullptr);
     return (*kernel)->compute(inv);
   }
   // The load error of this node (empty when it loads).
   std::string load_error() {
     const auto* reg = runtime::registry::find("", node.op_type(), opset);
     if (reg == nullptr) return "no kernel";
-    runtime::KernelInit init{node, 0, nullptr, services};
+    runtime::KernelInit init{node, 0, nullptr, services, services};
     auto kernel = reg->factory(init);
     return kernel ? "" : kernel.error();
   }

@@ -282,7 +282,7 @@ TEST_F(FederatedOps, AggregateDeniesABadWeight) {
   auto node = runtime::Node::create(*program, s, config);
   ASSERT_TRUE(node) << node.error().message;
   const auto& pn = (*program)->nodes()[0];
-  auto made = pn.op->factory(runtime::KernelInit{*pn.proto, 0, pn.spec, **node});
+  auto made = pn.op->factory(runtime::KernelInit{*pn.proto, 0, pn.spec, **node, **node});
   ASSERT_TRUE(made);
   struct NoHooks final : Invocation::Hooks {
     runtime::PendingId defer(std::uint32_t) override { return 0; }
@@ -291,7 +291,7 @@ TEST_F(FederatedOps, AggregateDeniesABadWeight) {
   auto call = [&](const Value& x, const Value& w) {
     const Value* ins[] = {&x, &w};
     Value out;
-    Invocation inv(ins, 2, &out, 1, **node, 0, 1, nullptr);
+    Invocation inv(ins, 2, &out, 1, **node, **node, 0, 1, nullptr);
     inv.hooks = &hooks;
     return (*made)->compute(inv).reason;
   };

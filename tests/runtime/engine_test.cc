@@ -518,7 +518,7 @@ TEST_F(Engine, DeliverStartsOneExecutionPerRecvAndDedupDrops) {
 namespace bb::testing {
 namespace {
 
-TEST(NodeServices, PeerValueFollowsItsInternedIdWhenTheIdIsReused) {
+TEST(NetworkServices, PeerValueFollowsItsInternedIdWhenTheIdIsReused) {
   GraphBuilder g;
   g.syscall(ir::kPulse, "pulse", {}, {"t"});
   Harness h(g.compiled(), {}, /*trace=*/false);

@@ -58,12 +58,12 @@ class SeenKernel final : public runtime::Kernel {
     return std::make_unique<SeenKernel>();
   }
   runtime::OpResult compute(runtime::Invocation& inv) override {
-    Seen s{inv.now_ns(), inv.node().self().to_text(), inv.node().incarnation(), "", 0, 0, false, {}};
+    Seen s{inv.now_ns(), inv.network().self().to_text(), inv.network().incarnation(), "", 0, 0, false, {}};
     if (const auto* env = inv.envelope()) {
-      s.sender = inv.node().peers().text(env->sender);
+      s.sender = inv.network().peers().text(env->sender);
       s.sender_incarnation = env->incarnation;
       s.message_id = env->message_id;
-      s.sender_in_cooldown = !inv.node().backoff().should_retry(env->sender, inv.now_ns());
+      s.sender_in_cooldown = !inv.network().backoff().should_retry(env->sender, inv.now_ns());
     }
     for (std::uint32_t i = 0; i < inv.input_count(); ++i) s.values.push_back(inv.in(i));
     seen_log().push_back(std::move(s));

@@ -66,75 +66,87 @@ struct EnvelopeMeta {
   const bb::Envelope* envelope = nullptr;  // valid while the Recv itself runs
 };
 
-class Invocation;
-
-// The node as kernels see it: its identity, clock, framework state and the few
-// services kernels call back into. Implemented by Node.
-class NodeServices {
+// The node as a kernel may hold on to it from construction (KernelInit::services):
+// its clock and timers, starting executions (trigger sources, Aggregate's round timer)
+// and the named state it declares at load. What a kernel sees per dispatch is the
+// Invocation; the network is a separate interface (NetworkServices). Implemented by Node.
+class KernelServices {
  public:
-  virtual ~NodeServices() = default;
+  virtual ~KernelServices() = default;
+
+  Scheduler& scheduler() { return scheduler_; }
+  std::int64_t now_ns() const { return scheduler_.now_ns(); }
+
+  // IncrMetric: the id of a named counter (load time). StateGet/StateSet: the id of a
+  // named state, empty until the first StateSet; state outlives executions and dies with
+  // the node instance. Record: the id of a named series. Invocation reads and writes them.
+  std::uint32_t counter_id(std::string_view name);
+  std::uint32_t state_id(std::string_view name);
+  std::uint32_t series_id(std::string_view name);
+  const std::vector<std::pair<std::string, Value>>& states() const { return states_; }
+
+  // Trigger sources: start one execution whose trigger is node `index`; its kernel's
+  // compute writes the source's outputs. Ignored once the execution limit is reached.
+  virtual void fire(std::uint32_t index) = 0;
+
+ protected:
+  KernelServices(Scheduler& scheduler, std::uint64_t seed) : scheduler_(scheduler), rng_(seed) {}
+
+  friend class Invocation;
+  Scheduler& scheduler_;
+  Rng rng_;
+  NodeMetrics metrics_;
+  std::vector<std::pair<std::string, Value>> states_;  // by state id, in the order the graph names them
+};
+
+// What network ops (Send, Recv, the gates) see besides their Invocation: the node's
+// identity and the framework state the wire feeds back into (docs/wire.md), and the
+// one way out, an attempt towards a peer. Implemented by Node; compute kernels never
+// use it.
+class NetworkServices {
+ public:
+  virtual ~NetworkServices() = default;
 
   const PeerId& self() const { return self_; }
   std::uint64_t incarnation() const { return incarnation_; }
-  Scheduler& scheduler() { return scheduler_; }
-  std::int64_t now_ns() const { return scheduler_.now_ns(); }
   const NodeSettings& settings() const { return settings_; }
   PeerInterner& peers() { return peers_; }
   BackoffTable& backoff() { return backoff_; }
   PeerGovernor& governor() { return governor_; }
   InboundDedup& dedup() { return dedup_; }
-  Rng& rng() { return rng_; }
-  NodeMetrics& metrics() { return metrics_; }
-
-  // IncrMetric: the id of a named counter (load time), and adding to it.
-  std::uint32_t counter_id(std::string_view name);
-  void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
-  // StateGet/StateSet: the id of a named state (load time) and its value, empty until
-  // the first StateSet. State outlives executions and dies with the node instance.
-  std::uint32_t state_id(std::string_view name);
-  Value& state(std::uint32_t id) { return states_[id].second; }
-  const std::vector<std::pair<std::string, Value>>& states() const { return states_; }
-  // Record: the id of a named series (load time), and appending a point to it.
-  std::uint32_t series_id(std::string_view name);
-  void record(std::uint32_t id, double value) { metrics_.series[id].points.push_back({now_ns(), value}); }
   std::uint64_t next_message_id() { return ++message_ids_; }
   // The PeerId value of an interned peer (Recv's sender output): made once per id and
   // shared, instead of one PeerId and one allocation per received envelope.
   const Value& peer_value(PeerIndex id);
 
-  // Trigger sources: start one execution whose trigger is node `index`; its kernel's
-  // compute writes the source's outputs. Ignored once the execution limit is reached.
-  virtual void fire(std::uint32_t index) = 0;
   // Send: one attempt towards `dst` (retained until its outcome) on behalf of the
   // pending node; the outcome arrives through the transport.
   virtual void send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) = 0;
 
  protected:
-  NodeServices(PeerId self, std::uint64_t incarnation, std::uint64_t seed, Scheduler& scheduler,
-               const NodeSettings& settings);
+  NetworkServices(PeerId self, std::uint64_t incarnation, const NodeSettings& settings, Rng& rng);
 
   PeerId self_;
   std::uint64_t incarnation_;
-  Scheduler& scheduler_;
   NodeSettings settings_;
-  Rng rng_;
   PeerInterner peers_;
   BackoffTable backoff_;
   PeerGovernor governor_;
   InboundDedup dedup_;
-  NodeMetrics metrics_;
   std::uint64_t message_ids_ = 0;
-  std::vector<std::pair<std::string, Value>> states_;  // by state id, in the order the graph names them
   std::vector<Value> peer_values_;  // by PeerIndex; checked against the id's bytes (ids are recycled)
 };
 
-// One dispatch of one node: its inputs, its outputs, the node.
+// One dispatch of one node, as ONNX Runtime's OpKernelContext: its inputs and outputs,
+// the clock, the node's RNG, the state the kernel declared, and for network ops the
+// network side (the envelope that started the frame, deferring, gate decisions).
 class Invocation {
  public:
   Invocation(const Value* const* inputs, std::uint32_t input_count, Value* outputs, std::uint32_t output_count,
-             NodeServices& node, std::uint32_t index, std::uint64_t execution, const EnvelopeMeta* envelope)
+             KernelServices& node, NetworkServices& network, std::uint32_t index, std::uint64_t execution,
+             const EnvelopeMeta* envelope)
       : in_(inputs), out_(outputs), n_in_(input_count), n_out_(output_count), index_(index), node_(node),
-        execution_(execution), envelope_(envelope) {}
+        network_(network), execution_(execution), envelope_(envelope) {}
 
   std::uint32_t input_count() const { return n_in_; }
   // An absent optional input ("") is an empty Value.
@@ -142,13 +154,20 @@ class Invocation {
   std::uint32_t output_count() const { return n_out_; }
   Value& out(std::uint32_t j) { return out_[j]; }
 
-  NodeServices& node() const { return node_; }
   std::int64_t now_ns() const { return node_.now_ns(); }
+  Rng& rng() { return node_.rng_; }
   std::uint32_t node_index() const { return index_; }
   std::uint64_t execution() const { return execution_; }
+
+  // The state the kernel declared at load (KernelServices::counter_id, state_id, series_id).
+  void add_to_counter(std::uint32_t id, std::int64_t delta) { node_.metrics_.counters[id].second += delta; }
+  Value& state(std::uint32_t id) { return node_.states_[id].second; }
+  void record(std::uint32_t id, double value) { node_.metrics_.series[id].points.push_back({now_ns(), value}); }
+
+  // Network ops only.
+  NetworkServices& network() const { return network_; }
   // The envelope that started this frame (Recv), or null.
   const EnvelopeMeta* envelope() const { return envelope_; }
-
   // Async: the node completes when every attempt made for `id` has its outcome.
   PendingId defer();
   // A gate's decision for the metrics (kNone = allowed). A filtering gate calls it once
@@ -169,7 +188,8 @@ class Invocation {
   Value* out_;
   std::uint32_t n_in_, n_out_;
   std::uint32_t index_;
-  NodeServices& node_;
+  KernelServices& node_;
+  NetworkServices& network_;
   std::uint64_t execution_;
   const EnvelopeMeta* envelope_;
 };
@@ -182,7 +202,7 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   // Trigger sources schedule their firings here; now_ns() is the node's start.
-  virtual void start(NodeServices& /*node*/, std::uint32_t /*index*/) {}
+  virtual void start(KernelServices& /*node*/, std::uint32_t /*index*/) {}
   virtual OpResult compute(Invocation& inv) = 0;
 };
 
@@ -198,15 +218,17 @@ struct TensorInfo {
   bool known() const { return type != DType::kUndefined; }
 };
 
-// What a factory gets: the node, its index, its row of the bb op table (null for ops
-// outside it), the node's services (intern peers, name counters), the version of the
+// What a factory gets, as ONNX Runtime's OpKernelInfo: the node, its index, its row of
+// the bb op table (null for ops outside it), the node's services (timers, declaring
+// named state), the network side (network ops: interning peers), the version of the
 // node's domain it was written against (the model's opset import, or a function's),
 // and the inferred type of each input and output.
 struct KernelInit {
   const onnx::NodeProto& node;
   std::uint32_t index;
   const ir::OpSpec* spec;
-  NodeServices& services;
+  KernelServices& services;
+  NetworkServices& network;
   int opset = INT_MAX;
   std::span<const TensorInfo> inputs = {};   // one per node input, or empty when not inferred
   std::span<const TensorInfo> outputs = {};  // one per node output, or empty when not inferred

@@ -7,12 +7,12 @@
 // NodeConfig::transport once the node exists (the transport calls back on_outcome /
 // on_envelope and asks accepts_channel).
 //
-// Execution: static nodes run once at start(); trigger sources then start executions,
-// each with a fresh frame that runs only what its trigger reaches. A node fires when
-// all its non-empty inputs have values; ready nodes run in node-index order. A failed
-// or denied node writes nothing and its dependents in that frame are skipped. A frame
-// ends, and is recycled, when nothing is ready and nothing is pending. The dispatch path
-// works on slot indices only and allocates nothing in steady state.
+// A node is three parts and the glue between them: the dataflow executor (Executor:
+// frames, the ready heap, dispatch, the static run; it knows nothing of the wire), the
+// attempt/outcome bookkeeping (AttemptTable), and the network feedback policy
+// (NetworkFeedback: outcomes into backoff and governor, rx-drop accounting, held sends).
+// Kernels see the node as KernelServices (timers, triggers, declared state) and, for
+// network ops, NetworkServices; per dispatch they see an Invocation.
 //
 // Single-threaded: all calls come from the scheduler's thread.
 #pragma once
@@ -28,36 +28,16 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "bb/runtime/admission.h"
+#include "bb/runtime/attempts.h"
+#include "bb/runtime/executor.h"
 #include "bb/runtime/kernel.h"
 #include "bb/runtime/metrics.h"
+#include "bb/runtime/network_feedback.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/trace.h"
 #include "bb/runtime/transport.h"
 
 namespace bb::runtime {
-
-// What a send outcome did to the sender's view of a peer (docs/wire.md), for people
-// watching a run (bbrun --sim logs the failures and the recoveries).
-struct PeerOutcome {
-  std::int64_t t_ns = 0;
-  std::string_view node;  // the sender (text form)
-  std::string_view peer;  // the destination (text form)
-  OutcomeKind outcome = OutcomeKind::kDelivered;
-  std::uint32_t failures = 0;      // consecutive failures after this outcome (0: cleared)
-  std::uint32_t failures_before = 0;
-  std::int64_t next_retry_ns = 0;  // BackoffGateTx holds sends to the peer until then
-  bool down = false;               // the governor's health verdict after this outcome
-};
-
-// Optional observer of the feedback loop: every outcome, after it fed the state, and
-// every Send a Tx gate held. Costs one branch per outcome when unset.
-class PeerObserver {
- public:
-  virtual ~PeerObserver() = default;
-  virtual void outcome(const PeerOutcome& change) = 0;
-  // A Tx gate held a Send towards `peer` (cooldown, blocklisted, not_allowlisted).
-  virtual void held(std::int64_t t_ns, std::string_view node, std::string_view peer, Reason reason) = 0;
-};
 
 // Makes a node's transport once its kernels exist. The transport calls back into the
 // node (`endpoint`, on the node's thread) and admits only the channels some Recv of the
@@ -81,7 +61,11 @@ struct NodeConfig {
   TransportFactory transport;
 };
 
-class Node final : public NodeServices, public TransportEndpoint, private Invocation::Hooks {
+class Node final : public KernelServices,
+                   public NetworkServices,
+                   public TransportEndpoint,
+                   private ExecutorEvents,
+                   private Invocation::Hooks {
  public:
   // Instantiates every kernel (attributes parsed once; every bad node reported at once),
   // takes the graph inputs, then makes and attaches the transport (kTransport when it
@@ -109,114 +93,55 @@ class Node final : public NodeServices, public TransportEndpoint, private Invoca
   }
 
   // The execution limit was reached and every frame has ended.
-  bool done() const { return limit_reached() && live_frames_ == 0; }
-  std::size_t live_frames() const { return live_frames_; }
+  bool done() const { return executor_.limit_reached() && executor_.live_frames() == 0; }
+  std::size_t live_frames() const { return executor_.live_frames(); }
   // Frames ever allocated (they are recycled): bounded by the frames alive at once.
-  std::size_t frame_pool_size() const { return frames_.size(); }
-  std::size_t in_flight_attempts() const { return live_attempts_; }
+  std::size_t frame_pool_size() const { return executor_.frame_pool_size(); }
+  std::size_t in_flight_attempts() const { return attempts_.live(); }
   std::int64_t start_ns() const { return start_ns_; }
   const std::string& peer_text() const { return peer_text_; }
   const Program& program() const { return *program_; }
+  const NodeMetrics& metrics() const { return metrics_; }
   // Graph output k (Program::graph_outputs()): from the static run, or from the last
   // execution that produced it; empty when nothing did.
-  const Value& output(std::size_t k) const { return outputs_[k]; }
+  const Value& output(std::size_t k) const { return executor_.output(k); }
   // Metrics plus the per-peer backoff dump (peers with failures, sorted).
   NodeReport report() const;
 
-  // NodeServices.
-  void fire(std::uint32_t index) override;
+  // KernelServices and NetworkServices.
+  void fire(std::uint32_t index) override { executor_.execute(index, nullptr); }
   void send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) override;
 
  private:
-  enum class NodeStatus : std::uint8_t { kWaiting, kReady, kDone, kPending, kFailed, kSkipped };
-  struct NodeState {
-    std::uint32_t epoch = 0;
-    std::uint32_t missing = 0;
-    NodeStatus status = NodeStatus::kWaiting;
-  };
-  struct Frame {
-    std::uint64_t exec = 0;
-    std::uint32_t epoch = 0;
-    std::uint32_t pending = 0;
-    std::uint32_t trigger = 0;  // the source node
-    bool has_envelope = false;
-    bool recv_dropped = false;
-    bool running = false;  // inside run_frame
-    Reason rx_reason = Reason::kNone;  // first rx gate denial
-    EnvelopeMeta envelope;
-    std::vector<Value> values;  // by slot
-    std::vector<std::uint32_t> uses;  // by slot: readers that have not run yet (set when written)
-    std::vector<NodeState> state;  // by node
-    std::vector<std::uint32_t> written;
-    std::vector<std::uint32_t> ready;  // min-heap of node indices
-    std::vector<const Value*> inputs;  // gather buffer of one dispatch
-  };
-  struct Pending {
-    std::uint32_t frame = 0, node = 0, generation = 0;
-    std::uint32_t outstanding = 0, delivered = 0;
-    Reason failure = Reason::kNone;
-    bool armed = false, live = false;
-  };
-  struct Attempt {
-    PendingId pending = 0;
-    PeerIndex dst = kNoPeer;
-    std::uint32_t generation = 0;
-    bool live = false;
-  };
-
   Node(std::shared_ptr<const Program> program, Scheduler& scheduler, NodeConfig config);
   Expected<void, LoadError> instantiate();
 
-  // Hooks.
+  // Invocation::Hooks.
   PendingId defer(std::uint32_t index) override;
   void decide(std::uint32_t index, Reason reason, const PeerId* peer) override;
+  // ExecutorEvents: tracing, and what the network side makes of the dataflow.
+  void began(std::uint32_t frame) override;
+  void ran(std::uint32_t frame, std::uint32_t node) override;
+  void failed(std::uint32_t frame, std::uint32_t node, const OpResult& result) override;
+  void deferred(std::uint32_t frame, std::uint32_t node) override;
+  void ended(std::uint32_t frame) override;
 
-  bool limit_reached() const { return max_executions_ >= 0 && static_cast<std::int64_t>(metrics_.executions) >= max_executions_; }
-  std::uint32_t acquire_frame();
-  void release_frame(std::uint32_t id);
-  NodeState& state_of(Frame& f, std::uint32_t node);
-  void run_frame(std::uint32_t id);
-  void dispatch(std::uint32_t frame_id, std::uint32_t node);
-  void publish(Frame& f, std::uint32_t node);
-  void release_inputs(Frame& f, std::uint32_t node);
-  void fail_node(Frame& f, std::uint32_t node, const OpResult& result);
-  void skip_downstream(Frame& f, std::uint32_t node);
   void complete(PendingId id);
-  void run_static();
   void trace(TraceEvent event, std::uint32_t node, std::uint64_t exec, std::string_view outcome,
              std::string_view reason, std::string_view peer);
 
   std::shared_ptr<const Program> program_;
-  void observe_hold(std::uint32_t node, PeerIndex peer, Reason reason);
-  void note_rejection(PeerIndex dst, const Outcome& outcome);
-
   TraceSink* trace_;
-  PeerObserver* observer_;
   Transport* transport_ = nullptr;
   std::string peer_text_;
-  std::int64_t max_executions_;
   std::int64_t start_ns_ = 0;
-  std::vector<std::pair<std::string, Value>> inputs_;
+  std::vector<std::pair<std::string, Value>> inputs_;  // until instantiate() binds them
   std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<std::string> op_names_;  // trace `op`: the node name, `#<index>` when unnamed (tracing only)
-  std::vector<Value> static_values_;
-  std::vector<Value> outputs_;  // by graph output: the last value each one had
-  std::vector<const Value*> static_inputs_;  // gather buffer of the static run
-  const Value empty_;
-  std::vector<std::unique_ptr<Frame>> frames_;
-  std::vector<std::uint32_t> free_frames_;
-  std::size_t live_frames_ = 0;
-  std::vector<Pending> pendings_;
-  std::vector<std::uint32_t> free_pendings_;
-  std::vector<Attempt> attempts_;
-  std::vector<std::uint32_t> free_attempts_;
-  std::size_t live_attempts_ = 0;
-  std::vector<std::uint32_t> skip_stack_;
-  std::uint32_t current_frame_ = 0;         // the frame whose node is in compute
-  PendingId last_deferred_ = 0;             // set by defer() during one compute
-  bool deferred_ = false;
-  bool in_static_ = false;                  // the static run: no frame, exec 0
-  std::uint64_t current_exec_ = 0;
+  NetworkFeedback feedback_;
+  AttemptTable attempts_;
+  Executor executor_;
+  PendingId last_deferred_ = 0;  // set by defer() during one compute
   absl::flat_hash_map<std::string, std::vector<std::uint32_t>> recv_by_channel_;
 };
 

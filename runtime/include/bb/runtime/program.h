@@ -60,8 +60,6 @@ struct PlanNode {
   std::uint32_t dynamic_inputs = 0;  // non-empty inputs produced inside frames
   bool is_static = false;            // runs once at start
   bool is_source = false;            // starts executions
-  int gate = -1;                     // ir::Gate index in the catalogue, -1 if not a gate
-  bool rx_gate = false;
   int opset = OpsetRange::kLatestOpset;  // the version of its domain it was written against
 };
 

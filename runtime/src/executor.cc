@@ -1,0 +1,309 @@
+#include "bb/runtime/executor.h"
+
+#include <algorithm>
+#include <functional>
+
+#include <spdlog/spdlog.h>
+
+#include "bb/runtime/tensor_proto.h"
+
+namespace bb::runtime {
+
+Executor::Executor(std::shared_ptr<const Program> program, std::vector<std::unique_ptr<Kernel>>& kernels,
+                   KernelServices& services, NetworkServices& network, Invocation::Hooks& hooks,
+                   ExecutorEvents& events, NodeMetrics& metrics, std::int64_t max_executions, bool traced)
+    : program_(std::move(program)), kernels_(kernels), services_(services), network_(network), hooks_(hooks),
+      events_(events), metrics_(metrics), max_executions_(max_executions), traced_(traced) {}
+
+Expected<void, LoadError> Executor::bind_inputs(std::vector<std::pair<std::string, Value>> inputs) {
+  const Program& p = *program_;
+  static_values_.resize(p.slot_count());
+  static_inputs_.resize(p.max_arity());
+  for (const auto& [slot, tensor] : p.initializers()) {
+    auto converted = from_proto(*tensor);
+    if (!converted)
+      return unexpected(LoadError{LoadError::Kind::kInvalid,
+                                  p.label() + ": initializer '" + tensor->name() + "': " + converted.error()});
+    static_values_[slot] = Value::tensor(std::move(*converted));
+  }
+  for (auto& [name, value] : inputs) {
+    auto it = std::find_if(p.graph_inputs().begin(), p.graph_inputs().end(),
+                           [&n = name](const auto& gi) { return gi.first == n; });
+    if (it == p.graph_inputs().end())
+      return unexpected(LoadError{LoadError::Kind::kInvalid,
+                                  p.label() + ": --input " + name + ": the graph has no input of that name"});
+    static_values_[it->second] = std::move(value);
+  }
+  // Every graph input without an initializer needs a value: all missing ones at once.
+  std::string problems;
+  for (const auto& [name, slot] : p.graph_inputs())
+    if (!static_values_[slot].has_value())
+      problems += (problems.empty() ? "" : "\n") + p.label() + ": graph input '" + name +
+                  "': error: no value given and no initializer [hint: --input " + name + "=FILE.pb, or --inputs DIR]";
+  if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
+  outputs_.resize(p.graph_outputs().size());
+  return {};
+}
+
+// ---- Static run ------------------------------------------------------------------------
+
+void Executor::run_static() {
+  const Program& p = *program_;
+  const auto nodes = p.nodes();
+  const auto refs = p.input_refs();
+  in_static_ = true;
+  current_exec_ = 0;
+  // Readers left per static slot: a value no frame reads is dropped after its last one.
+  std::vector<std::uint32_t> uses(p.slot_count());
+  for (std::uint32_t s = 0; s < uses.size(); ++s) uses[s] = p.static_uses(s);
+  auto release_inputs = [&](const PlanNode& pn) {
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      if (ref == kNoSlot) continue;
+      const std::uint32_t s = ref & ~kStaticBit;
+      if (--uses[s] == 0 && !p.keep_after_static(s)) static_values_[s].reset();
+    }
+  };
+  for (std::uint32_t i : p.static_order()) {
+    const PlanNode& pn = nodes[i];
+    bool missing = false;
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      static_inputs_[k] = ref == kNoSlot ? &empty_ : &static_values_[ref & ~kStaticBit];
+      if (ref != kNoSlot && !static_inputs_[k]->has_value()) missing = true;
+    }
+    if (missing) {
+      ++metrics_.skipped;
+      spdlog::warn("{}: {}: does not run: an input has no value (a failed node upstream)", p.label(), p.where(i));
+      release_inputs(pn);
+      continue;
+    }
+    Value* outs = &static_values_[pn.output_begin];
+    Invocation inv(static_inputs_.data(), pn.input_count, outs, pn.output_count, services_, network_, i, 0, nullptr);
+    inv.hooks = &hooks_;
+    ++metrics_.dispatches;
+    OpResult r = kernels_[i]->compute(inv);
+    release_inputs(pn);
+    if (r.status == Status::kOk) {
+      if (traced_) events_.ran(kStaticFrame, i);
+      continue;
+    }
+    for (std::uint32_t j = 0; j < pn.output_count; ++j) outs[j].reset();
+    events_.failed(kStaticFrame, i, r);
+    if (r.status == Status::kPending) {
+      spdlog::error("{}: {}: static node cannot be async: its inputs are all static, so it runs once at start, "
+                    "where nothing can wait for an outcome [hint: give it a trigger input, e.g. a Pulse]",
+                    p.label(), p.where(i));
+      continue;
+    }
+    spdlog::error("{}: {}: static node failed: {}{}{}", p.label(), p.where(i), to_string(r.reason),
+                  r.detail.empty() ? "" : ": ", r.detail);
+  }
+  in_static_ = false;
+  for (std::uint32_t k = 0; k < outputs_.size(); ++k) {
+    const std::uint32_t slot = p.graph_outputs()[k].second;
+    if (static_values_[slot].has_value()) outputs_[k] = static_values_[slot];
+  }
+}
+
+// ---- Frames ------------------------------------------------------------------------------
+
+std::uint32_t Executor::acquire_frame() {
+  ++live_frames_;
+  if (!free_frames_.empty()) {
+    const std::uint32_t id = free_frames_.back();
+    free_frames_.pop_back();
+    return id;
+  }
+  const Program& p = *program_;
+  auto f = std::make_unique<FrameData>();
+  f->values.resize(p.slot_count());
+  f->uses.resize(p.slot_count());
+  f->state.resize(p.nodes().size());
+  f->written.reserve(p.slot_count());
+  f->ready.reserve(p.nodes().size());
+  f->inputs.resize(p.max_arity());
+  frames_.push_back(std::move(f));
+  return static_cast<std::uint32_t>(frames_.size() - 1);
+}
+
+void Executor::release_frame(std::uint32_t id) {
+  events_.ended(id);
+  FrameData& f = *frames_[id];
+  for (std::uint32_t slot : f.written) f.values[slot].reset();
+  f.written.clear();
+  f.has_origin = false;
+  f.origin = EnvelopeMeta{};
+  // A new epoch invalidates every node state; on wrap-around clear them for real.
+  if (++f.epoch == 0) {
+    std::fill(f.state.begin(), f.state.end(), NodeState{});
+    f.epoch = 1;
+  }
+  free_frames_.push_back(id);
+  --live_frames_;
+}
+
+Executor::NodeState& Executor::state_of(FrameData& f, std::uint32_t node) {
+  NodeState& s = f.state[node];
+  if (s.epoch != f.epoch) s = NodeState{f.epoch, program_->nodes()[node].dynamic_inputs, NodeStatus::kWaiting};
+  return s;
+}
+
+void Executor::execute(std::uint32_t index, const EnvelopeMeta* origin) {
+  if (limit_reached()) return;
+  const std::uint32_t id = acquire_frame();
+  FrameData& f = *frames_[id];
+  if (f.epoch == 0) f.epoch = 1;
+  f.exec = ++metrics_.executions;
+  f.trigger = index;
+  if (traced_) events_.began(id);
+  if (origin != nullptr) {
+    f.has_origin = true;
+    f.origin = *origin;
+  }
+  state_of(f, index).status = NodeStatus::kReady;
+  f.ready.push_back(index);
+  run_frame(id);
+}
+
+void Executor::run_frame(std::uint32_t id) {
+  FrameData& f = *frames_[id];
+  f.running = true;
+  while (!f.ready.empty()) {
+    std::pop_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
+    const std::uint32_t node = f.ready.back();
+    f.ready.pop_back();
+    dispatch(id, node);
+  }
+  f.running = false;
+  if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
+  if (f.pending == 0) release_frame(id);
+}
+
+void Executor::dispatch(std::uint32_t frame_id, std::uint32_t node) {
+  FrameData& f = *frames_[frame_id];
+  const Program& p = *program_;
+  const PlanNode& pn = p.nodes()[node];
+  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const std::uint32_t ref = refs[k];
+    f.inputs[k] = ref == kNoSlot ? &empty_
+                  : (ref & kStaticBit) ? &static_values_[ref & ~kStaticBit]
+                                       : &f.values[ref];
+  }
+  Invocation inv(f.inputs.data(), pn.input_count, &f.values[pn.output_begin], pn.output_count, services_, network_,
+                 node, f.exec, f.has_origin ? &f.origin : nullptr);
+  inv.hooks = &hooks_;
+  ++metrics_.dispatches;
+  const std::uint32_t saved_frame = current_frame_;
+  const std::uint64_t saved_exec = current_exec_;
+  current_frame_ = frame_id;
+  current_exec_ = f.exec;
+  deferred_ = false;
+  OpResult r = kernels_[node]->compute(inv);
+  current_frame_ = saved_frame;
+  current_exec_ = saved_exec;
+  release_inputs(f, node);
+  if (r.status == Status::kPending && !deferred_)
+    r = OpResult::fail(Reason::kInternal, "the kernel returned pending without deferring");
+  switch (r.status) {
+    case Status::kOk:
+      f.state[node].status = NodeStatus::kDone;
+      if (traced_) events_.ran(frame_id, node);
+      publish(f, node);
+      return;
+    case Status::kPending:
+      f.state[node].status = NodeStatus::kPending;
+      events_.deferred(frame_id, node);
+      return;
+    case Status::kDenied:
+    case Status::kFailed: fail_node(frame_id, node, r); return;
+  }
+}
+
+// The node has run: each frame value it read has one reader fewer, and one whose
+// readers have all run is dropped (a graph output stays).
+void Executor::release_inputs(FrameData& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const PlanNode& pn = p.nodes()[node];
+  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const std::uint32_t ref = refs[k];
+    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
+    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
+  }
+}
+
+void Executor::publish(FrameData& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const PlanNode& pn = p.nodes()[node];
+  for (std::uint32_t j = 0; j < pn.output_count; ++j) {
+    const std::uint32_t slot = pn.output_begin + j;
+    if (!f.values[slot].has_value()) continue;
+    f.written.push_back(slot);
+    const auto readers = p.consumers(slot);
+    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
+    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
+    for (std::uint32_t c : readers) {
+      NodeState& s = state_of(f, c);
+      if (s.status != NodeStatus::kWaiting) continue;
+      if (--s.missing == 0) {
+        s.status = NodeStatus::kReady;
+        f.ready.push_back(c);
+        std::push_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
+      }
+    }
+  }
+}
+
+void Executor::fail_node(std::uint32_t frame_id, std::uint32_t node, const OpResult& r) {
+  FrameData& f = *frames_[frame_id];
+  const PlanNode& pn = program_->nodes()[node];
+  for (std::uint32_t j = 0; j < pn.output_count; ++j) f.values[pn.output_begin + j].reset();
+  f.state[node].status = NodeStatus::kFailed;
+  events_.failed(frame_id, node, r);
+  skip_downstream(f, node);
+}
+
+void Executor::skip_downstream(FrameData& f, std::uint32_t node) {
+  const Program& p = *program_;
+  skip_stack_.push_back(node);
+  while (!skip_stack_.empty()) {
+    const std::uint32_t n = skip_stack_.back();
+    skip_stack_.pop_back();
+    const PlanNode& pn = p.nodes()[n];
+    for (std::uint32_t j = 0; j < pn.output_count; ++j) {
+      for (std::uint32_t c : p.consumers(pn.output_begin + j)) {
+        NodeState& s = state_of(f, c);
+        if (s.status != NodeStatus::kWaiting) continue;
+        s.status = NodeStatus::kSkipped;
+        ++metrics_.skipped;
+        skip_stack_.push_back(c);
+      }
+    }
+  }
+}
+
+// ---- Asynchronous completion ---------------------------------------------------------------
+
+void Executor::hold() {
+  ++frames_[current_frame_]->pending;
+  deferred_ = true;
+}
+
+void Executor::resume(std::uint32_t frame_id, std::uint32_t node, Reason failure) {
+  FrameData& f = *frames_[frame_id];
+  --f.pending;
+  if (failure == Reason::kNone) {
+    f.state[node].status = NodeStatus::kDone;
+    const PlanNode& pn = program_->nodes()[node];
+    if (pn.output_count > 0) f.values[pn.output_begin] = Value::trigger();
+    if (traced_) events_.ran(frame_id, node);
+    publish(f, node);
+  } else {
+    fail_node(frame_id, node, OpResult::fail(failure, {}));
+  }
+  if (!f.running) run_frame(frame_id);
+}
+
+}  // namespace bb::runtime
