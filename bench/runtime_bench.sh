@@ -66,6 +66,8 @@ def results(name, keep_args=False, errors_ok=False):
         if b.get("error_occurred") and not errors_ok:
             sys.exit(f"runtime_bench.sh: {b['name']}: {b.get('error_message', 'failed')}")
         name = b.get("run_name", b["name"])
+        # Google Benchmark names carry the run's options ("BM_X/256/min_time:0.500").
+        name = "/".join(p for p in name.split("/") if not p.startswith(("min_time:", "real_time")))
         if not keep_args:
             name = name.split("/")[0]
         if b.get("run_type") == "aggregate":
