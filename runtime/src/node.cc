@@ -585,7 +585,7 @@ void Node::on_outcome(AttemptId attempt, const Outcome& outcome) {
   }
   Pending& pd = pendings_[id_index(pending)];
   if (trace_) {
-    const std::string_view why = outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view();
+    const std::string_view why = outcome.reason;  // the receiver's refusal, or what the transport saw
     trace(TraceEvent::kOutcome, pd.node, frames_[pd.frame]->exec, to_string(outcome.kind), why, peers_.text(dst));
   }
   peers_.release(dst);

@@ -219,6 +219,29 @@ TEST_F(BbrunNet, ThreeProcessesOneKilledAndRestartedTrafficResumesAndEveryAttemp
   EXPECT_NE(carol_log.find("== node id:carol"), std::string::npos) << carol_log;
 }
 
+TEST_F(BbrunNet, ARestartedSenderIsANewIncarnationItsSendsAreNotTakenForRepeats) {
+  // alice runs twice against the same bob: her second process numbers its messages from
+  // 1 again, and bob's DedupGateRx must take them as new (a new incarnation), not repeats.
+  write_deploy();
+  Child bob(node("bob", {"--duration", "20s", "--metrics", path("bob.json")}), dir_ / "bob.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "bob.err", "listening on")) << slurp(dir_ / "bob.err");
+  std::int64_t delivered = 0;
+  for (const char* run : {"alice1", "alice2"}) {
+    Child alice(node("alice", {"--duration", "600ms", "--metrics", path(std::string(run) + ".json")}),
+                dir_ / (std::string(run) + ".err"));
+    ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / (std::string(run) + ".err"));
+    const std::int64_t n = json_number(slurp(dir_ / (std::string(run) + ".json")), "\"peer\": \"id:bob\", \"address\"",
+                                       "delivered");
+    EXPECT_GT(n, 2) << run;
+    delivered += n;
+  }
+  bob.signal(SIGTERM);
+  ASSERT_EQ(bob.wait(5000ms), 0) << slurp(dir_ / "bob.err");
+  const std::string metrics = slurp(dir_ / "bob.json");
+  EXPECT_EQ(json_number(metrics, "\"receives\"", "accepted"), delivered) << metrics;
+  EXPECT_EQ(json_number(metrics, "\"receives\"", "duplicate"), -1) << "no drop as a repeat\n" << metrics;
+}
+
 TEST_F(BbrunNet, GarbageBytesAgainstTheListenerAreRefusedWithoutHarm) {
   write_deploy();
   Child bob(node("bob", {"--duration", "20s", "--metrics", path("bob.json")}), dir_ / "bob.err");
@@ -258,6 +281,8 @@ TEST_F(BbrunNet, AnOversizedEnvelopeIsRejectedWithItsReason) {
   EXPECT_NE(log.find("id:bob rejected a Send: oversized: "), std::string::npos) << log;
   const std::string metrics = slurp(dir_ / "alice.json");
   EXPECT_GE(json_number(metrics, "\"rejected_by\"", "oversized"), 1) << metrics;
+  // Per destination too: the link to bob counts its rejections by reason.
+  EXPECT_GE(json_number(metrics, "\"reasons\": {\"rejected\"", "oversized"), 1) << metrics;
   EXPECT_GE(json_number(metrics, "\"attempts\"", "rejected"), 1) << metrics;
   bob.signal(SIGTERM);
   EXPECT_EQ(bob.wait(5000ms), 0);
