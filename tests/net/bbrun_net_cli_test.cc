@@ -309,10 +309,43 @@ TEST_F(BbrunNet, FileErrorsNameTheFileLineAndKey) {
             std::string::npos)
       << slurp(dir_ / "peers.err");
 
+  // A [[node]]'s inputs are read as in --sim: a name its graph does not have is refused.
+  write_deploy();
+  std::string text = slurp(dir_ / "deploy.toml");
+  text.replace(text.find("graph = \"receiver.bb\""), 21, "graph = \"receiver.bb\"\ninputs = { z = \"z.pb\" }");
+  std::ofstream(dir_ / "deploy.toml") << text;
+  Child inputs(node("bob", {}), dir_ / "inputs.err");
+  EXPECT_EQ(inputs.wait(5000ms), 2);
+  EXPECT_TRUE(std::regex_search(slurp(dir_ / "inputs.err"),
+                                std::regex("deploy.toml:\\d+: node\\[1\\].inputs.z: .*receiver.bb has no graph input 'z'")))
+      << slurp(dir_ / "inputs.err");
+
   Child unknown({"--deploy", path("deploy.toml"), "--node", "id:zed", "--insecure"}, dir_ / "unknown.err");
   EXPECT_EQ(unknown.wait(5000ms), 2);
   EXPECT_NE(slurp(dir_ / "unknown.err").find("no [[node]] has peer = \"id:zed\""), std::string::npos)
       << slurp(dir_ / "unknown.err");
+}
+
+TEST_F(BbrunNet, LimitsOutsideTheirRangeAreRefusedWhereTheyAreRead) {
+  // The envelope limit: at most 1 GiB, refused on the command line.
+  Child big({path("receiver.bb"), "--listen", address("bob"), "--insecure", "--max-envelope-bytes", "1073741825"},
+            dir_ / "big.err");
+  EXPECT_EQ(big.wait(5000ms), 2);
+  EXPECT_NE(slurp(dir_ / "big.err").find("1073741825 is over the maximum of 1073741824 (1 GiB)"), std::string::npos)
+      << slurp(dir_ / "big.err");
+  // Sends in flight: at least 1, in the file (with its line and key) and as a flag.
+  write_deploy();
+  std::string text = slurp(dir_ / "deploy.toml");
+  text.replace(text.find("[send]\n"), 7, "[send]\nmax_in_flight = 0\n");
+  std::ofstream(dir_ / "deploy.toml") << text;
+  Child file(node("alice", {}), dir_ / "file.err");
+  EXPECT_EQ(file.wait(5000ms), 2);
+  EXPECT_TRUE(std::regex_search(slurp(dir_ / "file.err"), std::regex("deploy.toml:\\d+: send.max_in_flight: ")))
+      << slurp(dir_ / "file.err");
+  Child flag({path("receiver.bb"), "--listen", address("bob"), "--insecure", "--send-max-in-flight", "0"},
+             dir_ / "flag.err");
+  EXPECT_EQ(flag.wait(5000ms), 2);
+  EXPECT_NE(slurp(dir_ / "flag.err").find("--send-max-in-flight"), std::string::npos) << slurp(dir_ / "flag.err");
 }
 
 // bbrun keygen FILE: the PeerId it prints.
@@ -359,6 +392,39 @@ TEST_F(BbrunNet, MutualTlsBetweenTwoProcessesWithKeysFromKeygen) {
   EXPECT_EQ(wrong.wait(5000ms), 2);
   EXPECT_NE(slurp(dir_ / "wrong.err").find("but the key " + path("bob.pem") + " proves " + bob_id), std::string::npos)
       << slurp(dir_ / "wrong.err");
+}
+
+TEST_F(BbrunNet, APlaintextSenderAgainstATlsListenerIsRefusedAndGrpcLogsThroughOurLogger) {
+  const std::string bob_id = keygen(dir_ / "bob.pem");
+  ASSERT_FALSE(bob_id.empty());
+  Child bob({path("receiver.bb"), "--listen", address("bob"), "--key", path("bob.pem"), "--duration", "20s",
+             "--metrics", path("bob.json")},
+            dir_ / "bob.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "bob.err", "listening on")) << slurp(dir_ / "bob.err");
+  // alice speaks plaintext to bob's TLS port, naming bob by his real PeerId.
+  std::ofstream(dir_ / "peers.toml") << "[[peer]]\nid = \"" << bob_id << "\"\naddress = \"" << address("bob") << "\"\n";
+  std::ofstream(dir_ / "plain.onnxtxt")
+      << "<ir_version: 8, opset_import: [\"ai.bytesandbrains.syscall\" : 1, \"ai.bytesandbrains.wire\" : 1]>\n"
+      << "plain () => () {\n  tick = ai.bytesandbrains.syscall.Interval<period_ns = 50000000>()\n"
+      << "  = ai.bytesandbrains.wire.Send<peer = \"" << bob_id << "\", channel = \"tick\">(tick)\n}\n";
+  const std::string cmd = std::string(BBC_PATH) + " compile " + path("plain.onnxtxt") + " -o " + path("plain.bb") +
+                          " 2>" + path("bbc.err");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "bbc.err");
+  Child alice({path("plain.bb"), "--listen", address("alice"), "--peer", "id:alice", "--peers", path("peers.toml"),
+               "--insecure", "--duration", "1s", "--metrics", path("alice.json")},
+              dir_ / "alice.err");
+  ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / "alice.err");
+  const std::string metrics = slurp(dir_ / "alice.json");
+  EXPECT_EQ(json_number(metrics, "\"attempts\"", "delivered"), 0) << metrics;
+  EXPECT_GT(json_number(metrics, "\"attempts\"", "unreachable"), 0) << metrics;
+  bob.signal(SIGTERM);
+  ASSERT_EQ(bob.wait(5000ms), 0) << slurp(dir_ / "bob.err");
+  EXPECT_EQ(json_number(slurp(dir_ / "bob.json"), "\"receives\"", "accepted"), 0);
+  // gRPC's complaint about the handshake is one of our log lines, not gRPC's raw format
+  // ("E1204 17:52:41.123456 1234 file.cc:1501] …").
+  const std::string log = slurp(dir_ / "bob.err");
+  EXPECT_NE(log.find("warning: grpc: Handshake failed"), std::string::npos) << log;
+  EXPECT_FALSE(std::regex_search(log, std::regex("(^|\n)[EWID]\\d{4} \\d\\d:\\d\\d"))) << log;
 }
 
 TEST_F(BbrunNet, InsecureOnANonLoopbackAddressWarns) {
