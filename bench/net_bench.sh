@@ -12,7 +12,9 @@
 # delivered attempts over the time from its first attempt to its last outcome (its
 # trace), latency the time from an attempt to its outcome (the receiver's ack). The
 # sender offers more than the pair carries, so the latency is that of a saturated link
-# (queueing included), and an overloaded receiver may answer `advised`.
+# (queueing included), and an overloaded receiver may answer `advised`. Its bound on
+# sends in flight is raised to COUNT: the row measures the link, not the backpressure
+# (at the default 1,024 the surplus ends `too_many_in_flight` and the cooldown holds it).
 # Bare: bb_net_bench streams COUNT frames, at most 1024 unacknowledged, to a server
 # that acks each one. With BENCH_JSON=FILE it writes {"suite": "net", "rows": [...]}.
 set -euo pipefail
@@ -66,7 +68,7 @@ GRAPH
   disown
   sleep 0.5
   "$build/tools/bbrun" "$dir/sender.bb" --peer "$alice" --listen "127.0.0.1:$alice_port" --peers "$dir/peers.toml" \
-    "${alice_sec[@]}" --executions "$count" --duration 120s --send-timeout 30s --log-level warn \
+    "${alice_sec[@]}" --executions "$count" --duration 120s --send-timeout 30s --send-max-in-flight "$count" --log-level warn \
     --metrics "$dir/alice.json" --trace "$dir/alice.jsonl" 2>"$dir/alice.err" ||
     { echo "net_bench.sh: the sender ($mode) failed" >&2; cat "$dir/alice.err" >&2; exit 1; }
 

@@ -394,6 +394,38 @@ TEST_F(BbrunNet, MutualTlsBetweenTwoProcessesWithKeysFromKeygen) {
       << slurp(dir_ / "wrong.err");
 }
 
+TEST_F(BbrunNet, AProcessAtBobsAddressWithAnotherKeyIsRefusedAtTheHandshake) {
+  // mallory listens where alice's deployment says bob is, with her own key: alice's dial
+  // expects bob's PeerId, so every send ends `unreachable` at the handshake and
+  // mallory's graph receives nothing.
+  const std::string alice_id = keygen(dir_ / "alice.pem"), bob_id = keygen(dir_ / "bob.pem");
+  ASSERT_FALSE(keygen(dir_ / "mallory.pem").empty());
+  std::ofstream(dir_ / "to_bob.onnxtxt")
+      << "<ir_version: 8, opset_import: [\"ai.bytesandbrains.syscall\" : 1, \"ai.bytesandbrains.wire\" : 1]>\n"
+      << "to_bob () => () {\n  tick = ai.bytesandbrains.syscall.Interval<period_ns = 50000000>()\n"
+      << "  = ai.bytesandbrains.wire.Send<peer = \"" << bob_id << "\", channel = \"tick\">(tick)\n}\n";
+  const std::string cmd = std::string(BBC_PATH) + " compile " + path("to_bob.onnxtxt") + " -o " + path("to_bob.bb") +
+                          " 2>" + path("bbc.err");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "bbc.err");
+  std::ofstream(dir_ / "deploy.toml") << "[[node]]\npeer = \"" << alice_id << "\"\ngraph = \"to_bob.bb\"\naddress = \""
+                                      << address("alice") << "\"\nkey = \"alice.pem\"\n\n"
+                                      << "[[node]]\npeer = \"" << bob_id << "\"\ngraph = \"receiver.bb\"\naddress = \""
+                                      << address("bob") << "\"\nkey = \"bob.pem\"\n";
+  Child mallory({path("receiver.bb"), "--listen", address("bob"), "--key", path("mallory.pem"), "--duration", "20s",
+                 "--metrics", path("mallory.json")},
+                dir_ / "mallory.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "mallory.err", "listening on")) << slurp(dir_ / "mallory.err");
+  Child alice({"--deploy", path("deploy.toml"), "--node", alice_id, "--duration", "1s", "--metrics", path("alice.json")},
+              dir_ / "alice.err");
+  ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / "alice.err");
+  const std::string metrics = slurp(dir_ / "alice.json");
+  EXPECT_EQ(json_number(metrics, "\"attempts\"", "delivered"), 0) << metrics;
+  EXPECT_GT(json_number(metrics, "\"attempts\"", "unreachable"), 0) << metrics;
+  mallory.signal(SIGTERM);
+  ASSERT_EQ(mallory.wait(5000ms), 0) << slurp(dir_ / "mallory.err");
+  EXPECT_EQ(json_number(slurp(dir_ / "mallory.json"), "\"receives\"", "accepted"), 0) << slurp(dir_ / "mallory.json");
+}
+
 TEST_F(BbrunNet, APlaintextSenderAgainstATlsListenerIsRefusedAndGrpcLogsThroughOurLogger) {
   const std::string bob_id = keygen(dir_ / "bob.pem");
   ASSERT_FALSE(bob_id.empty());
