@@ -1,5 +1,6 @@
 #include "bb/ir/envelope.h"
 
+#include <algorithm>
 #include <climits>
 #include <limits>
 
@@ -227,7 +228,7 @@ Expected<void, EnvelopeError> check_tensor_data(const onnx::TensorProto& t, std:
   if (!t.raw_data().empty()) {
     const std::size_t element_bytes = raw_element_bytes(t.data_type());
     if (element_bytes == 0) return bad_tensor("of type STRING carries raw_data");
-    const std::uint64_t expected = elements * element_bytes;  // ≤ 2^24 · 16 after element_count()
+    const std::uint64_t expected = elements * element_bytes;  // ≤ 2^30 · 16 after element_count()
     if (t.raw_data().size() != expected) {
       return bad_tensor("declares " + std::to_string(elements) + " elements but raw_data holds " +
                         std::to_string(t.raw_data().size()) + " bytes (expected " + std::to_string(expected) + ")");
@@ -368,6 +369,12 @@ Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const
     if (auto checked = check_value(envelope.payload(i), static_cast<std::size_t>(i), limits); !checked) return checked;
   }
   return {};
+}
+
+void set_max_envelope_bytes(EnvelopeLimits& limits, std::size_t max_bytes) {
+  limits.max_bytes = max_bytes;
+  limits.max_tensor_bytes = max_bytes;
+  limits.max_tensor_elements = std::max<std::uint64_t>(limits.max_tensor_elements, max_bytes);
 }
 
 Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const EnvelopeLimits& limits,

@@ -80,8 +80,13 @@ class OverlayReader {
   }
 
   bool send(const toml::table& root) {
-    const toml::table* t = r_.section(root, "send", {"timeout"});
+    const toml::table* t = r_.section(root, "send", {"timeout", "max_in_flight"});
     if (t == nullptr) return r_.ok();
+    if (const toml::node* most = t->get("max_in_flight")) {
+      std::int64_t value = 0;
+      if (!r_.integer(*most, "send.max_in_flight", 1, static_cast<std::int64_t>(kMaxSendsInFlight), value)) return false;
+      overlay_.send_max_in_flight = static_cast<std::size_t>(value);
+    }
     return r_.positive_duration(*t, "timeout", "send.", overlay_.send_timeout_ns);
   }
 

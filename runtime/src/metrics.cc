@@ -182,9 +182,17 @@ void write_node(std::string& out, const NodeReport& n) {
         append_json_string(out, to_string(kOutcomes[k]));
         out += ": " + u64(l.outcomes[k]);
       }
-      out += "}, \"rejected_by\": ";
-      write_counts(out, l.rejected_by);
-      out += "}";
+      out += "}, \"reasons\": {";
+      bool first = true;
+      for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
+        if (l.reasons[k].empty()) continue;
+        out += first ? "" : ", ";
+        first = false;
+        append_json_string(out, to_string(kOutcomes[k]));
+        out += ": ";
+        write_counts(out, l.reasons[k]);
+      }
+      out += "}}";
     }
     out += "\n      ],\n";
     key(out, "bytes_received", 6), out += u64(n.bytes_received);
@@ -308,7 +316,14 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
                " bytes, acks " + u64(l.bytes_received) + " bytes;";
         for (std::size_t k = 0; k < kOutcomes.size(); ++k)
           if (l.outcomes[k] != 0) out += " " + std::string(to_string(kOutcomes[k])) + " " + u64(l.outcomes[k]);
-        for (const auto& [label, count] : l.rejected_by) out += " (" + label + " " + u64(count) + ")";
+        for (std::size_t k = 0; k < kOutcomes.size(); ++k) {
+          if (l.reasons[k].empty()) continue;
+          auto by = l.reasons[k];
+          std::sort(by.begin(), by.end());
+          out += " (" + std::string(to_string(kOutcomes[k])) + ":";
+          for (const auto& [label, count] : by) out += " " + label + " " + u64(count);
+          out += ")";
+        }
         out += "\n";
       }
     }

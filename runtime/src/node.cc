@@ -239,7 +239,7 @@ void Node::on_outcome(AttemptId attempt, const Outcome& outcome) {
   feedback_.outcome(dst, outcome, now_ns());
   if (trace_) {
     const AttemptTable::Pending& pd = attempts_.pending(pending);
-    const std::string_view why = outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view();
+    const std::string_view why = outcome.reason;  // the receiver's refusal, or what the transport saw
     trace(TraceEvent::kOutcome, pd.node, executor_.frame(pd.frame).exec, to_string(outcome.kind), why,
           peers_.text(dst));
   }

@@ -70,7 +70,8 @@ std::vector<Case> corpus() {
   }
   out.push_back({"channel_not_utf8", edited([](bb::Envelope& e) { e.set_channel(std::string("\xc3\x28", 2)); }),
                  "malformed"});
-  out.push_back({"oversized", edited([](bb::Envelope& e) { e.set_channel(std::string(2u << 20, 'c')); }),
+  out.push_back({"oversized",
+                 edited([](bb::Envelope& e) { e.set_channel(std::string(ir::EnvelopeLimits{}.max_bytes + 1, 'c')); }),
                  "oversized"});
   out.push_back({"schema_version_from_the_future", edited([](bb::Envelope& e) { e.set_schema_version(2); }),
                  "bad_schema_version"});

@@ -219,6 +219,29 @@ TEST_F(BbrunNet, ThreeProcessesOneKilledAndRestartedTrafficResumesAndEveryAttemp
   EXPECT_NE(carol_log.find("== node id:carol"), std::string::npos) << carol_log;
 }
 
+TEST_F(BbrunNet, ARestartedSenderIsANewIncarnationItsSendsAreNotTakenForRepeats) {
+  // alice runs twice against the same bob: her second process numbers its messages from
+  // 1 again, and bob's DedupGateRx must take them as new (a new incarnation), not repeats.
+  write_deploy();
+  Child bob(node("bob", {"--duration", "20s", "--metrics", path("bob.json")}), dir_ / "bob.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "bob.err", "listening on")) << slurp(dir_ / "bob.err");
+  std::int64_t delivered = 0;
+  for (const char* run : {"alice1", "alice2"}) {
+    Child alice(node("alice", {"--duration", "600ms", "--metrics", path(std::string(run) + ".json")}),
+                dir_ / (std::string(run) + ".err"));
+    ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / (std::string(run) + ".err"));
+    const std::int64_t n = json_number(slurp(dir_ / (std::string(run) + ".json")), "\"peer\": \"id:bob\", \"address\"",
+                                       "delivered");
+    EXPECT_GT(n, 2) << run;
+    delivered += n;
+  }
+  bob.signal(SIGTERM);
+  ASSERT_EQ(bob.wait(5000ms), 0) << slurp(dir_ / "bob.err");
+  const std::string metrics = slurp(dir_ / "bob.json");
+  EXPECT_EQ(json_number(metrics, "\"receives\"", "accepted"), delivered) << metrics;
+  EXPECT_EQ(json_number(metrics, "\"receives\"", "duplicate"), -1) << "no drop as a repeat\n" << metrics;
+}
+
 TEST_F(BbrunNet, GarbageBytesAgainstTheListenerAreRefusedWithoutHarm) {
   write_deploy();
   Child bob(node("bob", {"--duration", "20s", "--metrics", path("bob.json")}), dir_ / "bob.err");
@@ -258,6 +281,8 @@ TEST_F(BbrunNet, AnOversizedEnvelopeIsRejectedWithItsReason) {
   EXPECT_NE(log.find("id:bob rejected a Send: oversized: "), std::string::npos) << log;
   const std::string metrics = slurp(dir_ / "alice.json");
   EXPECT_GE(json_number(metrics, "\"rejected_by\"", "oversized"), 1) << metrics;
+  // Per destination too: the link to bob counts its rejections by reason.
+  EXPECT_GE(json_number(metrics, "\"reasons\": {\"rejected\"", "oversized"), 1) << metrics;
   EXPECT_GE(json_number(metrics, "\"attempts\"", "rejected"), 1) << metrics;
   bob.signal(SIGTERM);
   EXPECT_EQ(bob.wait(5000ms), 0);
@@ -284,10 +309,43 @@ TEST_F(BbrunNet, FileErrorsNameTheFileLineAndKey) {
             std::string::npos)
       << slurp(dir_ / "peers.err");
 
+  // A [[node]]'s inputs are read as in --sim: a name its graph does not have is refused.
+  write_deploy();
+  std::string text = slurp(dir_ / "deploy.toml");
+  text.replace(text.find("graph = \"receiver.bb\""), 21, "graph = \"receiver.bb\"\ninputs = { z = \"z.pb\" }");
+  std::ofstream(dir_ / "deploy.toml") << text;
+  Child inputs(node("bob", {}), dir_ / "inputs.err");
+  EXPECT_EQ(inputs.wait(5000ms), 2);
+  EXPECT_TRUE(std::regex_search(slurp(dir_ / "inputs.err"),
+                                std::regex("deploy.toml:\\d+: node\\[1\\].inputs.z: .*receiver.bb has no graph input 'z'")))
+      << slurp(dir_ / "inputs.err");
+
   Child unknown({"--deploy", path("deploy.toml"), "--node", "id:zed", "--insecure"}, dir_ / "unknown.err");
   EXPECT_EQ(unknown.wait(5000ms), 2);
   EXPECT_NE(slurp(dir_ / "unknown.err").find("no [[node]] has peer = \"id:zed\""), std::string::npos)
       << slurp(dir_ / "unknown.err");
+}
+
+TEST_F(BbrunNet, LimitsOutsideTheirRangeAreRefusedWhereTheyAreRead) {
+  // The envelope limit: at most 1 GiB, refused on the command line.
+  Child big({path("receiver.bb"), "--listen", address("bob"), "--insecure", "--max-envelope-bytes", "1073741825"},
+            dir_ / "big.err");
+  EXPECT_EQ(big.wait(5000ms), 2);
+  EXPECT_NE(slurp(dir_ / "big.err").find("1073741825 is over the maximum of 1073741824 (1 GiB)"), std::string::npos)
+      << slurp(dir_ / "big.err");
+  // Sends in flight: at least 1, in the file (with its line and key) and as a flag.
+  write_deploy();
+  std::string text = slurp(dir_ / "deploy.toml");
+  text.replace(text.find("[send]\n"), 7, "[send]\nmax_in_flight = 0\n");
+  std::ofstream(dir_ / "deploy.toml") << text;
+  Child file(node("alice", {}), dir_ / "file.err");
+  EXPECT_EQ(file.wait(5000ms), 2);
+  EXPECT_TRUE(std::regex_search(slurp(dir_ / "file.err"), std::regex("deploy.toml:\\d+: send.max_in_flight: ")))
+      << slurp(dir_ / "file.err");
+  Child flag({path("receiver.bb"), "--listen", address("bob"), "--insecure", "--send-max-in-flight", "0"},
+             dir_ / "flag.err");
+  EXPECT_EQ(flag.wait(5000ms), 2);
+  EXPECT_NE(slurp(dir_ / "flag.err").find("--send-max-in-flight"), std::string::npos) << slurp(dir_ / "flag.err");
 }
 
 // bbrun keygen FILE: the PeerId it prints.
@@ -334,6 +392,71 @@ TEST_F(BbrunNet, MutualTlsBetweenTwoProcessesWithKeysFromKeygen) {
   EXPECT_EQ(wrong.wait(5000ms), 2);
   EXPECT_NE(slurp(dir_ / "wrong.err").find("but the key " + path("bob.pem") + " proves " + bob_id), std::string::npos)
       << slurp(dir_ / "wrong.err");
+}
+
+TEST_F(BbrunNet, AProcessAtBobsAddressWithAnotherKeyIsRefusedAtTheHandshake) {
+  // mallory listens where alice's deployment says bob is, with her own key: alice's dial
+  // expects bob's PeerId, so every send ends `unreachable` at the handshake and
+  // mallory's graph receives nothing.
+  const std::string alice_id = keygen(dir_ / "alice.pem"), bob_id = keygen(dir_ / "bob.pem");
+  ASSERT_FALSE(keygen(dir_ / "mallory.pem").empty());
+  std::ofstream(dir_ / "to_bob.onnxtxt")
+      << "<ir_version: 8, opset_import: [\"ai.bytesandbrains.syscall\" : 1, \"ai.bytesandbrains.wire\" : 1]>\n"
+      << "to_bob () => () {\n  tick = ai.bytesandbrains.syscall.Interval<period_ns = 50000000>()\n"
+      << "  = ai.bytesandbrains.wire.Send<peer = \"" << bob_id << "\", channel = \"tick\">(tick)\n}\n";
+  const std::string cmd = std::string(BBC_PATH) + " compile " + path("to_bob.onnxtxt") + " -o " + path("to_bob.bb") +
+                          " 2>" + path("bbc.err");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "bbc.err");
+  std::ofstream(dir_ / "deploy.toml") << "[[node]]\npeer = \"" << alice_id << "\"\ngraph = \"to_bob.bb\"\naddress = \""
+                                      << address("alice") << "\"\nkey = \"alice.pem\"\n\n"
+                                      << "[[node]]\npeer = \"" << bob_id << "\"\ngraph = \"receiver.bb\"\naddress = \""
+                                      << address("bob") << "\"\nkey = \"bob.pem\"\n";
+  Child mallory({path("receiver.bb"), "--listen", address("bob"), "--key", path("mallory.pem"), "--duration", "20s",
+                 "--metrics", path("mallory.json")},
+                dir_ / "mallory.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "mallory.err", "listening on")) << slurp(dir_ / "mallory.err");
+  Child alice({"--deploy", path("deploy.toml"), "--node", alice_id, "--duration", "1s", "--metrics", path("alice.json")},
+              dir_ / "alice.err");
+  ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / "alice.err");
+  const std::string metrics = slurp(dir_ / "alice.json");
+  EXPECT_EQ(json_number(metrics, "\"attempts\"", "delivered"), 0) << metrics;
+  EXPECT_GT(json_number(metrics, "\"attempts\"", "unreachable"), 0) << metrics;
+  mallory.signal(SIGTERM);
+  ASSERT_EQ(mallory.wait(5000ms), 0) << slurp(dir_ / "mallory.err");
+  EXPECT_EQ(json_number(slurp(dir_ / "mallory.json"), "\"receives\"", "accepted"), 0) << slurp(dir_ / "mallory.json");
+}
+
+TEST_F(BbrunNet, APlaintextSenderAgainstATlsListenerIsRefusedAndGrpcLogsThroughOurLogger) {
+  const std::string bob_id = keygen(dir_ / "bob.pem");
+  ASSERT_FALSE(bob_id.empty());
+  Child bob({path("receiver.bb"), "--listen", address("bob"), "--key", path("bob.pem"), "--duration", "20s",
+             "--metrics", path("bob.json")},
+            dir_ / "bob.err");
+  ASSERT_TRUE(wait_for_text(dir_ / "bob.err", "listening on")) << slurp(dir_ / "bob.err");
+  // alice speaks plaintext to bob's TLS port, naming bob by his real PeerId.
+  std::ofstream(dir_ / "peers.toml") << "[[peer]]\nid = \"" << bob_id << "\"\naddress = \"" << address("bob") << "\"\n";
+  std::ofstream(dir_ / "plain.onnxtxt")
+      << "<ir_version: 8, opset_import: [\"ai.bytesandbrains.syscall\" : 1, \"ai.bytesandbrains.wire\" : 1]>\n"
+      << "plain () => () {\n  tick = ai.bytesandbrains.syscall.Interval<period_ns = 50000000>()\n"
+      << "  = ai.bytesandbrains.wire.Send<peer = \"" << bob_id << "\", channel = \"tick\">(tick)\n}\n";
+  const std::string cmd = std::string(BBC_PATH) + " compile " + path("plain.onnxtxt") + " -o " + path("plain.bb") +
+                          " 2>" + path("bbc.err");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "bbc.err");
+  Child alice({path("plain.bb"), "--listen", address("alice"), "--peer", "id:alice", "--peers", path("peers.toml"),
+               "--insecure", "--duration", "1s", "--metrics", path("alice.json")},
+              dir_ / "alice.err");
+  ASSERT_EQ(alice.wait(8000ms), 0) << slurp(dir_ / "alice.err");
+  const std::string metrics = slurp(dir_ / "alice.json");
+  EXPECT_EQ(json_number(metrics, "\"attempts\"", "delivered"), 0) << metrics;
+  EXPECT_GT(json_number(metrics, "\"attempts\"", "unreachable"), 0) << metrics;
+  bob.signal(SIGTERM);
+  ASSERT_EQ(bob.wait(5000ms), 0) << slurp(dir_ / "bob.err");
+  EXPECT_EQ(json_number(slurp(dir_ / "bob.json"), "\"receives\"", "accepted"), 0);
+  // gRPC's complaint about the handshake is one of our log lines, not gRPC's raw format
+  // ("E1204 17:52:41.123456 1234 file.cc:1501] …").
+  const std::string log = slurp(dir_ / "bob.err");
+  EXPECT_NE(log.find("warning: grpc: Handshake failed"), std::string::npos) << log;
+  EXPECT_FALSE(std::regex_search(log, std::regex("(^|\n)[EWID]\\d{4} \\d\\d:\\d\\d"))) << log;
 }
 
 TEST_F(BbrunNet, InsecureOnANonLoopbackAddressWarns) {

@@ -341,7 +341,7 @@ TEST(EnvelopeRejections, CountsPerReasonInAFixedOrder) {
   EnvelopeRejections counts;
   counts.record(EnvelopeReason::kMalformed);
   counts.record(EnvelopeReason::kMalformed);
-  counts.record(decode_envelope(std::string(2 << 20, 'x')).error());
+  counts.record(decode_envelope(std::string(EnvelopeLimits{}.max_bytes + 1, 'x')).error());
   EXPECT_EQ(counts.count(EnvelopeReason::kMalformed), 2u);
   EXPECT_EQ(counts.count(EnvelopeReason::kOversized), 1u);
   EXPECT_EQ(counts.total(), 3u);

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -248,6 +250,64 @@ TEST(GrpcTransport, APlaintextClientAgainstATlsListenerIsRefusedAndItGoesOnServi
   ASSERT_TRUE(h.run_until([&] { return h.node("alice").outcomes.size() == 1; }, 5'000'000'000));
   EXPECT_EQ(h.node("alice").find(2)->kind, runtime::OutcomeKind::kDelivered);
   ASSERT_EQ(h.node("bob").received.size(), 1u);
+}
+
+TEST(GrpcTransport, SendsBeyondTheBoundInFlightPerDestinationEndAtOnceWithTheirReason) {
+  // "void" accepts connections and never answers: alice's attempts to it stay in flight.
+  GrpcHarness<false> h(HarnessOptions{});
+  h.add_node("bob", {"ch"});
+  Socket silent(true);
+  const PeerId alice = h.peer("alice"), nobody = h.peer("void"), bob = h.peer("bob");
+  Recorder heard([&] { return h.now_ns(); });
+  net::GrpcTransportConfig c;
+  c.self = alice;
+  c.listen = "127.0.0.1:0";
+  c.security = net::insecure_security();
+  c.max_in_flight = 3;
+  c.peers = {{nobody, silent.address()}, {bob, "127.0.0.1:" + std::to_string(h.transport("bob").port())}};
+  runtime::RealClock clock;
+  runtime::Scheduler scheduler(clock);
+  scheduler.set_open(true);
+  auto t = net::GrpcTransport::start(std::move(c), scheduler, heard);
+  ASSERT_TRUE(t) << t.error();
+  for (runtime::AttemptId a = 1; a <= 3; ++a) (*t)->send(a, make_envelope(alice, nobody, a, "ch", 300'000'000));
+  EXPECT_TRUE(heard.outcomes.empty());
+  // The fourth and fifth end at once, on the caller's thread, before anything runs.
+  (*t)->send(4, make_envelope(alice, nobody, 4, "ch", 300'000'000));
+  (*t)->send(5, make_envelope(alice, nobody, 5, "ch", 300'000'000));
+  ASSERT_EQ(heard.outcomes.size(), 2u);
+  for (runtime::AttemptId a : {4, 5}) {
+    ASSERT_NE(heard.find(a), nullptr) << a;
+    EXPECT_EQ(heard.find(a)->kind, runtime::OutcomeKind::kUnreachable);
+    EXPECT_EQ(heard.find(a)->reason, "too_many_in_flight");
+    EXPECT_NE(heard.find(a)->detail.find("3 sends to id:void in flight"), std::string::npos) << heard.find(a)->detail;
+  }
+  EXPECT_EQ((*t)->in_flight(), 3u);
+  // The bound is per destination: bob is not held back by void's.
+  (*t)->send(6, make_envelope(alice, bob, 6, "ch"));
+  auto run_until = [&](const std::function<bool()>& done, std::int64_t budget_ns = 5'000'000'000) {
+    const std::int64_t until = clock.now_ns() + budget_ns;
+    while (!done() && clock.now_ns() < until) scheduler.run_one(clock.now_ns() + 10'000'000);
+    return done();
+  };
+  ASSERT_TRUE(run_until([&] { return heard.count(6) == 1; }));
+  EXPECT_EQ(heard.find(6)->kind, runtime::OutcomeKind::kDelivered);
+  // Once the three end (at their deadline), void takes sends again.
+  ASSERT_TRUE(run_until([&] { return heard.count(1) + heard.count(2) + heard.count(3) == 3; }));
+  EXPECT_EQ(heard.find(1)->kind, runtime::OutcomeKind::kTimeout);
+  (*t)->send(7, make_envelope(alice, nobody, 7, "ch", 60'000'000'000));
+  EXPECT_EQ(heard.count(7), 0u);
+  EXPECT_EQ((*t)->in_flight(), 1u);
+  // Every attempt has one outcome, and the link counts them by reason.
+  (*t)->shutdown();
+  run_until([] { return false; }, 50'000'000);
+  for (runtime::AttemptId a = 1; a <= 7; ++a) EXPECT_EQ(heard.count(a), 1u) << a;
+  const auto links = (*t)->links();
+  const auto to_void = std::find_if(links.begin(), links.end(), [](const auto& l) { return l.peer == "id:void"; });
+  ASSERT_NE(to_void, links.end());
+  const auto& unreachable = to_void->reasons[static_cast<std::size_t>(runtime::OutcomeKind::kUnreachable)];
+  EXPECT_EQ(unreachable, (std::vector<std::pair<std::string, std::uint64_t>>{{"too_many_in_flight", 2}}));
+  EXPECT_EQ(to_void->outcomes[static_cast<std::size_t>(runtime::OutcomeKind::kTimeout)], 4u);
 }
 
 }  // namespace

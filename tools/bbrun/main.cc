@@ -21,6 +21,7 @@
 #include "bb/ir/duration.h"
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
+#include "bb/net/grpc_log.h"
 #include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
 #include "cli_docs.h"
@@ -53,6 +54,7 @@ void setup_logging(const std::string& level) {
   logger->set_pattern("%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
+  bb::net::route_grpc_logs();  // gRPC's lines in this format, at this level
 }
 
 }  // namespace
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
   bool list_ops = false, markdown = false;
   std::string sim, deploy, node, grace, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
   std::int64_t executions = -1;
-  std::int64_t governor_threshold = 0, dedup_window = 0;
+  std::int64_t governor_threshold = 0, dedup_window = 0, send_max_in_flight = 0;
   std::vector<std::string> inputs, blocklist, allowlist, plugins;
 
   app.add_option("FILE", o.file, "compiled graph (.bb)");
@@ -126,6 +128,11 @@ int main(int argc, char** argv) {
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
       ->group(state);
+  app.add_option("--send-max-in-flight", send_max_in_flight,
+                 "sends to one destination in flight at once on the network; one more ends `unreachable` "
+                 "(too_many_in_flight) (default 1024)")
+      ->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(bb::runtime::kMaxSendsInFlight)))
+      ->group(state);
   // docs/security.md: the model limits have the names and defaults of bbc's.
   const bb::ir::ModelLimits model_defaults;
   const bb::ir::EnvelopeLimits envelope_defaults;
@@ -149,10 +156,21 @@ int main(int argc, char** argv) {
                      ")")
       ->check(CLI::PositiveNumber)
       ->group(limits);
-  app.add_option("--max-envelope-bytes", o.envelope_limits.max_bytes,
-                 "largest envelope accepted from a peer, in bytes (default " +
-                     std::to_string(envelope_defaults.max_bytes) + "); larger ones are dropped as `oversized`")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{INT32_MAX}))
+  std::size_t max_envelope_bytes = 0;
+  app.add_option("--max-envelope-bytes", max_envelope_bytes,
+                 "largest envelope sent or accepted, in bytes (default " + std::to_string(envelope_defaults.max_bytes) +
+                     ", at most " + std::to_string(bb::ir::kMaxEnvelopeBytesLimit) +
+                     "); larger ones are refused as `oversized`")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            std::size_t n = 0;
+            if (!CLI::detail::lexical_cast(text, n) || n == 0) return "'" + text + "' is not a byte count >= 1";
+            if (n > bb::ir::kMaxEnvelopeBytesLimit)
+              return std::to_string(n) + " is over the maximum of " + std::to_string(bb::ir::kMaxEnvelopeBytesLimit) +
+                     " (1 GiB) [hint: send larger data in several envelopes]";
+            return {};
+          },
+          "BYTES", "envelope limit"))
       ->group(limits);
   app.add_option("--max-envelope-payloads", o.envelope_limits.max_payloads,
                  "most payload values in one envelope (default " + std::to_string(envelope_defaults.max_payloads) +
@@ -164,6 +182,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (!duration.empty()) o.duration_ns = duration_or_throw("--duration", duration);
     if (executions > 0) o.executions = executions;
+    if (max_envelope_bytes > 0) bb::ir::set_max_envelope_bytes(o.envelope_limits, max_envelope_bytes);
     for (const auto& in : inputs) {
       const auto eq = in.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == in.size())
@@ -180,6 +199,7 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
+    if (send_max_in_flight > 0) s.send_max_in_flight = static_cast<std::size_t>(send_max_in_flight);
     if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
     o.peer_given = app.count("--peer") > 0;
@@ -197,7 +217,7 @@ int main(int argc, char** argv) {
     const bool networked = !o.listen.empty() || !deploy.empty();
     if (!deploy.empty()) {
       if (node.empty()) throw CLI::RequiredError("--node (with --deploy)");
-      for (const char* flag : {"FILE", "--peer", "--listen", "--peers", "--config", "--sim"})
+      for (const char* flag : {"FILE", "--peer", "--listen", "--peers", "--config", "--sim", "--input", "--inputs"})
         if (app.count(flag) > 0)
           throw CLI::ValidationError(flag, "not with --deploy (the deployment file says what the node runs)");
     } else if (!node.empty()) {

@@ -14,12 +14,23 @@
 #include "bb/ir/peer_id.h"
 #include "bb/net/security.h"
 #include "bb/runtime/settings.h"
+#include "bb/runtime/value.h"
 
 namespace CLI {
 class App;
 }  // namespace CLI
 
+namespace bb::runtime {
+class Program;
+}  // namespace bb::runtime
+namespace bb::sim {
+struct Deployment;
+}  // namespace bb::sim
+
 namespace bb::bbrun {
+
+// Graph inputs by name (--input, --inputs, a deployment node's `inputs`).
+using GraphInputs = std::vector<std::pair<std::string, runtime::Value>>;
 
 struct Options {
   std::string file;
@@ -60,6 +71,9 @@ struct NetPlan {
   net::Security security;
   runtime::SettingsOverlay settings;  // the deployment's sections (--deploy), else empty
   bool settings_from_file = false;
+  // --deploy: the deployment and the index of this node's [[node]] (its `inputs`).
+  const sim::Deployment* deployment = nullptr;
+  std::size_t node = 0;
 };
 
 // `bbrun keygen FILE [--force]`.
@@ -91,6 +105,12 @@ int run_keygen(const KeygenOptions& options);
 // state flags; fails on a cap below the base.
 Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::SettingsOverlay& file,
                                                               const runtime::SettingsOverlay& flags);
+
+// Node `node`'s `inputs` of a deployment (--sim and --deploy alike): each file read and
+// checked, each name an input of `program`. Every problem is logged with the deployment
+// file's line; false if there was one (a usage error, like --input's).
+bool deployment_inputs(const sim::Deployment& deployment, std::size_t node, const runtime::Program& program,
+                       GraphInputs& out);
 
 // SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
 // the signal for the exit code 128 + signal.

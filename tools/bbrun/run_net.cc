@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "bb/net/peers.h"
+#include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/toml_reader.h"
 #include "bb/sim/deployment.h"
+#include "bb/sim/host.h"
 #include "options.h"
 
 namespace bb::bbrun {
@@ -86,9 +88,17 @@ int run_deploy(const std::string& path, const std::string& node, const Options& 
                   node);
     return kExitUsage;
   }
+  // Kernels are process-wide: the node's plugins load before its graph does.
+  for (const auto& lib : mine->plugins)
+    if (auto ok = runtime::load_plugin(lib.string()); !ok) {
+      spdlog::error("{}:{}: node {}: {}", path, mine->line, node, ok.error());
+      return kExitLoad;
+    }
   NetPlan plan;
   plan.graph = mine->graph.string();
   plan.listen = mine->address;
+  plan.deployment = &d;
+  plan.node = static_cast<std::size_t>(mine - d.nodes.data());
   const std::string key = !o.key.empty() ? o.key : mine->key.string();
   auto proved = secure(plan, o.insecure ? std::string(runtime::kSecurityInsecure) : d.security, key, *self, true,
                        path + ":" + std::to_string(mine->line) + ": the [[node]]'s peer");
@@ -108,7 +118,12 @@ int run_deploy(const std::string& path, const std::string& node, const Options& 
     }
     plan.peers.emplace_back(spec.peer, spec.address);
   }
-  return run_single(o, &plan);
+  // [run] as in --sim, the flags winning: the node's seed is the one the simulator gives
+  // its first instance; the duration is real time here.
+  Options run = o;
+  run.seed = sim::node_seed(o.seed_given ? o.seed : d.seed.value_or(0), plan.self, 1);
+  if (!run.duration_ns) run.duration_ns = d.duration_ns;
+  return run_single(run, &plan);
 }
 
 }  // namespace bb::bbrun

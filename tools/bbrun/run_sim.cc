@@ -7,7 +7,6 @@
 // failures, how many sends the Tx gates held in between, crashes and restarts. At exit:
 // the summary (per node, then the network totals) and `trace sha256: <hex>` on stderr
 // (the trace is always hashed: it is the run's fingerprint), --metrics, --trace.
-#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -24,7 +23,6 @@
 #include "bb/runtime/program.h"
 #include "bb/runtime/chrome_trace.h"
 #include "bb/runtime/plugin_loader.h"
-#include "bb/runtime/tensor_proto.h"
 #include "bb/runtime/trace.h"
 #include "bb/sim/deployment.h"
 #include "bb/sim/host.h"
@@ -35,41 +33,11 @@
 namespace bb::bbrun {
 namespace {
 
-using Inputs = std::vector<std::pair<std::string, runtime::Value>>;
-
 struct Loaded {
   std::vector<std::shared_ptr<const runtime::Program>> programs;  // by [[node]]
-  std::vector<Inputs> inputs;                                      // by [[node]]
+  std::vector<GraphInputs> inputs;                                 // by [[node]]
   int code = kExitOk;
 };
-
-// A [[node]]'s `inputs`: each file read and checked, each name an input of its graph.
-// Errors cite the deployment file's line; they are usage errors (2), like --input's.
-bool load_inputs(const sim::Deployment& d, std::size_t i, const runtime::Program& program, Inputs& out) {
-  const sim::NodeSpec& spec = d.nodes[i];
-  bool ok = true;
-  for (const sim::NodeInput& in : spec.inputs) {
-    const std::string where = d.file.string() + ":" + std::to_string(in.line) + ": node[" + std::to_string(i) +
-                              "].inputs." + in.name;
-    const auto& names = program.graph_inputs();
-    if (std::none_of(names.begin(), names.end(), [&in](const auto& gi) { return gi.first == in.name; })) {
-      std::string known;
-      for (const auto& gi : names) known += (known.empty() ? "" : ", ") + gi.first;
-      spdlog::error("{}: {} has no graph input '{}' (its inputs: {})", where, spec.graph.string(), in.name,
-                    known.empty() ? "none" : known);
-      ok = false;
-      continue;
-    }
-    auto tensor = runtime::read_tensor_file(in.file);
-    if (!tensor) {
-      spdlog::error("{}: {}: {}", where, in.file.string(), tensor.error());
-      ok = false;
-      continue;
-    }
-    out.emplace_back(in.name, runtime::Value::tensor(std::move(*tensor)));
-  }
-  return ok;
-}
 
 // Each graph once (nodes may share one); errors cite the [[node]] line. A missing file
 // is a usage error (2), a file that does not load a load error (1).
@@ -100,7 +68,7 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
     }
     out.programs.push_back(program);
     out.inputs.emplace_back();
-    if (!load_inputs(d, i, *program, out.inputs.back())) out.code = kExitUsage;
+    if (!deployment_inputs(d, i, *program, out.inputs.back())) out.code = kExitUsage;
   }
   return out;
 }

@@ -8,6 +8,7 @@
 // attempts in flight, ends the rest as `timeout`, hands the last outcomes to the node,
 // prints the summary and exits 0 (also on SIGINT/SIGTERM).
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <iostream>
@@ -80,6 +81,7 @@ Expected<std::unique_ptr<net::GrpcTransport>, std::string> start_network(const N
   for (const auto& [peer, address] : plan.peers) c.peers.push_back(net::PeerAddress{peer, address});
   c.limits = o.envelope_limits;
   c.send_timeout_ns = settings.send.timeout_ns;
+  c.max_in_flight = settings.send.max_in_flight;
   c.security = plan.security;
   c.accepts = std::move(accepts);
   if (!c.security.authenticates() && !net::is_loopback_address(plan.listen))
@@ -193,6 +195,8 @@ int run_single(const Options& o, const NetPlan* net) {
       return kExitUsage;
     }
   }
+  if (net != nullptr && net->deployment != nullptr && !deployment_inputs(*net->deployment, net->node, **program, *inputs))
+    return kExitUsage;
 
   // The trace file is opened once the node exists (creating it writes no event): a
   // graph whose kernels refuse their attributes leaves no file behind.
@@ -223,6 +227,13 @@ int run_single(const Options& o, const NetPlan* net) {
   runtime::NodeConfig config;
   config.peer = *peer;
   config.seed = o.seed;
+  // On the network a restarted process is a new incarnation: its message ids start
+  // again, and its peers' DedupGateRx must not take them for repeats of the last one's.
+  // The wall clock at start orders a process's incarnations (a real-time run).
+  if (net != nullptr)
+    config.incarnation = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
   config.settings = *settings;
   config.max_executions = o.executions.value_or(-1);
   config.trace = trace ? trace->sink() : nullptr;

@@ -1,7 +1,13 @@
-// What the single-node and the simulated runs share: the state flags, and the signals
-// that stop a run cleanly.
+// What the single-node, the networked and the simulated runs share: the state flags,
+// a deployment node's graph inputs, and the signals that stop a run cleanly.
+#include <algorithm>
 #include <csignal>
 
+#include <spdlog/spdlog.h>
+
+#include "bb/runtime/program.h"
+#include "bb/runtime/tensor_proto.h"
+#include "bb/sim/deployment.h"
 #include "options.h"
 
 namespace bb::bbrun {
@@ -24,6 +30,32 @@ Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::Set
   runtime::apply_overlay(flags, settings);
   if (auto ok = runtime::check_settings(settings); !ok) return unexpected(std::move(ok.error()));
   return settings;
+}
+
+bool deployment_inputs(const sim::Deployment& d, std::size_t i, const runtime::Program& program, GraphInputs& out) {
+  const sim::NodeSpec& spec = d.nodes[i];
+  bool ok = true;
+  for (const sim::NodeInput& in : spec.inputs) {
+    const std::string where = d.file.string() + ":" + std::to_string(in.line) + ": node[" + std::to_string(i) +
+                              "].inputs." + in.name;
+    const auto& names = program.graph_inputs();
+    if (std::none_of(names.begin(), names.end(), [&in](const auto& gi) { return gi.first == in.name; })) {
+      std::string known;
+      for (const auto& gi : names) known += (known.empty() ? "" : ", ") + gi.first;
+      spdlog::error("{}: {} has no graph input '{}' (its inputs: {})", where, spec.graph.string(), in.name,
+                    known.empty() ? "none" : known);
+      ok = false;
+      continue;
+    }
+    auto tensor = runtime::read_tensor_file(in.file);
+    if (!tensor) {
+      spdlog::error("{}: {}: {}", where, in.file.string(), tensor.error());
+      ok = false;
+      continue;
+    }
+    out.emplace_back(in.name, runtime::Value::tensor(std::move(*tensor)));
+  }
+  return ok;
 }
 
 void install_signal_handlers() {

@@ -14,6 +14,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <spdlog/spdlog.h>
 
+#include "bb/net/grpc_log.h"
 #include "bb/transport.grpc.pb.h"
 
 namespace bb::net {
@@ -107,7 +108,9 @@ class GrpcTransport::Link {
 
   // Counted on the node's thread.
   std::array<std::uint64_t, runtime::kOutcomeKinds> outcomes{};
-  std::vector<std::pair<std::string, std::uint64_t>> rejected_by;
+  std::array<std::vector<std::pair<std::string, std::uint64_t>>, runtime::kOutcomeKinds> reasons;
+  // Attempts in pending_ (guarded by the owner's mu_).
+  std::size_t in_flight = 0;
   // Counted on the network threads.
   std::atomic<std::uint64_t> bytes_sent{0};
   std::atomic<std::uint64_t> bytes_acked{0};
@@ -191,7 +194,7 @@ class GrpcTransport::Link {
         args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
         args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a new channel is a new connection
         args.SetMaxReceiveMessageSize(kMaxAckBytes);
-        args.SetMaxSendMessageSize(clamp_int(kMaxEnvelopeLimit + kFrameOverhead));
+        args.SetMaxSendMessageSize(clamp_int(owner_.config_.limits.max_bytes + kFrameOverhead));
         if (owner_.config_.security.channel_arguments) owner_.config_.security.channel_arguments(args);
         channel_ = grpc::CreateCustomChannel(address_.address, owner_.config_.security.channel(address_.peer), args);
         stub_ = bb::wire::Transport::NewStub(channel_);
@@ -372,8 +375,11 @@ GrpcTransport::GrpcTransport(GrpcTransportConfig config, runtime::Scheduler& sch
 Expected<std::unique_ptr<GrpcTransport>, std::string> GrpcTransport::start(GrpcTransportConfig config,
                                                                            runtime::Scheduler& scheduler,
                                                                            runtime::TransportEndpoint& endpoint) {
-  if (config.limits.max_bytes > kMaxEnvelopeLimit)
-    return unexpected("the envelope limit of " + std::to_string(config.limits.max_bytes) + " bytes is over the 1 GiB maximum");
+  if (config.limits.max_bytes > ir::kMaxEnvelopeBytesLimit)
+    return unexpected("the envelope limit of " + std::to_string(config.limits.max_bytes) +
+                      " bytes is over the maximum of " + std::to_string(ir::kMaxEnvelopeBytesLimit) + " (1 GiB)");
+  if (config.max_in_flight == 0) return unexpected("the limit of sends in flight per destination must be at least 1");
+  route_grpc_logs();
   std::unique_ptr<GrpcTransport> t(new GrpcTransport(std::move(config), scheduler, endpoint));
   t->service_ = std::make_unique<Service>(*t);
   grpc::ServerBuilder builder;
@@ -413,31 +419,53 @@ void GrpcTransport::send(AttemptId attempt, const bb::Envelope& envelope) {
     return;
   }
   Link* link = it->second.get();
-  std::string bytes = ir::encode_envelope(envelope);
-  if (bytes.size() > kMaxEnvelopeLimit) {
+  bool full;
+  {
+    std::lock_guard lock(mu_);
+    full = link->in_flight >= config_.max_in_flight;
+  }
+  if (full) {
     finish(attempt, link, 0,
-           Ending{OutcomeKind::kRejected, 0, std::string(ir::to_string(ir::EnvelopeReason::kOversized)),
-                  std::to_string(bytes.size()) + " bytes, over the 1 GiB maximum (refused before sending)"});
+           Ending{OutcomeKind::kUnreachable, 0, "too_many_in_flight",
+                  std::to_string(config_.max_in_flight) + " sends to " + link->text() +
+                      " in flight already (the limit: [send] max_in_flight, --send-max-in-flight)"});
     return;
   }
+  // Measured before it is encoded: an envelope over this node's limit is never copied.
+  const std::size_t size = envelope.ByteSizeLong();
+  if (size > config_.limits.max_bytes) {
+    finish(attempt, link, 0,
+           Ending{OutcomeKind::kRejected, 0, std::string(ir::to_string(ir::EnvelopeReason::kOversized)),
+                  std::to_string(size) + " bytes, over this node's envelope limit of " +
+                      std::to_string(config_.limits.max_bytes) + " (refused before sending) [hint: --max-envelope-bytes]"});
+    return;
+  }
+  std::string bytes = ir::encode_envelope(envelope);
   const std::int64_t budget = envelope.deadline_ns() > 0 ? envelope.deadline_ns() : config_.send_timeout_ns;
   const runtime::EventId timer =
       scheduler_.after(budget, runtime::EventClass::kTimer, [this, attempt] { expire(attempt); });
   {
     std::lock_guard lock(mu_);
     pending_[attempt] = Pending{link, timer};
+    ++link->in_flight;
   }
   link->enqueue(attempt, std::move(bytes));
+}
+
+bool GrpcTransport::take(AttemptId attempt, Pending& out) {
+  const auto it = pending_.find(attempt);
+  if (it == pending_.end()) return false;
+  out = it->second;
+  pending_.erase(it);
+  --out.link->in_flight;
+  return true;
 }
 
 bool GrpcTransport::resolve(AttemptId attempt, Ending ending) {
   Pending p;
   {
     std::lock_guard lock(mu_);
-    const auto it = pending_.find(attempt);
-    if (it == pending_.end()) return false;
-    p = it->second;
-    pending_.erase(it);
+    if (!take(attempt, p)) return false;
   }
   scheduler_.post([this, attempt, p, e = std::make_unique<Ending>(std::move(ending))] {
     finish(attempt, p.link, p.timer, *e);
@@ -449,10 +477,7 @@ void GrpcTransport::expire(AttemptId attempt) {
   Pending p;
   {
     std::lock_guard lock(mu_);
-    const auto it = pending_.find(attempt);
-    if (it == pending_.end()) return;
-    p = it->second;
-    pending_.erase(it);
+    if (!take(attempt, p)) return;
   }
   finish(attempt, p.link, 0, Ending{OutcomeKind::kTimeout, 0, "deadline", "no acknowledgement by the deadline"});
 }
@@ -461,8 +486,8 @@ void GrpcTransport::finish(AttemptId attempt, Link* link, runtime::EventId timer
   if (timer != 0) scheduler_.cancel(timer);
   if (link != nullptr) {
     ++link->outcomes[static_cast<std::size_t>(e.kind)];
-    if (e.kind == OutcomeKind::kRejected) {
-      auto& by = link->rejected_by;
+    if (!e.reason.empty()) {
+      auto& by = link->reasons[static_cast<std::size_t>(e.kind)];
       auto it = std::find_if(by.begin(), by.end(), [&e](const auto& c) { return c.first == e.reason; });
       if (it == by.end())
         by.emplace_back(e.reason, 1);
@@ -494,6 +519,7 @@ void GrpcTransport::shutdown() {
     std::lock_guard lock(mu_);
     left.assign(pending_.begin(), pending_.end());
     pending_.clear();
+    for (auto& [bytes, link] : links_) link->in_flight = 0;
   }
   std::sort(left.begin(), left.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [attempt, p] : left)
@@ -511,7 +537,7 @@ std::vector<runtime::LinkReport> GrpcTransport::links() const {
     r.bytes_sent = link->bytes_sent.load(std::memory_order_relaxed);
     r.bytes_received = link->bytes_acked.load(std::memory_order_relaxed);
     r.outcomes = link->outcomes;
-    r.rejected_by = link->rejected_by;
+    r.reasons = link->reasons;
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.peer < b.peer; });

@@ -28,10 +28,13 @@ namespace bb::ir {
 // The only envelope schema this build speaks.
 inline constexpr std::uint32_t kEnvelopeSchemaVersion = 1;
 
+// The largest envelope limit a node may set (1 GiB, `--max-envelope-bytes`).
+inline constexpr std::size_t kMaxEnvelopeBytesLimit = std::size_t{1} << 30;
+
 struct EnvelopeLimits {
-  std::size_t max_bytes = std::size_t{1} << 20;              // whole encoded envelope
+  std::size_t max_bytes = std::size_t{16} << 20;             // whole encoded envelope
   std::size_t max_payloads = 64;                             // Values per envelope
-  std::size_t max_tensor_bytes = std::size_t{1} << 20;       // one serialized TensorProto
+  std::size_t max_tensor_bytes = std::size_t{16} << 20;      // one serialized TensorProto
   std::uint64_t max_tensor_elements = std::uint64_t{1} << 24;  // product of the dims
   std::size_t max_tensor_rank = 32;                          // number of dims
   std::size_t max_peer_bytes = PeerId::kMaxBytes;            // src, dst and peer values
@@ -39,6 +42,11 @@ struct EnvelopeLimits {
   std::size_t max_peers_in_list = 1024;                      // entries of one peer-list value
   int max_recursion_depth = 16;                              // protobuf nesting
 };
+
+// Sets the envelope limit (at most kMaxEnvelopeBytesLimit: the caller checks) and lets one
+// tensor fill it: max_tensor_bytes becomes `max_bytes`, and max_tensor_elements at least
+// `max_bytes` (an element with data takes at least a byte).
+void set_max_envelope_bytes(EnvelopeLimits& limits, std::size_t max_bytes);
 
 // Why an envelope was refused. The order is fixed: metrics list reasons in it.
 enum class EnvelopeReason : std::uint8_t {

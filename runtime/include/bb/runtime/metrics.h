@@ -67,7 +67,9 @@ struct LinkReport {
   std::uint64_t bytes_sent = 0;      // encoded envelopes sent
   std::uint64_t bytes_received = 0;  // acknowledgements received
   std::array<std::uint64_t, kOutcomeKinds> outcomes{};  // by OutcomeKind
-  std::vector<std::pair<std::string, std::uint64_t>> rejected_by;  // refusal label → count
+  // By OutcomeKind, reason label → count: the receiver's refusals for `rejected`, what the
+  // transport saw for the others ("no_address", "unavailable", "deadline", "stopped", …).
+  std::array<std::vector<std::pair<std::string, std::uint64_t>>, kOutcomeKinds> reasons;
 };
 
 // A named state at the end of a run (StateGet/StateSet): what it holds and, for a

@@ -41,8 +41,14 @@ struct DedupSettings {
   std::int64_t ttl_ns = 120 * kSecond;
 };
 
+// The largest `[send] max_in_flight` (`--send-max-in-flight`).
+inline constexpr std::size_t kMaxSendsInFlight = 1'000'000;
+
 struct SendSettings {
   std::int64_t timeout_ns = 1 * kSecond;  // used by transports when a Send has no deadline_ns
+  // Attempts to one destination that a network transport holds at once (sent or queued,
+  // not yet ended); one more ends at once as `unreachable` (reason `too_many_in_flight`).
+  std::size_t max_in_flight = 1024;
 };
 
 struct NodeSettings {
@@ -66,6 +72,7 @@ struct SettingsOverlay {
   std::optional<std::size_t> dedup_window;
   std::optional<std::int64_t> dedup_ttl_ns;
   std::optional<std::int64_t> send_timeout_ns;
+  std::optional<std::size_t> send_max_in_flight;
 };
 
 // Writes every value the overlay sets over `settings`.

@@ -43,9 +43,8 @@ class Server;
 
 namespace bb::net {
 
-// The largest envelope limit a flag may set (1 GiB); gRPC's message limits follow the
-// node's envelope limit, plus the frame's few bytes.
-inline constexpr std::size_t kMaxEnvelopeLimit = std::size_t{1} << 30;
+// gRPC's message limits follow the node's envelope limit (at most
+// ir::kMaxEnvelopeBytesLimit), plus the frame's few bytes.
 inline constexpr std::size_t kFrameOverhead = 64;
 // The initial-metadata key carrying the receiver's envelope limit.
 inline constexpr char kMaxEnvelopeBytesKey[] = "bb-max-envelope-bytes";
@@ -59,7 +58,8 @@ struct GrpcTransportConfig {
   PeerId self;
   std::string listen;                // host:port; port 0 picks a free port
   std::vector<PeerAddress> peers;    // the address book
-  ir::EnvelopeLimits limits;         // what this node accepts (inbound admission)
+  ir::EnvelopeLimits limits;         // what this node accepts (inbound admission) and sends at most
+  std::size_t max_in_flight = 1024;  // attempts per destination not yet ended; more end at once
   std::int64_t send_timeout_ns = 1'000'000'000;  // deadline of envelopes without deadline_ns
   std::int64_t pushback_ns = 100'000'000;        // what this node asks of senders when overloaded
   std::int64_t idle_close_ns = 60'000'000'000;   // a stream idle this long is closed
@@ -105,6 +105,8 @@ class GrpcTransport final : public runtime::Transport {
     Link* link = nullptr;
     runtime::EventId timer = 0;
   };
+  // Takes `attempt` out of pending_ (mu_ held); false if it had ended.
+  bool take(runtime::AttemptId attempt, Pending& out);
   struct Ending {  // an outcome on its way to the node's thread
     runtime::OutcomeKind kind;
     std::int64_t pushback_ns = 0;
