@@ -196,7 +196,7 @@ class CanonicalizePass final : public Pass {
             "the name is " + std::to_string(node.name().size()) +
                 " bytes long; a wire op's name names its gates and their values, and may be at most " +
                 std::to_string(ir::kMaxGateKeyBytes) + " bytes" + bodies[b].where);
-        f.node = f.node.substr(0, kShownNameBytes) + "…";  // the message says how long it is
+        f.node = node.name().substr(0, kShownNameBytes) + "…";  // the message says how long it is
         too_long = true;
       }
     }
