@@ -63,6 +63,10 @@ std::unique_ptr<runtime::Node> create_node(const std::shared_ptr<const runtime::
                                            runtime::Scheduler& scheduler, benchmark::State& state) {
   runtime::NodeConfig config;
   config.peer = *bb::PeerId::identity("local");
+  // Every graph input needs a value (bbrun --input): the generated graph's `x` gets a
+  // float of shape [4], as it declares.
+  for (const auto& input : program->graph_inputs())
+    config.inputs.emplace_back(input.first, runtime::Value::tensor(runtime::Tensor::zeros(runtime::DType::kFloat, {4})));
   auto made = runtime::Node::create(program, scheduler, std::move(config));
   if (!made) {
     state.SkipWithError(made.error().message.c_str());
