@@ -33,9 +33,10 @@ Reason InboundDedup::admit(std::uint32_t gate, PeerIndex source, std::uint64_t i
   const StreamKey key{gate, source, incarnation};
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     const std::uint32_t index = it->second;
-    const Reason reason = check_and_set(streams_[index], message_id);
-    if (reason == Reason::kNone) touch(index, now_ns);
-    return reason;
+    // Any envelope keeps its stream alive, refused ones too: a stream under a replay
+    // attack must not be swept and forget what it refuses.
+    touch(index, now_ns);
+    return check_and_set(streams_[index], message_id);
   }
   Stream& stream = streams_[open(key, now_ns)];
   stream.highest = message_id;

@@ -68,10 +68,12 @@ TEST(InboundDedup, IdleStreamsAreSweptAfterTheTtl) {
   InboundDedup dedup(peers, s);
   EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 0), kNew);
   EXPECT_EQ(dedup.admit(0, peer("b"), 1, 1, 50), kNew);
-  EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 99), Reason::kDuplicate);
-  EXPECT_EQ(dedup.admit(0, peer("b"), 1, 2, 120), kNew);  // a is idle since 0: swept
+  EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 99), Reason::kDuplicate);  // a refused envelope keeps it alive
+  EXPECT_EQ(dedup.admit(0, peer("b"), 1, 2, 198), kNew);
+  EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 198), Reason::kDuplicate);
+  EXPECT_EQ(dedup.admit(0, peer("b"), 1, 3, 298), kNew);  // a is idle since 198: swept
   EXPECT_EQ(dedup.streams(), 1u);
-  EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 130), kNew);
+  EXPECT_EQ(dedup.admit(0, peer("a"), 1, 1, 299), kNew);
 }
 
 TEST(InboundDedup, StreamsAreCappedLeastRecentlyUsedFirst) {
@@ -144,8 +146,8 @@ namespace {
 
 // The window against a plain model: per stream the set of every id it admitted and the
 // highest; an id above the highest is new, one at or below highest - window a replay,
-// one in between new unless admitted before. Streams idle for the TTL are forgotten;
-// beyond max_streams the least recently admitted is. Small key spaces and ids make
+// one in between new unless admitted before. Streams that saw no envelope for the TTL
+// are forgotten; beyond max_streams the least recently used is. Small key spaces and ids make
 // repeats, late arrivals, replays, sweeps and evictions frequent.
 RC_GTEST_PROP(InboundDedup, BehavesAsAnAntiReplayWindowPerStream, ()) {
   const auto window = *rc::gen::inRange<std::size_t>(1, 200);
@@ -163,7 +165,7 @@ RC_GTEST_PROP(InboundDedup, BehavesAsAnAntiReplayWindowPerStream, ()) {
     std::int64_t last = 0;
   };
   std::map<Key, Model> model;
-  std::list<Key> by_use;  // least recently admitted first
+  std::list<Key> by_use;  // least recently used first
   std::int64_t now = 0;
   for (const auto& s : steps) {
     now += s[4] % 5;
@@ -188,12 +190,10 @@ RC_GTEST_PROP(InboundDedup, BehavesAsAnAntiReplayWindowPerStream, ()) {
     } else if (it->second.seen.contains(id)) {
       expected = Reason::kDuplicate;
     }
-    if (expected == kNew) {
-      it->second.seen.insert(id);
-      it->second.last = now;
-      by_use.remove(key);
-      by_use.push_back(key);
-    }
+    if (expected == kNew) it->second.seen.insert(id);
+    it->second.last = now;
+    by_use.remove(key);
+    by_use.push_back(key);
     const std::string source = PeerId::identity("p" + std::to_string(std::get<1>(key)))->bytes();
     RC_ASSERT(dedup.admit(std::get<0>(key), source, std::get<2>(key), id, now) == expected);
     RC_ASSERT(dedup.streams() == model.size());

@@ -61,7 +61,7 @@ class InboundDedup {
   struct Stream {
     StreamKey key;
     std::uint64_t highest = 0;  // the highest id admitted
-    std::int64_t last_ns = 0;   // the last admission, for the TTL sweep
+    std::int64_t last_ns = 0;   // the last envelope, for the TTL sweep
     std::uint32_t older = kNone, newer = kNone;  // the list by last use
     // Ids in 64-bit words: block b = id / 64 lies at words[b % size]; the words hold the
     // blocks highest/64 - size + 1 … highest/64, at most (window - 1) / 64 + 2 of them.
