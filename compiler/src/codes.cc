@@ -223,6 +223,34 @@ g.bb: error BB020: passport version "v2" is unknown (this bbc reads v1)
 plain.bb: error BB020: a .bb file without a passport: it was not written by bbc compile
 ```
 **Fix:** recompile the source graph.)md"},
+    CodeInfo{kBB021, S::kError, "compiled output over its limit",
+             "The compiled model would be larger than --max-output-bytes (default 1 GiB, the largest file bbrun "
+             "reads by default; at most 2 GiB - 1, the largest message protobuf can hold). The gates repeat the "
+             "name of their Send or Recv in every value they define, so a wire op with many payloads or a long "
+             "name multiplies the output.",
+             "Shorten the names of the Sends and Recvs with many payloads, or raise --max-output-bytes (and "
+             "bbrun's --max-file-bytes) if the model is meant to be that large.",
+             R"md(**The compiled model would be larger than `--max-output-bytes`** (default 1 GiB, the
+largest file `bbrun` reads by default; at most 2,147,483,647 bytes, the largest message
+protobuf can represent). Every gate repeats the name of its Send or Recv in each value
+it defines (`<key>#<infix>.<j>`), so a wire op with many payloads and a long name
+multiplies the output. Nothing is written.
+```
+g.onnx: error BB021: the compiled model would be 401276940 bytes, over the limit of 268435456 (raise it with --max-output-bytes)
+g.onnx: error BB021: the gates alone would add more than 1073741824 bytes, the limit of the compiled model (raise it with --max-output-bytes)
+```
+**Fix:** shorten the names of the wire ops with many payloads, or raise the limit.)md"},
+    CodeInfo{kBB022, S::kError, "wire-op name too long to name its gates",
+             "A Send or Recv has a name longer than 1024 bytes. The name is the key of its gates: it is repeated "
+             "in the name of each gate and of every value the gates define.",
+             "Give the Send or Recv a shorter name.",
+             R"md(**A Send or Recv whose name is longer than 1024 bytes.** The name is its gates' key,
+repeated in every gate's name and in each value the gates define (`<key>#<infix>.<j>`):
+a long name times many payloads made outputs hundreds of times larger than the input.
+```
+g.onnx: node 'aaaa…' (Recv #1): error BB022: the name is 40000 bytes long; a wire op's name names its gates and their values, and may be at most 1024 bytes
+```
+**Fix:** give the wire op a shorter name.)md"},
     CodeInfo{kBB030, S::kNote, "node without a name",
              "A node has no name (reported only with --pedantic: the ONNX text syntax cannot name nodes). Wire "
              "ops get deterministic names when compiled.",

@@ -5,6 +5,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "bb/compiler/codes.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_format.h"
@@ -52,6 +53,15 @@ std::string serialize_functions(const onnx::ModelProto& model) {
   for (const auto& function : model.functions())
     append_field(kModelFunctionsField, function, function.ByteSizeLong(), out);
   return out;
+}
+
+// The size of the model's bytes: the other fields, `graph` with its tag and length, the
+// functions.
+std::uint64_t planned_size(const std::string& rest, bool has_graph, std::size_t graph_size,
+                           const std::string& functions) {
+  const std::uint64_t graph_field =
+      has_graph ? 1 + google::protobuf::io::CodedOutputStream::VarintSize64(graph_size) + graph_size : 0;
+  return rest.size() + graph_field + functions.size();
 }
 
 }  // namespace
@@ -113,12 +123,14 @@ Expected<void, ir::IoError> OutputStream::commit() {
   return {};
 }
 
-OutputBytes serialize_head(onnx::ModelProto& model) {
+Expected<OutputBytes, std::uint64_t> serialize_head(onnx::ModelProto& model, std::uint64_t max_bytes) {
   OutputBytes bytes;
   bytes.functions = serialize_functions(model);
   const std::string rest = serialize_rest(model);
   const std::size_t split = offset_after_field(rest, kModelGraphField);
   const std::size_t graph_size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
+  if (const auto size = planned_size(rest, model.has_graph(), graph_size, bytes.functions); size > max_bytes)
+    return unexpected(size);
   bytes.head.reserve(rest.size() + graph_size + 16 + bytes.functions.size() + kPassportRoom);
   bytes.head.append(rest, 0, split);
   bytes.graph_offset = bytes.head.size();
@@ -126,15 +138,18 @@ OutputBytes serialize_head(onnx::ModelProto& model) {
   return bytes;
 }
 
-OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out) {
+Expected<OutputBytes, std::uint64_t> stream_head(onnx::ModelProto& model, OutputStream& out,
+                                                 std::uint64_t max_bytes) {
   OutputBytes bytes;
   bytes.streamed = true;
   bytes.functions = serialize_functions(model);
   const std::string rest = serialize_rest(model);
+  const std::size_t size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
+  if (const auto planned = planned_size(rest, model.has_graph(), size, bytes.functions); planned > max_bytes)
+    return unexpected(planned);
   out.append(std::string_view(rest).substr(0, offset_after_field(rest, kModelGraphField)));
   out.set_hashing(true);
   if (model.has_graph()) {
-    const std::size_t size = model.graph().ByteSizeLong();
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
     coded.WriteTag(ir::make_tag(kModelGraphField, ir::WireType::kLengthDelimited));
@@ -145,6 +160,12 @@ OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out) {
   out.hasher().update(bytes.functions);
   bytes.digest = out.hasher().finish_hex();
   return bytes;
+}
+
+PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit) {
+  diags.report(kBB021, "the compiled model would be " + std::to_string(size) + " bytes, over the limit of " +
+                           std::to_string(limit) + " (raise it with " + std::string(kFlagMaxOutputBytes) + ")");
+  return PassStatus::input_errors();
 }
 
 std::string digest_of(const OutputBytes& bytes) {

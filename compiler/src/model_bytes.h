@@ -21,6 +21,8 @@
 #include <google/protobuf/io/zero_copy_stream.h>
 #include <onnx/onnx_pb.h>
 
+#include "bb/ir/expected.h"
+
 #include "bb/compiler/pass.h"
 #include "bb/ir/atomic_writer.h"
 #include "bb/ir/sha256.h"
@@ -65,9 +67,17 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
 };
 
 // The head of `model`'s bytes and its functions' bytes, with room reserved for the rest.
-OutputBytes serialize_head(onnx::ModelProto& model);
-// The same, the head streamed into `out` and the digest computed on the way.
-OutputBytes stream_head(onnx::ModelProto& model, OutputStream& out);
+// When the model would be larger than `max_bytes` (its fields as they are now, before
+// the passport), nothing is serialized: the error is that size. (Protobuf cannot
+// serialize a message of 2 GiB or more: `max_bytes` must stay below.)
+Expected<OutputBytes, std::uint64_t> serialize_head(onnx::ModelProto& model, std::uint64_t max_bytes);
+// The same, the head streamed into `out` and the digest computed on the way; nothing is
+// written when the model is too large.
+Expected<OutputBytes, std::uint64_t> stream_head(onnx::ModelProto& model, OutputStream& out,
+                                                 std::uint64_t max_bytes);
+
+// Reports BB021 (a model of `size` bytes over `limit`) and returns the status that stops.
+PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit);
 
 // The lowercase hex SHA-256 of the graph and functions regions: graph_sha256.
 std::string digest_of(const OutputBytes& bytes);

@@ -1,5 +1,6 @@
 // Receive-side gates (docs/compiler.md, docs/ops.md), each a variadic pass-through after a Recv:
-// DedupGateRx drops an envelope this gate has seen (source, incarnation, message id);
+// DedupGateRx drops an envelope this gate has seen (source, incarnation, message id) or one
+// older than its anti-replay window;
 // PeerHealthGateRx asks the governor about the sender; BackoffGateRx sheds traffic from
 // a sender we are backing off from. The sender is the envelope's source, or (outside an
 // envelope frame) the last input when it is a PeerId.
@@ -46,9 +47,9 @@ class DedupGateRx final : public runtime::Kernel {
     const auto* env = inv.envelope();
     if (env == nullptr) return decided(inv, Reason::kNone, runtime::kNoPeer);  // nothing to deduplicate
     NetworkServices& node = inv.network();
-    const bool first = node.dedup().admit(inv.node_index(), env->sender, env->incarnation,
-                                          env->message_id, inv.now_ns());
-    return decided(inv, first ? Reason::kNone : Reason::kDuplicate, env->sender);
+    const Reason reason =
+        node.dedup().admit(inv.node_index(), env->sender, env->incarnation, env->message_id, inv.now_ns());
+    return decided(inv, reason, env->sender);
   }
 };
 

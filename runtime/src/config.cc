@@ -69,14 +69,21 @@ class OverlayReader {
   }
 
   bool dedup(const toml::table& root) {
-    const toml::table* t = r_.section(root, "dedup", {"window", "ttl"});
+    const toml::table* t = r_.section(root, "dedup", {"window", "ttl", "max_streams"});
     if (t == nullptr) return r_.ok();
-    if (const toml::node* window = t->get("window")) {
-      std::int64_t value = 0;
-      if (!r_.integer(*window, "dedup.window", 1, std::numeric_limits<std::int64_t>::max(), value)) return false;
-      overlay_.dedup_window = static_cast<std::size_t>(value);
-    }
-    return r_.positive_duration(*t, "ttl", "dedup.", overlay_.dedup_ttl_ns);
+    return size(*t, "window", kMaxDedupWindow, overlay_.dedup_window) &&
+           size(*t, "max_streams", kMaxDedupStreams, overlay_.dedup_max_streams) &&
+           r_.positive_duration(*t, "ttl", "dedup.", overlay_.dedup_ttl_ns);
+  }
+
+  // dedup.window, dedup.max_streams: they size memory, so they have an upper bound.
+  bool size(const toml::table& t, std::string_view name, std::size_t max, std::optional<std::size_t>& out) {
+    const toml::node* node = t.get(name);
+    if (node == nullptr) return true;
+    std::int64_t value = 0;
+    if (!r_.integer(*node, "dedup." + std::string(name), 1, static_cast<std::int64_t>(max), value)) return false;
+    out = static_cast<std::size_t>(value);
+    return true;
   }
 
   bool send(const toml::table& root) {

@@ -8,7 +8,7 @@ namespace {
 constexpr std::array<std::string_view, kReasonCount> kLabels{
     "",        "cooldown", "blocklisted", "not_allowlisted", "duplicate",      "no_peers",  "unreachable",
     "timeout", "rejected", "advised",     "shape_mismatch",  "arity_mismatch", "bad_input", "type_mismatch",
-    "invalid_value", "internal",
+    "invalid_value", "replay", "internal",
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ void apply_overlay(const SettingsOverlay& o, NodeSettings& s) {
   if (o.allowlist) s.governor.allowlist = *o.allowlist;
   if (o.dedup_window) s.dedup.window = *o.dedup_window;
   if (o.dedup_ttl_ns) s.dedup.ttl_ns = *o.dedup_ttl_ns;
+  if (o.dedup_max_streams) s.dedup.max_streams = *o.dedup_max_streams;
   if (o.send_timeout_ns) s.send.timeout_ns = *o.send_timeout_ns;
   if (o.send_max_in_flight) s.send.max_in_flight = *o.send_max_in_flight;
 }

@@ -175,6 +175,23 @@ TEST_F(BbrunCli, UnknownConfigKeyIsAUsageErrorNamingLineAndKey) {
   EXPECT_NE(r.err.find("c.toml:3: backoff.bsae: unknown key"), std::string::npos) << r.err;
 }
 
+// Settings that size memory are bounded where they are parsed: a dedup window of 10^11
+// used to abort the node with bad_alloc.
+TEST_F(BbrunCli, DedupSizesAreBoundedInFlagsAndConfig) {
+  const auto bb = write("g.bb", interval_send());
+  auto r = invoke(bb.string() + " --virtual-time --executions 1 --dedup-window 100000000000");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--dedup-window"), std::string::npos) << r.err;
+  r = invoke(bb.string() + " --virtual-time --executions 1 --dedup-max-streams 0");
+  EXPECT_EQ(r.code, 2) << r.err;
+  const auto cfg = write_text("c.toml", "[dedup]\nwindow = 100000000000\n");
+  r = invoke(bb.string() + " --virtual-time --executions 1 --config " + cfg.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("c.toml:2: dedup.window: 100000000000 is outside [1, 65536]"), std::string::npos) << r.err;
+  r = invoke(bb.string() + " --virtual-time --executions 1 --dedup-window 65536 --dedup-max-streams 1048576");
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST_F(BbrunCli, ModelLimitsExitOneAndFlagsRaiseThem) {
   const auto bb = write("g.bb", interval_send());
   auto r = invoke(bb.string() + " --virtual-time --executions 1 --max-nodes 1");

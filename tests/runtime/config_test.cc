@@ -20,7 +20,7 @@ TEST(Config, ReadsEverySection) {
   auto o = read_config_text(
       "[backoff]\nbase = \"20ms\"\ncap = \"2s\"\njitter = \"equal\"\n"
       "[governor]\nthreshold = 3\nblocklist = [\"id:mallory\"]\nallowlist = []\n"
-      "[dedup]\nwindow = 16\nttl = \"5s\"\n[send]\ntimeout = \"250ms\"\n",
+      "[dedup]\nwindow = 16\nttl = \"5s\"\nmax_streams = 9\n[send]\ntimeout = \"250ms\"\n",
       "cfg.toml");
   ASSERT_TRUE(o) << describe(o.error());
   EXPECT_EQ(o->backoff_base_ns, 20 * kMillisecond);
@@ -32,6 +32,7 @@ TEST(Config, ReadsEverySection) {
   EXPECT_TRUE(o->allowlist->empty());
   EXPECT_EQ(o->dedup_window, 16u);
   EXPECT_EQ(o->dedup_ttl_ns, 5 * kSecond);
+  EXPECT_EQ(o->dedup_max_streams, 9u);
   EXPECT_EQ(o->send_timeout_ns, 250 * kMillisecond);
 }
 
@@ -80,6 +81,14 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(e.key, "governor.threshold");
   e = error_of("[dedup]\nttl = \"0s\"\n");
   EXPECT_EQ(e.key, "dedup.ttl");
+  // Settings that size memory have an upper bound (a huge window used to abort with
+  // bad_alloc when the node started).
+  e = error_of("[dedup]\nwindow = 100000000000\n");
+  EXPECT_EQ(describe(e), "cfg.toml:2: dedup.window: 100000000000 is outside [1, 65536]");
+  e = error_of("[dedup]\nmax_streams = 0\n");
+  EXPECT_EQ(e.key, "dedup.max_streams");
+  e = error_of("[dedup]\nmax_streams = 1048577\n");
+  EXPECT_EQ(e.key, "dedup.max_streams");
   e = error_of("[backoff]\nbase = \"1s\"\ncap = \"10ms\"\n");
   EXPECT_EQ(e.key, "backoff.cap");
   e = error_of("[backoff]\njitter = \"wild\"\n");

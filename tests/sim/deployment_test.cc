@@ -227,6 +227,9 @@ TEST(Deployment, OutOfRange) {
   expect_error(lines({"[governor]", "threshold = 0"}) + std::string(kNodes), Kind::kOutOfRange, 2,
                "governor.threshold");
   expect_error(lines({"[dedup]", "window = 0"}) + std::string(kNodes), Kind::kOutOfRange, 2, "dedup.window");
+  expect_error(lines({"[dedup]", "window = 65537"}) + std::string(kNodes), Kind::kOutOfRange, 2, "dedup.window");
+  expect_error(lines({"[dedup]", "max_streams = 2000000"}) + std::string(kNodes), Kind::kOutOfRange, 2,
+               "dedup.max_streams");
   expect_error(lines({"[backoff]", "base = \"1s\"", "cap = \"10ms\""}) + std::string(kNodes), Kind::kOutOfRange, 3,
                "backoff.cap");
   expect_error(lines({"[network]", "latency = { uniform = [\"9ms\", \"1ms\"] }"}) + std::string(kNodes),

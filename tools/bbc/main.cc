@@ -127,6 +127,7 @@ struct CompileArgs {
   bool verify_each = false;
   std::string ops;
   bb::ir::ModelLimits limits;
+  std::uint64_t max_output_bytes = bc::kDefaultMaxOutputBytes;
 };
 
 int run_compile(const CompileArgs& args, bool time_given) {
@@ -134,6 +135,7 @@ int run_compile(const CompileArgs& args, bool time_given) {
   options.skip = args.skip;
   if (!args.print_after.empty()) options.print_after = args.print_after;
   options.verify_each = args.verify_each;
+  options.max_output_bytes = args.max_output_bytes;
   std::optional<bc::OpManifest> manifest;
   if (!load_manifest(args.ops, manifest)) return kExitUsage;
   if (manifest) options.ops = &*manifest;
@@ -275,6 +277,12 @@ int run(int argc, char** argv) {
   c->add_flag("--verify-each", compile.verify_each, "Verify the graph after every pass");
   c->add_option("--ops", compile.ops, "Op manifest (TOML) describing custom-domain ops (docs/extending.md)");
   add_limit_flags(*c, compile.limits);
+  c->add_option(std::string(bc::kFlagMaxOutputBytes), compile.max_output_bytes,
+                "largest compiled model written, in bytes (default " +
+                    std::to_string(bc::kDefaultMaxOutputBytes) + ", at most " +
+                    std::to_string(bb::ir::kMaxModelFileBytes) + ": protobuf's ceiling); a larger one is BB021")
+      ->check(CLI::Range(std::uint64_t{1}, bb::ir::kMaxModelFileBytes))
+      ->group("limits (docs/security.md; a model over one is BB001)");
 
   LintArgs lint;
   auto* l = app.add_subcommand("lint", "Report every finding of one or more graphs without writing anything");

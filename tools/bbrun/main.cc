@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   bool list_ops = false, markdown = false;
   std::string sim, deploy, node, grace, duration, backoff_base, backoff_cap, backoff_jitter, dedup_ttl, send_timeout, log_level = "info";
   std::int64_t executions = -1;
-  std::int64_t governor_threshold = 0, dedup_window = 0, send_max_in_flight = 0;
+  std::int64_t governor_threshold = 0, dedup_window = 0, dedup_max_streams = 0, send_max_in_flight = 0;
   std::vector<std::string> inputs, blocklist, allowlist, plugins;
 
   app.add_option("FILE", o.file, "compiled graph (.bb)");
@@ -122,10 +122,20 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->group(state);
   app.add_option("--allowlist", allowlist, "when set, the only peers talked to")->delimiter(',')->group(state);
-  app.add_option("--dedup-window", dedup_window, "envelopes remembered per node (default 8192)")
-      ->check(CLI::PositiveNumber)
+  const bb::runtime::DedupSettings dedup_defaults;
+  app.add_option("--dedup-window", dedup_window,
+                 "message ids remembered per stream (sender incarnation) below its highest (default " +
+                     std::to_string(dedup_defaults.window) + ", at most " +
+                     std::to_string(bb::runtime::kMaxDedupWindow) + "); older ones are refused as `replay`")
+      ->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(bb::runtime::kMaxDedupWindow)))
       ->group(state);
-  app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
+  app.add_option("--dedup-ttl", dedup_ttl, "how long an idle stream is remembered (default 120s)")->group(state);
+  app.add_option("--dedup-max-streams", dedup_max_streams,
+                 "streams remembered per node (default " + std::to_string(dedup_defaults.max_streams) +
+                     ", at most " + std::to_string(bb::runtime::kMaxDedupStreams) +
+                     "); beyond it the least recently used is forgotten")
+      ->check(CLI::Range(std::int64_t{1}, static_cast<std::int64_t>(bb::runtime::kMaxDedupStreams)))
+      ->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
       ->group(state);
   app.add_option("--send-max-in-flight", send_max_in_flight,
@@ -197,6 +207,7 @@ int main(int argc, char** argv) {
     if (!blocklist.empty()) s.blocklist = peers_or_throw("--blocklist", blocklist);
     if (!allowlist.empty()) s.allowlist = peers_or_throw("--allowlist", allowlist);
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
+    if (dedup_max_streams > 0) s.dedup_max_streams = static_cast<std::size_t>(dedup_max_streams);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
     if (send_max_in_flight > 0) s.send_max_in_flight = static_cast<std::size_t>(send_max_in_flight);

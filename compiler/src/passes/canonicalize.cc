@@ -15,6 +15,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "bb/compiler/codes.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
@@ -51,8 +52,10 @@ std::string default_name(const onnx::NodeProto& node, int index) {
 // nodes' names are collected; then the wire ops' names are made unique. The sets view
 // strings that stay put: the collected names, and names of nodes this does not rename.
 // `enclosing`: the wire-op names of the graphs around this one (a subgraph's scope).
-// Returns this graph's wire-op names.
-std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_hash_set<std::string>& enclosing) {
+// Returns this graph's wire-op names; `too_long` gets the indexes of wire ops whose name
+// is too long to be a gate key.
+std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_hash_set<std::string>& enclosing,
+                                            std::vector<int>& too_long) {
   std::vector<std::pair<int, std::string>> wire;    // index, wanted name
   std::vector<const std::string*> other_names;       // of the other named nodes
   for (int i = 0; i < nodes.size(); ++i) {
@@ -88,16 +91,23 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_ha
   taken.reserve(wire.size());
   auto outside = [&](std::string_view name) { return !enclosing.empty() && enclosing.contains(std::string(name)); };
   std::deque<std::string> suffixed;  // the names made here (stable addresses)
+  // Per colliding base name, the suffix to try next. The names excluded only grow as the
+  // walk goes on, so the smallest free suffix of a base never goes down: starting from
+  // the last one found gives the same names in linear time (n Sends all named `s` took
+  // n²/2 probes).
+  absl::flat_hash_map<std::string_view, int> next_suffix;
   for (auto& [index, base] : wire) {
     std::string_view name = base;
     if (others.contains(name) || taken.contains(name) || outside(name)) {
       if (!all_others) collect_others(true);
-      for (int k = 2;; ++k) {
+      int& k = next_suffix.try_emplace(base, 2).first->second;
+      for (;; ++k) {
         std::string candidate = base + ir::kCollisionSeparator + std::to_string(k);
         if (others.contains(candidate) || taken.contains(candidate) || wanted.contains(candidate) ||
             outside(candidate))
           continue;
         name = suffixed.emplace_back(std::move(candidate));
+        ++k;
         break;
       }
     }
@@ -107,7 +117,10 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_ha
   }
   std::vector<std::string> names;
   names.reserve(wire.size());
-  for (const auto& w : wire) names.push_back(nodes.Get(w.first).name());
+  for (const auto& w : wire) {
+    names.push_back(nodes.Get(w.first).name());
+    if (names.back().size() > ir::kMaxGateKeyBytes) too_long.push_back(w.first);
+  }
   return names;
 }
 
@@ -161,17 +174,34 @@ void sort_topologically(NodeList& nodes) {
   reorder_node_list(nodes, order);
 }
 
+// How much of a too-long name a finding shows.
+constexpr std::size_t kShownNameBytes = 64;
+
 class CanonicalizePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     const auto bodies = collect_bodies(context.model);
     std::vector<std::vector<std::string>> wire_names(bodies.size());
+    bool too_long = false;
     for (std::size_t b = 0; b < bodies.size(); ++b) {
       absl::flat_hash_set<std::string> enclosing;  // usually empty: subgraphs with wire ops are rare
       for (int at = bodies[b].parent; at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
         enclosing.insert(wire_names[static_cast<std::size_t>(at)].begin(), wire_names[static_cast<std::size_t>(at)].end());
-      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), enclosing);
+      std::vector<int> long_names;
+      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), enclosing, long_names);
+      for (int index : long_names) {
+        const auto& node = bodies[b].nodes().Get(index);
+        Finding& f = context.diags.report(
+            kBB022, NodeLocation{&node, index, bodies[b].scope},
+            "the name is " + std::to_string(node.name().size()) +
+                " bytes long; a wire op's name names its gates and their values, and may be at most " +
+                std::to_string(ir::kMaxGateKeyBytes) + " bytes" + bodies[b].where);
+        f.node = node.name().substr(0, kShownNameBytes) + "…";  // the message says how long it is
+        too_long = true;
+      }
     }
+    // Every gate value would repeat the name: stop before the gate passes multiply it.
+    if (too_long) return PassStatus::input_errors();
     const auto* unordered = context.analyses.cached<UnorderedScopes>();
     for (int scope : unordered != nullptr ? unordered->scopes : std::vector<int>{}) {
       if (scope >= 0 && scope < static_cast<int>(bodies.size()))

@@ -34,8 +34,21 @@ onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::p
   return gate;
 }
 
+// Takes the bytes of the gate's names out of `budget`: false when they do not fit. (Its
+// serialized size is larger: tags, domain, attributes.)
+bool charge(const onnx::NodeProto& gate, std::uint64_t& budget) {
+  std::uint64_t bytes = gate.name().size();
+  for (const auto& in : gate.input()) bytes += in.size();
+  for (const auto& out : gate.output()) bytes += out.size();
+  if (bytes > budget) return false;
+  budget -= bytes;
+  return true;
+}
+
 // ---- send side: the chain sits immediately before the Send -------------------------------
-bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena) {
+// Returns whether gates were inserted; `out_of_budget` is set when they stopped there.
+bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena,
+               std::uint64_t& budget, bool& out_of_budget) {
   std::vector<Insertion> plan;
   for (std::size_t k = 0; k < index.sends().size(); ++k) {
     const int i = index.sends()[k];
@@ -68,6 +81,10 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
     index.stamp(true, k, info.gate);
     plan.push_back(Insertion{target, false, gate});
+    if (!charge(*gate, budget)) {
+      out_of_budget = true;
+      break;
+    }
   }
   index.apply(plan);
   return !plan.empty();
@@ -106,7 +123,8 @@ void rename_everywhere(const Body& body, const Renames& renames) {
   }
 }
 
-bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena) {
+bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena,
+               std::uint64_t& budget, bool& out_of_budget) {
   NodeList& nodes = body.nodes();
   std::vector<Insertion> plan;
   std::vector<NewGate> gates;
@@ -139,6 +157,10 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     index.stamp(false, k, info.gate);
     plan.push_back(Insertion{producer, true, gate});
     gates.push_back(NewGate{gate, &from});
+    if (!charge(*gate, budget)) {
+      out_of_budget = true;
+      break;
+    }
   }
   if (plan.empty()) return false;
   // Every consumer of the producer's outputs now reads the new gate's outputs; the new
@@ -154,19 +176,21 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
 
 }  // namespace
 
-void insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate) {
+bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget) {
   const GateInfo& info = gate_info(gate);
   google::protobuf::Arena* arena = model.GetArena();
-  for (std::size_t b = 0; b < index.bodies().size(); ++b) {
+  bool out_of_budget = false;
+  for (std::size_t b = 0; b < index.bodies().size() && !out_of_budget; ++b) {
     const Body& body = index.bodies()[b];
-    const bool inserted =
-        info.tx ? insert_tx(index.body(b), body.nodes(), info, arena) : insert_rx(index.body(b), body, info, arena);
+    const bool inserted = info.tx ? insert_tx(index.body(b), body.nodes(), info, arena, budget, out_of_budget)
+                                  : insert_rx(index.body(b), body, info, arena, budget, out_of_budget);
     // The gates' domain is imported as soon as they exist, so the graph stays valid
     // between passes (--verify-each), not only after stamp-passport.
     if (inserted)
       import_syscall_domain(body.function != nullptr ? *body.function->mutable_opset_import()
                                                      : *model.mutable_opset_import());
   }
+  return !out_of_budget;
 }
 
 }  // namespace bb::compiler

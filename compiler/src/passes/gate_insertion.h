@@ -4,6 +4,8 @@
 // node list once.
 #pragma once
 
+#include <cstdint>
+
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/gate_contracts.h"
@@ -15,6 +17,10 @@ namespace bb::compiler {
 // indexed model that does not carry the gate's stamp yet; stamps them; imports the
 // syscall domain into the model or function that received gates. New nodes go on the
 // model's arena (none for a model on the heap). Keeps `index` valid.
-void insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate);
+//
+// `budget`: the bytes the gates may still add to the output. Each gate takes at least
+// the bytes of its names (node, inputs, outputs); when the budget runs out the insertion
+// stops half-way and returns false (the model is then not to be written).
+bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget);
 
 }  // namespace bb::compiler

@@ -53,10 +53,13 @@ class StampPassportPass final : public Pass {
     // Unknown fields are serialized last, behind the functions: such a model (rare) is
     // not streamed.
     const bool stream = context.output_stream != nullptr && model.unknown_fields().empty();
-    OutputBytes bytes = stream ? stream_head(model, *context.output_stream) : serialize_head(model);
+    const std::uint64_t max = context.max_output_bytes;
+    auto head = stream ? stream_head(model, *context.output_stream, max) : serialize_head(model, max);
+    if (!head) return output_too_large(context.diags, head.error(), max);
+    OutputBytes bytes = std::move(*head);
     // A file that cannot be written hashed only part of the graph: the digest comes from
     // the buffer then (the writer reports the error).
-    if (stream && context.output_stream->failed()) bytes = serialize_head(model);
+    if (stream && context.output_stream->failed()) bytes = std::move(*serialize_head(model, max));
     ir::Passport passport;
     passport.compiled = std::string(ir::kPassportVersion);
     passport.compiler = compiler_id();

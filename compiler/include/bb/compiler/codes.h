@@ -32,6 +32,8 @@ inline constexpr std::string_view kBB015 = "BB015";  // channel payload count mi
 inline constexpr std::string_view kBB016 = "BB016";  // node order not topological
 inline constexpr std::string_view kBB017 = "BB017";  // custom op does not match its op manifest
 inline constexpr std::string_view kBB020 = "BB020";  // passport version / digest / missing
+inline constexpr std::string_view kBB021 = "BB021";  // compiled output over --max-output-bytes
+inline constexpr std::string_view kBB022 = "BB022";  // wire-op name too long to name its gates
 inline constexpr std::string_view kBB030 = "BB030";  // node without a name (pedantic)
 inline constexpr std::string_view kBB031 = "BB031";  // ops of custom domains (structure only)
 

@@ -33,6 +33,12 @@ using ir::kPassInsertBackoffGateTx;
 inline constexpr std::string_view kPassVerifyGates = "verify-gates";
 inline constexpr std::string_view kPassStampPassport = "stamp-passport";
 
+// The largest compiled model written by default: the default --max-file-bytes, what
+// bbrun reads. `--max-output-bytes` sets it, up to ir::kMaxModelFileBytes (bb/ir/limits.h),
+// the largest message protobuf can represent. Over it: BB021.
+inline constexpr std::uint64_t kDefaultMaxOutputBytes = std::uint64_t{1} << 30;
+inline constexpr std::string_view kFlagMaxOutputBytes = "--max-output-bytes";
+
 // Properties a pass requires of its input and guarantees of its output.
 enum Property : std::uint32_t {
   kValidated = 1u << 0,    // validate found no error
@@ -115,6 +121,7 @@ struct PassContext {
   DiagnosticEngine& diags;
   std::string_view path;                  // the input path as given
   const OpManifest* ops = nullptr;        // --ops FILE, for validate (or null)
+  std::uint64_t max_output_bytes = kDefaultMaxOutputBytes;  // --max-output-bytes (BB021)
   std::vector<std::string> ran;           // names of the passes run so far, in order
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits

@@ -24,6 +24,8 @@ struct PassOptions {
   bool verify_each = false;
   // `--ops FILE`: the op manifest validate checks custom-domain ops against (or null).
   const OpManifest* ops = nullptr;
+  // `--max-output-bytes`: the largest compiled model written (BB021).
+  std::uint64_t max_output_bytes = kDefaultMaxOutputBytes;
 };
 
 // Checks --skip and --print-after names. The error is a usage message that lists the

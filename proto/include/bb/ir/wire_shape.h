@@ -49,6 +49,9 @@ int send_payload_count(const onnx::NodeProto& send);
 std::string_view channel_of(const onnx::NodeProto& node);
 
 // Gate naming (docs/compiler.md): node `<OpType>@<key>`, outputs `<key>#<infix>.<j>`.
+// The key is the wire op's name, at most kMaxGateKeyBytes long (bbc refuses longer ones:
+// every gate value repeats it).
+inline constexpr std::size_t kMaxGateKeyBytes = 1024;
 std::string gate_node_name(std::string_view op_type, std::string_view key);
 std::string gate_output_name(std::string_view key, std::string_view infix, int j);
 

@@ -3,7 +3,7 @@
 //
 //   [backoff]  base = "10ms"  cap = "60s"  jitter = "none"|"full"|"equal"|"decorrelated"
 //   [governor] threshold = 5  blocklist = ["id:x", …]  allowlist = [ … ]
-//   [dedup]    window = 8192  ttl = "120s"
+//   [dedup]    window = 8192  ttl = "120s"  max_streams = 16384
 //   [send]     timeout = "1s"
 //
 // The sections are read by `read_settings_overlay` (bb/runtime/settings_toml.h), the

@@ -1,31 +1,30 @@
-// InboundDedup (docs/runtime.md): remembers (gate, source peer, incarnation, message id) of
-// the envelopes a dedup gate let through, in a bounded window (oldest first out) with
-// a TTL. A repeat inside the window is a `duplicate`. (Upstream keyed on payload bytes
-// only, so every identical trigger after the first was dropped.)
+// InboundDedup (docs/runtime.md): the anti-replay window of the dedup gates, as IPsec,
+// DTLS and QUIC keep one. A sender numbers its envelopes 1, 2, 3, … per incarnation
+// (message ids only grow), so per stream — (gate, source peer, incarnation) — it keeps
+// the highest id admitted and a bitmap of the last `window` ids below it:
+//
+//   id > highest                  admitted; the window slides up to it
+//   highest - window < id <= highest   admitted unless its bit is set (`duplicate`)
+//   id <= highest - window        refused as a `replay`: too old to tell apart
+//
+// Memory is taken as it is used and stays bounded whatever peers send: a stream's bitmap
+// grows (doubling) only as far as the ids it has seen span, never past the window; a stream idle for the TTL is swept; at `max_streams` the least
+// recently used stream is forgotten to make room. (Before, a FIFO of the last `window`
+// keys of all streams with a hash set over them: far more memory per remembered id, and
+// an old id fell out of the window and passed again.)
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_set.h>
+#include <absl/container/flat_hash_map.h>
 
 #include "bb/runtime/peer_interner.h"
+#include "bb/runtime/reasons.h"
 #include "bb/runtime/settings.h"
 
 namespace bb::runtime {
-
-struct DedupKey {
-  std::uint32_t gate = 0;  // the gate's node index
-  PeerIndex source = kNoPeer;
-  std::uint64_t incarnation = 0;
-  std::uint64_t message_id = 0;
-  friend bool operator==(const DedupKey&, const DedupKey&) = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const DedupKey& k) {
-    return H::combine(std::move(h), k.gate, k.source, k.incarnation, k.message_id);
-  }
-};
 
 class InboundDedup {
  public:
@@ -34,44 +33,57 @@ class InboundDedup {
   InboundDedup& operator=(const InboundDedup&) = delete;
   ~InboundDedup();
 
-  // True the first time (the key is remembered), false for a repeat inside the window.
-  bool admit(std::uint32_t gate, std::string_view source_bytes, std::uint64_t incarnation,
-             std::uint64_t message_id, std::int64_t now_ns);
-  // The same for a source the node has interned already (an envelope frame's sender):
-  // one hash probe, no interning.
-  bool admit(std::uint32_t gate, PeerIndex source, std::uint64_t incarnation, std::uint64_t message_id,
-             std::int64_t now_ns);
-  std::size_t size() const { return seen_.size(); }
+  // Reason::kNone when the envelope is new (it is remembered), kDuplicate when its id
+  // was admitted before, kReplay when it lies below the stream's window.
+  Reason admit(std::uint32_t gate, std::string_view source_bytes, std::uint64_t incarnation,
+               std::uint64_t message_id, std::int64_t now_ns);
+  // The same for a source the node has interned already (an envelope frame's sender).
+  Reason admit(std::uint32_t gate, PeerIndex source, std::uint64_t incarnation, std::uint64_t message_id,
+               std::int64_t now_ns);
+
+  // Streams remembered.
+  std::size_t streams() const { return by_key_.size(); }
+  // Heap bytes held (streams, bitmaps, the map), for the memory budget.
+  std::size_t memory_bytes() const;
 
  private:
-  struct Entry {
-    DedupKey key;
-    std::int64_t t_ns;
+  struct StreamKey {
+    std::uint32_t gate = 0;  // the gate's node index
+    PeerIndex source = kNoPeer;
+    std::uint64_t incarnation = 0;
+    friend bool operator==(const StreamKey&, const StreamKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const StreamKey& k) {
+      return H::combine(std::move(h), k.gate, k.source, k.incarnation);
+    }
   };
-  // The set holds ring positions (4 bytes a slot instead of the 24-byte key): a window
-  // of 8192 is ~80 KB of set instead of ~400 KB, which matters with many nodes in one
-  // process. Positions hash and compare as the keys they hold.
-  struct Hash {
-    using is_transparent = void;
-    const std::vector<Entry>* ring;
-    std::size_t operator()(const DedupKey& k) const { return absl::Hash<DedupKey>{}(k); }
-    std::size_t operator()(std::uint32_t position) const { return (*this)((*ring)[position].key); }
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Stream {
+    StreamKey key;
+    std::uint64_t highest = 0;  // the highest id admitted
+    std::int64_t last_ns = 0;   // the last envelope, for the TTL sweep
+    std::uint32_t older = kNone, newer = kNone;  // the list by last use
+    // Ids in 64-bit words: block b = id / 64 lies at words[b % size]; the words hold the
+    // blocks highest/64 - size + 1 … highest/64, at most (window - 1) / 64 + 2 of them.
+    std::vector<std::uint64_t> words;
   };
-  struct Eq {
-    using is_transparent = void;
-    const std::vector<Entry>* ring;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return a == b; }
-    bool operator()(std::uint32_t a, const DedupKey& b) const { return (*ring)[a].key == b; }
-    bool operator()(const DedupKey& a, std::uint32_t b) const { return a == (*ring)[b].key; }
-  };
-  void expire(std::int64_t now_ns);
-  void pop_oldest();
+
+  std::uint32_t open(const StreamKey& key, std::int64_t now_ns);
+  void close(std::uint32_t index);
+  void touch(std::uint32_t index, std::int64_t now_ns);
+  void unlink(std::uint32_t index);
+  void sweep(std::int64_t now_ns);
+  // Makes the words of `stream` hold at least `blocks` blocks up to its highest (and at
+  // most the blocks of a window), keeping what they hold.
+  void grow(Stream& stream, std::uint64_t blocks) const;
+  Reason check_and_set(Stream& stream, std::uint64_t message_id) const;
 
   PeerInterner& peers_;
   DedupSettings settings_;
-  std::vector<Entry> ring_;  // FIFO of admitted keys, capacity = window
-  std::size_t head_ = 0, count_ = 0;
-  absl::flat_hash_set<std::uint32_t, Hash, Eq> seen_;  // positions in ring_ of the admitted keys
+  std::vector<Stream> streams_;  // slots; a closed one goes to free_
+  std::vector<std::uint32_t> free_;
+  std::uint32_t oldest_ = kNone, newest_ = kNone;
+  absl::flat_hash_map<StreamKey, std::uint32_t> by_key_;
 };
 
 }  // namespace bb::runtime

@@ -24,13 +24,14 @@ enum class Reason : std::uint8_t {
   kBadInput,        // a kernel got a value of the wrong kind
   kTypeMismatch,    // a compute kernel got a tensor of an element type it does not take
   kInvalidValue,    // a compute kernel's input is out of its domain (an index out of range, a bad shape)
+  kReplay,          // the dedup gate: a message id below the stream's window (too old to tell apart)
   kInternal,        // a bug: should never be seen
 };
 inline constexpr int kReasonCount = static_cast<int>(Reason::kInternal) + 1;
 
 // "cooldown", "blocklisted", "not_allowlisted", "duplicate", "no_peers", "unreachable",
 // "timeout", "rejected", "advised", "shape_mismatch", "arity_mismatch", "bad_input",
-// "type_mismatch", "invalid_value", "internal"; "" for kNone.
+// "type_mismatch", "invalid_value", "replay", "internal"; "" for kNone.
 std::string_view to_string(Reason reason);
 std::optional<Reason> reason_from_string(std::string_view label);
 

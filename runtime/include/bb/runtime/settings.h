@@ -36,9 +36,15 @@ struct GovernorSettings {
   std::vector<PeerId> allowlist;  // empty: no allowlist
 };
 
+// The dedup gates' anti-replay window (bb/runtime/inbound_dedup.h). A stream's bitmap
+// holds at most window / 8 bytes (+ 16), taken as ids arrive; the streams are capped, so
+// a node's dedup state stays under max_streams × (window / 8 + 120) bytes.
+inline constexpr std::size_t kMaxDedupWindow = std::size_t{1} << 16;   // message ids per stream
+inline constexpr std::size_t kMaxDedupStreams = std::size_t{1} << 20;  // streams per node
 struct DedupSettings {
-  std::size_t window = 8192;
-  std::int64_t ttl_ns = 120 * kSecond;
+  std::size_t window = 8192;           // message ids per stream, 1 … kMaxDedupWindow
+  std::int64_t ttl_ns = 120 * kSecond;  // a stream idle this long is forgotten
+  std::size_t max_streams = 16384;     // 1 … kMaxDedupStreams; beyond it the least recently used goes
 };
 
 // The largest `[send] max_in_flight` (`--send-max-in-flight`).
@@ -71,6 +77,7 @@ struct SettingsOverlay {
   std::optional<std::vector<PeerId>> allowlist;
   std::optional<std::size_t> dedup_window;
   std::optional<std::int64_t> dedup_ttl_ns;
+  std::optional<std::size_t> dedup_max_streams;
   std::optional<std::int64_t> send_timeout_ns;
   std::optional<std::size_t> send_max_in_flight;
 };
