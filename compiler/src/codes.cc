@@ -210,6 +210,35 @@ g.onnx: node 'early' (Send #0): warning BB016: node order is not topological: in
 input or output count is outside the declared range, a required attribute is missing, one
 has the wrong type, or it has an attribute the manifest does not declare.
 **Fix:** fix the node, or the manifest if the op changed.)md"},
+    CodeInfo{kBB018, S::kError, "name or stamp reserved for bbc's gates",
+             "A source graph (one without a passport) defines a value named like a gate output "
+             "(<key>#<infix>.<j>, e.g. send0#backoff_tx_gated.0), or has a Send or Recv that already carries a "
+             "gate stamp (an INT attribute such as backoff_tx_gated = 1). Both belong to the gates bbc inserts: the gate would define the value a "
+             "second time, or the stamp would make bbc skip the gate.",
+             "Rename the value; remove the gate stamps from the Send or Recv (bbc stamps it when it inserts the "
+             "gates).",
+             R"md(**A name or stamp reserved for bbc's gates**, in a source graph (one without a
+passport): a value named like a gate output (`<key>#<infix>.<j>`), which the gate would
+define a second time; or a Send or Recv that already carries a gate stamp, which would
+make bbc skip its gate and leave the wire op ungated.
+```
+g.onnx: node 'n' (Identity #2): error BB018: value 'send0#backoff_tx_gated.0' has the form of a gate output, reserved for the gates bbc inserts
+g.onnx: node 'send0' (Send #1): error BB018: Send carries the gate stamp 'backoff_tx_gated' in a source graph: bbc would not insert its gate
+```
+**Fix:** rename the value; remove the stamps (bbc stamps a wire op when it gates it).)md"},
+    CodeInfo{kBB019, S::kError, "subgraph redefines a value of an enclosing graph",
+             "A subgraph (a branch of If, the body of Loop or Scan) declares an input or initializer, or has a "
+             "node output, with the name of a value of a graph around it. Subgraphs read the values of "
+             "enclosing graphs by name, so the name would mean two values at once (onnx.checker refuses it "
+             "too).",
+             "Rename the subgraph's value (and its readers inside the subgraph).",
+             R"md(**A subgraph redefines a value of an enclosing graph**: an input, initializer or node
+output of an `If` branch, a `Loop` or `Scan` body has the name of a value of a graph
+around it. A subgraph reads outer values by name, so the name would mean two values.
+```
+g.onnx: node 'inner' (Identity #0): error BB019: value 'x' is already a value of an enclosing graph (in the then_branch of 'if0')
+```
+**Fix:** rename the subgraph's value and its readers inside the subgraph.)md"},
     CodeInfo{kBB020, S::kError, "bad or missing passport",
              "The model carries the passport with an unknown version, or its graph_sha256 does not match the "
              "graph (it was edited after compiling), or a .bb file has no passport.",

@@ -32,7 +32,11 @@ class OverlayReader {
   bool peers(const toml::table& table, std::string_view name, std::optional<std::vector<PeerId>>& out) {
     const toml::node* node = table.get(name);
     if (node == nullptr) return true;
-    return r_.peers(*node, "governor." + std::string(name), out.emplace(), "write e.g. [\"id:bob\"]");
+    const std::string key = "governor." + std::string(name);
+    if (const auto* list = node->as_array(); list != nullptr && list->size() > kMaxPeerListEntries)
+      return r_.fail(Kind::kOutOfRange, line_of(*node), key,
+                     std::to_string(list->size()) + " peers, over the limit of " + std::to_string(kMaxPeerListEntries));
+    return r_.peers(*node, key, out.emplace(), "write e.g. [\"id:bob\"]");
   }
 
   bool backoff(const toml::table& root) {
@@ -80,8 +84,13 @@ class OverlayReader {
   }
 
   bool send(const toml::table& root) {
-    const toml::table* t = r_.section(root, "send", {"timeout"});
+    const toml::table* t = r_.section(root, "send", {"timeout", "max_in_flight"});
     if (t == nullptr) return r_.ok();
+    if (const toml::node* cap = t->get("max_in_flight")) {
+      std::int64_t value = 0;
+      if (!r_.integer(*cap, "send.max_in_flight", 1, kMaxInFlightLimit, value)) return false;
+      overlay_.send_max_in_flight = static_cast<std::uint32_t>(value);
+    }
     return r_.positive_duration(*t, "timeout", "send.", overlay_.send_timeout_ns);
   }
 

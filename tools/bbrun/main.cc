@@ -12,6 +12,7 @@
 //                 [--duration D] [--executions N] [--grace D] …   (the real network; docs/wire.md)
 //   bbrun --deploy DEPLOY.toml --node PEER [--insecure] [--duration D] [--executions N] …
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@
 #include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
 #include "cli_docs.h"
+#include "escaped_log.h"
 #include "options.h"
 
 namespace {
@@ -31,14 +33,21 @@ namespace {
 using bb::bbrun::Options;
 
 // CLI11 validator + converter for durations (Appendix A grammar).
-std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std::string& text) {
+// A duration flag, as strict as the same key of a deployment or --config file: only
+// --grace may be 0.
+std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std::string& text,
+                                              bool zero_allowed = false) {
   auto d = bb::parse_duration(text);
   if (!d) throw CLI::ValidationError(flag, "'" + text + "': " + d.error());
   if (*d < 0) throw CLI::ValidationError(flag, "'" + text + "': must not be negative");
+  if (*d == 0 && !zero_allowed) throw CLI::ValidationError(flag, "'" + text + "': must be longer than 0");
   return *d;
 }
 
 std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vector<std::string>& texts) {
+  if (texts.size() > bb::runtime::kMaxPeerListEntries)
+    throw CLI::ValidationError(flag, std::to_string(texts.size()) + " peers, over the limit of " +
+                                         std::to_string(bb::runtime::kMaxPeerListEntries));
   std::vector<bb::PeerId> out;
   for (const auto& t : texts) {
     auto p = bb::PeerId::from_text(t);
@@ -50,7 +59,7 @@ std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vecto
 
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("bbrun");
-  logger->set_pattern("%^%l%$: %v");
+  bb::tools::set_escaping_pattern(*logger, "%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
 }
@@ -89,7 +98,11 @@ int main(int argc, char** argv) {
   app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
   app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
   app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
-  app.add_option("--seed", o.seed, "seed of the node's RNG")->capture_default_str();
+  // As a deployment's run.seed: 0 to 2^63-1 (a negative or larger number is refused, not wrapped).
+  std::int64_t seed = 0;
+  app.add_option("--seed", seed, "seed of the node's RNG (0 to 2^63-1)")
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()))
+      ->capture_default_str();
   app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
   app.add_option("--inputs", o.inputs_dir, "graph input k from DIR/input_<k>.pb (the ONNX test-data layout)");
@@ -125,6 +138,12 @@ int main(int argc, char** argv) {
       ->group(state);
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
+      ->group(state);
+  std::uint32_t max_in_flight = 0;
+  app.add_option("--send-max-in-flight", max_in_flight,
+                 "attempts one simulated node may have in flight; more are rejected at once (default 65536, at most " +
+                     std::to_string(bb::runtime::kMaxInFlightLimit) + ")")
+      ->check(CLI::Range(std::uint32_t{1}, bb::runtime::kMaxInFlightLimit))
       ->group(state);
   // docs/security.md: the model limits have the names and defaults of bbc's.
   const bb::ir::ModelLimits model_defaults;
@@ -180,6 +199,8 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
+    if (max_in_flight > 0) s.send_max_in_flight = max_in_flight;
+    o.seed = static_cast<std::uint64_t>(seed);
     if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
     o.peer_given = app.count("--peer") > 0;
@@ -193,7 +214,7 @@ int main(int argc, char** argv) {
       throw CLI::ValidationError("--trace-format", "only with --trace FILE");
     if (!o.metrics_listen.empty() && (!sim.empty() || o.virtual_time))
       throw CLI::ValidationError("--metrics-listen", "only for a real-time run (not with --sim or --virtual-time)");
-    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace);
+    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace, /*zero_allowed=*/true);
     const bool networked = !o.listen.empty() || !deploy.empty();
     if (!deploy.empty()) {
       if (node.empty()) throw CLI::RequiredError("--node (with --deploy)");
@@ -228,6 +249,14 @@ int main(int argc, char** argv) {
   if (auto ok = bb::runtime::load_plugins(plugins); !ok) {
     spdlog::error("{}", ok.error());
     return bb::bbrun::kExitLoad;
+  }
+  {
+    std::vector<std::filesystem::path> read;
+    for (const std::string* in : {&o.file, &sim, &deploy, &o.config, &o.peers, &o.key})
+      if (!in->empty()) read.emplace_back(*in);
+    for (const auto& lib : plugins) read.emplace_back(lib);
+    for (const auto& in : o.inputs) read.emplace_back(in.second);
+    if (!bb::bbrun::outputs_spare_inputs(o, read)) return bb::bbrun::kExitUsage;
   }
   if (list_ops) {
     std::cout << (markdown ? bb::runtime::registry::list_markdown() : bb::runtime::registry::list_text());

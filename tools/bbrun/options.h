@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +92,10 @@ int run_keygen(const KeygenOptions& options);
 // state flags; fails on a cap below the base.
 Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::SettingsOverlay& file,
                                                               const runtime::SettingsOverlay& flags);
+
+// False, with an error logged, when --metrics or --trace names one of `inputs` (the same
+// file, after symlinks) or each other: writing there would destroy it.
+bool outputs_spare_inputs(const Options& options, const std::vector<std::filesystem::path>& inputs);
 
 // SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
 // the signal for the exit code 128 + signal.

@@ -21,6 +21,7 @@
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
 #include "bb/runtime/metrics.h"
+#include "bb/runtime/gate_audit.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/chrome_trace.h"
 #include "bb/runtime/plugin_loader.h"
@@ -97,6 +98,8 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
         continue;
       }
       program = *loaded;
+      for (const auto& ungated : runtime::ungated_wire_ops(program->model()))
+        spdlog::warn("{}: {}", spec.graph.string(), ungated);
     }
     out.programs.push_back(program);
     out.inputs.emplace_back();
@@ -128,6 +131,13 @@ int run_sim(const std::string& path, const Options& o) {
         spdlog::error("{}: node {}: {}", d.file.string(), node.peer.to_text(), ok.error());
         return kExitLoad;
       }
+  std::vector<std::filesystem::path> read;
+  for (const auto& node : d.nodes) {
+    read.push_back(node.graph);
+    read.insert(read.end(), node.plugins.begin(), node.plugins.end());
+    for (const auto& in : node.inputs) read.push_back(in.file);
+  }
+  if (!outputs_spare_inputs(o, read)) return kExitUsage;
   Loaded loaded = load_graphs(d, o);
   if (loaded.code != kExitOk) return loaded.code;
 
@@ -185,6 +195,7 @@ int run_sim(const std::string& path, const Options& o) {
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, &network) << (watch ? timeline.table() : std::string());
   int code = stop_signal() ? 128 + stop_signal() : kExitOk;
+  if (trace.failed() && code == kExitOk) code = kExitUsage;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, &network, sha)); !w) {
       spdlog::error("--metrics {}: {}", o.metrics, w.error().message);
