@@ -14,10 +14,11 @@ constexpr std::array kCodes{
              "syntax for .onnxtxt). The message says where parsing failed.",
              "Check that the file is an ONNX model; for .onnxtxt, fix the syntax at the reported line and column.",
              R"md(**File is not a readable ONNX model.** The file exists but does not parse: binary
-protobuf for `.onnx`/`.bb`, ONNX text syntax for `.onnxtxt`. The message says where.
+protobuf for `.onnx`/`.bb`, ONNX text syntax for `.onnxtxt`. The message says where, and
+quotes no more of the file than the offending token (escaped): the input may be any file.
 ```
 junk.onnx: error BB001: not a binary ONNX model: protobuf parsing failed near byte 8 of 8
-ping.onnxtxt: error BB001: [ParseError at position (line: 3 column: 10)] …
+ping.onnxtxt: error BB001: line 3, column 10: Expected character ( not found. (at 'x')
 ```
 **Fix:** check the file is a model; for text, fix the syntax at the reported line. (A
 file that does not exist or cannot be read is not BB001 but an I/O error: exit 2.)
