@@ -57,6 +57,19 @@ std::string escape_text(std::string_view text, std::size_t max) {
   return out;
 }
 
+std::string escape_lines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto eol = text.find('\n');
+    out += escape_text(text.substr(0, eol));
+    if (eol == std::string_view::npos) break;
+    out += '\n';
+    text.remove_prefix(eol + 1);
+  }
+  return out;
+}
+
 std::string printable(std::string_view bytes, std::size_t max) {
   std::string out;
   for (std::size_t i = 0; i < bytes.size(); ++i) {

@@ -390,29 +390,66 @@ g (float[1] x, float[1] x) => (float[1] y) {
 )");
   // The If's branch defines its own `r`, the name of the Recv's output outside: rx gate
   // insertion, renaming the outer `r`'s readers, would redirect the branch's reader.
-  write("shadow.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13, "ai.bytesandbrains.syscall" : 1, "ai.bytesandbrains.wire" : 1]>
+  // (Built on the parsed model: onnx 1.12's text syntax has no graph attributes.)
+  auto shadow = ir::parse_model(R"(<ir_version: 8, opset_import: ["" : 13, "ai.bytesandbrains.syscall" : 1, "ai.bytesandbrains.wire" : 1]>
 g (bool c) => () {
   r, from = ai.bytesandbrains.wire.Recv<channel = "x">()
-  out = If(c) <then_branch = t () => (float[1] o) {
-    r = Constant<value = float[1] {1.0}>()
-    o = Identity(r)
-  }, else_branch = e () => (float[1] o2) {
-    o2 = Identity(r)
-  }>
-  = ai.bytesandbrains.syscall.Log<message = "out">(out)
+  out = Identity(c)
+  = ai.bytesandbrains.syscall.Log<message = "out">(out, r)
 }
-)");
-  write("recursive.onnxtxt", R"(<ir_version: 8, opset_import: ["" : 13, "local" : 1]>
+)", ir::ModelFormat::kText);
+  ASSERT_TRUE(shadow) << shadow.error().message;
+  {
+    onnx::NodeProto& node = *shadow->mutable_graph()->mutable_node(1);
+    node.set_op_type("If");
+    node.set_name("if0");
+    auto branch = [&](const char* name, bool redefine) {
+      auto* attr = node.add_attribute();
+      attr->set_name(name);
+      attr->set_type(onnx::AttributeProto::GRAPH);
+      onnx::GraphProto& g = *attr->mutable_g();
+      g.set_name(name);
+      if (redefine) {
+        auto* n = g.add_node();
+        n->set_op_type("Identity");
+        n->add_input("c");
+        n->add_output("r");
+      }
+      auto* n = g.add_node();
+      n->set_op_type("Identity");
+      n->add_input("r");
+      n->add_output(std::string(name) + "_o");
+      g.add_output()->set_name(std::string(name) + "_o");
+    };
+    branch("then_branch", true);
+    branch("else_branch", false);
+  }
+  ASSERT_TRUE(ir::save_model(dir_ / "shadow.onnx", *shadow));
+
+  auto recursive = ir::parse_model(R"(<ir_version: 8, opset_import: ["" : 13, "local" : 1]>
 g (float[1] x) => (float[1] y) {
   y = local.f(x)
 }
-<domain: "local", opset_import: ["" : 13, "local" : 1]>
-f (a) => (b) {
-  b = local.f(a)
-}
-)");
-  for (const auto& [file, code] : {std::pair{"dup.onnxtxt", "BB005"}, {"shadow.onnxtxt", "BB019"},
-                                   {"recursive.onnxtxt", "BB006"}}) {
+)", ir::ModelFormat::kText);
+  ASSERT_TRUE(recursive) << recursive.error().message;
+  {
+    onnx::FunctionProto& f = *recursive->add_functions();
+    f.set_name("f");
+    f.set_domain("local");
+    f.add_input("a");
+    f.add_output("b");
+    auto* import = f.add_opset_import();
+    import->set_domain("local");
+    import->set_version(1);
+    auto* n = f.add_node();
+    n->set_op_type("f");
+    n->set_domain("local");
+    n->add_input("a");
+    n->add_output("b");
+  }
+  ASSERT_TRUE(ir::save_model(dir_ / "recursive.onnx", *recursive));
+  for (const auto& [file, code] : {std::pair{"dup.onnxtxt", "BB005"}, {"shadow.onnx", "BB019"},
+                                   {"recursive.onnx", "BB006"}}) {
     for (const std::string command : {std::string("lint ") + file, std::string("compile ") + file + " -o out.bb"}) {
       const Run r = bbc(command);
       EXPECT_EQ(r.code, 1) << command << ": " << r.err;

@@ -48,6 +48,12 @@ TEST(EscapeText, CutsLongTexts) {
   EXPECT_EQ(cut, std::string(10, 'a') + "…");
 }
 
+TEST(EscapeLines, KeepsTheLinesEscapesTheRest) {
+  EXPECT_EQ(escape_lines("a\nb\x1b\n"), "a\nb\\x1b\n");
+  EXPECT_EQ(escape_lines("one\r\ntwo"), "one\\x0d\ntwo");
+  EXPECT_EQ(escape_lines(""), "");
+}
+
 TEST(Printable, IsAsciiOnlyWithBackslashEscaped) {
   EXPECT_EQ(printable("a\\b\n\xc3\xa9"), "a\\x5cb\\x0a\\xc3\\xa9");
   EXPECT_EQ(printable(std::string(100, 'x'), 4), "xxxx…");

@@ -18,6 +18,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/escape.h"
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
 #include "bb/runtime/metrics.h"
@@ -190,7 +191,7 @@ int run_sim(const std::string& path, const Options& o) {
   const std::string sha = trace.finish(simulation.now_ns());
   const auto reports = simulation.reports();
   const runtime::NetworkStats network = simulation.network_stats();
-  std::cerr << "== bbrun --sim " << path << ": ran " << format_duration(simulation.now_ns())
+  std::cerr << "== bbrun --sim " << ir::escape_text(path) << ": ran " << format_duration(simulation.now_ns())
             << " (virtual time), seed " << d.seed.value_or(0) << ", " << reports.size() << " nodes"
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, &network) << (watch ? timeline.table() : std::string());

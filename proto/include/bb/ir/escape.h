@@ -24,6 +24,10 @@ inline constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
 // output is cut after about `max` bytes and ends with `…`.
 std::string escape_text(std::string_view text, std::size_t max = kNoLimit);
 
+// `text` line by line: each line escaped as above, the newlines between them kept (a
+// multi-line view such as `bbc inspect` or the text dump, whose lines quote names).
+std::string escape_lines(std::string_view text);
+
 // Stricter, for a value quoted in a message: printable ASCII as is, every other byte
 // (and the backslash) as `\xNN`, cut after `max` characters with `…`.
 std::string printable(std::string_view bytes, std::size_t max = 64);
