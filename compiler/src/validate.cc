@@ -660,7 +660,8 @@ class Validator {
 
 }  // namespace
 
-void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags) {
+void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags,
+                       bool every_gate) {
   const auto passport = ir::read_passport(model);
   if (!passport) {
     if (path.ends_with(".bb"))
@@ -684,7 +685,7 @@ void validate_compiled(const onnx::ModelProto& model, std::string_view path, Dia
   }
   // Every gate, whatever the passport's pass list says: the list is a label (--skip
   // leaves gates out, and a forged file can trim it), the chains are the structure.
-  check_gate_contracts(model, GateSet::all(), diags);
+  check_gate_contracts(model, every_gate ? GateSet::all() : GateSet::from_passes(passport->passes), diags);
 }
 
 void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) {
@@ -693,7 +694,7 @@ void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) 
 }
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
-  validate_compiled(model, options.path, diags);
+  validate_compiled(model, options.path, diags, options.every_gate);
   Validator validator(model, options, diags);
   validator.run();
   validator.report_custom_ops();
