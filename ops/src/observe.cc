@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "attributes.h"
+#include "bb/ir/saturating.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/registry.h"
 
@@ -64,7 +65,9 @@ class IncrMetric final : public runtime::Kernel {
   }
   IncrMetric(std::uint32_t counter, std::int64_t delta) : counter_(counter), delta_(delta) {}
   OpResult compute(Invocation& inv) override {
-    inv.node().add_to_counter(counter_, delta_);
+    // Saturates at the int64 bounds instead of wrapping (a graph chooses the delta).
+    std::int64_t& counter = inv.node().metrics().counters[counter_].second;
+    counter = ir::saturating_add(counter, delta_);
     return OpResult::ok();
   }
 

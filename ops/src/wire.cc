@@ -35,6 +35,9 @@ class Send final : public runtime::Kernel {
     if (!peer) return unexpected(peer.error());
     auto channel = string_attribute(init.node, ir::kAttrChannel);
     if (!channel) return unexpected(channel.error());
+    // The envelope's channel is a protobuf string: UTF-8, or no receiver can parse it.
+    if (channel->has_value() && !ir::valid_utf8(**channel))
+      return unexpected("attribute '" + std::string(ir::kAttrChannel) + "' is not UTF-8 text");
     auto deadline = int_attribute(init.node, ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
     if (deadline->value_or(0) < 0)

@@ -84,13 +84,8 @@ class OverlayReader {
   }
 
   bool send(const toml::table& root) {
-    const toml::table* t = r_.section(root, "send", {"timeout", "max_in_flight"});
+    const toml::table* t = r_.section(root, "send", {"timeout"});
     if (t == nullptr) return r_.ok();
-    if (const toml::node* cap = t->get("max_in_flight")) {
-      std::int64_t value = 0;
-      if (!r_.integer(*cap, "send.max_in_flight", 1, kMaxInFlightLimit, value)) return false;
-      overlay_.send_max_in_flight = static_cast<std::uint32_t>(value);
-    }
     return r_.positive_duration(*t, "timeout", "send.", overlay_.send_timeout_ns);
   }
 

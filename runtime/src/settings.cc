@@ -27,7 +27,6 @@ void apply_overlay(const SettingsOverlay& o, NodeSettings& s) {
   if (o.dedup_window) s.dedup.window = *o.dedup_window;
   if (o.dedup_ttl_ns) s.dedup.ttl_ns = *o.dedup_ttl_ns;
   if (o.send_timeout_ns) s.send.timeout_ns = *o.send_timeout_ns;
-  if (o.send_max_in_flight) s.send.max_in_flight = *o.send_max_in_flight;
 }
 
 Expected<void, std::string> check_settings(const NodeSettings& s) {

@@ -33,7 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct ToolRun {
   int code = -1;
   std::string out, err;
 };
@@ -67,18 +67,18 @@ constexpr std::string_view kPing = R"(ping () => () {
 class Hardening : public ::testing::Test {
  protected:
   // Every command is bounded: a tool that blocks (on a FIFO) fails the test (exit 124).
-  Run run(const std::string& command) {
+  ToolRun run(const std::string& command) {
     const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
     const std::string line = "cd " + quote(dir_.path().string()) + " && timeout 60 " + command + " >" +
                              quote(out.string()) + " 2>" + quote(err.string());
     const int status = std::system(line.c_str());
-    Run r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+    ToolRun r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
     fs::remove(out);
     fs::remove(err);
     return r;
   }
-  Run bbc(const std::string& args) { return run(std::string(BBC_PATH) + " " + args); }
-  Run bbrun(const std::string& args) { return run(std::string(BBRUN_PATH) + " " + args); }
+  ToolRun bbc(const std::string& args) { return run(std::string(BBC_PATH) + " " + args); }
+  ToolRun bbrun(const std::string& args) { return run(std::string(BBRUN_PATH) + " " + args); }
 
   fs::path write(const std::string& name, std::string_view text) {
     const fs::path p = dir_ / name;
@@ -89,7 +89,7 @@ class Hardening : public ::testing::Test {
   // `name`.onnxtxt compiled to `name`.bb.
   fs::path compiled(const std::string& name, std::string_view graph, const std::string& flags = "") {
     write(name + ".onnxtxt", std::string(kHeader) + std::string(graph));
-    const Run r = bbc("compile " + name + ".onnxtxt -o " + name + ".bb " + flags);
+    const ToolRun r = bbc("compile " + name + ".onnxtxt -o " + name + ".bb " + flags);
     EXPECT_EQ(r.code, 0) << r.err;
     return dir_ / (name + ".bb");
   }
@@ -112,7 +112,7 @@ TEST_F(Hardening, CompileWritesAnExistingFifoInPlace) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // the compile's open does not wait
   ASSERT_GE(reader, 0);
-  const Run r = bbc("compile ping.onnxtxt -o out.bb");
+  const ToolRun r = bbc("compile ping.onnxtxt -o out.bb");
   std::string bytes(1 << 16, '\0');
   const ssize_t n = ::read(reader, bytes.data(), bytes.size());
   ::close(reader);
@@ -129,7 +129,7 @@ TEST_F(Hardening, CompileToAFullDeviceIsAnError) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   write("ping.onnxtxt", std::string(kHeader) + std::string(kPing));
   fs::create_symlink("/dev/full", dir_ / "full.bb");
-  const Run r = bbc("compile ping.onnxtxt -o full.bb");
+  const ToolRun r = bbc("compile ping.onnxtxt -o full.bb");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "full.bb"))) << "the symlink was replaced";
@@ -141,13 +141,13 @@ TEST_F(Hardening, CompileRefusesToOverwriteItsInput) {
   write("x.onnxtxt", source);
   fs::create_symlink("x.onnxtxt", dir_ / "link.onnxtxt");
   for (const std::string out : {"x.onnxtxt", "link.onnxtxt", "./x.onnxtxt"}) {
-    const Run r = bbc("compile x.onnxtxt -o " + out);
+    const ToolRun r = bbc("compile x.onnxtxt -o " + out);
     EXPECT_EQ(r.code, 2) << out << ": " << r.err;
     EXPECT_NE(r.err.find("is the input"), std::string::npos) << r.err;
     EXPECT_EQ(slurp(dir_ / "x.onnxtxt"), source) << out;
   }
   write("ops.toml", "");
-  const Run r = bbc("compile x.onnxtxt --ops ops.toml -o ops.toml");
+  const ToolRun r = bbc("compile x.onnxtxt --ops ops.toml -o ops.toml");
   EXPECT_EQ(r.code, 2) << r.err;
 }
 
@@ -155,20 +155,20 @@ TEST_F(Hardening, BbrunRefusesOutputsOntoItsInputs) {
   const fs::path bb = compiled("ping", kPing);
   const std::string before = slurp(bb);
   for (const std::string flag : {"--metrics", "--trace"}) {
-    const Run r = bbrun("ping.bb --virtual-time --duration 1s " + flag + " ping.bb");
+    const ToolRun r = bbrun("ping.bb --virtual-time --duration 1s " + flag + " ping.bb");
     EXPECT_EQ(r.code, 2) << flag << ": " << r.err;
     EXPECT_NE(r.err.find("an input of this run"), std::string::npos) << r.err;
     EXPECT_EQ(slurp(bb), before) << flag;
   }
-  const Run both = bbrun("ping.bb --virtual-time --duration 1s --metrics out.json --trace out.json");
+  const ToolRun both = bbrun("ping.bb --virtual-time --duration 1s --metrics out.json --trace out.json");
   EXPECT_EQ(both.code, 2) << both.err;
 
   const std::string deploy = "[run]\nduration = \"1s\"\n[[node]]\npeer = \"id:alice\"\ngraph = \"ping.bb\"\n";
   write("deploy.toml", deploy);
-  const Run onto_deploy = bbrun("--sim deploy.toml --metrics deploy.toml");
+  const ToolRun onto_deploy = bbrun("--sim deploy.toml --metrics deploy.toml");
   EXPECT_EQ(onto_deploy.code, 2) << onto_deploy.err;
   EXPECT_EQ(slurp(dir_ / "deploy.toml"), deploy);
-  const Run onto_graph = bbrun("--sim deploy.toml --trace ping.bb");
+  const ToolRun onto_graph = bbrun("--sim deploy.toml --trace ping.bb");
   EXPECT_EQ(onto_graph.code, 2) << onto_graph.err;
   EXPECT_EQ(slurp(bb), before);
 }
@@ -179,7 +179,7 @@ TEST_F(Hardening, BbrunMetricsGoIntoAnExistingFifo) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
   ASSERT_GE(reader, 0);
-  const Run r = bbrun("ping.bb --virtual-time --duration 1s --metrics metrics.json");
+  const ToolRun r = bbrun("ping.bb --virtual-time --duration 1s --metrics metrics.json");
   std::string bytes(1 << 16, '\0');
   const ssize_t n = ::read(reader, bytes.data(), bytes.size());
   ::close(reader);
@@ -193,11 +193,11 @@ TEST_F(Hardening, ATraceThatCannotBeWrittenFailsTheRun) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   compiled("ping", kPing);
   fs::create_symlink("/dev/full", dir_ / "full.jsonl");
-  const Run full = bbrun("ping.bb --virtual-time --duration 10s --trace full.jsonl");
+  const ToolRun full = bbrun("ping.bb --virtual-time --duration 10s --trace full.jsonl");
   EXPECT_NE(full.code, 0) << full.err;
   EXPECT_NE(full.err.find("--trace"), std::string::npos) << full.err;
   EXPECT_TRUE(fs::is_symlink(fs::symlink_status(dir_ / "full.jsonl")));
-  const Run metrics_full = bbrun("ping.bb --virtual-time --duration 1s --metrics full.jsonl");
+  const ToolRun metrics_full = bbrun("ping.bb --virtual-time --duration 1s --metrics full.jsonl");
   EXPECT_EQ(metrics_full.code, 2) << metrics_full.err;
   EXPECT_NE(metrics_full.err.find("No space left"), std::string::npos) << metrics_full.err;
 }
@@ -207,7 +207,7 @@ TEST_F(Hardening, ATraceThatCannotBeWrittenFailsTheRun) {
 TEST_F(Hardening, LintAndCompileRefuseAFifoInsteadOfBlocking) {
   ASSERT_EQ(::mkfifo((dir_ / "g.onnxtxt").c_str(), 0600), 0);
   for (const std::string command : {"lint g.onnxtxt", "compile g.onnxtxt -o g.bb", "inspect g.onnxtxt"}) {
-    const Run r = bbc(command);
+    const ToolRun r = bbc(command);
     EXPECT_EQ(r.code, 2) << command << ": " << r.err;
     EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
   }
@@ -218,12 +218,12 @@ TEST_F(Hardening, LintDoesNotFollowASymlinkOutOfItsFolder) {
   write("repo/ping.onnxtxt", std::string(kHeader) + std::string(kPing));
   fs::create_symlink("../secret.txt", dir_ / "repo" / "evil.onnxtxt");
   fs::create_symlink("ping.onnxtxt", dir_ / "repo" / "alias.onnxtxt");
-  const Run evil = bbc("lint --format sarif repo/evil.onnxtxt");
+  const ToolRun evil = bbc("lint --format sarif repo/evil.onnxtxt");
   EXPECT_EQ(evil.code, 2) << evil.err;
   EXPECT_NE(evil.err.find("outside its folder"), std::string::npos) << evil.err;
   EXPECT_EQ(evil.out.find("hunter2"), std::string::npos) << evil.out;
   EXPECT_EQ(evil.err.find("hunter2"), std::string::npos) << evil.err;
-  const Run alias = bbc("lint repo/alias.onnxtxt");
+  const ToolRun alias = bbc("lint repo/alias.onnxtxt");
   EXPECT_EQ(alias.code, 0) << "a symlink inside the folder is followed: " << alias.err;
 }
 
@@ -239,7 +239,7 @@ TEST_F(Hardening, NamesCannotStartALogLineOrACiCommand) {
   model->mutable_graph()->mutable_node(1)->set_name("s\n::error file=ci.yml::pwned\r\x1b[2J");
   ASSERT_TRUE(ir::save_model(dir_ / "bad.onnx", *model));
   for (const std::string command : {"lint bad.onnx", "compile bad.onnx -o bad.bb"}) {
-    const Run r = bbc(command);
+    const ToolRun r = bbc(command);
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_TRUE(no_line_starts_with(r.err, "::")) << r.err;
     EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
@@ -254,9 +254,9 @@ TEST_F(Hardening, NamesCannotStartALogLineOrACiCommand) {
 )", ir::ModelFormat::kText);
   log_model.mutable_graph()->mutable_node(1)->mutable_attribute(0)->set_s("hi\n::error::pwned\x1b]0;title\x07");
   ASSERT_TRUE(ir::save_model(dir_ / "log.onnx", log_model));
-  const Run compiled_log = bbc("compile log.onnx -o log.bb");
+  const ToolRun compiled_log = bbc("compile log.onnx -o log.bb");
   ASSERT_EQ(compiled_log.code, 0) << compiled_log.err;
-  const Run r = bbrun("log.bb --virtual-time --duration 1s");
+  const ToolRun r = bbrun("log.bb --virtual-time --duration 1s");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("hi\\x0a::error::pwned"), std::string::npos) << r.err;
   EXPECT_TRUE(no_line_starts_with(r.err, "::")) << r.err;
@@ -269,23 +269,33 @@ TEST_F(Hardening, NamesCannotStartALogLineOrACiCommand) {
 TEST_F(Hardening, FlagsAreAsStrictAsTheDeploymentFile) {
   compiled("ping", kPing);
   for (const std::string flags : {"--seed -1", "--seed 18446744073709551616", "--seed 9223372036854775808",
-                                  "--duration 0s", "--backoff-base 0s", "--send-timeout 0ms", "--dedup-ttl 0s",
-                                  "--send-max-in-flight 0", "--send-max-in-flight 2000000"}) {
-    const Run r = bbrun("ping.bb --virtual-time --duration 1s " + flags);
+                                  "--duration 0s", "--backoff-base 0s", "--send-timeout 0ms", "--dedup-ttl 0s"}) {
+    const ToolRun r = bbrun("ping.bb --virtual-time --duration 1s " + flags);
     EXPECT_EQ(r.code, 2) << flags << ": " << r.err;
   }
   EXPECT_EQ(bbrun("ping.bb --virtual-time --duration 1s --seed 9223372036854775807").code, 0);
-  write("big.toml", "[send]\nmax_in_flight = 2000000\n");
-  const Run config = bbrun("ping.bb --virtual-time --duration 1s --config big.toml");
+  // A memory-sizing setting over its bound, wherever it is set.
+  std::string many = "[governor]\nblocklist = [";
+  std::string flag;
+  for (int i = 0; i < 100'001; ++i) {
+    many += (i ? ", " : "") + std::string("\"id:p") + std::to_string(i) + "\"";
+    // --blocklist A,B,… in pieces: one argument may not exceed 128 KiB.
+    flag += (i == 0 ? "--blocklist " : i % 10'000 == 0 ? " --blocklist " : ",") + std::string("id:p") + std::to_string(i);
+  }
+  write("many.toml", many + "]\n");
+  const ToolRun config = bbrun("ping.bb --virtual-time --duration 1s --config many.toml");
   EXPECT_EQ(config.code, 2) << config.err;
-  EXPECT_NE(config.err.find("send.max_in_flight"), std::string::npos) << config.err;
-  write("deploy.toml", "[send]\nmax_in_flight = 2000000\n[[node]]\npeer = \"id:alice\"\ngraph = \"ping.bb\"\n");
-  const Run deploy = bbrun("--sim deploy.toml --duration 1s");
+  EXPECT_NE(config.err.find("over the limit of 100000"), std::string::npos) << config.err;
+  write("flag.txt", flag);
+  const ToolRun flags = bbrun("ping.bb --virtual-time --duration 1s $(cat flag.txt)");
+  EXPECT_EQ(flags.code, 2) << flags.err.substr(0, 500);
+  write("deploy.toml", "[network]\nmax_in_flight = 2000000\n[[node]]\npeer = \"id:alice\"\ngraph = \"ping.bb\"\n");
+  const ToolRun deploy = bbrun("--sim deploy.toml --duration 1s");
   EXPECT_EQ(deploy.code, 2) << deploy.err;
-  EXPECT_NE(deploy.err.find("send.max_in_flight"), std::string::npos) << deploy.err;
+  EXPECT_NE(deploy.err.find("network.max_in_flight"), std::string::npos) << deploy.err;
 }
 
-// A node that sends faster than the network answers: past send.max_in_flight attempts
+// A node that sends faster than the network answers: past network.max_in_flight attempts
 // the next Send is rejected at once, with a stable reason.
 TEST_F(Hardening, AttemptsInFlightAreCapped) {
   compiled("fast", R"(fast () => () {
@@ -299,9 +309,9 @@ TEST_F(Hardening, AttemptsInFlightAreCapped) {
 }
 )");
   write("deploy.toml",
-        "[run]\nduration = \"200ms\"\n[network]\nlatency = \"10s\"\n[send]\ntimeout = \"60s\"\nmax_in_flight = 5\n"
+        "[run]\nduration = \"200ms\"\n[network]\nlatency = \"10s\"\nmax_in_flight = 5\n[send]\ntimeout = \"60s\"\n"
         "[[node]]\npeer = \"id:alice\"\ngraph = \"fast.bb\"\n[[node]]\npeer = \"id:bob\"\ngraph = \"sink.bb\"\n");
-  const Run r = bbrun("--sim deploy.toml --metrics m.json");
+  const ToolRun r = bbrun("--sim deploy.toml --metrics m.json");
   EXPECT_EQ(r.code, 0) << r.err;
   const std::string metrics = slurp(dir_ / "m.json");
   EXPECT_NE(metrics.find("\"in_flight_limit\""), std::string::npos) << metrics;
@@ -311,10 +321,10 @@ TEST_F(Hardening, AttemptsInFlightAreCapped) {
 
 TEST_F(Hardening, LintChecksEveryChainWhateverThePassportLists) {
   compiled("skipped", kPing, "--skip insert-backoff-gate-tx");
-  const Run lint = bbc("lint skipped.bb");
+  const ToolRun lint = bbc("lint skipped.bb");
   EXPECT_EQ(lint.code, 1) << lint.err;
   EXPECT_NE(lint.err.find("BB012"), std::string::npos) << lint.err;
-  const Run run = bbrun("skipped.bb --virtual-time --duration 1s");
+  const ToolRun run = bbrun("skipped.bb --virtual-time --duration 1s");
   EXPECT_NE(run.err.find("not behind its full gate chain (no BackoffGateTx"), std::string::npos) << run.err;
 
   // A forged file: the rx chain cut out, the pass list trimmed, the digest recomputed.
@@ -340,10 +350,10 @@ TEST_F(Hardening, LintChecksEveryChainWhateverThePassportLists) {
   passport->digest = ir::graph_digest(*model);
   ir::write_passport(*model, *passport);
   ASSERT_TRUE(ir::save_model(dir_ / "forged.bb", *model));
-  const Run forged = bbc("lint forged.bb");
+  const ToolRun forged = bbc("lint forged.bb");
   EXPECT_EQ(forged.code, 1) << forged.err;
   EXPECT_NE(forged.err.find("BB014"), std::string::npos) << forged.err;
-  const Run forged_run = bbrun("forged.bb --virtual-time --duration 1s");
+  const ToolRun forged_run = bbrun("forged.bb --virtual-time --duration 1s");
   EXPECT_NE(forged_run.err.find("Recv 'Recv_2' is not behind its full gate chain"), std::string::npos)
       << forged_run.err;
 }
@@ -363,7 +373,7 @@ TEST_F(Hardening, ReservedGateNamesAndStampsAreDiagnosed) {
   nodes.Mutable(1)->set_input(0, "s0#" + std::string(ir::kOutBackoffTx) + ".0");
   ASSERT_TRUE(ir::save_model(dir_ / "named.onnx", *model));
   for (const std::string command : {"compile named.onnx -o named.bb", "lint named.onnx"}) {
-    const Run r = bbc(command);
+    const ToolRun r = bbc(command);
     EXPECT_EQ(r.code, 1) << command << ": " << r.err;
     EXPECT_NE(r.err.find("BB018"), std::string::npos) << r.err;
   }
@@ -375,7 +385,7 @@ TEST_F(Hardening, ReservedGateNamesAndStampsAreDiagnosed) {
   stamp->set_i(1);
   ASSERT_TRUE(ir::save_model(dir_ / "stamped.onnx", *stamped));
   for (const std::string command : {"compile stamped.onnx -o stamped.bb", "lint stamped.onnx"}) {
-    const Run r = bbc(command);
+    const ToolRun r = bbc(command);
     EXPECT_EQ(r.code, 1) << command << ": " << r.err;
     EXPECT_NE(r.err.find("BB018"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(std::string(ir::kStampBackoffTx)), std::string::npos) << r.err;
@@ -451,7 +461,7 @@ g (float[1] x) => (float[1] y) {
   for (const auto& [file, code] : {std::pair{"dup.onnxtxt", "BB005"}, {"shadow.onnx", "BB019"},
                                    {"recursive.onnx", "BB006"}}) {
     for (const std::string command : {std::string("lint ") + file, std::string("compile ") + file + " -o out.bb"}) {
-      const Run r = bbc(command);
+      const ToolRun r = bbc(command);
       EXPECT_EQ(r.code, 1) << command << ": " << r.err;
       EXPECT_NE(r.err.find(code), std::string::npos) << command << ": " << r.err;
     }
@@ -467,7 +477,7 @@ TEST_F(Hardening, CountersSaturateInsteadOfWrapping) {
   = ai.bytesandbrains.syscall.IncrMetric<name = "small", delta = -9223372036854775807>(t)
 }
 )");
-  const Run r = bbrun("count.bb --virtual-time --duration 1s --metrics m.json");
+  const ToolRun r = bbrun("count.bb --virtual-time --duration 1s --metrics m.json");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string metrics = slurp(dir_ / "m.json");
   EXPECT_NE(metrics.find("\"big\": 9223372036854775807"), std::string::npos) << metrics;
@@ -484,7 +494,7 @@ TEST_F(Hardening, NoPeersDenialsAreCounted) {
   = ai.bytesandbrains.wire.Send<channel = "c">(t, none)
 }
 )");
-  const Run r = bbrun("empty.bb --virtual-time --duration 1s --metrics m.json --trace t.jsonl");
+  const ToolRun r = bbrun("empty.bb --virtual-time --duration 1s --metrics m.json --trace t.jsonl");
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string trace = slurp(dir_ / "t.jsonl");
   ASSERT_NE(trace.find("no_peers"), std::string::npos) << trace;
@@ -504,7 +514,7 @@ TEST_F(Hardening, AStringThatIsNotUtf8IsRefusedAtTheSender) {
   model->mutable_graph()->mutable_node(1)->mutable_attribute(0)->set_s("bad \xff\xfe bytes");
   ASSERT_TRUE(ir::save_model(dir_ / "bad.onnx", *model));
   ASSERT_EQ(bbc("compile bad.onnx -o bad.bb").code, 0);
-  const Run r = bbrun("bad.bb --virtual-time --duration 1s --trace t.jsonl");
+  const ToolRun r = bbrun("bad.bb --virtual-time --duration 1s --trace t.jsonl");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(slurp(dir_ / "t.jsonl").find("invalid_value"), std::string::npos) << slurp(dir_ / "t.jsonl");
 }

@@ -236,7 +236,6 @@ TEST(AtomicWriter, FatalSignalDuringTheWriteLeavesNoTemporaryFile) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-      std::signal(sig, SIG_DFL);
       auto writer = AtomicWriter::create(path, {.background = true, .chunk_bytes = 64});
       if (!writer || !(*writer)->write(std::string(1000, 'x'))) ::_exit(2);
       if (dir.entries() != 1) ::_exit(3);  // the temporary file is there

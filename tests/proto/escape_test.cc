@@ -29,7 +29,7 @@ TEST(EscapeText, ANameCannotStartALogLine) {
 TEST(EscapeText, Utf8IsKeptButC1BidiAndSeparatorsAreEscaped) {
   EXPECT_EQ(escape_text("nœud-été-ノード"), "nœud-été-ノード");
   EXPECT_EQ(escape_text("\xc2\x85"), "\\xc2\\x85");                    // NEL, a C1 control
-  EXPECT_EQ(escape_text("a\xe2\x80\xaeb"), "a\\xe2\\x80\\xaeb");       // U+202E right-to-left override
+  EXPECT_EQ(escape_text("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xae" "b");  // U+202E right-to-left override
   EXPECT_EQ(escape_text("a\xe2\x81\xa6" "b"), "a\\xe2\\x81\\xa6" "b"); // U+2066 isolate
   EXPECT_EQ(escape_text("a\xe2\x80\xa8" "b"), "a\\xe2\\x80\\xa8" "b"); // U+2028 line separator
   EXPECT_EQ(escape_text("\xff\xc3"), "\\xff\\xc3");                    // not UTF-8

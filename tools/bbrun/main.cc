@@ -11,8 +11,8 @@
 //   bbrun FILE.bb --listen HOST:PORT --peers PEERS.toml [--key KEY.pem | --insecure] [--peer PEER]
 //                 [--duration D] [--executions N] [--grace D] …   (the real network; docs/wire.md)
 //   bbrun --deploy DEPLOY.toml --node PEER [--insecure] [--duration D] [--executions N] …
+#include <charconv>
 #include <iostream>
-#include <limits>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +22,7 @@
 #include "bb/ir/duration.h"
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
+#include "bb/runtime/config.h"
 #include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
 #include "cli_docs.h"
@@ -42,6 +43,16 @@ std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std
   if (*d < 0) throw CLI::ValidationError(flag, "'" + text + "': must not be negative");
   if (*d == 0 && !zero_allowed) throw CLI::ValidationError(flag, "'" + text + "': must be longer than 0");
   return *d;
+}
+
+// As a deployment's run.seed: a decimal integer from 0 to 2^63-1; a negative or larger
+// number is refused, never wrapped or clamped.
+std::uint64_t seed_or_throw(const std::string& text) {
+  std::int64_t value = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0)
+    throw CLI::ValidationError("--seed", "'" + text + "' is not an integer from 0 to 9223372036854775807");
+  return static_cast<std::uint64_t>(value);
 }
 
 std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vector<std::string>& texts) {
@@ -98,11 +109,8 @@ int main(int argc, char** argv) {
   app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
   app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
   app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
-  // As a deployment's run.seed: 0 to 2^63-1 (a negative or larger number is refused, not wrapped).
-  std::int64_t seed = 0;
-  app.add_option("--seed", seed, "seed of the node's RNG (0 to 2^63-1)")
-      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()))
-      ->capture_default_str();
+  std::string seed;
+  app.add_option("--seed", seed, "seed of the node's RNG (0 to 2^63-1; default 0)");
   app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
   app.add_option("--inputs", o.inputs_dir, "graph input k from DIR/input_<k>.pb (the ONNX test-data layout)");
@@ -138,12 +146,6 @@ int main(int argc, char** argv) {
       ->group(state);
   app.add_option("--dedup-ttl", dedup_ttl, "how long an envelope is remembered (default 120s)")->group(state);
   app.add_option("--send-timeout", send_timeout, "delivery budget of a Send without deadline_ns (default 1s)")
-      ->group(state);
-  std::uint32_t max_in_flight = 0;
-  app.add_option("--send-max-in-flight", max_in_flight,
-                 "attempts one simulated node may have in flight; more are rejected at once (default 65536, at most " +
-                     std::to_string(bb::runtime::kMaxInFlightLimit) + ")")
-      ->check(CLI::Range(std::uint32_t{1}, bb::runtime::kMaxInFlightLimit))
       ->group(state);
   // docs/security.md: the model limits have the names and defaults of bbc's.
   const bb::ir::ModelLimits model_defaults;
@@ -199,8 +201,7 @@ int main(int argc, char** argv) {
     if (dedup_window > 0) s.dedup_window = static_cast<std::size_t>(dedup_window);
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
-    if (max_in_flight > 0) s.send_max_in_flight = max_in_flight;
-    o.seed = static_cast<std::uint64_t>(seed);
+    if (!seed.empty()) o.seed = seed_or_throw(seed);
     if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
     o.peer_given = app.count("--peer") > 0;

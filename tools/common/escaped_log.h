@@ -10,6 +10,7 @@
 #include <utility>
 
 #include <spdlog/formatter.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 
 #include "bb/ir/escape.h"

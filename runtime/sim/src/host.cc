@@ -26,7 +26,6 @@ Simulation::Simulation(SimulationConfig config)
     : config_(std::move(config)), net_([&] {
         NetworkConfig n = config_.network;
         n.send_timeout_ns = config_.settings.send.timeout_ns;
-        n.max_in_flight = config_.settings.send.max_in_flight;
         return n;
       }()) {
   net_.set_hooks({.on_crash = [this](const PeerId& p) { crash(p); },

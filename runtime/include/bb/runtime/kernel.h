@@ -17,7 +17,6 @@
 #include "bb/bb.pb.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/op_table.h"
-#include "bb/ir/saturating.h"
 #include "bb/runtime/backoff_table.h"
 #include "bb/runtime/inbound_dedup.h"
 #include "bb/runtime/metrics.h"
@@ -89,10 +88,7 @@ class NodeServices {
 
   // IncrMetric: the id of a named counter (load time), and adding to it.
   std::uint32_t counter_id(std::string_view name);
-  // Saturates at the int64 bounds instead of wrapping.
-  void add_to_counter(std::uint32_t id, std::int64_t delta) {
-    metrics_.counters[id].second = ir::saturating_add(metrics_.counters[id].second, delta);
-  }
+  void add_to_counter(std::uint32_t id, std::int64_t delta) { metrics_.counters[id].second += delta; }
   // StateGet/StateSet: the id of a named state (load time) and its value, empty until
   // the first StateSet. State outlives executions and dies with the node instance.
   std::uint32_t state_id(std::string_view name);

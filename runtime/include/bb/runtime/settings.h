@@ -41,16 +41,8 @@ struct DedupSettings {
   std::int64_t ttl_ns = 120 * kSecond;
 };
 
-// Upper bounds of the settings that size memory, checked where each is parsed (flag,
-// --config, deployment file): a setting cannot make a node reserve or keep more.
-inline constexpr std::uint32_t kMaxInFlightLimit = 1u << 20;  // send.max_in_flight
-inline constexpr std::size_t kMaxPeerListEntries = 100'000;   // governor.blocklist, governor.allowlist
-
 struct SendSettings {
   std::int64_t timeout_ns = 1 * kSecond;  // used by transports when a Send has no deadline_ns
-  // Attempts of one node the simulated network holds at once; beyond it a Send's
-  // attempt is rejected at once ("in_flight_limit"). At most kMaxInFlightLimit.
-  std::uint32_t max_in_flight = 65'536;
 };
 
 struct NodeSettings {
@@ -74,7 +66,6 @@ struct SettingsOverlay {
   std::optional<std::size_t> dedup_window;
   std::optional<std::int64_t> dedup_ttl_ns;
   std::optional<std::int64_t> send_timeout_ns;
-  std::optional<std::uint32_t> send_max_in_flight;
 };
 
 // Writes every value the overlay sets over `settings`.
