@@ -460,7 +460,7 @@ g (float[1] x) => (float[1] y) {
   ASSERT_TRUE(ir::save_model(dir_ / "recursive.onnx", *recursive));
   for (const auto& [file, code] : {std::pair{"dup.onnxtxt", "BB005"}, {"shadow.onnx", "BB019"},
                                    {"recursive.onnx", "BB006"}}) {
-    for (const std::string command : {std::string("lint ") + file, std::string("compile ") + file + " -o out.bb"}) {
+    for (const std::string& command : {std::string("lint ") + file, std::string("compile ") + file + " -o out.bb"}) {
       const ToolRun r = bbc(command);
       EXPECT_EQ(r.code, 1) << command << ": " << r.err;
       EXPECT_NE(r.err.find(code), std::string::npos) << command << ": " << r.err;
