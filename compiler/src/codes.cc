@@ -146,11 +146,15 @@ g.onnx: node 'send_int' (Send #1): error BB011: peer attribute has type INT, exp
 **Fix:** write peers as `id:<name>` or the base58btc text libp2p prints.)md"},
     CodeInfo{kBB012, S::kError, "Send not behind the full gate chain",
              "On compiled input: a Send with a destination is not fed, on all its inputs, by PeerHealthGateTx "
-             "then BackoffGateTx (for the gates whose passes the passport lists).",
+             "then BackoffGateTx. Lint requires every gate whatever the passport's pass list says (a .bb "
+             "compiled with --skip is reported); compile, which inserts the gates a --skip left out, only those the "
+             "list names.",
              "Recompile the source graph with bbc compile; do not edit .bb files by hand.",
              R"md(**(Compiled input) A Send is not behind the full gate chain**: it is not fed, on all
-its inputs in order, by `PeerHealthGateTx` then `BackoffGateTx` of its own name (only
-gates whose passes the passport lists are required).
+its inputs in order, by `PeerHealthGateTx` then `BackoffGateTx` of its own name. Lint
+requires every gate whatever the passport's pass list says — the list is a label, the
+chain is the structure, so a `.bb` compiled with `--skip` or a forged list is reported;
+`compile` of a `.bb` requires only the listed ones, as it inserts the others.
 ```
 g.bb: node 'send0' (Send #3): error BB012: Send 'send0' is not behind BackoffGateTx
 g.bb: node 'send0' (Send #3): error BB012: Send 'send0' is not behind PeerHealthGateTx, BackoffGateTx: input 1 'x' does not come from 'BackoffGateTx@send0' output 1
@@ -237,7 +241,7 @@ g.onnx: node 'send0' (Send #1): error BB018: Send carries the gate stamp 'backof
 output of an `If` branch, a `Loop` or `Scan` body has the name of a value of a graph
 around it. A subgraph reads outer values by name, so the name would mean two values.
 ```
-g.onnx: node 'inner' (Identity #0): error BB019: value 'x' is already a value of an enclosing graph (in the then_branch of 'if0')
+g.onnx: node 'inner' (Identity #0): error BB019: value 'x' is already a value of an enclosing graph (in subgraph 'then' of node 'if0')
 ```
 **Fix:** rename the subgraph's value and its readers inside the subgraph.)md"},
     CodeInfo{kBB020, S::kError, "bad or missing passport",
@@ -324,7 +328,8 @@ node's index in that graph. Output is sorted by file, then graph, then node inde
 Errors make `compile` stop after `validate` (exit 1, no output written) and make
 `lint` exit 1. Warnings are shown; they fail only `lint --werror`. Notes never fail.
 On compiled input (a model carrying `ai.bytesandbrains.compiled`), BB020 and
-BB012–BB014 are checked first, for the gates whose passes the passport lists.
+BB012–BB014 are checked first (by lint for every gate, whatever passes the passport
+lists). In a source graph (no passport) BB018 guards the names and stamps of the gates.
 
 ---
 )md";
