@@ -60,12 +60,10 @@ bool is_custom_domain(std::string_view domain) {
 
 class Validator {
  public:
-  Validator(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags)
-      : model_(model),
-        options_(options),
-        diags_(diags),
-        bodies_(collect_bodies(model)),
-        source_(!ir::read_passport(model).has_value()) {
+  // `source`: the model is a graph as written (no passport), not bbc's work in progress
+  // or output, so the names and stamps of the gates are reserved (BB018).
+  Validator(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags, bool source)
+      : model_(model), options_(options), diags_(diags), bodies_(collect_bodies(model)), source_(source) {
     for (const auto& f : model.functions()) functions_.emplace(f.domain(), f.name());
   }
 
@@ -653,7 +651,7 @@ class Validator {
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;
   // Nodes per custom-domain op, across every graph of the model.
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int> custom_ops_;
-  bool source_ = true;  // no passport: a graph as written, not a bbc output
+  bool source_;
   std::vector<SendUse> sends_;
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
 };
@@ -690,12 +688,13 @@ void validate_compiled(const onnx::ModelProto& model, std::string_view path, Dia
 
 void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) {
   const ValidateOptions options;
-  Validator(model, options, diags).run();
+  // Between passes (--verify-each) the gates are bbc's own, passport or not.
+  Validator(model, options, diags, /*source=*/false).run();
 }
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
   validate_compiled(model, options.path, diags, options.every_gate);
-  Validator validator(model, options, diags);
+  Validator validator(model, options, diags, /*source=*/!ir::read_passport(model).has_value());
   validator.run();
   validator.report_custom_ops();
 }
