@@ -23,6 +23,7 @@ void collect_subgraphs(const onnx::GraphProto& graph, const OpsetList* opsets, i
       body.opsets = opsets;
       body.scope = static_cast<int>(out.size());
       body.parent = parent_scope;
+      body.owner = &node;
       body.where = " (in subgraph '" + sub.name() + "' of node " + describe_node(node, i) + outer_where + ")";
       out.push_back(body);
       collect_subgraphs(sub, opsets, body.scope, body.where, out);
@@ -42,6 +43,7 @@ void collect_function_subgraphs(const onnx::FunctionProto& function, int parent_
       body.opsets = &function.opset_import();
       body.scope = static_cast<int>(out.size());
       body.parent = parent_scope;
+      body.owner = &node;
       body.where = " (in subgraph '" + sub.name() + "' of node " + describe_node(node, i) + where + ")";
       out.push_back(body);
       collect_subgraphs(sub, &function.opset_import(), body.scope, body.where, out);

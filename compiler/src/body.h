@@ -23,6 +23,7 @@ struct Body {
   const OpsetList* opsets = nullptr;        // the imports its nodes resolve against
   int scope = 0;                            // visit order; 0 is the main graph
   int parent = -1;                          // the enclosing body of a subgraph
+  const onnx::NodeProto* owner = nullptr;   // the node whose attribute a subgraph is
   std::string where;                        // "" or " (in function 'f')" etc., for messages
 
   NodeList& nodes() const { return function != nullptr ? *function->mutable_node() : *graph->mutable_node(); }

@@ -14,10 +14,11 @@ constexpr std::array kCodes{
              "syntax for .onnxtxt). The message says where parsing failed.",
              "Check that the file is an ONNX model; for .onnxtxt, fix the syntax at the reported line and column.",
              R"md(**File is not a readable ONNX model.** The file exists but does not parse: binary
-protobuf for `.onnx`/`.bb`, ONNX text syntax for `.onnxtxt`. The message says where.
+protobuf for `.onnx`/`.bb`, ONNX text syntax for `.onnxtxt`. The message says where, and
+quotes no more of the file than the offending token (escaped): the input may be any file.
 ```
 junk.onnx: error BB001: not a binary ONNX model: protobuf parsing failed near byte 8 of 8
-ping.onnxtxt: error BB001: [ParseError at position (line: 3 column: 10)] …
+ping.onnxtxt: error BB001: line 3, column 10: Expected character ( not found. (at 'x')
 ```
 **Fix:** check the file is a model; for text, fix the syntax at the reported line. (A
 file that does not exist or cannot be read is not BB001 but an I/O error: exit 2.)
@@ -145,11 +146,15 @@ g.onnx: node 'send_int' (Send #1): error BB011: peer attribute has type INT, exp
 **Fix:** write peers as `id:<name>` or the base58btc text libp2p prints.)md"},
     CodeInfo{kBB012, S::kError, "Send not behind the full gate chain",
              "On compiled input: a Send with a destination is not fed, on all its inputs, by PeerHealthGateTx "
-             "then BackoffGateTx (for the gates whose passes the passport lists).",
+             "then BackoffGateTx. Lint requires every gate whatever the passport's pass list says (a .bb "
+             "compiled with --skip is reported); compile, which inserts the gates a --skip left out, only those the "
+             "list names.",
              "Recompile the source graph with bbc compile; do not edit .bb files by hand.",
              R"md(**(Compiled input) A Send is not behind the full gate chain**: it is not fed, on all
-its inputs in order, by `PeerHealthGateTx` then `BackoffGateTx` of its own name (only
-gates whose passes the passport lists are required).
+its inputs in order, by `PeerHealthGateTx` then `BackoffGateTx` of its own name. Lint
+requires every gate whatever the passport's pass list says — the list is a label, the
+chain is the structure, so a `.bb` compiled with `--skip` or a forged list is reported;
+`compile` of a `.bb` requires only the listed ones, as it inserts the others.
 ```
 g.bb: node 'send0' (Send #3): error BB012: Send 'send0' is not behind BackoffGateTx
 g.bb: node 'send0' (Send #3): error BB012: Send 'send0' is not behind PeerHealthGateTx, BackoffGateTx: input 1 'x' does not come from 'BackoffGateTx@send0' output 1
@@ -210,6 +215,35 @@ g.onnx: node 'early' (Send #0): warning BB016: node order is not topological: in
 input or output count is outside the declared range, a required attribute is missing, one
 has the wrong type, or it has an attribute the manifest does not declare.
 **Fix:** fix the node, or the manifest if the op changed.)md"},
+    CodeInfo{kBB018, S::kError, "name or stamp reserved for bbc's gates",
+             "A source graph (one without a passport) defines a value named like a gate output "
+             "(<key>#<infix>.<j>, e.g. send0#backoff_tx_gated.0), or has a Send or Recv that already carries a "
+             "gate stamp (an INT attribute such as backoff_tx_gated = 1). Both belong to the gates bbc inserts: the gate would define the value a "
+             "second time, or the stamp would make bbc skip the gate.",
+             "Rename the value; remove the gate stamps from the Send or Recv (bbc stamps it when it inserts the "
+             "gates).",
+             R"md(**A name or stamp reserved for bbc's gates**, in a source graph (one without a
+passport): a value named like a gate output (`<key>#<infix>.<j>`), which the gate would
+define a second time; or a Send or Recv that already carries a gate stamp, which would
+make bbc skip its gate and leave the wire op ungated.
+```
+g.onnx: node 'n' (Identity #2): error BB018: value 'send0#backoff_tx_gated.0' has the form of a gate output, reserved for the gates bbc inserts
+g.onnx: node 'send0' (Send #1): error BB018: Send carries the gate stamp 'backoff_tx_gated' in a source graph: bbc would not insert its gate
+```
+**Fix:** rename the value; remove the stamps (bbc stamps a wire op when it gates it).)md"},
+    CodeInfo{kBB019, S::kError, "subgraph redefines a value of an enclosing graph",
+             "A subgraph (a branch of If, the body of Loop or Scan) declares an input or initializer, or has a "
+             "node output, with the name of a value of a graph around it. Subgraphs read the values of "
+             "enclosing graphs by name, so the name would mean two values at once (onnx.checker refuses it "
+             "too).",
+             "Rename the subgraph's value (and its readers inside the subgraph).",
+             R"md(**A subgraph redefines a value of an enclosing graph**: an input, initializer or node
+output of an `If` branch, a `Loop` or `Scan` body has the name of a value of a graph
+around it. A subgraph reads outer values by name, so the name would mean two values.
+```
+g.onnx: node 'inner' (Identity #0): error BB019: value 'x' is already a value of an enclosing graph (in subgraph 'then' of node 'if0')
+```
+**Fix:** rename the subgraph's value and its readers inside the subgraph.)md"},
     CodeInfo{kBB020, S::kError, "bad or missing passport",
              "The model carries the passport with an unknown version, or its graph_sha256 does not match the "
              "graph (it was edited after compiling), or a .bb file has no passport.",
@@ -322,7 +356,8 @@ node's index in that graph. Output is sorted by file, then graph, then node inde
 Errors make `compile` stop after `validate` (exit 1, no output written) and make
 `lint` exit 1. Warnings are shown; they fail only `lint --werror`. Notes never fail.
 On compiled input (a model carrying `ai.bytesandbrains.compiled`), BB020 and
-BB012–BB014 are checked first, for the gates whose passes the passport lists.
+BB012–BB014 are checked first (by lint for every gate, whatever passes the passport
+lists). In a source graph (no passport) BB018 guards the names and stamps of the gates.
 
 ---
 )md";

@@ -1,24 +1,24 @@
 #include "bb/compiler/diagnostics.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <tuple>
 
 namespace bb::compiler {
 
 std::string format_text(const Finding& f) {
-  std::string out = f.file;
+  using ir::escape_text;
+  std::string out = escape_text(f.file);
   out += ": ";
   if (!f.file_level()) {
-    const std::string op = f.op_type.value_or("");
+    const std::string op = escape_text(f.op_type.value_or(""), 256);
     if (f.node) {
-      out += "node '" + *f.node + "' (" + op + " #" + std::to_string(*f.index) + "): ";
+      out += "node '" + escape_text(*f.node, 256) + "' (" + op + " #" + std::to_string(*f.index) + "): ";
     } else {
       out += "node #" + std::to_string(*f.index) + " (" + op + "): ";
     }
   }
-  out.append(to_string(f.severity)).append(" ").append(f.code).append(": ").append(f.message);
-  if (!f.hint.empty()) out += " [hint: " + f.hint + "]";
+  out.append(to_string(f.severity)).append(" ").append(f.code).append(": ").append(escape_text(f.message));
+  if (!f.hint.empty()) out += " [hint: " + escape_text(f.hint) + "]";
   return out;
 }
 
@@ -59,25 +59,6 @@ void DiagnosticEngine::add(Finding finding) { findings_.push_back(std::move(find
 std::size_t DiagnosticEngine::count(Severity severity) const {
   return static_cast<std::size_t>(
       std::count_if(findings_.begin(), findings_.end(), [&](const Finding& f) { return f.severity == severity; }));
-}
-
-std::string printable(std::string_view bytes, std::size_t max) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (out.size() >= max) {
-      out += "…";
-      break;
-    }
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 std::string without_path_prefix(std::string_view message, std::string_view path) {

@@ -2,9 +2,11 @@
 
 #include <map>
 #include <ostream>
+#include <sstream>
 #include <string>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/ir/escape.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_shape.h"
@@ -26,9 +28,7 @@ void report_sends(const Body& body, std::ostream& out) {
   }
 }
 
-}  // namespace
-
-void inspect_model(const onnx::ModelProto& model, std::ostream& out) {
+void inspect_raw(const onnx::ModelProto& model, std::ostream& out) {
   const auto bodies = collect_bodies(model);
   std::map<std::string, std::size_t> counts;
   std::size_t total = 0;
@@ -49,6 +49,15 @@ void inspect_model(const onnx::ModelProto& model, std::ostream& out) {
   }
   for (auto key : {ir::kPassportCompiled, ir::kPassportCompiler, ir::kPassportPasses, ir::kPassportDigest})
     out << "  " << key << " = " << printable(ir::get_metadata(model, key).value_or(""), 1024) << '\n';
+}
+
+}  // namespace
+
+// Names and domains are the model's own bytes: every line is escaped (ir::escape_lines).
+void inspect_model(const onnx::ModelProto& model, std::ostream& out) {
+  std::ostringstream text;
+  inspect_raw(model, text);
+  out << ir::escape_lines(text.str());
 }
 
 }  // namespace bb::compiler

@@ -1,16 +1,43 @@
 #include "bb/compiler/lint.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <ostream>
 
 #include <google/protobuf/arena.h>
 
 #include "bb/compiler/validate.h"
+#include "bb/ir/escape.h"
 #include "bb/ir/model_io.h"
 
 namespace bb::compiler {
+namespace {
+
+// Whether `path`, after its symlinks, leads out of the folder it names it from: lint
+// runs on what a pull request brings, and a symlink `graph.onnxtxt -> /etc/shadow`
+// would feed any file of the machine to the parser (and to its error messages).
+bool leaves_its_folder(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path given = fs::absolute(path, ec);
+  if (ec) return false;
+  const fs::path folder = fs::canonical(given.parent_path(), ec);
+  if (ec) return false;
+  const fs::path target = fs::canonical(given, ec);
+  if (ec) return false;  // missing: the load says so
+  const auto [end, unused] = std::mismatch(folder.begin(), folder.end(), target.begin(), target.end());
+  return end != folder.end();
+}
+
+}  // namespace
 
 void lint_file(const std::string& path, const LintOptions& options, LintReport& report) {
   ++report.files;
+  if (leaves_its_folder(path)) {
+    report.io_errors.push_back(path + ": a symlink to a file outside its folder: not followed (lint the file it "
+                                      "points to by its own path)");
+    return;
+  }
   // On an arena: lint only reads the model, and releasing an arena is one pass over a
   // few large blocks instead of a destructor per node and string.
   google::protobuf::Arena arena;
@@ -65,7 +92,7 @@ std::string lint_summary(const LintReport& report) {
 }
 
 void write_lint_text(const LintReport& report, std::ostream& out) {
-  for (const auto& e : report.io_errors) out << e << '\n';
+  for (const auto& e : report.io_errors) out << ir::escape_text(e) << '\n';
   for (const auto& f : report.findings) out << format_text(f) << '\n';
   out << lint_summary(report) << '\n';
 }

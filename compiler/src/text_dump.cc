@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bb/compiler/diagnostics.h"
+#include "bb/ir/escape.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
@@ -150,9 +151,7 @@ void dump_opsets(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdPro
   out << '\n';
 }
 
-}  // namespace
-
-void dump_model(const onnx::ModelProto& model, std::ostream& out) {
+void dump_raw(const onnx::ModelProto& model, std::ostream& out) {
   out << "model ir_version=" << model.ir_version() << '\n';
   out << "  ";
   dump_opsets(model.opset_import(), out);
@@ -166,10 +165,15 @@ void dump_model(const onnx::ModelProto& model, std::ostream& out) {
   for (const auto& p : model.metadata_props()) out << "  metadata " << p.key() << " = " << printable(p.value(), 256) << '\n';
 }
 
+}  // namespace
+
+void dump_model(const onnx::ModelProto& model, std::ostream& out) { out << dump_model(model); }
+
+// Names in the dump are the model's own bytes: every line is escaped (ir::escape_lines).
 std::string dump_model(const onnx::ModelProto& model) {
   std::ostringstream out;
-  dump_model(model, out);
-  return out.str();
+  dump_raw(model, out);
+  return ir::escape_lines(out.str());
 }
 
 }  // namespace bb::compiler

@@ -60,8 +60,10 @@ bool is_custom_domain(std::string_view domain) {
 
 class Validator {
  public:
-  Validator(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags)
-      : model_(model), options_(options), diags_(diags), bodies_(collect_bodies(model)) {
+  // `source`: the model is a graph as written (no passport), not bbc's work in progress
+  // or output, so the names and stamps of the gates are reserved (BB018).
+  Validator(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags, bool source)
+      : model_(model), options_(options), diags_(diags), bodies_(collect_bodies(model)), source_(source) {
     for (const auto& f : model.functions()) functions_.emplace(f.domain(), f.name());
   }
 
@@ -75,6 +77,7 @@ class Validator {
     scopes_.resize(bodies_.size());
     for (const auto& body : bodies_) check_body(body);
     check_channels();
+    check_function_recursion();
   }
 
   // One note listing the custom-domain ops and their node counts, sorted, so CI sees
@@ -117,6 +120,7 @@ class Validator {
                       "name the node (the ONNX text syntax cannot; onnx.helper.make_node(..., name=...) can)");
       }
       check_op(body, node, at, op_cache);
+      if (source_ && (ir::is_send(node) || ir::is_recv(node))) check_no_stamps(body, node, at);
       for (const auto& in : node.input()) {
         if (in.empty()) continue;
         const int producer = lookup(body, in);
@@ -140,18 +144,21 @@ class Validator {
 
   void collect_definitions(const Body& body, ValueMap& defined) {
     if (body.function != nullptr) {
-      for (const auto& in : body.function->input()) defined.emplace(in, kGraphLevel);
+      for (const auto& in : body.function->input()) define_input(body, in, defined);
     } else {
       const auto& graph = *body.graph;
       for (const auto& v : graph.input()) {
-        defined.emplace(v.name(), kGraphLevel);
+        define_input(body, v.name(), defined);
         if (body.kind == Body::Kind::kGraph && (!v.has_type() || v.type().value_case() == onnx::TypeProto::VALUE_NOT_SET)) {
           diags_.report(kBB007, "graph input " + quoted(v.name()) + " has no type",
                         "give it a type, e.g. float[1] " + v.name());
         }
       }
-      for (const auto& t : graph.initializer()) defined.emplace(t.name(), kGraphLevel);
-      for (const auto& t : graph.sparse_initializer()) defined.emplace(t.values().name(), kGraphLevel);
+      // An initializer may share its graph input's name (its default value).
+      for (const auto& t : graph.initializer())
+        if (defined.emplace(t.name(), kGraphLevel).second) check_name(body, t.name(), nullptr);
+      for (const auto& t : graph.sparse_initializer())
+        if (defined.emplace(t.values().name(), kGraphLevel).second) check_name(body, t.values().name(), nullptr);
     }
     const NodeList& nodes = body.nodes();
     // Sized for exactly the outputs (a map sized for two per node is twice as large,
@@ -164,13 +171,123 @@ class Validator {
       for (const auto& out : node.output()) {
         if (out.empty()) continue;
         auto [it, inserted] = defined.emplace(out, i);
-        if (inserted) continue;
+        if (inserted) {
+          check_name(body, out, &node, i);
+          continue;
+        }
         const std::string first = it->second == kGraphLevel
                                       ? std::string("a graph input or initializer")
                                       : "node " + node_label(nodes.Get(it->second), it->second);
         diags_.report(kBB005, NodeLocation{&node, i, body.scope},
                       "value " + quoted(out) + " is already produced by " + first + body.where,
                       "rename one of the outputs and update its consumers");
+      }
+    }
+  }
+
+  // A graph or function input: declared once (BB005), and its name checked.
+  void define_input(const Body& body, const std::string& name, ValueMap& defined) {
+    if (name.empty()) return;
+    if (!defined.emplace(name, kGraphLevel).second) {
+      diags_.report(kBB005, "input " + quoted(name) + " is declared twice" + body.where,
+                    "give each input its own name");
+      return;
+    }
+    check_name(body, name, nullptr);
+  }
+
+  // A value a body defines: in a source graph not named like a gate output (BB018); in
+  // a subgraph not the name of a value of an enclosing graph (BB019), which the
+  // subgraph's readers could no longer tell apart (and gate insertion, renaming the
+  // outer value's readers, would redirect them).
+  void check_name(const Body& body, const std::string& name, const onnx::NodeProto* node, int index = 0) {
+    const auto report = [&](std::string_view code, std::string message, std::string hint) {
+      if (node != nullptr)
+        diags_.report(code, NodeLocation{node, index, body.scope}, std::move(message), std::move(hint));
+      else
+        diags_.report(code, std::move(message), std::move(hint));
+    };
+    if (source_ && ir::is_gate_output_name(name)) {
+      report(kBB018,
+             "value " + quoted(printable(name, 256)) +
+                 " has the form of a gate output, reserved for the gates bbc inserts" + body.where,
+             "rename the value (gate outputs are named <key>#<infix>.<j>)");
+    }
+    // (A branch may name its result as its node names the node's output: `y = If(c)`
+    // with `then_branch` producing `y` is the usual way to write it.)
+    for (const Body* inner = &body; inner->parent >= 0; inner = &bodies_[static_cast<std::size_t>(inner->parent)]) {
+      if (!scopes_[static_cast<std::size_t>(inner->parent)].contains(name)) continue;
+      if (inner->owner != nullptr && std::find(inner->owner->output().begin(), inner->owner->output().end(), name) !=
+                                         inner->owner->output().end())
+        continue;
+      report(kBB019, "value " + quoted(printable(name, 256)) + " is already a value of an enclosing graph" + body.where,
+             "rename the subgraph's value and its readers inside the subgraph");
+      break;
+    }
+  }
+
+  // A Send or Recv of a source graph with a gate's stamp: bbc would take it as gated
+  // and not insert the gate.
+  void check_no_stamps(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    for (const auto& gate : ir::kGates) {
+      if (gate.tx != ir::is_send(node) || !ir::has_stamp(node, gate.stamp)) continue;
+      diags_.report(kBB018, at,
+                    node.op_type() + " carries the gate stamp " + quoted(gate.stamp) +
+                        " in a source graph: bbc would not insert its gate" + body.where,
+                    "remove the stamp; bbc stamps a wire op when it inserts its gates");
+    }
+  }
+
+  // ---- model-local functions calling themselves (BB006) ------------------------------
+  // The runtime inlines functions: one that reaches itself through its calls (or those
+  // of the functions it calls) never finishes expanding.
+  void check_function_recursion() {
+    if (model_.functions().empty()) return;
+    using Key = std::pair<std::string_view, std::string_view>;
+    absl::flat_hash_map<Key, int> index;
+    for (int f = 0; f < model_.functions_size(); ++f)
+      index.emplace(Key{model_.functions(f).domain(), model_.functions(f).name()}, f);
+    // Calls of each function, from its own nodes and the subgraphs inside it.
+    std::vector<std::vector<std::pair<int, NodeLocation>>> calls(static_cast<std::size_t>(model_.functions_size()));
+    for (const auto& body : bodies_) {
+      const Body* root = &body;
+      while (root->parent >= 0) root = &bodies_[static_cast<std::size_t>(root->parent)];
+      if (root->function == nullptr) continue;
+      const int caller = index.at(Key{root->function->domain(), root->function->name()});
+      const NodeList& nodes = body.nodes();
+      for (int i = 0; i < nodes.size(); ++i) {
+        auto it = index.find(Key{nodes.Get(i).domain(), nodes.Get(i).op_type()});
+        if (it != index.end())
+          calls[static_cast<std::size_t>(caller)].emplace_back(it->second, NodeLocation{&nodes.Get(i), i, body.scope});
+      }
+    }
+    // Depth-first, iterative: 0 unvisited, 1 on the path, 2 done.
+    std::vector<int> state(calls.size(), 0);
+    for (std::size_t start = 0; start < calls.size(); ++start) {
+      if (state[start] != 0) continue;
+      std::vector<std::pair<int, std::size_t>> stack{{static_cast<int>(start), 0}};
+      state[start] = 1;
+      while (!stack.empty()) {
+        auto& [f, next] = stack.back();
+        const auto& out = calls[static_cast<std::size_t>(f)];
+        if (next == out.size()) {
+          state[static_cast<std::size_t>(f)] = 2;
+          stack.pop_back();
+          continue;
+        }
+        const auto& [callee, at] = out[next++];
+        if (state[static_cast<std::size_t>(callee)] == 1) {
+          const auto& fn = model_.functions(callee);
+          diags_.report(kBB006, at,
+                        "function " + quoted(fn.name()) + " calls itself (directly or through other functions)" +
+                            bodies_[static_cast<std::size_t>(at.scope)].where,
+                        "functions are expanded inline: break the recursion");
+          continue;
+        }
+        if (state[static_cast<std::size_t>(callee)] == 0) {
+          state[static_cast<std::size_t>(callee)] = 1;
+          stack.emplace_back(callee, 0);
+        }
       }
     }
   }
@@ -534,13 +651,15 @@ class Validator {
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;
   // Nodes per custom-domain op, across every graph of the model.
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int> custom_ops_;
+  bool source_;
   std::vector<SendUse> sends_;
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
 };
 
 }  // namespace
 
-void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags) {
+void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags,
+                       bool every_gate) {
   const auto passport = ir::read_passport(model);
   if (!passport) {
     if (path.ends_with(".bb"))
@@ -562,17 +681,20 @@ void validate_compiled(const onnx::ModelProto& model, std::string_view path, Dia
                      "): the graph was changed after compiling",
                  "recompile the source graph with bbc compile; do not edit .bb files by hand");
   }
-  check_gate_contracts(model, GateSet::from_passes(passport->passes), diags);
+  // Every gate, whatever the passport's pass list says: the list is a label (--skip
+  // leaves gates out, and a forged file can trim it), the chains are the structure.
+  check_gate_contracts(model, every_gate ? GateSet::all() : GateSet::from_passes(passport->passes), diags);
 }
 
 void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) {
   const ValidateOptions options;
-  Validator(model, options, diags).run();
+  // Between passes (--verify-each) the gates are bbc's own, passport or not.
+  Validator(model, options, diags, /*source=*/false).run();
 }
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
-  validate_compiled(model, options.path, diags);
-  Validator validator(model, options, diags);
+  validate_compiled(model, options.path, diags, options.every_gate);
+  Validator validator(model, options, diags, /*source=*/!ir::read_passport(model).has_value());
   validator.run();
   validator.report_custom_ops();
 }

@@ -66,7 +66,10 @@ class TxGate final : public runtime::Kernel {
       return OpResult::fail(Reason::kBadInput, "the last input must be a peer list, got " +
                                                    std::string(runtime::to_string(list.kind())));
     const auto& peers = list.as_peer_list();
-    if (peers.empty()) return OpResult::deny(Reason::kNoPeers);
+    if (peers.empty()) {
+      inv.decide(Reason::kNoPeers);  // counted with the gate's other decisions, as it is traced
+      return OpResult::deny(Reason::kNoPeers);
+    }
     const std::int64_t now = inv.now_ns();
     std::vector<PeerId> kept;
     bool filtering = false;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "attributes.h"
+#include "bb/ir/saturating.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/registry.h"
 

@@ -14,6 +14,7 @@
 
 #include "attributes.h"
 #include "bb/ir/envelope.h"
+#include "bb/ir/json.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/registry.h"
 
@@ -34,6 +35,9 @@ class Send final : public runtime::Kernel {
     if (!peer) return unexpected(peer.error());
     auto channel = string_attribute(init.node, ir::kAttrChannel);
     if (!channel) return unexpected(channel.error());
+    // The envelope's channel is a protobuf string: UTF-8, or no receiver can parse it.
+    if (channel->has_value() && !ir::valid_utf8(**channel))
+      return unexpected("attribute '" + std::string(ir::kAttrChannel) + "' is not UTF-8 text");
     auto deadline = int_attribute(init.node, ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
     if (deadline->value_or(0) < 0)
@@ -64,6 +68,14 @@ class Send final : public runtime::Kernel {
       return OpResult::fail(Reason::kBadInput, "the last input must be a peer list, got " +
                                                    std::string(runtime::to_string(list->kind())));
     if (dynamic && list->as_peer_list().empty()) return OpResult::fail(Reason::kNoPeers, "the peer list is empty");
+    // The wire's string values are UTF-8: one that is not would fail every receiver's
+    // parse (malformed). Refused here, where the graph can be told why.
+    for (std::uint32_t k = 0; k < payloads; ++k) {
+      const Value& v = inv.in(k);
+      if (v.kind() == runtime::ValueKind::kString && !ir::valid_utf8(v.as_bytes()))
+        return OpResult::fail(Reason::kInvalidValue,
+                              "payload " + std::to_string(k) + " is a string that is not UTF-8: send it as bytes");
+    }
     build_envelope(inv, payloads);
     const runtime::PendingId pending = inv.defer();
     if (!dynamic) {

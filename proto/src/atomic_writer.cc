@@ -1,11 +1,14 @@
 #include "bb/ir/atomic_writer.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -39,11 +42,83 @@ int write_all(int fd, const char* data, std::size_t size) {
   return 0;
 }
 
+// ---- temporary files removed on a fatal signal -------------------------------------------
+//
+// A process killed by SIGTERM, SIGINT or SIGHUP runs no destructor: the temporary files
+// of the writers alive at that moment are listed here, and a handler removes them before
+// the signal takes its default course. Only what async-signal-safe code can read: fixed
+// slots, each armed with an atomic state once its path is written. A signal the program
+// handles itself (a handler installed before the first writer) is left alone: the
+// program goes on, and the writers' destructors clean up.
+
+constexpr int kTempSlots = 64;
+constexpr int kFreeSlot = 0, kClaimedSlot = 1, kArmedSlot = 2;
+
+struct TempSlot {
+  std::atomic<int> state{kFreeSlot};
+  char path[PATH_MAX] = {};
+};
+
+TempSlot g_temp_slots[kTempSlots];
+constexpr int kCleanupSignals[] = {SIGTERM, SIGINT, SIGHUP};
+
+extern "C" void remove_temporaries_on_signal(int sig) {
+  for (auto& slot : g_temp_slots)
+    if (slot.state.load(std::memory_order_acquire) == kArmedSlot) ::unlink(slot.path);
+  // SA_RESETHAND restored the default action; the signal, blocked while this handler
+  // runs, is delivered again once it returns and ends the process as it would have.
+  ::raise(sig);
+}
+
+void install_cleanup_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const int sig : kCleanupSignals) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) != 0) continue;
+      if ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL) continue;  // handled or ignored
+      struct sigaction action {};
+      action.sa_handler = remove_temporaries_on_signal;
+      sigemptyset(&action.sa_mask);
+      action.sa_flags = SA_RESETHAND;
+      ::sigaction(sig, &action, nullptr);
+    }
+  });
+}
+
+// The slot now listing `path`, or -1 when every slot is taken (that file is then only
+// removed by the destructor).
+int arm_temp_slot(const std::string& path) {
+  if (path.size() >= PATH_MAX) return -1;
+  install_cleanup_handlers();
+  for (int i = 0; i < kTempSlots; ++i) {
+    int expected = kFreeSlot;
+    if (!g_temp_slots[i].state.compare_exchange_strong(expected, kClaimedSlot, std::memory_order_acq_rel)) continue;
+    std::memcpy(g_temp_slots[i].path, path.c_str(), path.size() + 1);
+    g_temp_slots[i].state.store(kArmedSlot, std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void release_temp_slot(int slot) {
+  if (slot >= 0) g_temp_slots[slot].state.store(kFreeSlot, std::memory_order_release);
+}
+
+// An existing path that is not a regular file nor a folder (a FIFO, a device, a socket,
+// or a symlink to one): written in place, never replaced.
+bool is_special_file(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 }  // namespace
 
 struct AtomicWriter::Impl {
   std::filesystem::path path;
-  std::string temp;  // the temporary file's path
+  std::string temp;  // the temporary file's path; empty when writing in place
+  int temp_slot = -1;  // its slot in the signal handler's list
   int fd = -1;
   Options options;
   std::string chunk;  // being filled; capacity chunk_bytes
@@ -64,7 +139,8 @@ struct AtomicWriter::Impl {
   ~Impl() {
     stop_thread();
     if (fd >= 0) ::close(fd);
-    if (!done) ::unlink(temp.c_str());
+    if (!done && !temp.empty()) ::unlink(temp.c_str());
+    release_temp_slot(temp_slot);
   }
 
   void run_thread() {
@@ -125,6 +201,9 @@ struct AtomicWriter::Impl {
     chunk.reserve(options.chunk_bytes);
   }
 
+  // mkstemp next to `path`, listed for the signal handler.
+  Expected<void, IoError> create_temporary();
+
   // Waits until the thread has written every chunk; records its failure.
   void drain() {
     if (!thread.joinable()) return;
@@ -144,16 +223,46 @@ Expected<std::unique_ptr<AtomicWriter>, IoError> AtomicWriter::create(const std:
   impl->path = path;
   impl->options = options;
   if (impl->options.chunk_bytes == 0) impl->options.chunk_bytes = 1;
-  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  impl->temp = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  impl->fd = ::mkstemp(impl->temp.data());
-  if (impl->fd < 0) {
-    impl->done = true;  // nothing to remove
-    return unexpected(write_error(path, "cannot create a file here: " + errno_text(errno)));
+  if (is_special_file(path)) {
+    if (options.no_replace) {
+      impl->done = true;
+      return unexpected(IoError{IoError::Kind::kExists, path.string() + ": already exists"});
+    }
+    // As a shell's `>` does: a FIFO's open waits for its reader.
+    impl->fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (impl->fd < 0) {
+      impl->done = true;
+      return unexpected(write_error(path, "cannot open for writing: " + errno_text(errno)));
+    }
+  } else {
+    if (auto created = impl->create_temporary(); !created) return unexpected(std::move(created.error()));
   }
   impl->chunk.reserve(impl->options.chunk_bytes);
   if (options.background) impl->thread = std::thread([p = impl.get()] { p->run_thread(); });
   return std::unique_ptr<AtomicWriter>(new AtomicWriter(std::move(impl)));
+}
+
+Expected<void, IoError> AtomicWriter::Impl::create_temporary() {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string name = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  // Signals that would end the process wait while the file is created and listed, so
+  // none ends it between the two.
+  sigset_t block, previous;
+  sigemptyset(&block);
+  for (const int sig : kCleanupSignals) sigaddset(&block, sig);
+  ::pthread_sigmask(SIG_BLOCK, &block, &previous);
+  fd = ::mkstemp(name.data());
+  const int err = errno;
+  if (fd >= 0) {
+    temp = std::move(name);
+    temp_slot = arm_temp_slot(temp);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (fd < 0) {
+    done = true;  // nothing to remove
+    return unexpected(write_error(path, "cannot create a file here: " + errno_text(err)));
+  }
+  return {};
 }
 
 Expected<void, IoError> AtomicWriter::write(std::string_view bytes) {
@@ -193,6 +302,12 @@ Expected<void, IoError> AtomicWriter::commit() {
     w.error = write_error(w.path, what);
     return unexpected(*w.error);
   };
+  if (w.temp.empty()) {  // in place: nothing to rename; the close reports what the device says
+    const int fd = std::exchange(w.fd, -1);
+    if (::close(fd) != 0) return fail("close failed: " + errno_text(errno));
+    w.done = true;
+    return {};
+  }
   // mkstemp creates 0600; outputs are ordinary files unless they hold a secret.
   if (!w.options.owner_only) {
     const mode_t mask = ::umask(0);
@@ -215,6 +330,7 @@ Expected<void, IoError> AtomicWriter::commit() {
   } else if (::rename(w.temp.c_str(), w.path.c_str()) != 0) {
     return fail("rename failed: " + errno_text(errno));
   }
+  release_temp_slot(std::exchange(w.temp_slot, -1));
   w.done = true;
   return {};
 }

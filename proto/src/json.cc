@@ -7,8 +7,8 @@ namespace {
 
 bool continuation(unsigned char c) { return (c & 0xc0) == 0x80; }
 
-// Length of the well-formed UTF-8 sequence at text[i] (RFC 3629, table 3-7 of Unicode),
-// 0 if there is none.
+}  // namespace
+
 std::size_t utf8_length(std::string_view text, std::size_t i) {
   const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
   const unsigned char c = at(0);
@@ -34,8 +34,6 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
     if (!continuation(at(k))) return 0;
   return n;
 }
-
-}  // namespace
 
 bool valid_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {

@@ -1,12 +1,15 @@
 #include "bb/ir/model_io.h"
 
 #include "bb/ir/atomic_writer.h"
+#include "bb/ir/escape.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -24,12 +27,37 @@ IoError io_error(IoError::Kind kind, const std::filesystem::path& path, std::str
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// The ONNX parser's messages span lines; diagnostics are one line each.
-std::string one_line(std::string text) {
-  for (char& c : text)
+// The token at 1-based `line` and `column` of `text`: up to 24 bytes that are not
+// white space, escaped; "the end of the input" past it.
+std::string token_at(std::string_view text, unsigned line, unsigned column) {
+  std::size_t at = 0;
+  for (unsigned l = 1; l < line && at < text.size(); ++at)
+    if (text[at] == '\n') ++l;
+  at += column > 0 ? column - 1 : 0;
+  while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+  if (at >= text.size()) return "the end of the input";
+  std::size_t end = at;
+  while (end < text.size() && end - at < 24 && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
+  return "'" + escape_text(text.substr(at, end - at)) + (end - at == 24 ? "…'" : "'");
+}
+
+// The ONNX parser's message is "[ParseError at position (line: L column: C)]", then
+// "Error context: " with the whole line of the input around the error, then what it
+// expected. The input may be any file (a symlink, a secret): only the position, what
+// was expected and the offending token are kept, escaped, on one line.
+std::string parse_error_message(const std::string& raw, std::string_view text) {
+  unsigned line = 0, column = 0;
+  const auto context = raw.find("\nError context: ");
+  const auto expected = context == std::string::npos ? std::string::npos : raw.find('\n', context + 1);
+  if (std::sscanf(raw.c_str(), "[ParseError at position (line: %u column: %u)]", &line, &column) != 2 ||
+      expected == std::string::npos)
+    return "ONNX text does not parse (" + escape_text(raw.substr(0, raw.find('\n')), 80) + ")";
+  std::string what = raw.substr(expected + 1);
+  for (char& c : what)
     if (c == '\n') c = ' ';
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
+  while (!what.empty() && what.back() == ' ') what.pop_back();
+  return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + escape_text(what, 120) +
+         " (at " + token_at(text, line, column) + ")";
 }
 
 // Closes a file descriptor on scope exit.
@@ -56,7 +84,8 @@ ModelFormat format_for_path(const std::filesystem::path& path) {
 }
 
 Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (the fstat below refuses it).
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) {
     const int err = errno;
     return unexpected(io_error(err == ENOENT ? IoError::Kind::kNotFound : IoError::Kind::kUnreadable, path,
@@ -82,6 +111,12 @@ Expected<std::string, IoError> read_file(const std::filesystem::path& path, std:
   }
   bytes.resize(done);
   return bytes;
+}
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 namespace {
@@ -130,9 +165,11 @@ Expected<void, IoError> parse_into(std::string_view bytes, ModelFormat format, c
     // escapes from std::stoll/stof as an exception (found by fuzz_model_compile).
     try {
       auto status = parser.Parse(model);
-      if (!status.IsOK()) return unexpected(IoError{IoError::Kind::kParse, one_line(status.ErrorMessage())});
+      if (!status.IsOK())
+        return unexpected(IoError{IoError::Kind::kParse, parse_error_message(status.ErrorMessage(), bytes)});
     } catch (const std::exception& e) {
-      return unexpected(IoError{IoError::Kind::kParse, std::string("ONNX text parser failed: invalid or out-of-range number (") + e.what() + ")"});
+      return unexpected(IoError{IoError::Kind::kParse, "ONNX text parser failed: invalid or out-of-range number (" +
+                                                           escape_text(e.what(), 80) + ")"});
     }
     if (!parser.EndOfInput())
       return unexpected(IoError{IoError::Kind::kParse, "unexpected text after the model"});

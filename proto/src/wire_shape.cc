@@ -114,6 +114,19 @@ std::string gate_output_name(std::string_view key, std::string_view infix, int j
   return name;
 }
 
+bool is_gate_output_name(std::string_view name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == name.size()) return false;
+  for (const char c : name.substr(dot + 1))
+    if (c < '0' || c > '9') return false;
+  const auto hash = name.rfind(kGateOutputSeparator, dot);
+  if (hash == std::string_view::npos) return false;
+  const auto infix = name.substr(hash + 1, dot - hash - 1);
+  for (const auto& gate : kGates)
+    if (gate.out_infix == infix) return true;
+  return false;
+}
+
 std::optional<std::string_view> get_metadata(const onnx::ModelProto& model, std::string_view key) {
   for (const auto& entry : model.metadata_props())
     if (entry.key() == key) return std::string_view(entry.value());

@@ -32,7 +32,11 @@ class OverlayReader {
   bool peers(const toml::table& table, std::string_view name, std::optional<std::vector<PeerId>>& out) {
     const toml::node* node = table.get(name);
     if (node == nullptr) return true;
-    return r_.peers(*node, "governor." + std::string(name), out.emplace(), "write e.g. [\"id:bob\"]");
+    const std::string key = "governor." + std::string(name);
+    if (const auto* list = node->as_array(); list != nullptr && list->size() > kMaxPeerListEntries)
+      return r_.fail(Kind::kOutOfRange, line_of(*node), key,
+                     std::to_string(list->size()) + " peers, over the limit of " + std::to_string(kMaxPeerListEntries));
+    return r_.peers(*node, key, out.emplace(), "write e.g. [\"id:bob\"]");
   }
 
   bool backoff(const toml::table& root) {

@@ -7,8 +7,10 @@
 
 #include "bb/ir/duration.h"
 #include "bb/ir/gates.h"
-#include "bb/ir/names.h"
+#include "bb/ir/escape.h"
 #include "bb/ir/json.h"
+#include "bb/ir/names.h"
+#include "bb/ir/saturating.h"
 #include "bb/ir/sha256.h"
 
 namespace bb::runtime {
@@ -101,7 +103,7 @@ void add_count(std::vector<std::pair<std::string, std::uint64_t>>& counts, std::
   if (it == counts.end())
     counts.emplace_back(std::string(label), n);
   else
-    it->second += n;
+    it->second = ir::saturating_add(it->second, n);
 }
 
 void write_node(std::string& out, const NodeReport& n) {
@@ -212,24 +214,26 @@ StateReport state_report(std::string_view name, const Value& value) {
 }
 
 void NodeMetrics::merge(const NodeMetrics& o) {
-  executions += o.executions;
-  dispatches += o.dispatches;
-  skipped += o.skipped;
-  for (std::size_t k = 0; k < attempts.size(); ++k) attempts[k] += o.attempts[k];
+  using ir::saturating_add;
+  executions = saturating_add(executions, o.executions);
+  dispatches = saturating_add(dispatches, o.dispatches);
+  skipped = saturating_add(skipped, o.skipped);
+  for (std::size_t k = 0; k < attempts.size(); ++k) attempts[k] = saturating_add(attempts[k], o.attempts[k]);
   for (const auto& [label, count] : o.rejected_by) add_count(rejected_by, label, count);
   for (std::size_t g = 0; g < gates.size(); ++g) {
     gate_present[g] = gate_present[g] || o.gate_present[g];
-    for (std::size_t r = 0; r < gates[g].size(); ++r) gates[g][r] += o.gates[g][r];
+    for (std::size_t r = 0; r < gates[g].size(); ++r) gates[g][r] = saturating_add(gates[g][r], o.gates[g][r]);
   }
-  receives_accepted += o.receives_accepted;
-  for (std::size_t r = 0; r < receive_drops.size(); ++r) receive_drops[r] += o.receive_drops[r];
+  receives_accepted = saturating_add(receives_accepted, o.receives_accepted);
+  for (std::size_t r = 0; r < receive_drops.size(); ++r)
+    receive_drops[r] = saturating_add(receive_drops[r], o.receive_drops[r]);
   for (const auto& [name, value] : o.counters) {
     // (clang 14, used for fuzzing, cannot capture structured bindings.)
     auto it = std::find_if(counters.begin(), counters.end(), [&n = name](const auto& c) { return c.first == n; });
     if (it == counters.end())
       counters.emplace_back(name, value);
     else
-      it->second += value;
+      it->second = saturating_add(it->second, value);
   }
   for (const Series& s : o.series) {
     auto it = std::find_if(series.begin(), series.end(), [&s](const Series& mine) { return mine.name == s.name; });
@@ -274,7 +278,8 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
       auto by = m.rejected_by;
       std::sort(by.begin(), by.end());
       out += "  rejected  ";
-      for (std::size_t i = 0; i < by.size(); ++i) out += std::string(i ? ", " : " ") + by[i].first + " " + u64(by[i].second);
+      for (std::size_t i = 0; i < by.size(); ++i)
+        out += std::string(i ? ", " : " ") + ir::escape_text(by[i].first, 64) + " " + u64(by[i].second);
       out += "\n";
     }
     for (int g = 0; g < kGateKinds; ++g) {
@@ -290,19 +295,20 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (int r = 1; r < kReasonCount; ++r)
       if (m.receive_drops[static_cast<std::size_t>(r)] != 0)
         out += ", " + std::string(to_string(static_cast<Reason>(r))) + " " + u64(m.receive_drops[static_cast<std::size_t>(r)]);
-    for (const auto& [label, count] : n->refused) out += ", " + label + " " + u64(count);
+    for (const auto& [label, count] : n->refused) out += ", " + ir::escape_text(label, 64) + " " + u64(count);
     out += "\n";
     auto counters = m.counters;
     std::sort(counters.begin(), counters.end());
-    for (const auto& [name, value] : counters) out += "  counter " + name + " = " + std::to_string(value) + "\n";
+    for (const auto& [name, value] : counters)
+      out += "  counter " + ir::escape_text(name, 256) + " = " + std::to_string(value) + "\n";
     for (const Series& s : m.series) {
-      out += "  series " + s.name + ": " + u64(s.points.size()) + " point(s)";
+      out += "  series " + ir::escape_text(s.name, 256) + ": " + u64(s.points.size()) + " point(s)";
       if (!s.points.empty())
         out += ", last " + number(s.points.back().value) + " at " + format_duration(s.points.back().t_ns);
       out += "\n";
     }
     for (const StateReport& s : n->states)
-      out += "  state " + s.name + ": " + s.value + (s.sha256.empty() ? "" : ", sha256 " + s.sha256) + "\n";
+      out += "  state " + ir::escape_text(s.name, 256) + ": " + ir::escape_text(s.value, 256) + (s.sha256.empty() ? "" : ", sha256 " + s.sha256) + "\n";
     if (!n->peers.empty()) {
       out += "  peers with failures:\n";
       for (const auto& p : n->peers)

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -153,6 +157,96 @@ TEST(AtomicWriter, FailedWriteIsStickyAndCleansUp) {
     writer->reset();
     EXPECT_FALSE(fs::exists(path));
     EXPECT_EQ(dir.entries(), 0);
+  }
+}
+
+// An existing FIFO (or a symlink to one) is written in place: it stays a FIFO, its
+// reader gets the bytes, no temporary file is made next to it.
+TEST(AtomicWriter, WritesAFifoInPlaceInsteadOfReplacingIt) {
+  for (const bool through_symlink : {false, true}) {
+    TempDir dir;
+    const auto fifo = dir.path() / "pipe";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto path = fifo;
+    if (through_symlink) {
+      path = dir.path() / "link";
+      fs::create_symlink(fifo, path);
+    }
+    // The read end is open first (without waiting for a writer), so the writer's open
+    // does not wait; 100 bytes fit in the pipe.
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    auto writer = AtomicWriter::create(path, {.chunk_bytes = 16});
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE((*writer)->write(std::string(100, 'x')));
+    ASSERT_TRUE((*writer)->commit());
+    writer->reset();
+    std::string received(200, '\0');
+    const ssize_t n = ::read(reader, received.data(), received.size());
+    ::close(reader);
+    received.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    EXPECT_EQ(received, std::string(100, 'x'));
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo))) << "still a FIFO";
+    if (through_symlink) EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path))) << "still a symlink";
+    EXPECT_EQ(dir.entries(), through_symlink ? 2 : 1) << "no temporary file";
+  }
+}
+
+// A device that fails every write (/dev/full: the disk is full) makes the write an
+// error, and the device is not replaced. Reached through a symlink in a temporary
+// folder, so that a writer that did rename would only replace the symlink.
+TEST(AtomicWriter, WriteErrorsOfADeviceAreErrors) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  for (const bool background : {false, true}) {
+    TempDir dir;
+    const auto path = dir.path() / "full";
+    fs::create_symlink("/dev/full", path);
+    auto writer = AtomicWriter::create(path, {.background = background, .chunk_bytes = 64});
+    ASSERT_TRUE(writer) << writer.error().message;
+    bool failed = false;
+    for (int k = 0; k < 10 && !failed; ++k) failed = !(*writer)->write(std::string(100, 'x'));
+    if (!failed) {
+      auto committed = (*writer)->commit();
+      ASSERT_FALSE(committed) << "background " << background;
+      EXPECT_NE(committed.error().message.find("No space left"), std::string::npos) << committed.error().message;
+    }
+    writer->reset();
+    EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path)));
+    EXPECT_EQ(dir.entries(), 1) << "no temporary file";
+  }
+}
+
+TEST(AtomicWriter, NoReplaceRefusesAnExistingFifo) {
+  TempDir dir;
+  const auto fifo = dir.path() / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto writer = AtomicWriter::create(fifo, {.no_replace = true});
+  ASSERT_FALSE(writer);
+  EXPECT_EQ(writer.error().kind, IoError::Kind::kExists);
+  EXPECT_TRUE(fs::is_fifo(fifo));
+}
+
+// A process killed by SIGTERM, SIGINT or SIGHUP while it writes leaves no temporary
+// file: the writer's signal handler removes it, then the signal ends the process as
+// it would have (the parent sees the signal, not an exit code).
+TEST(AtomicWriter, FatalSignalDuringTheWriteLeavesNoTemporaryFile) {
+  for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    TempDir dir;
+    const auto path = dir.path() / "out.bb";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto writer = AtomicWriter::create(path, {.background = true, .chunk_bytes = 64});
+      if (!writer || !(*writer)->write(std::string(1000, 'x'))) ::_exit(2);
+      if (dir.entries() != 1) ::_exit(3);  // the temporary file is there
+      ::raise(sig);
+      ::_exit(4);  // not reached
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    EXPECT_EQ(WTERMSIG(status), sig);
+    EXPECT_EQ(dir.entries(), 0) << "signal " << sig << " left " << (dir.files().empty() ? "" : dir.files()[0]);
   }
 }
 

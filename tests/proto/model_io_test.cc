@@ -52,6 +52,45 @@ TEST(ModelIo, TextParseErrorReportsPosition) {
   EXPECT_EQ(model.error().message.find('\n'), std::string::npos);
 }
 
+// A parse error names the position and the offending token only: the rest of the line
+// (a file lint was pointed at may hold anything, a secret too) is never echoed, and the
+// token is escaped (no terminal control, no new line).
+TEST(ModelIo, TextParseErrorQuotesOnlyTheOffendingToken) {
+  auto model = parse_model("% password=hunter2 and more of the secret line\n", ModelFormat::kText);
+  ASSERT_FALSE(model);
+  const std::string& message = model.error().message;
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 1, column 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("'%'"), std::string::npos) << message;
+  auto escaped = parse_model("g \x1b[31m\n::error::x\n", ModelFormat::kText);
+  ASSERT_FALSE(escaped);
+  EXPECT_EQ(escaped.error().message.find('\x1b'), std::string::npos) << escaped.error().message;
+  EXPECT_EQ(escaped.error().message.find('\n'), std::string::npos) << escaped.error().message;
+}
+
+// Opening a FIFO for reading waits for a writer: read_file refuses it at once instead.
+TEST(ModelIo, ReadFileRefusesAFifoWithoutBlocking) {
+  TempDir dir;
+  const auto fifo = dir.path() / "graph.onnxtxt";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto bytes = read_file(fifo, 1 << 20);
+  ASSERT_FALSE(bytes);
+  EXPECT_EQ(bytes.error().kind, IoError::Kind::kUnreadable);
+  EXPECT_NE(bytes.error().message.find("not a regular file"), std::string::npos) << bytes.error().message;
+}
+
+TEST(ModelIo, SameFileFollowsSymlinks) {
+  TempDir dir;
+  std::ofstream(dir.path() / "a") << "x";
+  std::ofstream(dir.path() / "b") << "x";
+  fs::create_symlink(dir.path() / "a", dir.path() / "link");
+  EXPECT_TRUE(same_file(dir.path() / "a", dir.path() / "link"));
+  EXPECT_TRUE(same_file(dir.path() / "a", dir.path() / "." / "a"));
+  EXPECT_FALSE(same_file(dir.path() / "a", dir.path() / "b"));
+  EXPECT_FALSE(same_file(dir.path() / "a", dir.path() / "missing"));
+}
+
 // Regression (fuzz_model_compile): onnx's text parser throws on out-of-range numbers.
 TEST(ModelIo, TextParserExceptionsBecomeParseErrors) {
   for (std::string_view text : {"<ir_version: 99999999999999999999999>\ng () => () {}",

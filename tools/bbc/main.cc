@@ -20,10 +20,12 @@
 #include "bb/compiler/codes.h"
 #include "bb/compiler/compile.h"
 #include "cli_docs.h"
+#include "escaped_log.h"
 #include "bb/compiler/inspect.h"
 #include "bb/compiler/lint.h"
 #include "bb/compiler/op_manifest.h"
 #include "bb/compiler/pass.h"
+#include "bb/ir/escape.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
@@ -40,7 +42,7 @@ constexpr int kExitInternal = 3;
 void setup_logging(int verbosity, const std::string& level) {
   auto logger = spdlog::stderr_color_mt(std::string(bb::ir::kCompilerName));
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%n: %l: %v");
+  bb::tools::set_escaping_pattern(*logger, "%n: %l: %v");
   auto lvl = spdlog::level::warn;
   if (verbosity == 1) lvl = spdlog::level::info;
   if (verbosity == 2) lvl = spdlog::level::debug;
@@ -92,7 +94,7 @@ onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limit
   } else {
     const auto kind = model.error().kind;
     if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
-      std::cerr << "bbc: error: " << model.error().message << '\n';
+      std::cerr << "bbc: error: " << bb::ir::escape_text(model.error().message) << '\n';
       exit_code = kExitUsage;
       return nullptr;
     }
@@ -111,7 +113,7 @@ bool load_manifest(const std::string& path, std::optional<bc::OpManifest>& out) 
   if (path.empty()) return true;
   auto manifest = bc::OpManifest::load(path);
   if (!manifest) {
-    std::cerr << "bbc: error: " << manifest.error() << '\n';
+    std::cerr << "bbc: error: " << bb::ir::escape_text(manifest.error()) << '\n';
     return false;
   }
   out.emplace(std::move(*manifest));
@@ -145,12 +147,21 @@ int run_compile(const CompileArgs& args, bool time_given) {
     } else if (args.time_passes == "json") {
       options.time = bc::TimeFormat::kJson;
     } else {
-      std::cerr << "bbc: error: --time-passes takes no value or =json, not '" << args.time_passes << "'\n";
+      std::cerr << "bbc: error: --time-passes takes no value or =json, not '" << bb::ir::escape_text(args.time_passes, 64)
+                << "'\n";
       return kExitUsage;
     }
   }
   if (auto ok = bc::check_pass_options(options); !ok) {
-    std::cerr << "bbc: error: " << ok.error() << '\n';
+    std::cerr << "bbc: error: " << bb::ir::escape_text(ok.error()) << '\n';
+    return kExitUsage;
+  }
+  const std::string output = args.output.empty() ? bc::default_output_path(args.input) : args.output;
+  // The output replaces what is at its path: never one of the inputs (after symlinks).
+  for (const std::string* input : {&args.input, &args.ops}) {
+    if (output == "-" || input->empty() || !bb::ir::same_file(output, *input)) continue;
+    std::cerr << "bbc: error: the output " << bb::ir::escape_text(output) << " is the input "
+              << bb::ir::escape_text(*input) << ": writing it would destroy the input; choose another path with -o\n";
     return kExitUsage;
   }
   int exit_code = kExitOk;
@@ -164,7 +175,6 @@ int run_compile(const CompileArgs& args, bool time_given) {
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
 
   bc::DiagnosticEngine diags(args.input);
-  const std::string output = args.output.empty() ? bc::default_output_path(args.input) : args.output;
   // A file is written as it is serialized (compile_model_to_file); stdout gets the bytes.
   auto result = output == "-" ? bc::compile_model(*model, args.input, options, diags, std::cerr)
                               : bc::compile_model_to_file(*model, args.input, options, diags, std::cerr, output);
@@ -173,7 +183,8 @@ int run_compile(const CompileArgs& args, bool time_given) {
     case bc::PassStatus::Kind::kOk: break;
     case bc::PassStatus::Kind::kInputErrors: return kExitInput;
     case bc::PassStatus::Kind::kInternal:
-      std::cerr << "bbc: internal error (a bug in bbc, please report it): " << result.status.message << '\n';
+      std::cerr << "bbc: internal error (a bug in bbc, please report it): " << bb::ir::escape_text(result.status.message)
+                << '\n';
       return kExitInternal;
   }
   if (output == "-") {
@@ -182,7 +193,7 @@ int run_compile(const CompileArgs& args, bool time_given) {
     return std::cout ? kExitOk : kExitUsage;
   }
   if (result.write_error) {
-    std::cerr << "bbc: error: " << result.write_error->message << '\n';
+    std::cerr << "bbc: error: " << bb::ir::escape_text(result.write_error->message) << '\n';
     return kExitUsage;
   }
   spdlog::info("wrote {} ({} bytes)", output, result.size);
@@ -231,12 +242,12 @@ int run_lint(const LintArgs& args) {
   switch (options.format) {
     case bc::LintFormat::kText: bc::write_lint_text(report, std::cerr); break;
     case bc::LintFormat::kJson:
-      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << e << '\n';
+      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << bb::ir::escape_text(e) << '\n';
       bc::write_lint_json(report, std::cout);
       std::cerr << bc::lint_summary(report) << '\n';
       break;
     case bc::LintFormat::kSarif:
-      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << e << '\n';
+      for (const auto& e : report.io_errors) std::cerr << "bbc: error: " << bb::ir::escape_text(e) << '\n';
       bc::write_lint_sarif(report, std::cout);
       std::cerr << bc::lint_summary(report) << '\n';
       break;

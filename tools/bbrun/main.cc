@@ -11,6 +11,7 @@
 //   bbrun FILE.bb --listen HOST:PORT --peers PEERS.toml [--key KEY.pem | --insecure] [--peer PEER]
 //                 [--duration D] [--executions N] [--grace D] …   (the real network; docs/wire.md)
 //   bbrun --deploy DEPLOY.toml --node PEER [--insecure] [--duration D] [--executions N] …
+#include <charconv>
 #include <iostream>
 #include <memory>
 
@@ -22,9 +23,11 @@
 #include "bb/ir/envelope.h"
 #include "bb/ir/limits.h"
 #include "bb/net/grpc_log.h"
+#include "bb/runtime/config.h"
 #include "bb/runtime/plugin_loader.h"
 #include "bb/runtime/registry.h"
 #include "cli_docs.h"
+#include "escaped_log.h"
 #include "options.h"
 
 namespace {
@@ -32,14 +35,31 @@ namespace {
 using bb::bbrun::Options;
 
 // CLI11 validator + converter for durations (Appendix A grammar).
-std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std::string& text) {
+// A duration flag, as strict as the same key of a deployment or --config file: only
+// --grace may be 0.
+std::optional<std::int64_t> duration_or_throw(const std::string& flag, const std::string& text,
+                                              bool zero_allowed = false) {
   auto d = bb::parse_duration(text);
   if (!d) throw CLI::ValidationError(flag, "'" + text + "': " + d.error());
   if (*d < 0) throw CLI::ValidationError(flag, "'" + text + "': must not be negative");
+  if (*d == 0 && !zero_allowed) throw CLI::ValidationError(flag, "'" + text + "': must be longer than 0");
   return *d;
 }
 
+// As a deployment's run.seed: a decimal integer from 0 to 2^63-1; a negative or larger
+// number is refused, never wrapped or clamped.
+std::uint64_t seed_or_throw(const std::string& text) {
+  std::int64_t value = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0)
+    throw CLI::ValidationError("--seed", "'" + text + "' is not an integer from 0 to 9223372036854775807");
+  return static_cast<std::uint64_t>(value);
+}
+
 std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vector<std::string>& texts) {
+  if (texts.size() > bb::runtime::kMaxPeerListEntries)
+    throw CLI::ValidationError(flag, std::to_string(texts.size()) + " peers, over the limit of " +
+                                         std::to_string(bb::runtime::kMaxPeerListEntries));
   std::vector<bb::PeerId> out;
   for (const auto& t : texts) {
     auto p = bb::PeerId::from_text(t);
@@ -51,7 +71,7 @@ std::vector<bb::PeerId> peers_or_throw(const std::string& flag, const std::vecto
 
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("bbrun");
-  logger->set_pattern("%^%l%$: %v");
+  bb::tools::set_escaping_pattern(*logger, "%^%l%$: %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   bb::net::route_grpc_logs();  // gRPC's lines in this format, at this level
@@ -91,7 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--peer", o.peer, "this node's PeerId (id:<name> or base58btc)")->capture_default_str();
   app.add_option("--duration", duration, "run for this long (e.g. 1s, 250ms), real or virtual time");
   app.add_option("--executions", executions, "stop after N executions")->check(CLI::PositiveNumber);
-  app.add_option("--seed", o.seed, "seed of the node's RNG")->capture_default_str();
+  std::string seed;
+  app.add_option("--seed", seed, "seed of the node's RNG (0 to 2^63-1; default 0)");
   app.add_flag("--virtual-time", o.virtual_time, "run on a virtual clock that jumps to the next event");
   app.add_option("--input", inputs, "graph input NAME=FILE.pb (a serialized TensorProto)");
   app.add_option("--inputs", o.inputs_dir, "graph input k from DIR/input_<k>.pb (the ONNX test-data layout)");
@@ -211,6 +232,7 @@ int main(int argc, char** argv) {
     if (!dedup_ttl.empty()) s.dedup_ttl_ns = duration_or_throw("--dedup-ttl", dedup_ttl);
     if (!send_timeout.empty()) s.send_timeout_ns = duration_or_throw("--send-timeout", send_timeout);
     if (send_max_in_flight > 0) s.send_max_in_flight = static_cast<std::size_t>(send_max_in_flight);
+    if (!seed.empty()) o.seed = seed_or_throw(seed);
     if (!list_ops && sim.empty() && deploy.empty() && o.file.empty() && !keygen->parsed()) throw CLI::RequiredError("FILE");
     o.seed_given = app.count("--seed") > 0;
     o.peer_given = app.count("--peer") > 0;
@@ -224,7 +246,7 @@ int main(int argc, char** argv) {
       throw CLI::ValidationError("--trace-format", "only with --trace FILE");
     if (!o.metrics_listen.empty() && (!sim.empty() || o.virtual_time))
       throw CLI::ValidationError("--metrics-listen", "only for a real-time run (not with --sim or --virtual-time)");
-    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace);
+    if (!grace.empty()) o.grace_ns = *duration_or_throw("--grace", grace, /*zero_allowed=*/true);
     const bool networked = !o.listen.empty() || !deploy.empty();
     if (!deploy.empty()) {
       if (node.empty()) throw CLI::RequiredError("--node (with --deploy)");
@@ -259,6 +281,14 @@ int main(int argc, char** argv) {
   if (auto ok = bb::runtime::load_plugins(plugins); !ok) {
     spdlog::error("{}", ok.error());
     return bb::bbrun::kExitLoad;
+  }
+  {
+    std::vector<std::filesystem::path> read;
+    for (const std::string* in : {&o.file, &sim, &deploy, &o.config, &o.peers, &o.key})
+      if (!in->empty()) read.emplace_back(*in);
+    for (const auto& lib : plugins) read.emplace_back(lib);
+    for (const auto& in : o.inputs) read.emplace_back(in.second);
+    if (!bb::bbrun::outputs_spare_inputs(o, read)) return bb::bbrun::kExitUsage;
   }
   if (list_ops) {
     std::cout << (markdown ? bb::runtime::registry::list_markdown() : bb::runtime::registry::list_text());

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,9 @@ Expected<runtime::NodeSettings, std::string> layered_settings(const runtime::Set
 // file's line; false if there was one (a usage error, like --input's).
 bool deployment_inputs(const sim::Deployment& deployment, std::size_t node, const runtime::Program& program,
                        GraphInputs& out);
+// False, with an error logged, when --metrics or --trace names one of `inputs` (the same
+// file, after symlinks) or each other: writing there would destroy it.
+bool outputs_spare_inputs(const Options& options, const std::vector<std::filesystem::path>& inputs);
 
 // SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
 // the signal for the exit code 128 + signal.

@@ -17,9 +17,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/escape.h"
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
 #include "bb/runtime/metrics.h"
+#include "bb/runtime/gate_audit.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/chrome_trace.h"
 #include "bb/runtime/plugin_loader.h"
@@ -65,6 +67,8 @@ Loaded load_graphs(const sim::Deployment& d, const Options& o) {
         continue;
       }
       program = *loaded;
+      for (const auto& ungated : runtime::ungated_wire_ops(program->model()))
+        spdlog::warn("{}: {}", spec.graph.string(), ungated);
     }
     out.programs.push_back(program);
     out.inputs.emplace_back();
@@ -96,6 +100,13 @@ int run_sim(const std::string& path, const Options& o) {
         spdlog::error("{}: node {}: {}", d.file.string(), node.peer.to_text(), ok.error());
         return kExitLoad;
       }
+  std::vector<std::filesystem::path> read;
+  for (const auto& node : d.nodes) {
+    read.push_back(node.graph);
+    read.insert(read.end(), node.plugins.begin(), node.plugins.end());
+    for (const auto& in : node.inputs) read.push_back(in.file);
+  }
+  if (!outputs_spare_inputs(o, read)) return kExitUsage;
   Loaded loaded = load_graphs(d, o);
   if (loaded.code != kExitOk) return loaded.code;
 
@@ -148,11 +159,12 @@ int run_sim(const std::string& path, const Options& o) {
   const std::string sha = trace.finish(simulation.now_ns());
   const auto reports = simulation.reports();
   const runtime::NetworkStats network = simulation.network_stats();
-  std::cerr << "== bbrun --sim " << path << ": ran " << format_duration(simulation.now_ns())
+  std::cerr << "== bbrun --sim " << ir::escape_text(path) << ": ran " << format_duration(simulation.now_ns())
             << " (virtual time), seed " << d.seed.value_or(0) << ", " << reports.size() << " nodes"
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, &network) << (watch ? timeline.table() : std::string());
   int code = stop_signal() ? 128 + stop_signal() : kExitOk;
+  if (trace.failed() && code == kExitOk) code = kExitUsage;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, &network, sha)); !w) {
       spdlog::error("--metrics {}: {}", o.metrics, w.error().message);

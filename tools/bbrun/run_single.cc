@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/escape.h"
 #include "bb/ir/duration.h"
 #include "bb/ir/model_io.h"
 #include "bb/prometheus/exporter.h"
@@ -22,6 +23,7 @@
 #include "bb/runtime/clock.h"
 #include "bb/runtime/config.h"
 #include "bb/runtime/node.h"
+#include "bb/runtime/gate_audit.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/scheduler.h"
 #include "bb/runtime/tensor_proto.h"
@@ -189,6 +191,7 @@ int run_single(const Options& o, const NetPlan* net) {
     spdlog::error("{}", program.error().message);
     return kExitLoad;
   }
+  for (const auto& ungated : runtime::ungated_wire_ops((*program)->model())) spdlog::warn("{}: {}", file, ungated);
   if (!o.inputs_dir.empty()) {
     if (auto read = read_inputs_dir(o, **program, *inputs); !read) {
       spdlog::error("{}", read.error());
@@ -282,11 +285,12 @@ int run_single(const Options& o, const NetPlan* net) {
     reports[0].bytes_received = network->bytes_received();
     reports[0].refused = network->refusals().nonzero();
   }
-  std::cerr << "== bbrun " << file << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
+  std::cerr << "== bbrun " << ir::escape_text(file) << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, nullptr) << (network ? timeline.table() : std::string());
   // A networked node's signal is its normal way to stop.
   int code = stop_signal() && !network ? 128 + stop_signal() : kExitOk;
+  if (trace && trace->failed() && code == kExitOk) code = kExitUsage;
   if (!o.outputs_dir.empty() && !write_outputs(o, **node) && code == kExitOk) code = kExitUsage;
   if (!o.metrics.empty()) {
     if (auto w = ir::write_file_atomic(o.metrics, runtime::metrics_json(reports, nullptr, sha)); !w) {

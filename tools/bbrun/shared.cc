@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/escape.h"
+#include "bb/ir/model_io.h"
 #include "bb/runtime/program.h"
 #include "bb/runtime/tensor_proto.h"
 #include "bb/sim/deployment.h"
@@ -56,6 +58,27 @@ bool deployment_inputs(const sim::Deployment& d, std::size_t i, const runtime::P
     out.emplace_back(in.name, runtime::Value::tensor(std::move(*tensor)));
   }
   return ok;
+}
+
+bool outputs_spare_inputs(const Options& o, const std::vector<std::filesystem::path>& inputs) {
+  const std::pair<const char*, const std::string*> outputs[] = {{"--metrics", &o.metrics}, {"--trace", &o.trace}};
+  for (const auto& [flag, path] : outputs) {
+    if (path->empty()) continue;
+    for (const auto& input : inputs) {
+      if (!ir::same_file(*path, input)) continue;
+      spdlog::error("{} {}: that is {}, an input of this run: writing there would destroy it; choose another path",
+                    flag, ir::escape_text(*path), ir::escape_text(input.string()));
+      return false;
+    }
+  }
+  std::error_code ec1, ec2;
+  if (!o.metrics.empty() && !o.trace.empty() &&
+      (ir::same_file(o.metrics, o.trace) ||
+       std::filesystem::weakly_canonical(o.metrics, ec1) == std::filesystem::weakly_canonical(o.trace, ec2))) {
+    spdlog::error("--metrics and --trace name the same file ({}); give each its own", ir::escape_text(o.metrics));
+    return false;
+  }
+  return true;
 }
 
 void install_signal_handlers() {

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/escape.h"
+
 namespace bb::bbrun {
 
 TraceOutput::TraceOutput(std::string path, const std::string& format) : path_(std::move(path)) {
@@ -18,7 +20,7 @@ TraceOutput::TraceOutput(std::string path, const std::string& format) : path_(st
 bool TraceOutput::open() {
   if (path_.empty()) return true;
   file_.open(path_, std::ios::binary | std::ios::trunc);
-  if (!file_) spdlog::error("--trace {}: cannot write the file", path_);
+  if (!file_) spdlog::error("--trace {}: cannot write the file", ir::escape_text(path_));
   return static_cast<bool>(file_);
 }
 
@@ -26,7 +28,8 @@ std::string TraceOutput::finish(std::int64_t end_ns) {
   if (chrome_) chrome_->finish(end_ns);
   if (!path_.empty()) {
     file_.flush();
-    if (!file_) spdlog::error("--trace {}: writing failed", path_);
+    if (!file_)
+      spdlog::error("--trace {}: writing failed (a full disk?): the trace is incomplete", ir::escape_text(path_));
   }
   return jsonl_->finish_sha256();
 }

@@ -27,6 +27,9 @@ class TraceOutput {
   // Ends the trace at `end_ns` (closing the Chrome trace's open slices), flushes the
   // file, logs a failed write, and returns the hex SHA-256 of the JSONL form.
   std::string finish(std::int64_t end_ns);
+  // A write to the file failed (a full disk, a device that refuses it): the trace is
+  // incomplete, and the run must not exit 0.
+  bool failed() const { return !path_.empty() && !file_.good(); }
   // Closes and removes the file (a run that never started leaves none).
   void discard();
 

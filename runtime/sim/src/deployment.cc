@@ -96,7 +96,7 @@ bool read_transport(Reader& r, const toml::table& root, Deployment& d) {
 }
 
 bool read_network(Reader& r, const toml::table& root, Deployment& d) {
-  const toml::table* net = r.section(root, "network", {"latency", "loss", "duplicate"});
+  const toml::table* net = r.section(root, "network", {"latency", "loss", "duplicate", "max_in_flight"});
   if (net == nullptr) return r.ok();
   if (const toml::node* latency = net->get("latency"); latency != nullptr && !read_latency(r, *latency, d.latency)) {
     return false;
@@ -106,6 +106,11 @@ bool read_network(Reader& r, const toml::table& root, Deployment& d) {
   }
   if (const toml::node* dup = net->get("duplicate"); dup != nullptr && !probability(r, *dup, "network.duplicate", d.duplicate)) {
     return false;
+  }
+  if (const toml::node* cap = net->get("max_in_flight")) {
+    std::int64_t value = 0;
+    if (!r.integer(*cap, "network.max_in_flight", 1, kMaxInFlightLimit, value)) return false;
+    d.max_in_flight = static_cast<std::uint32_t>(value);
   }
   return true;
 }
@@ -271,6 +276,7 @@ NetworkConfig Deployment::network_config() const {
   config.loss = loss;
   config.duplicate = duplicate;
   if (settings.send_timeout_ns) config.send_timeout_ns = *settings.send_timeout_ns;
+  if (max_in_flight) config.max_in_flight = *max_in_flight;
   return config;
 }
 

@@ -70,6 +70,7 @@ struct SimNetwork::Node {
   ChannelFilter accepts;
   std::uint64_t incarnation = 0;
   int crash_depth = 0;  // overlapping crash faults: down while > 0
+  std::uint32_t in_flight = 0;  // this incarnation's attempts whose outcome is not yet heard
   runtime::AdmissionCounts refusals;
   std::unique_ptr<Port> port;
 
@@ -119,6 +120,7 @@ runtime::Transport& SimNetwork::attach(const PeerId& peer, runtime::TransportEnd
   node.endpoint = &endpoint;
   node.accepts = std::move(accepts);
   ++node.incarnation;
+  node.in_flight = 0;  // the last incarnation's outcomes are orphaned
   return *node.port;
 }
 
@@ -187,6 +189,16 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     emit(NetEventKind::kOrphaned, src, kNoNode, attempt);
     return;
   }
+  Node& sender = *nodes_[src];
+  if (sender.in_flight >= config_.max_in_flight) {
+    // Refused before it enters the network: the sender hears it at once.
+    emit(NetEventKind::kOutcome, src, kNoNode, attempt, 0, OutcomeKind::kRejected);
+    const std::string detail = std::to_string(sender.in_flight) + " attempts in flight, the limit " +
+                               "(send.max_in_flight); raise it or send less often";
+    sender.endpoint->on_outcome(attempt, runtime::Outcome{OutcomeKind::kRejected, 0, kInFlightLimit, detail});
+    return;
+  }
+  ++sender.in_flight;
   const std::int64_t now = clock_.now_ns();
   const std::int64_t budget = envelope.deadline_ns() > 0 ? envelope.deadline_ns() : config_.send_timeout_ns;
   const std::int64_t deadline_at = saturating_add(now, budget);
@@ -345,6 +357,7 @@ void SimNetwork::deliver_outcome(std::uint32_t src, std::uint64_t incarnation, A
     return;
   }
   emit(NetEventKind::kOutcome, src, kNoNode, attempt, 0, kind);
+  if (node.in_flight > 0) --node.in_flight;
   const std::string_view text = detail == kNoDetail ? std::string_view() : std::string_view(details_[detail]);
   node.endpoint->on_outcome(attempt, runtime::Outcome{kind, 0, reason, text});
   release_detail(detail);  // after the call: the endpoint may send, and a send may keep a detail

@@ -14,6 +14,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/codes.h"
+#include "bb/ir/escape.h"
 
 namespace bb::compiler {
 
@@ -33,7 +34,8 @@ struct Finding {
   bool file_level() const { return !index.has_value(); }
 };
 
-// `graph.onnx: node 'send0' (Send #12): error BB011: message [hint: hint]`
+// `graph.onnx: node 'send0' (Send #12): error BB011: message [hint: hint]`, every part
+// escaped (ir::escape_text): one line whatever the file's name or the node's.
 std::string format_text(const Finding& finding);
 
 // By file, then scope, then node index (file-level findings first), then code; stable.
@@ -72,9 +74,8 @@ class DiagnosticEngine {
   std::vector<Finding> findings_;
 };
 
-// A value as it may appear in a message: printable ASCII as is, other bytes as \xNN,
-// cut after `max` characters.
-std::string printable(std::string_view bytes, std::size_t max = 64);
+// A value as it may appear in a message (bb/ir/escape.h).
+using ir::printable;
 
 // `message` without a leading `<path>: ` (I/O errors name the file; a finding already does).
 std::string without_path_prefix(std::string_view message, std::string_view path);

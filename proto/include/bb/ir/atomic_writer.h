@@ -1,7 +1,14 @@
 // Writing a file atomically as a stream: the bytes go to a temporary file in the same
 // folder as they come; commit() flushes, fsyncs and renames it over the path. Until
 // then the path is untouched, and a writer destroyed without a successful commit (an
-// error, an exception, a compile that failed half way) removes its temporary file.
+// error, an exception, a compile that failed half way) removes its temporary file; so
+// does a SIGTERM, SIGINT or SIGHUP that ends the process (unless the program handles
+// that signal itself, and then its destructors do).
+//
+// An existing path that is not a regular file nor a folder — a FIFO, a device, a
+// socket, or a symlink to one — is never renamed over: the bytes are written to it in
+// place (its open waits for a FIFO's reader, as a shell's `>` does), and its write
+// errors are the writer's errors (`/dev/full` fails with "No space left on device").
 //
 // With `background`, a second thread does the write(2) calls while the caller produces
 // the next bytes (a large serialization overlaps its own I/O); at most a few chunks are

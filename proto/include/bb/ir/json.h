@@ -2,6 +2,7 @@
 // json, metrics, trace JSONL): the output is valid JSON whatever bytes the input holds.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ namespace bb::ir {
 // U+10FFFF) becomes U+FFFD, written `\ufffd`.
 void append_json_string(std::string& out, std::string_view text);
 std::string json_string(std::string_view text);
+
+// Length of the well-formed UTF-8 sequence at text[i] in the sense above, 0 if none.
+std::size_t utf8_length(std::string_view text, std::size_t i);
 
 // True when `text` is well-formed UTF-8 in the sense above.
 bool valid_utf8(std::string_view text);

@@ -41,7 +41,13 @@ struct LoadLimits {
 };
 
 // Reads a whole file, refusing one over `max_bytes` before allocating for it.
+// Anything but a regular file (a FIFO, a device, a folder) is kUnreadable, found
+// without waiting for a FIFO's writer.
 Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+
+// Whether both paths exist and name the same file (after symlinks): an output that
+// would overwrite one of a run's inputs.
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 Expected<onnx::ModelProto, IoError> parse_model(std::string_view bytes, ModelFormat format,
                                                 const LoadLimits& limits = {});

@@ -54,6 +54,9 @@ std::string_view channel_of(const onnx::NodeProto& node);
 inline constexpr std::size_t kMaxGateKeyBytes = 1024;
 std::string gate_node_name(std::string_view op_type, std::string_view key);
 std::string gate_output_name(std::string_view key, std::string_view infix, int j);
+// Whether `name` has the form of a gate output, `<key>#<infix>.<j>` with an infix of the
+// gate catalogue: in a source graph such a name is reserved (the gate would define it).
+bool is_gate_output_name(std::string_view name);
 
 // Model metadata_props: the value of the first entry with `key`.
 std::optional<std::string_view> get_metadata(const onnx::ModelProto& model, std::string_view key);

@@ -12,6 +12,7 @@
 // hold (defaults); flags go on top.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@ namespace bb::runtime {
 // The error of every TOML file of bb (kind, file, line, dotted key, message);
 // `describe` words it as "cfg.toml:3: backoff.bsae: unknown key (known keys here: …)".
 using ConfigError = TomlError;
+
+// The most peers `governor.blocklist` or `governor.allowlist` may list — in --config, a
+// deployment file or the --blocklist/--allowlist flags: a setting cannot size the
+// governor's memory beyond it.
+inline constexpr std::size_t kMaxPeerListEntries = 100'000;
 
 // What the file sets (nothing applied yet).
 Expected<SettingsOverlay, ConfigError> read_config_file(const std::filesystem::path& path);

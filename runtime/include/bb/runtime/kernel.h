@@ -17,6 +17,7 @@
 #include "bb/bb.pb.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/op_table.h"
+#include "bb/ir/saturating.h"
 #include "bb/runtime/backoff_table.h"
 #include "bb/runtime/inbound_dedup.h"
 #include "bb/runtime/metrics.h"
@@ -160,7 +161,11 @@ class Invocation {
   std::uint64_t execution() const { return execution_; }
 
   // The state the kernel declared at load (KernelServices::counter_id, state_id, series_id).
-  void add_to_counter(std::uint32_t id, std::int64_t delta) { node_.metrics_.counters[id].second += delta; }
+  // Saturates at the int64 bounds instead of wrapping (a graph chooses the delta).
+  void add_to_counter(std::uint32_t id, std::int64_t delta) {
+    std::int64_t& counter = node_.metrics_.counters[id].second;
+    counter = ir::saturating_add(counter, delta);
+  }
   Value& state(std::uint32_t id) { return node_.states_[id].second; }
   void record(std::uint32_t id, double value) { node_.metrics_.series[id].points.push_back({now_ns(), value}); }
 

@@ -64,6 +64,7 @@ struct Deployment {
   Latency latency;
   double loss = 0.0;
   double duplicate = 0.0;
+  std::optional<std::uint32_t> max_in_flight;  // 1 to kMaxInFlightLimit
 
   // [backoff], [governor], [dedup], [send]: read by the same reader as `bbrun --config`
   // (bb/runtime/settings_toml.h); `bbrun --sim` applies the state flags on top.

@@ -59,7 +59,15 @@ struct NetworkConfig {
   double duplicate = 0.0;  // probability that a delivered envelope arrives twice
   std::int64_t send_timeout_ns = 1 * kSecond;  // deadline of envelopes without deadline_ns
   ir::EnvelopeLimits limits;                    // applied when an envelope arrives
+  // Attempts of one node in flight (sent, outcome not yet heard) at most; the next is
+  // rejected at once with kInFlightLimit (the deployment's network.max_in_flight).
+  std::uint32_t max_in_flight = 65'536;
 };
+
+// The refusal label of an attempt over NetworkConfig::max_in_flight.
+inline constexpr std::string_view kInFlightLimit = "in_flight_limit";
+// The largest max_in_flight a deployment may set: the cap bounds the network's memory.
+inline constexpr std::uint32_t kMaxInFlightLimit = 1u << 20;
 
 enum class FaultKind : std::uint8_t { kCrash, kPartition };
 // "crash", "partition".
