@@ -34,11 +34,8 @@ class Send final : public runtime::Kernel {
     if (!peer) return unexpected(peer.error());
     auto channel = string_attribute(init.node, ir::kAttrChannel);
     if (!channel) return unexpected(channel.error());
-    auto deadline = int_attribute(init.node, ir::kAttrDeadlineNs);
+    auto deadline = declared_int(init, ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
-    if (deadline->value_or(0) < 0)
-      return unexpected("attribute '" + std::string(ir::kAttrDeadlineNs) + "' must be >= 0, found " +
-                        std::to_string(**deadline));
     auto s = std::make_unique<Send>(init.services, channel->value_or(""), deadline->value_or(0));
     if (peer->has_value()) {
       auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");

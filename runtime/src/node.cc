@@ -6,6 +6,7 @@
 
 #include "bb/ir/gates.h"
 #include "bb/ir/names.h"
+#include "bb/ir/op_table.h"
 #include "bb/ir/wire_shape.h"
 #include "bb/runtime/tensor_proto.h"
 
@@ -28,6 +29,17 @@ constexpr PendingId make_id(std::uint32_t index, std::uint32_t generation) {
 }
 constexpr std::uint32_t id_index(std::uint64_t id) { return static_cast<std::uint32_t>(id); }
 constexpr std::uint32_t id_generation(std::uint64_t id) { return static_cast<std::uint32_t>(id >> 32); }
+
+// A bb op's attributes against the op table's declarations, the check bbc runs as
+// BB008: one error line per problem, "" when there is none.
+std::string declared_attribute_problems(const PlanNode& pn, const Program& p, std::uint32_t i) {
+  if (pn.spec == nullptr) return {};
+  std::string lines;
+  for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto))
+    lines += (lines.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + problem.message +
+             " [hint: " + problem.hint + "; bbc lint reports this before a run]";
+  return lines;
+}
 
 }  // namespace
 
@@ -109,6 +121,10 @@ Expected<void, LoadError> Node::instantiate() {
       for (std::uint32_t j = 0; j < pn.output_count; ++j) out_types.push_back(p.slot_type(pn.output_begin + j));
       init.inputs = in_types;
       init.outputs = out_types;
+    }
+    if (auto refused = declared_attribute_problems(pn, p, i); !refused.empty()) {
+      problems += (problems.empty() ? "" : "\n") + refused;
+      continue;
     }
     auto made = pn.op->factory(init);
     if (!made) {
@@ -581,7 +597,8 @@ void Node::on_outcome(AttemptId attempt, const Outcome& outcome) {
     const auto st = backoff_.state(dst);
     const std::string dst_text = peers_.text(dst);
     observer_->outcome(PeerOutcome{now, peer_text_, dst_text, outcome.kind, st ? st->failures : 0, failures_before,
-                                   st ? st->next_retry_ns : 0, governor_.is_down(dst)});
+                                   st ? st->next_retry_ns : 0, governor_.is_down(dst),
+                                   outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view()});
   }
   Pending& pd = pendings_[id_index(pending)];
   if (trace_) {

@@ -130,6 +130,8 @@ struct NodeHooks {
   // The node restarts: create a fresh instance and attach() it; it will run with
   // `incarnation` (what attach() assigns next).
   std::function<void(const PeerId& peer, std::uint64_t incarnation)> on_restart;
+  // A partition began (`started`) or ended: its members are cut off from the rest.
+  std::function<void(const std::vector<PeerId>& members, bool started)> on_partition;
 };
 
 class SimNetwork {
@@ -205,6 +207,7 @@ class SimNetwork {
   void release_detail(std::uint32_t slot);
   void crash(std::uint32_t node);
   void restart(std::uint32_t node);
+  void notify_partition(const std::vector<std::uint32_t>& members, bool started);
   bool partitioned(std::uint32_t a, std::uint32_t b) const;
   std::int64_t draw_latency();
   void emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst = kNoNode, runtime::AttemptId attempt = 0,
