@@ -219,7 +219,10 @@ std::string onnx_kernels_markdown(const std::vector<OpRegistration>& regs) {
          " ops. A kernel is chosen by the opset the model imports for the default domain\n"
          "(`\"\"` and `ai.onnx` are one domain); an op without a kernel but with an ONNX function\n"
          "body (LayerNormalization, SoftmaxCrossEntropyLoss, …) is expanded into its body at load\n"
-         "(docs/runtime.md, \"Functions\"). Element types are what the kernel computes on.\n\n"
+         "(docs/runtime.md, \"Functions\"). Element types are those of the input the kernel\n"
+         "dispatches on (the data input; indices, shapes and conditions have their own types);\n"
+         "`all` is every type the runtime holds: the floats (with float16 and bfloat16), the\n"
+         "integers, bool and string. A value of another type fails with `type_mismatch`.\n\n"
          "| op | opsets | element types |\n|---|---|---|\n" +
          table;
 }

@@ -180,20 +180,20 @@ struct ShrinkOp {
   }
 };
 
-const OpRegistrar kRelu{"", "Relu", OpsetRange{6}, kCompute, &make_kernel<Map<ReluOp>>};
-const OpRegistrar kSigmoid{"", "Sigmoid", OpsetRange{6}, kCompute, &make_kernel<Map<SigmoidOp>>};
-const OpRegistrar kTanh{"", "Tanh", OpsetRange{6}, kCompute, &make_kernel<Map<TanhOp>>};
-const OpRegistrar kSoftplus{"", "Softplus", OpsetRange{1}, kCompute, &make_kernel<Map<SoftplusOp>>};
-const OpRegistrar kSoftsign{"", "Softsign", OpsetRange{1}, kCompute, &make_kernel<Map<SoftsignOp>>};
-const OpRegistrar kHardSwish{"", "HardSwish", OpsetRange{14}, kCompute, &make_kernel<Map<HardSwishOp>>};
-const OpRegistrar kLeakyRelu{"", "LeakyRelu", OpsetRange{6}, kCompute, &make_kernel<Map<LeakyReluOp>>};
-const OpRegistrar kElu{"", "Elu", OpsetRange{6}, kCompute, &make_kernel<Map<EluOp>>};
-const OpRegistrar kCelu{"", "Celu", OpsetRange{12}, kCompute, &make_kernel<Map<CeluOp>>};
+const OpRegistrar kRelu{"", "Relu", OpsetRange{6}, kCompute, &make_kernel<Map<ReluOp>>, SignedTypes::kNames};
+const OpRegistrar kSigmoid{"", "Sigmoid", OpsetRange{6}, kCompute, &make_kernel<Map<SigmoidOp>>, FloatTypes::kNames};
+const OpRegistrar kTanh{"", "Tanh", OpsetRange{6}, kCompute, &make_kernel<Map<TanhOp>>, FloatTypes::kNames};
+const OpRegistrar kSoftplus{"", "Softplus", OpsetRange{1}, kCompute, &make_kernel<Map<SoftplusOp>>, FloatTypes::kNames};
+const OpRegistrar kSoftsign{"", "Softsign", OpsetRange{1}, kCompute, &make_kernel<Map<SoftsignOp>>, FloatTypes::kNames};
+const OpRegistrar kHardSwish{"", "HardSwish", OpsetRange{14}, kCompute, &make_kernel<Map<HardSwishOp>>, FloatTypes::kNames};
+const OpRegistrar kLeakyRelu{"", "LeakyRelu", OpsetRange{6}, kCompute, &make_kernel<Map<LeakyReluOp>>, FloatTypes::kNames};
+const OpRegistrar kElu{"", "Elu", OpsetRange{6}, kCompute, &make_kernel<Map<EluOp>>, FloatTypes::kNames};
+const OpRegistrar kCelu{"", "Celu", OpsetRange{12}, kCompute, &make_kernel<Map<CeluOp>>, FloatTypes::kNames};
 const OpRegistrar kThresholdedRelu{"", "ThresholdedRelu", OpsetRange{10}, kCompute,
-                                   &make_kernel<Map<ThresholdedReluOp>>};
-const OpRegistrar kSelu{"", "Selu", OpsetRange{6}, kCompute, &make_kernel<Map<SeluOp>>};
-const OpRegistrar kHardSigmoid{"", "HardSigmoid", OpsetRange{6}, kCompute, &make_kernel<Map<HardSigmoidOp>>};
-const OpRegistrar kShrink{"", "Shrink", OpsetRange{9}, kCompute, &make_kernel<Map<ShrinkOp>>};
+                                   &make_kernel<Map<ThresholdedReluOp>>, FloatTypes::kNames};
+const OpRegistrar kSelu{"", "Selu", OpsetRange{6}, kCompute, &make_kernel<Map<SeluOp>>, FloatTypes::kNames};
+const OpRegistrar kHardSigmoid{"", "HardSigmoid", OpsetRange{6}, kCompute, &make_kernel<Map<HardSigmoidOp>>, FloatTypes::kNames};
+const OpRegistrar kShrink{"", "Shrink", OpsetRange{9}, kCompute, &make_kernel<Map<ShrinkOp>>, NumericTypes::kNames};
 
 // PRelu: y = x < 0 ? slope · x : x, the slope broadcast to x (unidirectionally).
 class PRelu final : public runtime::Kernel {
@@ -228,7 +228,7 @@ class PRelu final : public runtime::Kernel {
   }
 };
 
-const OpRegistrar kPRelu{"", "PRelu", OpsetRange{7}, kCompute, &make_kernel<PRelu>};
+const OpRegistrar kPRelu{"", "PRelu", OpsetRange{7}, kCompute, &make_kernel<PRelu>, SignedTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -110,17 +110,6 @@ To convert(From v) {
   }
 }
 
-// The element types a Cast reads and writes through a C++ number type: float16 and
-// bfloat16 go through float.
-template <class F>
-bool dispatch_number(DType type, F&& f) {
-  if (type == DType::kBool) {
-    f(bool{});
-    return true;
-  }
-  return dispatch_numeric(type, std::forward<F>(f));
-}
-
 // Reads element i of `t` as a double-free "wide" value: float16/bfloat16 as float.
 template <class T>
 T read_as(const Tensor& t, std::int64_t i) {
@@ -278,9 +267,9 @@ class CastLike final : public Kernel {
 };
 
 const runtime::OpRegistrar kCast{"", "Cast", runtime::OpsetRange{6}, ir::OpKind::kCompute,
-                                 &runtime::make_kernel<Cast>};
+                                 &runtime::make_kernel<Cast>, AnyTypes::kNames};
 const runtime::OpRegistrar kCastLike{"", "CastLike", runtime::OpsetRange{15}, ir::OpKind::kCompute,
-                                     &runtime::make_kernel<CastLike>};
+                                     &runtime::make_kernel<CastLike>, AnyTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

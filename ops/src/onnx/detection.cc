@@ -245,11 +245,11 @@ class RoiAlign final : public Kernel {
 
 constexpr auto kCompute = ir::OpKind::kCompute;
 const runtime::OpRegistrar kNonMaxSuppression{"", "NonMaxSuppression", runtime::OpsetRange{10}, kCompute,
-                                              &runtime::make_kernel<NonMaxSuppression>};
+                                              &runtime::make_kernel<NonMaxSuppression>, OnlyFloat::kNames};
 const runtime::OpRegistrar kRoiAlign10{"", "RoiAlign", runtime::OpsetRange{10, 15}, kCompute,
-                                       &runtime::make_kernel<RoiAlign<false>>};
+                                       &runtime::make_kernel<RoiAlign<false>>, OnlyFloat::kNames};
 const runtime::OpRegistrar kRoiAlign16{"", "RoiAlign", runtime::OpsetRange{16}, kCompute,
-                                       &runtime::make_kernel<RoiAlign<true>>};
+                                       &runtime::make_kernel<RoiAlign<true>>, OnlyFloat::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

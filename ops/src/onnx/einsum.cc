@@ -219,7 +219,7 @@ class Einsum final : public runtime::Kernel {
   Equation eq_;
 };
 
-const OpRegistrar kEinsum{"", "Einsum", OpsetRange{12}, kCompute, &Einsum::create};
+const OpRegistrar kEinsum{"", "Einsum", OpsetRange{12}, kCompute, &Einsum::create, NumericTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

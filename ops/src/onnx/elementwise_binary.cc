@@ -196,12 +196,12 @@ class Binary final : public runtime::Kernel {
   Op op_;
 };
 
-const OpRegistrar kAdd{"", "Add", OpsetRange{7}, kCompute, &make_kernel<Binary<AddOp>>};
-const OpRegistrar kSub{"", "Sub", OpsetRange{7}, kCompute, &make_kernel<Binary<SubOp>>};
-const OpRegistrar kMul{"", "Mul", OpsetRange{7}, kCompute, &make_kernel<Binary<MulOp>>};
-const OpRegistrar kDiv{"", "Div", OpsetRange{7}, kCompute, &make_kernel<Binary<DivOp>>};
-const OpRegistrar kMod{"", "Mod", OpsetRange{10}, kCompute, &make_kernel<Binary<ModOp>>};
-const OpRegistrar kBitShift{"", "BitShift", OpsetRange{11}, kCompute, &make_kernel<Binary<BitShiftOp>>};
+const OpRegistrar kAdd{"", "Add", OpsetRange{7}, kCompute, &make_kernel<Binary<AddOp>>, NumericTypes::kNames};
+const OpRegistrar kSub{"", "Sub", OpsetRange{7}, kCompute, &make_kernel<Binary<SubOp>>, NumericTypes::kNames};
+const OpRegistrar kMul{"", "Mul", OpsetRange{7}, kCompute, &make_kernel<Binary<MulOp>>, NumericTypes::kNames};
+const OpRegistrar kDiv{"", "Div", OpsetRange{7}, kCompute, &make_kernel<Binary<DivOp>>, NumericTypes::kNames};
+const OpRegistrar kMod{"", "Mod", OpsetRange{10}, kCompute, &make_kernel<Binary<ModOp>>, NumericTypes::kNames};
+const OpRegistrar kBitShift{"", "BitShift", OpsetRange{11}, kCompute, &make_kernel<Binary<BitShiftOp>>, UnsignedTypes::kNames};
 
 // ---- Pow: the exponent may have another numeric type -----------------------------------
 
@@ -245,7 +245,7 @@ class Pow final : public runtime::Kernel {
   }
 };
 
-const OpRegistrar kPow{"", "Pow", OpsetRange{7}, kCompute, &make_kernel<Pow>};
+const OpRegistrar kPow{"", "Pow", OpsetRange{7}, kCompute, &make_kernel<Pow>, SignedTypes::kNames};
 
 // ---- Variadic: Max Min Sum Mean fold their inputs pairwise, broadcasting ----------------
 
@@ -315,10 +315,10 @@ class Variadic final : public runtime::Kernel {
   }
 };
 
-const OpRegistrar kMax{"", "Max", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMax>>};
-const OpRegistrar kMin{"", "Min", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMin>>};
-const OpRegistrar kSum{"", "Sum", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kSum>>};
-const OpRegistrar kMean{"", "Mean", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMean>>};
+const OpRegistrar kMax{"", "Max", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMax>>, NumericTypes::kNames};
+const OpRegistrar kMin{"", "Min", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMin>>, NumericTypes::kNames};
+const OpRegistrar kSum{"", "Sum", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kSum>>, FloatTypes::kNames};
+const OpRegistrar kMean{"", "Mean", OpsetRange{8}, kCompute, &make_kernel<Variadic<Fold::kMean>>, FloatTypes::kNames};
 
 // ---- Clip: bounds as attributes (≤ 10) or as optional scalar inputs (≥ 11) -------------
 
@@ -402,8 +402,8 @@ Expected<std::unique_ptr<runtime::Kernel>, std::string> make_clip_inputs(const r
   return std::unique_ptr<runtime::Kernel>(std::move(*k));
 }
 
-const OpRegistrar kClip6{"", "Clip", OpsetRange{6, 10}, kCompute, &make_clip_attrs};
-const OpRegistrar kClip11{"", "Clip", OpsetRange{11}, kCompute, &make_clip_inputs};
+const OpRegistrar kClip6{"", "Clip", OpsetRange{6, 10}, kCompute, &make_clip_attrs, NumericTypes::kNames};
+const OpRegistrar kClip11{"", "Clip", OpsetRange{11}, kCompute, &make_clip_inputs, NumericTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

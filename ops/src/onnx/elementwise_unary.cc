@@ -66,28 +66,28 @@ BB_UNARY_OP(AtanhOp, FloatTypes, std::atanh(x))
 
 #undef BB_UNARY_OP
 
-const OpRegistrar kNeg{"", "Neg", OpsetRange{6}, kCompute, &make_kernel<Map<NegOp>>};
-const OpRegistrar kAbs{"", "Abs", OpsetRange{6}, kCompute, &make_kernel<Map<AbsOp>>};
-const OpRegistrar kSqrt{"", "Sqrt", OpsetRange{6}, kCompute, &make_kernel<Map<SqrtOp>>};
-const OpRegistrar kExp{"", "Exp", OpsetRange{6}, kCompute, &make_kernel<Map<ExpOp>>};
-const OpRegistrar kLog{"", "Log", OpsetRange{6}, kCompute, &make_kernel<Map<LogOp>>};
-const OpRegistrar kReciprocal{"", "Reciprocal", OpsetRange{6}, kCompute, &make_kernel<Map<ReciprocalOp>>};
-const OpRegistrar kFloor{"", "Floor", OpsetRange{6}, kCompute, &make_kernel<Map<FloorOp>>};
-const OpRegistrar kCeil{"", "Ceil", OpsetRange{6}, kCompute, &make_kernel<Map<CeilOp>>};
-const OpRegistrar kRound{"", "Round", OpsetRange{11}, kCompute, &make_kernel<Map<RoundOp>>};
-const OpRegistrar kSign{"", "Sign", OpsetRange{9}, kCompute, &make_kernel<Map<SignOp>>};
-const OpRegistrar kErf{"", "Erf", OpsetRange{9}, kCompute, &make_kernel<Map<ErfOp>>};
-const OpRegistrar kSin{"", "Sin", OpsetRange{7}, kCompute, &make_kernel<Map<SinOp>>};
-const OpRegistrar kCos{"", "Cos", OpsetRange{7}, kCompute, &make_kernel<Map<CosOp>>};
-const OpRegistrar kTan{"", "Tan", OpsetRange{7}, kCompute, &make_kernel<Map<TanOp>>};
-const OpRegistrar kAsin{"", "Asin", OpsetRange{7}, kCompute, &make_kernel<Map<AsinOp>>};
-const OpRegistrar kAcos{"", "Acos", OpsetRange{7}, kCompute, &make_kernel<Map<AcosOp>>};
-const OpRegistrar kAtan{"", "Atan", OpsetRange{7}, kCompute, &make_kernel<Map<AtanOp>>};
-const OpRegistrar kSinh{"", "Sinh", OpsetRange{9}, kCompute, &make_kernel<Map<SinhOp>>};
-const OpRegistrar kCosh{"", "Cosh", OpsetRange{9}, kCompute, &make_kernel<Map<CoshOp>>};
-const OpRegistrar kAsinh{"", "Asinh", OpsetRange{9}, kCompute, &make_kernel<Map<AsinhOp>>};
-const OpRegistrar kAcosh{"", "Acosh", OpsetRange{9}, kCompute, &make_kernel<Map<AcoshOp>>};
-const OpRegistrar kAtanh{"", "Atanh", OpsetRange{9}, kCompute, &make_kernel<Map<AtanhOp>>};
+const OpRegistrar kNeg{"", "Neg", OpsetRange{6}, kCompute, &make_kernel<Map<NegOp>>, SignedTypes::kNames};
+const OpRegistrar kAbs{"", "Abs", OpsetRange{6}, kCompute, &make_kernel<Map<AbsOp>>, NumericTypes::kNames};
+const OpRegistrar kSqrt{"", "Sqrt", OpsetRange{6}, kCompute, &make_kernel<Map<SqrtOp>>, FloatTypes::kNames};
+const OpRegistrar kExp{"", "Exp", OpsetRange{6}, kCompute, &make_kernel<Map<ExpOp>>, FloatTypes::kNames};
+const OpRegistrar kLog{"", "Log", OpsetRange{6}, kCompute, &make_kernel<Map<LogOp>>, FloatTypes::kNames};
+const OpRegistrar kReciprocal{"", "Reciprocal", OpsetRange{6}, kCompute, &make_kernel<Map<ReciprocalOp>>, FloatTypes::kNames};
+const OpRegistrar kFloor{"", "Floor", OpsetRange{6}, kCompute, &make_kernel<Map<FloorOp>>, FloatTypes::kNames};
+const OpRegistrar kCeil{"", "Ceil", OpsetRange{6}, kCompute, &make_kernel<Map<CeilOp>>, FloatTypes::kNames};
+const OpRegistrar kRound{"", "Round", OpsetRange{11}, kCompute, &make_kernel<Map<RoundOp>>, FloatTypes::kNames};
+const OpRegistrar kSign{"", "Sign", OpsetRange{9}, kCompute, &make_kernel<Map<SignOp>>, NumericTypes::kNames};
+const OpRegistrar kErf{"", "Erf", OpsetRange{9}, kCompute, &make_kernel<Map<ErfOp>>, NumericTypes::kNames};
+const OpRegistrar kSin{"", "Sin", OpsetRange{7}, kCompute, &make_kernel<Map<SinOp>>, FloatTypes::kNames};
+const OpRegistrar kCos{"", "Cos", OpsetRange{7}, kCompute, &make_kernel<Map<CosOp>>, FloatTypes::kNames};
+const OpRegistrar kTan{"", "Tan", OpsetRange{7}, kCompute, &make_kernel<Map<TanOp>>, FloatTypes::kNames};
+const OpRegistrar kAsin{"", "Asin", OpsetRange{7}, kCompute, &make_kernel<Map<AsinOp>>, FloatTypes::kNames};
+const OpRegistrar kAcos{"", "Acos", OpsetRange{7}, kCompute, &make_kernel<Map<AcosOp>>, FloatTypes::kNames};
+const OpRegistrar kAtan{"", "Atan", OpsetRange{7}, kCompute, &make_kernel<Map<AtanOp>>, FloatTypes::kNames};
+const OpRegistrar kSinh{"", "Sinh", OpsetRange{9}, kCompute, &make_kernel<Map<SinhOp>>, FloatTypes::kNames};
+const OpRegistrar kCosh{"", "Cosh", OpsetRange{9}, kCompute, &make_kernel<Map<CoshOp>>, FloatTypes::kNames};
+const OpRegistrar kAsinh{"", "Asinh", OpsetRange{9}, kCompute, &make_kernel<Map<AsinhOp>>, FloatTypes::kNames};
+const OpRegistrar kAcosh{"", "Acosh", OpsetRange{9}, kCompute, &make_kernel<Map<AcoshOp>>, FloatTypes::kNames};
+const OpRegistrar kAtanh{"", "Atanh", OpsetRange{9}, kCompute, &make_kernel<Map<AtanhOp>>, FloatTypes::kNames};
 
 // IsNaN and IsInf: a float tensor in, a bool tensor of the same shape out.
 class Classify final : public runtime::Kernel {
@@ -144,8 +144,8 @@ Expected<std::unique_ptr<runtime::Kernel>, std::string> make_isinf(const runtime
   return std::unique_ptr<runtime::Kernel>(std::move(*k));
 }
 
-const OpRegistrar kIsNaN{"", "IsNaN", OpsetRange{9}, kCompute, &make_isnan};
-const OpRegistrar kIsInf{"", "IsInf", OpsetRange{10}, kCompute, &make_isinf};
+const OpRegistrar kIsNaN{"", "IsNaN", OpsetRange{9}, kCompute, &make_isnan, FloatTypes::kNames};
+const OpRegistrar kIsInf{"", "IsInf", OpsetRange{10}, kCompute, &make_isinf, FloatTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

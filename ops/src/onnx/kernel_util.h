@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
@@ -156,5 +157,113 @@ bool dispatch_all(DType type, F&& f) {
     default: return dispatch_numeric(type, std::forward<F>(f));
   }
 }
+
+// Calls f(T{}) with the C++ type of a numeric or bool element type.
+template <class F>
+bool dispatch_number(DType type, F&& f) {
+  if (type == DType::kBool) {
+    f(bool{});
+    return true;
+  }
+  return dispatch_numeric(type, std::forward<F>(f));
+}
+
+// ---- Type sets ------------------------------------------------------------------------
+
+// Which element types a kernel computes on: a dispatch (`run`) and its names as
+// docs/ops.md shows them (`kNames`, the third argument of a kernel's registration).
+// "all" means every element type the runtime holds. tests/ops/type_sets_test.cc checks
+// each kNames against what its `run` accepts, so the docs cannot drift from the code.
+struct FloatTypes {
+  static constexpr std::string_view kNames = "float, double";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    return dispatch_float(type, std::forward<F>(f));
+  }
+};
+struct SignedTypes {
+  static constexpr std::string_view kNames = "float, double, int8, int16, int32, int64";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    return dispatch_signed(type, std::forward<F>(f));
+  }
+};
+struct NumericTypes {
+  static constexpr std::string_view kNames =
+      "float, double, int8, int16, int32, int64, uint8, uint16, uint32, uint64";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    return dispatch_numeric(type, std::forward<F>(f));
+  }
+};
+// Numeric and bool.
+struct NumberTypes {
+  static constexpr std::string_view kNames =
+      "float, double, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    return dispatch_number(type, std::forward<F>(f));
+  }
+};
+// Numeric, bool and string (not float16/bfloat16, which are not held as C++ types).
+struct ValueTypes {
+  static constexpr std::string_view kNames =
+      "float, double, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool, string";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    return dispatch_all(type, std::forward<F>(f));
+  }
+};
+// Unsigned integers only (BitShift).
+struct UnsignedTypes {
+  static constexpr std::string_view kNames = "uint8, uint16, uint32, uint64";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    switch (type) {
+      case DType::kUint8: f(std::uint8_t{}); return true;
+      case DType::kUint16: f(std::uint16_t{}); return true;
+      case DType::kUint32: f(std::uint32_t{}); return true;
+      case DType::kUint64: f(std::uint64_t{}); return true;
+      default: return false;
+    }
+  }
+};
+// The element types ONNX's MatMul and Gemm take that are held as C++ types.
+struct MatMulTypes {
+  static constexpr std::string_view kNames = "float, double, int32, int64, uint32, uint64";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    switch (type) {
+      case DType::kInt32: f(std::int32_t{}); return true;
+      case DType::kInt64: f(std::int64_t{}); return true;
+      case DType::kUint32: f(std::uint32_t{}); return true;
+      case DType::kUint64: f(std::uint64_t{}); return true;
+      default: return dispatch_float(type, std::forward<F>(f));
+    }
+  }
+};
+// MaxPool's element types.
+struct PoolTypes {
+  static constexpr std::string_view kNames = "float, double, int8, uint8";
+  template <class F>
+  static bool run(DType type, F&& f) {
+    switch (type) {
+      case DType::kInt8: f(std::int8_t{}); return true;
+      case DType::kUint8: f(std::uint8_t{}); return true;
+      default: return dispatch_float(type, std::forward<F>(f));
+    }
+  }
+};
+// Kernels that move, cast or create elements of any type (elements.h's dispatch_storage).
+struct AnyTypes {
+  static constexpr std::string_view kNames = "all";
+};
+// Kernels of one element type.
+struct OnlyFloat {
+  static constexpr std::string_view kNames = "float";
+};
+struct OnlyBool {
+  static constexpr std::string_view kNames = "bool";
+};
 
 }  // namespace bb::ops::onnx_ops

@@ -147,19 +147,19 @@ using runtime::OpRegistrar;
 using runtime::OpsetRange;
 constexpr auto kCompute = ir::OpKind::kCompute;
 
-const OpRegistrar kEqual{"", "Equal", OpsetRange{7}, kCompute, &runtime::make_kernel<Compare<std::equal_to<>, true>>};
+const OpRegistrar kEqual{"", "Equal", OpsetRange{7}, kCompute, &runtime::make_kernel<Compare<std::equal_to<>, true>>, NumberTypes::kNames};
 const OpRegistrar kGreater{"", "Greater", OpsetRange{7}, kCompute,
-                           &runtime::make_kernel<Compare<std::greater<>, false>>};
-const OpRegistrar kLess{"", "Less", OpsetRange{7}, kCompute, &runtime::make_kernel<Compare<std::less<>, false>>};
+                           &runtime::make_kernel<Compare<std::greater<>, false>>, NumericTypes::kNames};
+const OpRegistrar kLess{"", "Less", OpsetRange{7}, kCompute, &runtime::make_kernel<Compare<std::less<>, false>>, NumericTypes::kNames};
 const OpRegistrar kGreaterOrEqual{"", "GreaterOrEqual", OpsetRange{12}, kCompute,
-                                  &runtime::make_kernel<Compare<std::greater_equal<>, false>>};
+                                  &runtime::make_kernel<Compare<std::greater_equal<>, false>>, NumericTypes::kNames};
 const OpRegistrar kLessOrEqual{"", "LessOrEqual", OpsetRange{12}, kCompute,
-                               &runtime::make_kernel<Compare<std::less_equal<>, false>>};
-const OpRegistrar kAnd{"", "And", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<std::logical_and<>>>};
-const OpRegistrar kOr{"", "Or", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<std::logical_or<>>>};
-const OpRegistrar kXor{"", "Xor", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<LogicalXor>>};
-const OpRegistrar kNot{"", "Not", OpsetRange{1}, kCompute, &runtime::make_kernel<Not>};
-const OpRegistrar kWhere{"", "Where", OpsetRange{9}, kCompute, &runtime::make_kernel<Where>};
+                               &runtime::make_kernel<Compare<std::less_equal<>, false>>, NumericTypes::kNames};
+const OpRegistrar kAnd{"", "And", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<std::logical_and<>>>, OnlyBool::kNames};
+const OpRegistrar kOr{"", "Or", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<std::logical_or<>>>, OnlyBool::kNames};
+const OpRegistrar kXor{"", "Xor", OpsetRange{7}, kCompute, &runtime::make_kernel<Logical<LogicalXor>>, OnlyBool::kNames};
+const OpRegistrar kNot{"", "Not", OpsetRange{1}, kCompute, &runtime::make_kernel<Not>, OnlyBool::kNames};
+const OpRegistrar kWhere{"", "Where", OpsetRange{9}, kCompute, &runtime::make_kernel<Where>, AnyTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -25,19 +25,6 @@ using ConstMap = Eigen::Map<const Matrix<T>>;
 template <class T>
 using MutMap = Eigen::Map<Matrix<T>>;
 
-// The element types ONNX's MatMul and Gemm take (float16/bfloat16 are not held as C++ types).
-template <class F>
-bool dispatch_matmul(DType type, F&& f) {
-  switch (type) {
-    case DType::kFloat: f(float{}); return true;
-    case DType::kDouble: f(double{}); return true;
-    case DType::kInt32: f(std::int32_t{}); return true;
-    case DType::kInt64: f(std::int64_t{}); return true;
-    case DType::kUint32: f(std::uint32_t{}); return true;
-    case DType::kUint64: f(std::uint64_t{}); return true;
-    default: return false;
-  }
-}
 
 OpResult types_differ(const Tensor& a, const Tensor& b) {
   return OpResult::fail(Reason::kTypeMismatch, "inputs A and B have different element types (" +
@@ -82,7 +69,7 @@ class MatMul final : public runtime::Kernel {
     if (b->rank() != 1) out_shape.push_back(n);
 
     Tensor out;
-    const bool known = dispatch_matmul(a->dtype(), [&](auto tag) {
+    const bool known = MatMulTypes::run(a->dtype(), [&](auto tag) {
       using T = decltype(tag);
       out = Tensor::allocate(a->dtype(), out_shape);
       const T* pa = a->data<T>();
@@ -104,7 +91,7 @@ class MatMul final : public runtime::Kernel {
   }
 };
 
-const OpRegistrar kMatMul{"", "MatMul", OpsetRange{1}, kCompute, &make_kernel<MatMul>};
+const OpRegistrar kMatMul{"", "MatMul", OpsetRange{1}, kCompute, &make_kernel<MatMul>, MatMulTypes::kNames};
 
 // ---- Gemm ------------------------------------------------------------------------------
 
@@ -153,7 +140,7 @@ class Gemm final : public runtime::Kernel {
                               runtime::shape_text(out_shape));
     }
     Tensor out;
-    const bool known = dispatch_matmul(a->dtype(), [&](auto tag) {
+    const bool known = MatMulTypes::run(a->dtype(), [&](auto tag) {
       using T = decltype(tag);
       out = Tensor::allocate(a->dtype(), out_shape);
       MutMap<T> y(out.mutable_data<T>(), m, n);
@@ -200,7 +187,7 @@ class Gemm final : public runtime::Kernel {
   bool trans_a_, trans_b_;
 };
 
-const OpRegistrar kGemm{"", "Gemm", OpsetRange{7}, kCompute, &make_kernel<Gemm>};
+const OpRegistrar kGemm{"", "Gemm", OpsetRange{7}, kCompute, &make_kernel<Gemm>, MatMulTypes::kNames};
 
 // ---- Det -------------------------------------------------------------------------------
 
@@ -233,7 +220,7 @@ class Det final : public runtime::Kernel {
   }
 };
 
-const OpRegistrar kDet{"", "Det", OpsetRange{11}, kCompute, &make_kernel<Det>};
+const OpRegistrar kDet{"", "Det", OpsetRange{11}, kCompute, &make_kernel<Det>, FloatTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -423,15 +423,6 @@ class ConvTranspose final : public Kernel {
 
 // ---- Pools --------------------------------------------------------------------------------
 
-template <class F>
-bool dispatch_pool(DType type, F&& f) {
-  switch (type) {
-    case DType::kInt8: f(std::int8_t{}); return true;
-    case DType::kUint8: f(std::uint8_t{}); return true;
-    default: return dispatch_float(type, std::forward<F>(f));
-  }
-}
-
 Expected<WindowAttrs, std::string> pool_attrs(const onnx::NodeProto& node) {
   auto attrs = WindowAttrs::read(node);
   if (!attrs) return attrs;
@@ -462,7 +453,7 @@ class MaxPool final : public Kernel {
     Tensor indices = want_indices ? Tensor::allocate(DType::kInt64, shape) : Tensor();
     const std::vector<std::int64_t> offsets = window_offsets(*win);
     const std::int64_t planes = x->dim(0) * x->dim(1), I = win->in_size(), P = win->out_size(), K = win->kernel_size();
-    const bool known = dispatch_pool(x->dtype(), [&](auto tag) {
+    const bool known = PoolTypes::run(x->dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* xd = x->data<T>();
       T* yd = out.mutable_data<T>();
@@ -917,21 +908,21 @@ class Dropout final : public Kernel {
   }
 };
 
-const OpRegistrar kConv{"", "Conv", OpsetRange{1}, kCompute, &runtime::make_kernel<Conv>};
-const OpRegistrar kConvTranspose{"", "ConvTranspose", OpsetRange{1}, kCompute, &runtime::make_kernel<ConvTranspose>};
-const OpRegistrar kMaxPool{"", "MaxPool", OpsetRange{1}, kCompute, &runtime::make_kernel<MaxPool>};
-const OpRegistrar kMaxUnpool{"", "MaxUnpool", OpsetRange{9}, kCompute, &runtime::make_kernel<MaxUnpool>};
-const OpRegistrar kAveragePool{"", "AveragePool", OpsetRange{1}, kCompute, &runtime::make_kernel<AveragePool>};
+const OpRegistrar kConv{"", "Conv", OpsetRange{1}, kCompute, &runtime::make_kernel<Conv>, FloatTypes::kNames};
+const OpRegistrar kConvTranspose{"", "ConvTranspose", OpsetRange{1}, kCompute, &runtime::make_kernel<ConvTranspose>, FloatTypes::kNames};
+const OpRegistrar kMaxPool{"", "MaxPool", OpsetRange{1}, kCompute, &runtime::make_kernel<MaxPool>, PoolTypes::kNames};
+const OpRegistrar kMaxUnpool{"", "MaxUnpool", OpsetRange{9}, kCompute, &runtime::make_kernel<MaxUnpool>, NumericTypes::kNames};
+const OpRegistrar kAveragePool{"", "AveragePool", OpsetRange{1}, kCompute, &runtime::make_kernel<AveragePool>, FloatTypes::kNames};
 const OpRegistrar kGlobalAveragePool{"", "GlobalAveragePool", OpsetRange{1}, kCompute,
-                                     &runtime::make_kernel<GlobalPool<false>>};
+                                     &runtime::make_kernel<GlobalPool<false>>, FloatTypes::kNames};
 const OpRegistrar kGlobalMaxPool{"", "GlobalMaxPool", OpsetRange{1}, kCompute,
-                                 &runtime::make_kernel<GlobalPool<true>>};
+                                 &runtime::make_kernel<GlobalPool<true>>, FloatTypes::kNames};
 const OpRegistrar kBatchNormalization{"", "BatchNormalization", OpsetRange{9}, kCompute,
-                                      &runtime::make_kernel<BatchNormalization>};
+                                      &runtime::make_kernel<BatchNormalization>, FloatTypes::kNames};
 const OpRegistrar kInstanceNormalization{"", "InstanceNormalization", OpsetRange{6}, kCompute,
-                                         &runtime::make_kernel<InstanceNormalization>};
-const OpRegistrar kLrn{"", "LRN", OpsetRange{1}, kCompute, &runtime::make_kernel<Lrn>};
-const OpRegistrar kDropout{"", "Dropout", OpsetRange{7}, kCompute, &runtime::make_kernel<Dropout>};
+                                         &runtime::make_kernel<InstanceNormalization>, FloatTypes::kNames};
+const OpRegistrar kLrn{"", "LRN", OpsetRange{1}, kCompute, &runtime::make_kernel<Lrn>, FloatTypes::kNames};
+const OpRegistrar kDropout{"", "Dropout", OpsetRange{7}, kCompute, &runtime::make_kernel<Dropout>, FloatTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -179,20 +179,20 @@ class Reduce final : public runtime::Kernel {
   bool axes_input_, keepdims_, noop_;
 };
 
-const OpRegistrar kReduceSum1{"", "ReduceSum", OpsetRange{1, 12}, kCompute, &Reduce<Reduction::kSum>::create_attr};
-const OpRegistrar kReduceSum13{"", "ReduceSum", OpsetRange{13}, kCompute, &Reduce<Reduction::kSum>::create_input};
-const OpRegistrar kReduceMean{"", "ReduceMean", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMean>::create_attr};
-const OpRegistrar kReduceMax{"", "ReduceMax", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMax>::create_attr};
-const OpRegistrar kReduceMin{"", "ReduceMin", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMin>::create_attr};
-const OpRegistrar kReduceProd{"", "ReduceProd", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kProd>::create_attr};
+const OpRegistrar kReduceSum1{"", "ReduceSum", OpsetRange{1, 12}, kCompute, &Reduce<Reduction::kSum>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceSum13{"", "ReduceSum", OpsetRange{13}, kCompute, &Reduce<Reduction::kSum>::create_input, NumericTypes::kNames};
+const OpRegistrar kReduceMean{"", "ReduceMean", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMean>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceMax{"", "ReduceMax", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMax>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceMin{"", "ReduceMin", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kMin>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceProd{"", "ReduceProd", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kProd>::create_attr, NumericTypes::kNames};
 const OpRegistrar kReduceSumSquare{"", "ReduceSumSquare", OpsetRange{1, 17}, kCompute,
-                                   &Reduce<Reduction::kSumSquare>::create_attr};
-const OpRegistrar kReduceL1{"", "ReduceL1", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kL1>::create_attr};
-const OpRegistrar kReduceL2{"", "ReduceL2", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kL2>::create_attr};
+                                   &Reduce<Reduction::kSumSquare>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceL1{"", "ReduceL1", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kL1>::create_attr, NumericTypes::kNames};
+const OpRegistrar kReduceL2{"", "ReduceL2", OpsetRange{1, 17}, kCompute, &Reduce<Reduction::kL2>::create_attr, NumericTypes::kNames};
 const OpRegistrar kReduceLogSum{"", "ReduceLogSum", OpsetRange{1, 17}, kCompute,
-                                &Reduce<Reduction::kLogSum>::create_attr};
+                                &Reduce<Reduction::kLogSum>::create_attr, NumericTypes::kNames};
 const OpRegistrar kReduceLogSumExp{"", "ReduceLogSumExp", OpsetRange{1, 17}, kCompute,
-                                   &Reduce<Reduction::kLogSumExp>::create_attr};
+                                   &Reduce<Reduction::kLogSumExp>::create_attr, NumericTypes::kNames};
 
 // ---- ArgMax / ArgMin ----------------------------------------------------------------------
 
@@ -258,8 +258,8 @@ class ArgExtreme final : public runtime::Kernel {
   bool keepdims_, last_;
 };
 
-const OpRegistrar kArgMax{"", "ArgMax", OpsetRange{1}, kCompute, &ArgExtreme<true>::create};
-const OpRegistrar kArgMin{"", "ArgMin", OpsetRange{1}, kCompute, &ArgExtreme<false>::create};
+const OpRegistrar kArgMax{"", "ArgMax", OpsetRange{1}, kCompute, &ArgExtreme<true>::create, NumericTypes::kNames};
+const OpRegistrar kArgMin{"", "ArgMin", OpsetRange{1}, kCompute, &ArgExtreme<false>::create, NumericTypes::kNames};
 
 // ---- TopK -------------------------------------------------------------------------------
 
@@ -356,8 +356,8 @@ class TopK final : public runtime::Kernel {
   bool largest_;
 };
 
-const OpRegistrar kTopK1{"", "TopK", OpsetRange{1, 9}, kCompute, &TopK::create_attr};
-const OpRegistrar kTopK10{"", "TopK", OpsetRange{10}, kCompute, &TopK::create_input};
+const OpRegistrar kTopK1{"", "TopK", OpsetRange{1, 9}, kCompute, &TopK::create_attr, NumericTypes::kNames};
+const OpRegistrar kTopK10{"", "TopK", OpsetRange{10}, kCompute, &TopK::create_input, NumericTypes::kNames};
 
 // ---- CumSum -----------------------------------------------------------------------------
 
@@ -424,7 +424,7 @@ class CumSum final : public runtime::Kernel {
   bool exclusive_, reverse_;
 };
 
-const OpRegistrar kCumSum{"", "CumSum", OpsetRange{11}, kCompute, &CumSum::create};
+const OpRegistrar kCumSum{"", "CumSum", OpsetRange{11}, kCompute, &CumSum::create, NumericTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

@@ -420,13 +420,13 @@ class GridSample final : public Kernel {
 
 constexpr auto kCompute = ir::OpKind::kCompute;
 const runtime::OpRegistrar kGridSample{"", "GridSample", runtime::OpsetRange{16}, kCompute,
-                                       &runtime::make_kernel<GridSample>};
+                                       &runtime::make_kernel<GridSample>, FloatTypes::kNames};
 const runtime::OpRegistrar kUpsample{"", "Upsample", runtime::OpsetRange{9, 9}, kCompute,
-                                     &runtime::make_kernel<Resize<true>>};
+                                     &runtime::make_kernel<Resize<true>>, NumericTypes::kNames};
 const runtime::OpRegistrar kResize10{"", "Resize", runtime::OpsetRange{10, 10}, kCompute,
-                                     &runtime::make_kernel<Resize<true>>};
+                                     &runtime::make_kernel<Resize<true>>, NumericTypes::kNames};
 const runtime::OpRegistrar kResize11{"", "Resize", runtime::OpsetRange{11}, kCompute,
-                                     &runtime::make_kernel<Resize<false>>};
+                                     &runtime::make_kernel<Resize<false>>, NumericTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

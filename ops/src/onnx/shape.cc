@@ -1284,16 +1284,6 @@ class Size final : public Kernel {
   }
 };
 
-// Calls f(T{}) with the C++ type of a numeric or bool element type.
-template <class F>
-bool dispatch_values(DType type, F&& f) {
-  if (type == DType::kBool) {
-    f(bool{});
-    return true;
-  }
-  return dispatch_numeric(type, std::forward<F>(f));
-}
-
 class NonZero final : public Kernel {
  public:
   static Expected<std::unique_ptr<NonZero>, std::string> create(const KernelInit&) {
@@ -1304,7 +1294,7 @@ class NonZero final : public Kernel {
     const Tensor* x = tensor_in(inv, 0, error);
     if (x == nullptr) return error;
     std::vector<std::int64_t> hits;
-    const bool known = dispatch_values(x->dtype(), [&](auto tag) {
+    const bool known = dispatch_number(x->dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* v = static_cast<const T*>(x->raw());
       for (std::int64_t i = 0; i < x->size(); ++i)
@@ -1413,7 +1403,7 @@ class EyeLike final : public Kernel {
     if (x->rank() != 2) return shape_mismatch("input must be 2-D, got " + runtime::shape_text(x->shape()));
     const DType type = dtype_ ? static_cast<DType>(*dtype_) : x->dtype();
     Tensor out = Tensor::zeros(type, x->shape());
-    const bool known = dispatch_values(type, [&](auto tag) {
+    const bool known = dispatch_number(type, [&](auto tag) {
       using T = decltype(tag);
       T* o = static_cast<T*>(out.mutable_raw());
       for (std::int64_t r = 0; r < x->dim(0); ++r)
@@ -1629,47 +1619,47 @@ class SpaceDepth final : public Kernel {
   bool crd_;
 };
 
-const OpRegistrar kIdentity{"", "Identity", OpsetRange{1}, kCompute, &runtime::make_kernel<Identity>};
-const OpRegistrar kReshape{"", "Reshape", OpsetRange{5}, kCompute, &runtime::make_kernel<Reshape>};
-const OpRegistrar kFlatten{"", "Flatten", OpsetRange{1}, kCompute, &runtime::make_kernel<Flatten>};
-const OpRegistrar kSqueeze1{"", "Squeeze", OpsetRange{1, 12}, kCompute, &runtime::make_kernel<Squeeze<false>>};
-const OpRegistrar kSqueeze13{"", "Squeeze", OpsetRange{13}, kCompute, &runtime::make_kernel<Squeeze<true>>};
-const OpRegistrar kUnsqueeze1{"", "Unsqueeze", OpsetRange{1, 12}, kCompute, &runtime::make_kernel<Unsqueeze<false>>};
-const OpRegistrar kUnsqueeze13{"", "Unsqueeze", OpsetRange{13}, kCompute, &runtime::make_kernel<Unsqueeze<true>>};
-const OpRegistrar kTranspose{"", "Transpose", OpsetRange{1}, kCompute, &runtime::make_kernel<Transpose>};
-const OpRegistrar kConcat{"", "Concat", OpsetRange{4}, kCompute, &runtime::make_kernel<Concat>};
-const OpRegistrar kSplit2{"", "Split", OpsetRange{2, 12}, kCompute, &runtime::make_kernel<Split<false>>};
-const OpRegistrar kSplit13{"", "Split", OpsetRange{13}, kCompute, &runtime::make_kernel<Split<true>>};
-const OpRegistrar kSlice1{"", "Slice", OpsetRange{1, 9}, kCompute, &runtime::make_kernel<SliceAttrs>};
-const OpRegistrar kSlice10{"", "Slice", OpsetRange{10}, kCompute, &runtime::make_kernel<Slice>};
-const OpRegistrar kExpand{"", "Expand", OpsetRange{8}, kCompute, &runtime::make_kernel<Expand>};
-const OpRegistrar kTile{"", "Tile", OpsetRange{6}, kCompute, &runtime::make_kernel<Tile>};
-const OpRegistrar kPad2{"", "Pad", OpsetRange{2, 10}, kCompute, &runtime::make_kernel<PadAttrs>};
-const OpRegistrar kPad11{"", "Pad", OpsetRange{11}, kCompute, &runtime::make_kernel<Pad>};
-const OpRegistrar kGather{"", "Gather", OpsetRange{1}, kCompute, &runtime::make_kernel<Gather>};
+const OpRegistrar kIdentity{"", "Identity", OpsetRange{1}, kCompute, &runtime::make_kernel<Identity>, AnyTypes::kNames};
+const OpRegistrar kReshape{"", "Reshape", OpsetRange{5}, kCompute, &runtime::make_kernel<Reshape>, AnyTypes::kNames};
+const OpRegistrar kFlatten{"", "Flatten", OpsetRange{1}, kCompute, &runtime::make_kernel<Flatten>, AnyTypes::kNames};
+const OpRegistrar kSqueeze1{"", "Squeeze", OpsetRange{1, 12}, kCompute, &runtime::make_kernel<Squeeze<false>>, AnyTypes::kNames};
+const OpRegistrar kSqueeze13{"", "Squeeze", OpsetRange{13}, kCompute, &runtime::make_kernel<Squeeze<true>>, AnyTypes::kNames};
+const OpRegistrar kUnsqueeze1{"", "Unsqueeze", OpsetRange{1, 12}, kCompute, &runtime::make_kernel<Unsqueeze<false>>, AnyTypes::kNames};
+const OpRegistrar kUnsqueeze13{"", "Unsqueeze", OpsetRange{13}, kCompute, &runtime::make_kernel<Unsqueeze<true>>, AnyTypes::kNames};
+const OpRegistrar kTranspose{"", "Transpose", OpsetRange{1}, kCompute, &runtime::make_kernel<Transpose>, AnyTypes::kNames};
+const OpRegistrar kConcat{"", "Concat", OpsetRange{4}, kCompute, &runtime::make_kernel<Concat>, AnyTypes::kNames};
+const OpRegistrar kSplit2{"", "Split", OpsetRange{2, 12}, kCompute, &runtime::make_kernel<Split<false>>, AnyTypes::kNames};
+const OpRegistrar kSplit13{"", "Split", OpsetRange{13}, kCompute, &runtime::make_kernel<Split<true>>, AnyTypes::kNames};
+const OpRegistrar kSlice1{"", "Slice", OpsetRange{1, 9}, kCompute, &runtime::make_kernel<SliceAttrs>, AnyTypes::kNames};
+const OpRegistrar kSlice10{"", "Slice", OpsetRange{10}, kCompute, &runtime::make_kernel<Slice>, AnyTypes::kNames};
+const OpRegistrar kExpand{"", "Expand", OpsetRange{8}, kCompute, &runtime::make_kernel<Expand>, AnyTypes::kNames};
+const OpRegistrar kTile{"", "Tile", OpsetRange{6}, kCompute, &runtime::make_kernel<Tile>, AnyTypes::kNames};
+const OpRegistrar kPad2{"", "Pad", OpsetRange{2, 10}, kCompute, &runtime::make_kernel<PadAttrs>, AnyTypes::kNames};
+const OpRegistrar kPad11{"", "Pad", OpsetRange{11}, kCompute, &runtime::make_kernel<Pad>, AnyTypes::kNames};
+const OpRegistrar kGather{"", "Gather", OpsetRange{1}, kCompute, &runtime::make_kernel<Gather>, AnyTypes::kNames};
 const OpRegistrar kGatherElements{"", "GatherElements", OpsetRange{11}, kCompute,
-                                  &runtime::make_kernel<GatherElements>};
-const OpRegistrar kGatherND{"", "GatherND", OpsetRange{11}, kCompute, &runtime::make_kernel<GatherND>};
-const OpRegistrar kScatter{"", "Scatter", OpsetRange{9, 10}, kCompute, &runtime::make_kernel<ScatterElements>};
+                                  &runtime::make_kernel<GatherElements>, AnyTypes::kNames};
+const OpRegistrar kGatherND{"", "GatherND", OpsetRange{11}, kCompute, &runtime::make_kernel<GatherND>, AnyTypes::kNames};
+const OpRegistrar kScatter{"", "Scatter", OpsetRange{9, 10}, kCompute, &runtime::make_kernel<ScatterElements>, AnyTypes::kNames};
 const OpRegistrar kScatterElements{"", "ScatterElements", OpsetRange{11}, kCompute,
-                                   &runtime::make_kernel<ScatterElements>};
-const OpRegistrar kScatterND{"", "ScatterND", OpsetRange{11}, kCompute, &runtime::make_kernel<ScatterND>};
-const OpRegistrar kCompress{"", "Compress", OpsetRange{9}, kCompute, &runtime::make_kernel<Compress>};
-const OpRegistrar kUnique{"", "Unique", OpsetRange{11}, kCompute, &runtime::make_kernel<Unique>};
+                                   &runtime::make_kernel<ScatterElements>, AnyTypes::kNames};
+const OpRegistrar kScatterND{"", "ScatterND", OpsetRange{11}, kCompute, &runtime::make_kernel<ScatterND>, AnyTypes::kNames};
+const OpRegistrar kCompress{"", "Compress", OpsetRange{9}, kCompute, &runtime::make_kernel<Compress>, AnyTypes::kNames};
+const OpRegistrar kUnique{"", "Unique", OpsetRange{11}, kCompute, &runtime::make_kernel<Unique>, ValueTypes::kNames};
 const OpRegistrar kReverseSequence{"", "ReverseSequence", OpsetRange{10}, kCompute,
-                                   &runtime::make_kernel<ReverseSequence>};
-const OpRegistrar kShape{"", "Shape", OpsetRange{1}, kCompute, &runtime::make_kernel<ShapeOp>};
-const OpRegistrar kSize{"", "Size", OpsetRange{1}, kCompute, &runtime::make_kernel<Size>};
-const OpRegistrar kNonZero{"", "NonZero", OpsetRange{9}, kCompute, &runtime::make_kernel<NonZero>};
-const OpRegistrar kConstant{"", "Constant", OpsetRange{1}, kCompute, &runtime::make_kernel<Constant>};
+                                   &runtime::make_kernel<ReverseSequence>, AnyTypes::kNames};
+const OpRegistrar kShape{"", "Shape", OpsetRange{1}, kCompute, &runtime::make_kernel<ShapeOp>, AnyTypes::kNames};
+const OpRegistrar kSize{"", "Size", OpsetRange{1}, kCompute, &runtime::make_kernel<Size>, AnyTypes::kNames};
+const OpRegistrar kNonZero{"", "NonZero", OpsetRange{9}, kCompute, &runtime::make_kernel<NonZero>, NumberTypes::kNames};
+const OpRegistrar kConstant{"", "Constant", OpsetRange{1}, kCompute, &runtime::make_kernel<Constant>, AnyTypes::kNames};
 const OpRegistrar kConstantOfShape{"", "ConstantOfShape", OpsetRange{9}, kCompute,
-                                   &runtime::make_kernel<ConstantOfShape>};
-const OpRegistrar kEyeLike{"", "EyeLike", OpsetRange{9}, kCompute, &runtime::make_kernel<EyeLike>};
-const OpRegistrar kOneHot{"", "OneHot", OpsetRange{9}, kCompute, &runtime::make_kernel<OneHot>};
-const OpRegistrar kRange{"", "Range", OpsetRange{11}, kCompute, &runtime::make_kernel<Range>};
-const OpRegistrar kTrilu{"", "Trilu", OpsetRange{14}, kCompute, &runtime::make_kernel<Trilu>};
-const OpRegistrar kDepthToSpace{"", "DepthToSpace", OpsetRange{1}, kCompute, &runtime::make_kernel<SpaceDepth<true>>};
-const OpRegistrar kSpaceToDepth{"", "SpaceToDepth", OpsetRange{1}, kCompute, &runtime::make_kernel<SpaceDepth<false>>};
+                                   &runtime::make_kernel<ConstantOfShape>, AnyTypes::kNames};
+const OpRegistrar kEyeLike{"", "EyeLike", OpsetRange{9}, kCompute, &runtime::make_kernel<EyeLike>, NumberTypes::kNames};
+const OpRegistrar kOneHot{"", "OneHot", OpsetRange{9}, kCompute, &runtime::make_kernel<OneHot>, AnyTypes::kNames};
+const OpRegistrar kRange{"", "Range", OpsetRange{11}, kCompute, &runtime::make_kernel<Range>, SignedTypes::kNames};
+const OpRegistrar kTrilu{"", "Trilu", OpsetRange{14}, kCompute, &runtime::make_kernel<Trilu>, AnyTypes::kNames};
+const OpRegistrar kDepthToSpace{"", "DepthToSpace", OpsetRange{1}, kCompute, &runtime::make_kernel<SpaceDepth<true>>, AnyTypes::kNames};
+const OpRegistrar kSpaceToDepth{"", "SpaceToDepth", OpsetRange{1}, kCompute, &runtime::make_kernel<SpaceDepth<false>>, AnyTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

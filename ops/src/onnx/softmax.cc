@@ -105,15 +105,15 @@ class Normalize final : public runtime::Kernel {
 
 using runtime::make_kernel;
 const OpRegistrar kSoftmax1{"", "Softmax", OpsetRange{1, 12}, kCompute,
-                            &make_kernel<Normalize<Kind::kSoftmax, false>>};
-const OpRegistrar kSoftmax13{"", "Softmax", OpsetRange{13}, kCompute, &make_kernel<Normalize<Kind::kSoftmax, true>>};
+                            &make_kernel<Normalize<Kind::kSoftmax, false>>, FloatTypes::kNames};
+const OpRegistrar kSoftmax13{"", "Softmax", OpsetRange{13}, kCompute, &make_kernel<Normalize<Kind::kSoftmax, true>>, FloatTypes::kNames};
 const OpRegistrar kLogSoftmax1{"", "LogSoftmax", OpsetRange{1, 12}, kCompute,
-                               &make_kernel<Normalize<Kind::kLogSoftmax, false>>};
+                               &make_kernel<Normalize<Kind::kLogSoftmax, false>>, FloatTypes::kNames};
 const OpRegistrar kLogSoftmax13{"", "LogSoftmax", OpsetRange{13}, kCompute,
-                                &make_kernel<Normalize<Kind::kLogSoftmax, true>>};
+                                &make_kernel<Normalize<Kind::kLogSoftmax, true>>, FloatTypes::kNames};
 const OpRegistrar kHardmax1{"", "Hardmax", OpsetRange{1, 12}, kCompute,
-                            &make_kernel<Normalize<Kind::kHardmax, false>>};
-const OpRegistrar kHardmax13{"", "Hardmax", OpsetRange{13}, kCompute, &make_kernel<Normalize<Kind::kHardmax, true>>};
+                            &make_kernel<Normalize<Kind::kHardmax, false>>, FloatTypes::kNames};
+const OpRegistrar kHardmax13{"", "Hardmax", OpsetRange{13}, kCompute, &make_kernel<Normalize<Kind::kHardmax, true>>, FloatTypes::kNames};
 
 }  // namespace
 }  // namespace bb::ops::onnx_ops

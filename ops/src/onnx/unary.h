@@ -3,7 +3,7 @@
 // An op is a small struct: `static Expected<Op, std::string> parse(const onnx::NodeProto&)`
 // reads its attributes once at load, `template <class T> T operator()(T x) const`
 // computes one element, and `Types` names the element types it takes (one of the
-// dispatch tags below). Map<Op> is the kernel; it allocates the output from the pool
+// type sets of kernel_util.h). Map<Op> is the kernel; it allocates the output from the pool
 // and runs one straight loop the compiler vectorises.
 #pragma once
 
@@ -14,39 +14,6 @@
 #include "kernel_util.h"
 
 namespace bb::ops::onnx_ops {
-
-// Dispatch tags: which element types an op takes.
-struct FloatTypes {
-  template <class F>
-  static bool run(DType type, F&& f) {
-    return dispatch_float(type, std::forward<F>(f));
-  }
-};
-struct SignedTypes {
-  template <class F>
-  static bool run(DType type, F&& f) {
-    return dispatch_signed(type, std::forward<F>(f));
-  }
-};
-struct NumericTypes {
-  template <class F>
-  static bool run(DType type, F&& f) {
-    return dispatch_numeric(type, std::forward<F>(f));
-  }
-};
-// Unsigned integers only (BitShift).
-struct UnsignedTypes {
-  template <class F>
-  static bool run(DType type, F&& f) {
-    switch (type) {
-      case DType::kUint8: f(std::uint8_t{}); return true;
-      case DType::kUint16: f(std::uint16_t{}); return true;
-      case DType::kUint32: f(std::uint32_t{}); return true;
-      case DType::kUint64: f(std::uint64_t{}); return true;
-      default: return false;
-    }
-  }
-};
 
 // For ops without attributes.
 template <class Op>
