@@ -294,6 +294,39 @@ TEST_F(Everyday, LogLinesNameThePeerAndUseHumanTimes) {
   EXPECT_TRUE(has(run.err, ": ran 2.993ms (virtual time)")) << run.err;
 }
 
+TEST_F(Everyday, APartitionIsLoggedAsACrashIs) {
+  const auto a = file("alice.onnxtxt", graph(R"(  tick = ai.bytesandbrains.syscall.Interval<period_ns = 100000000>()
+  = ai.bytesandbrains.wire.Send<peer = "id:bob", channel = "t">(tick)
+)"));
+  const auto b = file("bob.onnxtxt", graph(R"(  x, from = ai.bytesandbrains.wire.Recv<channel = "t">()
+  = ai.bytesandbrains.syscall.IncrMetric<name = "got">(x)
+)"));
+  ASSERT_EQ(bbc("compile " + a).exit_code, 0);
+  ASSERT_EQ(bbc("compile " + b).exit_code, 0);
+  file("deploy.toml", R"([run]
+duration = "2s"
+
+[[node]]
+peer = "id:alice"
+graph = "alice.bb"
+
+[[node]]
+peer = "id:bob"
+graph = "bob.bb"
+
+[[fault]]
+at = "500ms"
+kind = "partition"
+peers = ["id:bob"]
+for = "1s"
+)");
+  const auto run = bbrun("--sim " + path("deploy.toml"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(has(run.err, "info: 0.500s  partition begins: id:bob cut off from the rest")) << run.err;
+  EXPECT_TRUE(has(run.err, "info: 1.500s  partition heals: id:bob reconnected to the rest")) << run.err;
+  EXPECT_FALSE(has(run.err, "crashed")) << run.err;
+}
+
 // ---- 6. inspect shows each Recv with its rx gate chain ---------------------------------
 
 TEST_F(Everyday, InspectShowsRecvsWithTheirRxChain) {
