@@ -29,10 +29,10 @@ Simulation::Simulation(SimulationConfig config)
         return n;
       }()) {
   net_.set_hooks({.on_crash = [this](const PeerId& p) { crash(p); },
-                  .on_restart = [this](const PeerId& p, std::uint64_t inc) { restart(p, inc); },
-                  .on_partition = [this](const std::vector<PeerId>& members, bool started) {
-                    if (on_partition) on_partition(members, now_ns(), started);
-                  }});
+                  .on_restart = [this](const PeerId& p, std::uint64_t inc) { restart(p, inc); }});
+  net_.set_partition_hook([this](const std::vector<PeerId>& members, bool started) {
+    if (on_partition) on_partition(members, now_ns(), started);
+  });
 }
 
 Simulation::~Simulation() {

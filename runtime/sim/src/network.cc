@@ -386,10 +386,10 @@ void SimNetwork::add_fault(const Fault& fault) {
 }
 
 void SimNetwork::notify_partition(const std::vector<std::uint32_t>& members, bool started) {
-  if (!hooks_.on_partition) return;
+  if (!on_partition_) return;
   std::vector<PeerId> peers;
   for (const std::uint32_t m : members) peers.push_back(nodes_[m]->peer);
-  hooks_.on_partition(peers, started);
+  on_partition_(peers, started);
 }
 
 void SimNetwork::crash(std::uint32_t index) {

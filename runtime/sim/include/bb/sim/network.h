@@ -130,9 +130,10 @@ struct NodeHooks {
   // The node restarts: create a fresh instance and attach() it; it will run with
   // `incarnation` (what attach() assigns next).
   std::function<void(const PeerId& peer, std::uint64_t incarnation)> on_restart;
-  // A partition began (`started`) or ended: its members are cut off from the rest.
-  std::function<void(const std::vector<PeerId>& members, bool started)> on_partition;
 };
+
+// Told when a partition begins (`started`) or heals: its members are cut off from the rest.
+using PartitionHook = std::function<void(const std::vector<PeerId>& members, bool started)>;
 
 class SimNetwork {
  public:
@@ -159,6 +160,7 @@ class SimNetwork {
   void detach(const PeerId& peer);
 
   void set_hooks(NodeHooks hooks) { hooks_ = std::move(hooks); }
+  void set_partition_hook(PartitionHook hook) { on_partition_ = std::move(hook); }
   // Schedules a fault. Peers not yet known are added. Call before running.
   void add_fault(const Fault& fault);
   // Called for every network event, in order (costs nothing when unset).
@@ -233,6 +235,7 @@ class SimNetwork {
   std::vector<std::string> details_;
   std::vector<std::uint32_t> free_details_;
   NodeHooks hooks_;
+  PartitionHook on_partition_;
   std::function<void(const NetEvent&)> observer_;
 };
 
