@@ -35,9 +35,11 @@ constexpr std::uint32_t id_generation(std::uint64_t id) { return static_cast<std
 std::string declared_attribute_problems(const PlanNode& pn, const Program& p, std::uint32_t i) {
   if (pn.spec == nullptr) return {};
   std::string lines;
-  for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto))
+  for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto)) {
+    if (problem.kind == ir::AttrProblem::Kind::kType) continue;  // the kernel's typed read reports it, naming both types
     lines += (lines.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + problem.message +
              " [hint: " + problem.hint + "; bbc lint reports this before a run]";
+  }
   return lines;
 }
 
