@@ -113,7 +113,7 @@ std::string format_time(std::int64_t ns) {
     std::snprintf(buf, sizeof buf, "%s%.3f%s", sign, static_cast<double>(v) / static_cast<double>(unit.ns), unit.suffix);
     return buf;
   }
-  return sign + std::to_string(v) + "ns";
+  return v == 0 ? std::string("0s") : sign + std::to_string(v) + "ns";
 }
 
 }  // namespace bb

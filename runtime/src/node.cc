@@ -36,7 +36,10 @@ std::string declared_attribute_problems(const PlanNode& pn, const Program& p, st
   if (pn.spec == nullptr) return {};
   std::string lines;
   for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto)) {
-    if (problem.kind == ir::AttrProblem::Kind::kType) continue;  // the kernel's typed read reports it, naming both types
+    // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
+    // what only the declaration knows (unknown names, ranges, choices, rules) is said here.
+    using Kind = ir::AttrProblem::Kind;
+    if (problem.kind == Kind::kType || problem.kind == Kind::kMissing || problem.kind == Kind::kOneOf) continue;
     lines += (lines.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + problem.message +
              " [hint: " + problem.hint + "; bbc lint reports this before a run]";
   }

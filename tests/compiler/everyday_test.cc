@@ -279,7 +279,7 @@ TEST(EverydayTime, OneHumanFormatForLogs) {
   EXPECT_EQ(format_time(10'000'000), "10ms");
   EXPECT_EQ(format_time(1'500), "1.5us");
   EXPECT_EQ(format_time(12), "12ns");
-  EXPECT_EQ(format_time(0), "0ns");
+  EXPECT_EQ(format_time(0), "0s");
 }
 
 TEST_F(Everyday, LogLinesNameThePeerAndUseHumanTimes) {

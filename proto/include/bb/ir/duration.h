@@ -19,7 +19,7 @@ std::string format_duration(std::int64_t ns);
 
 // A time or duration as a person reads it in a log, in the largest unit it reaches (up to
 // seconds): exact values short (10000000 → "10ms", 1500000000 → "1.5s"), others with three
-// decimals (1000086257 → "1.000s", 2993320 → "2.993ms"); under a microsecond, "12ns".
+// decimals (1000086257 → "1.000s", 2993320 → "2.993ms"); under a microsecond, "12ns"; 0 → "0s".
 std::string format_time(std::int64_t ns);
 
 }  // namespace bb
