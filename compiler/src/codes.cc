@@ -306,6 +306,40 @@ g.onnx: node #15 (Send): note BB030: node has no name
 produced inputs) but not against a schema unless an op manifest (`--ops FILE`) describes
 them; run them with `bbrun --plugin LIB` (docs/extending.md).
 **Fix:** nothing to fix.)md"},
+    CodeInfo{kBB032, S::kWarning, "Send on a channel no receiver listens on",
+             "Linting graphs together (--together, or a deployment file): a Send's channel has no Recv in any of them "
+             "(or, in a deployment, none in the graph of the Send's destination). Every envelope it sends ends "
+             "`rejected` at the receiver.",
+             "Use the channel the receiver's Recv listens on, or add a Recv of this channel.",
+             R"md(**(Warning, graphs linted together or a deployment) A Send on a channel no receiver
+listens on.** With `bbc lint --together a.onnxtxt b.onnxtxt` the channel has no Recv in any of
+them; with a deployment file (`bbc lint deploy.toml`) none in the graph of the Send's
+destination. The receiver rejects every envelope (`no_recv`). The message lists the
+channels that are listened on, with the closest one.
+```
+alice.onnxtxt: node #1 (Send): warning BB032: Send to id:bob on channel "count", but the graph of id:bob has no Recv on that channel (it listens on 'cuont') (did you mean 'cuont'?): every envelope ends rejected
+```
+**Fix:** make the two channels the same.)md"},
+    CodeInfo{kBB033, S::kWarning, "Recv nobody sends to",
+             "Linting graphs together (--together, or a deployment file): no Send in any of them sends on the channel "
+             "of this Recv, so it never fires.",
+             "Fix the channel of the Recv or of the Send that should reach it.",
+             R"md(**(Warning, graphs linted together or a deployment) A Recv nobody sends to:** no Send of the
+graphs linted together sends on its channel, so it never fires.
+```
+receiver.onnxtxt: node #0 (Recv): warning BB033: Recv on channel "cuont", but no Send in the deployment sends on it (they send on 'count') (did you mean 'count'?)
+```
+**Fix:** fix the channel of the Recv or of the Send.)md"},
+    CodeInfo{kBB034, S::kWarning, "Send to a peer outside the deployment",
+             "Linting a deployment file: a Send's static peer is not a [[node]] of the deployment, so every "
+             "attempt ends `unreachable`.",
+             "Add the peer to the deployment, or fix the peer of the Send.",
+             R"md(**(Warning, a deployment) A Send to a peer that is not in the deployment**: every attempt
+ends `unreachable`.
+```
+alice.onnxtxt: node #1 (Send): warning BB034: Send to id:bbo, a peer that is not in the deployment: every attempt ends unreachable
+```
+**Fix:** add a `[[node]]` for the peer, or fix the Send's `peer`.)md"},
 };
 
 }  // namespace

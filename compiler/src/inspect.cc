@@ -28,7 +28,23 @@ void report_sends(const Body& body, std::ostream& out) {
   }
 }
 
+// One line per Recv: its channel, then the rx gate chain its envelopes pass.
+void report_recvs(const Body& body, std::ostream& out) {
+  const WireView view(body);
+  for (const auto& node : body.nodes()) {
+    if (!ir::is_recv(node)) continue;
+    std::string chain;
+    for (auto gate : view.rx_chain(node)) chain += " -> " + std::string(gate);
+    out << "  Recv '" << node.name() << "'" << body.where << ": channel \"" << printable(ir::channel_of(node))
+        << "\", " << node.output_size() - 1 << " payload(s): " << ir::kRecv << chain << '\n';
+  }
+}
+
 void inspect_raw(const onnx::ModelProto& model, std::ostream& out) {
+  const bool compiled = ir::read_passport(model).has_value();
+  if (!compiled)
+    out << "not compiled: this model has no passport, so no Send or Recv has its gates yet (bbc compile "
+           "FILE writes the .bb that bbrun runs)\n";
   const auto bodies = collect_bodies(model);
   std::map<std::string, std::size_t> counts;
   std::size_t total = 0;
@@ -42,8 +58,10 @@ void inspect_raw(const onnx::ModelProto& model, std::ostream& out) {
   for (const auto& [domain, n] : counts) out << "  " << domain << ' ' << n << '\n';
   out << "sends:\n";
   for (const auto& body : bodies) report_sends(body, out);
+  out << "recvs:\n";
+  for (const auto& body : bodies) report_recvs(body, out);
   out << "passport:\n";
-  if (!ir::read_passport(model)) {
+  if (!compiled) {
     out << "  none (not compiled)\n";
     return;
   }

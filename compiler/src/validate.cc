@@ -3,6 +3,7 @@
 #include "bb/compiler/validate.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "bb/ir/op_table.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/peer_id.h"
+#include "bb/ir/suggest.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 
@@ -47,7 +49,11 @@ struct SendUse {
   std::string where;
 };
 
-enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest };
+enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest, kDomainTypo };
+
+// The domains bb and ONNX know, for "did you mean" on a mistyped domain.
+constexpr std::array<std::string_view, 4> kKnownDomains{ir::kWireDomain, ir::kSyscallDomain, ir::kOnnxDomainAlias,
+                                                       "ai.onnx.ml"};
 
 // A domain neither ONNX's schema registry nor bb knows: its ops are a team's own
 // (their kernels come from a bbrun plugin), checked for structure only unless an op
@@ -424,13 +430,8 @@ class Validator {
     auto it = cache.find(key);
     if (it == cache.end()) it = cache.emplace(key, resolve(body, node)).first;
     switch (it->second) {
-      case OpStatus::kNoDomain:
-        diags_.report(kBB002, at,
-                      "domain " + quoted(domain_label(node.domain())) + " of op " + quoted(node.op_type()) +
-                          " has no opset_import entry" + body.where,
-                      "add \"" + node.domain() + "\" : <version> to opset_import" +
-                          (body.function != nullptr ? std::string(" of the function") : std::string()));
-        return;
+      case OpStatus::kNoDomain: report_no_domain(body, node, at); return;
+      case OpStatus::kDomainTypo: report_domain_typo(body, node, at); return;
       case OpStatus::kUnknown: report_unknown(body, node, at); return;
       case OpStatus::kBb: check_bb_op(body, node, at); return;
       case OpStatus::kCustom: ++custom_ops_[key]; return;
@@ -451,6 +452,7 @@ class Validator {
     if (functions_.contains(std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()))))
       return OpStatus::kFunction;
     if (is_custom_domain(node.domain())) {
+      if (closest_known_domain(node.domain())) return OpStatus::kDomainTypo;
       if (options_.ops == nullptr || !options_.ops->declares_domain(node.domain())) return OpStatus::kCustom;
       return options_.ops->find(node.domain(), node.op_type()) != nullptr ? OpStatus::kManifest : OpStatus::kUnknown;
     }
@@ -460,12 +462,83 @@ class Validator {
     return schema != nullptr ? OpStatus::kOnnx : OpStatus::kUnknown;
   }
 
+  // A domain one typo away from one bb or ONNX knows (ai.bytesandbrains.wrie).
+  static std::optional<std::string_view> closest_known_domain(std::string_view domain) {
+    if (domain.empty() || ir::is_onnx_domain(domain) || ir::is_bb_domain(domain)) return std::nullopt;
+    return ir::closest_match(domain, kKnownDomains, 2);  // a team's own domain is rarely two edits from ours
+  }
+
+  // A file without a `<…>` header imports nothing: said once for the file, not per node.
+  void report_no_domain(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    if (model_.opset_import_size() == 0 && body.function == nullptr) {
+      if (said_no_header_) return;
+      said_no_header_ = true;
+      diags_.report(kBB002,
+                    "the model imports no domain: a text file needs a header before its graph, so no node's op "
+                    "can be resolved",
+                    "start the file with <ir_version: 8, opset_import: [\"\" : 13, \"ai.bytesandbrains.syscall\" : 1, "
+                    "\"ai.bytesandbrains.wire\" : 1]> (the domains its nodes use)");
+      return;
+    }
+    if (auto known = closest_known_domain(node.domain())) {
+      report_domain_typo(body, node, at);
+      return;
+    }
+    diags_.report(kBB002, at,
+                  "domain " + quoted(domain_label(node.domain())) + " of op " + quoted(node.op_type()) +
+                      " has no opset_import entry" + body.where,
+                  "add \"" + node.domain() + "\" : <version> to opset_import" +
+                      (body.function != nullptr ? std::string(" of the function") : std::string()));
+  }
+
+  void report_domain_typo(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
+    const auto known = *closest_known_domain(node.domain());
+    diags_.report(kBB003, at,
+                  "domain " + quoted(node.domain()) + " of op " + quoted(node.op_type()) +
+                      " is not a domain bb or ONNX knows (did you mean " + quoted(known) + "?)" + body.where,
+                  "write the node's domain as " + std::string(known) + " (and import that domain, not the typo)");
+  }
+
+  // The op type closest to a mistyped one: bb ops, and for ONNX domains ONNX's ops.
+  static std::optional<std::pair<std::string, std::string>> closest_op(const onnx::NodeProto& node) {
+    std::vector<std::string_view> names;
+    std::vector<std::string_view> domains;
+    for (const auto& spec : ir::bb_op_table()) {
+      names.push_back(spec.op_type);
+      domains.push_back(spec.domain);
+    }
+    std::vector<onnx::OpSchema> schemas;
+    if (ir::is_onnx_domain(node.domain())) {
+      schemas = onnx::OpSchemaRegistry::get_all_schemas();
+      for (const auto& schema : schemas) {
+        if (!schema.domain().empty()) continue;
+        names.push_back(schema.Name());
+        domains.push_back(ir::kOnnxDomainAlias);
+      }
+    }
+    const auto match = ir::closest_match(node.op_type(), names);
+    if (!match) return std::nullopt;
+    const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), *match) - names.begin());
+    return std::make_pair(std::string(*match), std::string(domains[k]));
+  }
+
   void report_unknown(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
     std::string hint = "fix the op type or domain, or define a model-local function of that name";
+    bool exact = false;
     for (const auto& spec : ir::bb_op_table()) {
       if (spec.op_type == node.op_type() && spec.domain != node.domain()) {
         hint = node.op_type() + " lives in domain " + quoted(spec.domain);
+        exact = true;
         break;
+      }
+    }
+    std::string suggestion;
+    if (!exact && !is_custom_domain(node.domain())) {
+      if (auto near = closest_op(node)) {
+        const bool same_domain = near->second == domain_label(node.domain());
+        suggestion = " (did you mean " + quoted(near->first) +
+                     (same_domain ? std::string() : " of domain " + quoted(near->second)) + "?)";
+        hint = "write the op type as " + near->first + (same_domain ? std::string() : " in domain " + near->second);
       }
     }
     const auto version = ir::opset_version(*body.opsets, node.domain()).value_or(0);
@@ -476,7 +549,7 @@ class Validator {
                                         ", not a bb op, not a model-local function)";
     diags_.report(kBB003, at,
                   "unknown op " + quoted(node.op_type()) + " in domain " + quoted(domain_label(node.domain())) +
-                      where_found + body.where,
+                      where_found + suggestion + body.where,
                   hint);
   }
 
@@ -487,13 +560,6 @@ class Validator {
     check_count(body, node, at, "inputs", node.input_size(), spec.min_inputs, spec.max_inputs, kBB017);
     check_count(body, node, at, "outputs", node.output_size(), spec.min_outputs, spec.max_outputs, kBB017);
     check_attributes(body, node, at, spec, kBB017);
-    for (const auto& attr : node.attribute()) {
-      if (ir::find_attr_spec(spec, attr.name()) != nullptr) continue;
-      diags_.report(kBB017, at,
-                    "attribute " + quoted(attr.name()) + " of " + node.op_type() + " is not in the op manifest " +
-                        options_.ops->path() + body.where,
-                    "remove the attribute, fix its name, or declare it in the manifest");
-    }
   }
 
   void check_bb_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
@@ -528,42 +594,24 @@ class Validator {
                   code == kBB008 ? "see the op's arity in docs/ops.md" : "see the op's arity in the op manifest");
   }
 
+  // The op table's (or the manifest's) declarations, checked by the one function bbrun's
+  // loader runs too: required, type, range and choices, one-of groups, unknown names.
   void check_attributes(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
                         const ir::OpSpec& spec, std::string_view code = kBB008) {
-    int groups[8] = {};
-    for (const auto& attr_spec : spec.attributes) {
-      const auto* attr = ir::find_attribute(node, attr_spec.name);
-      if (attr == nullptr) {
-        if (attr_spec.required)
-          diags_.report(code, at,
-                        node.op_type() + " needs attribute " + quoted(attr_spec.name) + " (" +
-                            std::string(type_name(attr_spec.type)) + ")" + body.where,
-                        "add " + std::string(attr_spec.name) + ": " + std::string(attr_spec.doc));
+    for (auto& problem : ir::check_node_attributes(spec, node)) {
+      using Kind = ir::AttrProblem::Kind;
+      if (problem.kind == Kind::kType && problem.attribute == ir::kAttrPeer) continue;  // BB011 owns the peer's checks
+      if (problem.kind == Kind::kUnknown && code == kBB017) {
+        diags_.report(kBB017, at,
+                      "attribute " + quoted(problem.attribute) + " of " + node.op_type() +
+                          " is not in the op manifest " + options_.ops->path() + body.where,
+                      "remove the attribute, fix its name, or declare it in the manifest");
         continue;
       }
-      if (attr_spec.one_of > 0 && attr_spec.one_of < 8) ++groups[attr_spec.one_of];
-      if (attr_spec.name == ir::kAttrPeer) continue;  // BB011 owns the peer's checks
-      if (attr->type() != attr_spec.type) {
-        diags_.report(code, at,
-                      "attribute " + quoted(attr_spec.name) + " of " + node.op_type() + " has type " +
-                          std::string(type_name(attr->type())) + ", expected " +
-                          std::string(type_name(attr_spec.type)) + body.where,
-                      "write " + std::string(attr_spec.name) + " as " + std::string(type_name(attr_spec.type)));
-      }
-    }
-    for (int g = 1; g < 8; ++g) {
-      int members = 0;
-      std::string names;
-      for (const auto& a : spec.attributes) {
-        if (a.one_of != g) continue;
-        ++members;
-        names += (names.empty() ? "" : ", ") + std::string(a.name);
-      }
-      if (members == 0 || groups[g] == 1) continue;
-      diags_.report(code, at,
-                    node.op_type() + " needs exactly one of the attributes " + names + ", this node has " +
-                        std::to_string(groups[g]) + body.where,
-                    "keep exactly one of " + names);
+      if (problem.kind == Kind::kMissing && problem.attribute == ir::kAttrName)
+        problem.hint += "; onnx.helper.make_node's name= sets the node's name, not this attribute: add it with "
+                        "node.attribute.append(onnx.helper.make_attribute(\"name\", ...))";
+      diags_.report(code, at, problem.message + body.where, problem.hint);
     }
   }
 
@@ -653,6 +701,7 @@ class Validator {
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int> custom_ops_;
   bool source_;
   std::vector<SendUse> sends_;
+  bool said_no_header_ = false;
   absl::flat_hash_map<std::string_view, absl::flat_hash_set<int>> recv_counts_;
 };
 
@@ -679,7 +728,9 @@ void validate_compiled(const onnx::ModelProto& model, std::string_view path, Dia
     diags.report(kBB020,
                  "graph_sha256 " + printable(passport->digest) + " does not match the graph (" + digest +
                      "): the graph was changed after compiling",
-                 "recompile the source graph with bbc compile; do not edit .bb files by hand");
+                 "recompile the source graph with bbc compile, and do not rewrite the .bb afterwards; the usual "
+                 "culprit is onnx.checker.check_model(path, full_check=True), which writes inferred shapes back "
+                 "into the file: check a copy, or call it on the loaded model");
   }
   // Every gate, whatever the passport's pass list says: the list is a label (--skip
   // leaves gates out, and a forged file can trim it), the chains are the structure.
@@ -693,6 +744,11 @@ void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) 
 }
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
+  if (!model.has_graph()) {  // a 0-byte .onnx parses as an empty ModelProto
+    diags.report(kBB001, "the model has no graph: the file is empty or holds no program",
+                 "check that this is the model you meant (an export that failed can leave an empty file)");
+    return;
+  }
   validate_compiled(model, options.path, diags, options.every_gate);
   Validator validator(model, options, diags, /*source=*/!ir::read_passport(model).has_value());
   validator.run();

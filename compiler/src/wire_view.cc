@@ -13,9 +13,12 @@ std::string peer_text(std::string_view value) {
 }
 
 WireView::WireView(const Body& body) : nodes_(body.nodes()) {
-  for (int i = 0; i < nodes_.size(); ++i)
+  for (int i = 0; i < nodes_.size(); ++i) {
     for (const auto& o : nodes_.Get(i).output())
       if (!o.empty()) producer_.emplace(o, i);
+    for (const auto& in : nodes_.Get(i).input())
+      if (!in.empty()) consumers_[in].push_back(i);
+  }
 }
 
 int WireView::producer_of(std::string_view value) const {
@@ -35,6 +38,27 @@ std::vector<std::string_view> WireView::tx_chain(const onnx::NodeProto& send) co
     cur = &p;
   }
   return {gates.rbegin(), gates.rend()};
+}
+
+std::vector<std::string_view> WireView::rx_chain(const onnx::NodeProto& recv) const {
+  std::vector<std::string_view> gates;
+  const onnx::NodeProto* cur = &recv;
+  while (cur->output_size() > 0 && gates.size() < 8) {
+    auto it = consumers_.find(cur->output(0));
+    if (it == consumers_.end()) break;
+    const onnx::NodeProto* next = nullptr;
+    for (const int at : it->second) {
+      const auto& c = nodes_.Get(at);
+      if (ir::is_rx_gate(c) && ir::read_string_attribute(c, ir::kAttrSource).value_or("") == recv.name()) {
+        next = &c;
+        break;
+      }
+    }
+    if (next == nullptr) break;
+    gates.push_back(next->op_type());
+    cur = next;
+  }
+  return gates;
 }
 
 std::string WireView::destination(const onnx::NodeProto& send) const {

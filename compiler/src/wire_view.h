@@ -27,6 +27,8 @@ class WireView {
   int producer_of(std::string_view value) const;
   // The op types of the Tx gates feeding `send`, first to last.
   std::vector<std::string_view> tx_chain(const onnx::NodeProto& send) const;
+  // The op types of the Rx gates `recv`'s outputs pass through, first to last.
+  std::vector<std::string_view> rx_chain(const onnx::NodeProto& recv) const;
   // "peer id:bob", "peers [id:a, id:b]", "peers 2 sampled of [...]", "peers from 'v'".
   std::string destination(const onnx::NodeProto& send) const;
 
@@ -35,6 +37,7 @@ class WireView {
 
   const NodeList& nodes_;
   absl::flat_hash_map<std::string_view, int> producer_;
+  absl::flat_hash_map<std::string_view, std::vector<int>> consumers_;
 };
 
 }  // namespace bb::compiler

@@ -33,7 +33,6 @@ using runtime::OpResult;
 using runtime::Reason;
 using runtime::Value;
 
-constexpr std::int64_t kMaxCount = 1'000'000'000;
 
 struct Counters {
   std::uint32_t rounds, rounds_timeout, rounds_dropped, updates, per_round;
@@ -65,33 +64,21 @@ class Aggregate final : public runtime::Kernel {
 
   static Expected<std::unique_ptr<Aggregate>, std::string> create(const runtime::KernelInit& init) {
     Config c;
-    auto count = required_int(init.node, ir::kAttrCount, 1, kMaxCount);
+    // Ranges, choices and the quorum rule are the op table's (the loader checked them).
+    auto count = required_int(init, ir::kAttrCount);
     if (!count) return unexpected(count.error());
     c.count = *count;
-    auto mode = string_attribute(init.node, ir::kAttrMode);
+    auto mode = declared_string(init, ir::kAttrMode);
     if (!mode) return unexpected(mode.error());
-    const std::string m = mode->value_or(std::string(ir::kModeMean));
-    if (m != ir::kModeMean && m != ir::kModeSum)
-      return unexpected("attribute '" + std::string(ir::kAttrMode) + "' = '" + m + "' is not '" +
-                        std::string(ir::kModeMean) + "' or '" + std::string(ir::kModeSum) + "'");
-    c.mean = m == ir::kModeMean;
-    auto timeout = int_attribute(init.node, ir::kAttrTimeoutNs);
+    c.mean = mode->value_or(std::string(ir::kModeMean)) == ir::kModeMean;
+    auto timeout = declared_int(init, ir::kAttrTimeoutNs);
     if (!timeout) return unexpected(timeout.error());
-    auto quorum = int_attribute(init.node, ir::kAttrQuorum);
+    auto quorum = declared_int(init, ir::kAttrQuorum);
     if (!quorum) return unexpected(quorum.error());
-    if (timeout->has_value()) {
-      if (**timeout <= 0)
-        return unexpected("attribute '" + std::string(ir::kAttrTimeoutNs) + "' must be > 0, found " +
-                          std::to_string(**timeout));
-      c.timeout_ns = **timeout;
-    }
+    if (init.spec != nullptr && init.spec->rule != nullptr)
+      if (auto broken = init.spec->rule(init.node); !broken.empty()) return unexpected(broken);
+    c.timeout_ns = timeout->value_or(0);
     c.quorum = quorum->value_or(c.count);
-    if (quorum->has_value() && !timeout->has_value())
-      return unexpected("attribute '" + std::string(ir::kAttrQuorum) + "' needs '" + std::string(ir::kAttrTimeoutNs) +
-                        "': without a timeout a round closes only at 'count' updates");
-    if (c.quorum < 1 || c.quorum > c.count)
-      return unexpected("attribute '" + std::string(ir::kAttrQuorum) + "' = " + std::to_string(c.quorum) +
-                        " is out of range [1, count = " + std::to_string(c.count) + "]");
     const std::string label = init.node.name().empty() ? std::string(ir::kAggregate) + "#" + std::to_string(init.index)
                                                         : init.node.name();
     KernelServices& s = init.services;

@@ -1,6 +1,7 @@
 #include "attributes.h"
 
 #include "bb/ir/names.h"
+#include "bb/ir/op_table.h"
 #include "bb/ir/wire_shape.h"
 
 namespace bb::ops {
@@ -31,16 +32,52 @@ Expected<std::optional<std::string>, std::string> string_attribute(const onnx::N
   return std::optional<std::string>{(*attr)->s()};
 }
 
-Expected<std::int64_t, std::string> required_int(const onnx::NodeProto& node, std::string_view name, std::int64_t min,
-                                                 std::int64_t max) {
-  auto v = int_attribute(node, name);
+namespace {
+
+// The declaration of `name` on the node's op, and the attribute when present; a bad
+// type or a value the declaration refuses is an error.
+Expected<const AttributeProto*, std::string> declared(const runtime::KernelInit& init, std::string_view name,
+                                                      AttributeProto::AttributeType type) {
+  const ir::OpSpec* op = init.spec != nullptr ? init.spec : ir::find_bb_op(init.node.domain(), init.node.op_type());
+  const ir::AttrSpec* spec = op != nullptr ? ir::find_attr_spec(*op, name) : nullptr;
+  if (spec == nullptr || spec->type != type)
+    return unexpected("attribute '" + std::string(name) + "' is not declared as " +
+                      AttributeProto_AttributeType_Name(type) + " in the bb op table (a bug in the kernel)");
+  auto attr = typed_attribute(init.node, name, type);
+  if (!attr || *attr == nullptr) return attr;
+  if (auto wrong = ir::check_attribute_value(*spec, **attr); !wrong.empty()) return unexpected("attribute " + wrong);
+  return attr;
+}
+
+}  // namespace
+
+Expected<std::optional<std::int64_t>, std::string> declared_int(const runtime::KernelInit& init, std::string_view name) {
+  auto attr = declared(init, name, AttributeProto::INT);
+  if (!attr) return unexpected(attr.error());
+  if (*attr == nullptr) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{(*attr)->i()};
+}
+
+Expected<std::optional<std::string>, std::string> declared_string(const runtime::KernelInit& init,
+                                                                  std::string_view name) {
+  auto attr = declared(init, name, AttributeProto::STRING);
+  if (!attr) return unexpected(attr.error());
+  if (*attr == nullptr) return std::optional<std::string>{};
+  return std::optional<std::string>{(*attr)->s()};
+}
+
+Expected<std::int64_t, std::string> required_int(const runtime::KernelInit& init, std::string_view name) {
+  auto v = declared_int(init, name);
   if (!v) return unexpected(v.error());
   if (!v->has_value()) return unexpected("attribute '" + std::string(name) + "' is required");
-  const std::int64_t value = **v;
-  if (value < min || value > max)
-    return unexpected("attribute '" + std::string(name) + "' = " + std::to_string(value) + " is out of range [" +
-                      std::to_string(min) + ", " + std::to_string(max) + "]");
-  return value;
+  return **v;
+}
+
+Expected<std::string, std::string> required_string(const runtime::KernelInit& init, std::string_view name) {
+  auto v = declared_string(init, name);
+  if (!v) return unexpected(v.error());
+  if (!v->has_value()) return unexpected("attribute '" + std::string(name) + "' is required");
+  return **v;
 }
 
 Expected<PeerId, std::string> peer_from_attribute(std::string_view value, std::string_view what) {
@@ -54,12 +91,9 @@ Expected<PeerId, std::string> peer_from_attribute(std::string_view value, std::s
 Expected<TxTarget, std::string> tx_target(const runtime::KernelInit& init) {
   auto peer = string_attribute(init.node, ir::kAttrPeer);
   if (!peer) return unexpected(peer.error());
-  auto dynamic = int_attribute(init.node, ir::kAttrDynamicPeers);
+  auto dynamic = declared_int(init, ir::kAttrDynamicPeers);  // 1 when present, as the op table declares
   if (!dynamic) return unexpected(dynamic.error());
-  const bool is_dynamic = dynamic->has_value() && **dynamic == 1;
-  if (dynamic->has_value() && **dynamic != 1)
-    return unexpected("attribute '" + std::string(ir::kAttrDynamicPeers) + "' must be 1 when present, found " +
-                      std::to_string(**dynamic));
+  const bool is_dynamic = dynamic->has_value();
   if (peer->has_value() && is_dynamic)
     return unexpected("has both '" + std::string(ir::kAttrPeer) + "' and '" + std::string(ir::kAttrDynamicPeers) +
                       "': a Tx gate has one destination form [hint: recompile the graph with bbc]");

@@ -19,9 +19,14 @@ Expected<const onnx::AttributeProto*, std::string> typed_attribute(const onnx::N
                                                                    onnx::AttributeProto::AttributeType type);
 Expected<std::optional<std::int64_t>, std::string> int_attribute(const onnx::NodeProto& node, std::string_view name);
 Expected<std::optional<std::string>, std::string> string_attribute(const onnx::NodeProto& node, std::string_view name);
-// A required INT in [min, max].
-Expected<std::int64_t, std::string> required_int(const onnx::NodeProto& node, std::string_view name, std::int64_t min,
-                                                 std::int64_t max);
+// An attribute of a bb op read as the op table declares it (bb/ir/op_table.h): its type,
+// range or choices are the table's, never a copy in the kernel. Absent → nullopt.
+Expected<std::optional<std::int64_t>, std::string> declared_int(const runtime::KernelInit& init, std::string_view name);
+Expected<std::optional<std::string>, std::string> declared_string(const runtime::KernelInit& init,
+                                                                  std::string_view name);
+// The same, for an attribute that must be present.
+Expected<std::int64_t, std::string> required_int(const runtime::KernelInit& init, std::string_view name);
+Expected<std::string, std::string> required_string(const runtime::KernelInit& init, std::string_view name);
 
 // A Tx gate's destination: the static `peer` (interned, referenced by the kernel) or
 // `dynamic_peers` = 1. Neither, both, or a malformed peer is an error.

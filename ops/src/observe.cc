@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "attributes.h"
-#include "bb/ir/saturating.h"
+#include "bb/ir/duration.h"
 #include "bb/ir/names.h"
 #include "bb/runtime/registry.h"
 
@@ -22,15 +22,10 @@ class Log final : public runtime::Kernel {
   static Expected<std::unique_ptr<Log>, std::string> create(const runtime::KernelInit& init) {
     auto message = string_attribute(init.node, ir::kAttrMessage);
     if (!message) return unexpected(message.error());
-    auto level_text = string_attribute(init.node, ir::kAttrLevel);
+    auto level_text = declared_string(init, ir::kAttrLevel);  // one of the op table's levels
     if (!level_text) return unexpected(level_text.error());
-    spdlog::level::level_enum level = spdlog::level::info;
-    if (level_text->has_value()) {
-      level = spdlog::level::from_str(**level_text);
-      if (level == spdlog::level::off && **level_text != "off")
-        return unexpected("attribute '" + std::string(ir::kAttrLevel) + "' = '" + **level_text +
-                          "' is not one of trace, debug, info, warn, error");
-    }
+    const spdlog::level::level_enum level =
+        level_text->has_value() ? spdlog::level::from_str(**level_text) : spdlog::level::info;
     std::string label = init.node.name().empty() ? "#" + std::to_string(init.index) : init.node.name();
     return std::make_unique<Log>(std::move(label), message->value_or(""), level);
   }
@@ -42,7 +37,8 @@ class Log final : public runtime::Kernel {
     std::string values;
     for (std::uint32_t i = 0; i < inv.input_count(); ++i)
       values += (i ? ", " : "") + runtime::describe_values(inv.in(i));
-    spdlog::log(level_, "[{} t={}ns exec={}] {}{}{}", label_, inv.now_ns(), inv.execution(), message_,
+    spdlog::log(level_, "[{} {} t={} exec={}] {}{}{}", inv.node().self().to_text(), label_, format_time(inv.now_ns()),
+                inv.execution(), message_,
                 message_.empty() ? "" : ": ", values);
     return OpResult::ok();
   }
@@ -55,13 +51,11 @@ class Log final : public runtime::Kernel {
 class IncrMetric final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<IncrMetric>, std::string> create(const runtime::KernelInit& init) {
-    auto name = string_attribute(init.node, ir::kAttrName);
+    auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
     if (!name) return unexpected(name.error());
-    if (!name->has_value() || (*name)->empty())
-      return unexpected("attribute '" + std::string(ir::kAttrName) + "' is required (the counter's name)");
-    auto delta = int_attribute(init.node, ir::kAttrDelta);
+    auto delta = declared_int(init, ir::kAttrDelta);
     if (!delta) return unexpected(delta.error());
-    return std::make_unique<IncrMetric>(init.services.counter_id(**name), delta->value_or(1));
+    return std::make_unique<IncrMetric>(init.services.counter_id(*name), delta->value_or(1));
   }
   IncrMetric(std::uint32_t counter, std::int64_t delta) : counter_(counter), delta_(delta) {}
   OpResult compute(Invocation& inv) override {
@@ -97,11 +91,9 @@ std::optional<double> scalar_of(const runtime::Tensor& t) {
 class Record final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Record>, std::string> create(const runtime::KernelInit& init) {
-    auto name = string_attribute(init.node, ir::kAttrName);
+    auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
     if (!name) return unexpected(name.error());
-    if (!name->has_value() || (*name)->empty())
-      return unexpected("attribute '" + std::string(ir::kAttrName) + "' is required (the series' name)");
-    return std::make_unique<Record>(init.services.series_id(**name));
+    return std::make_unique<Record>(init.services.series_id(*name));
   }
   explicit Record(std::uint32_t series) : series_(series) {}
   OpResult compute(Invocation& inv) override {

@@ -44,7 +44,7 @@ class Peers final : public runtime::Kernel {
 class SamplePeers final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<SamplePeers>, std::string> create(const runtime::KernelInit& init) {
-    auto k = required_int(init.node, ir::kAttrK, 0, 1'000'000);
+    auto k = required_int(init, ir::kAttrK);
     if (!k) return unexpected(k.error());
     return std::make_unique<SamplePeers>(static_cast<std::size_t>(*k));
   }

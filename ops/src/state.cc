@@ -18,11 +18,9 @@ using runtime::Value;
 
 // The state's id for the node's `name` attribute (required, non-empty).
 Expected<std::uint32_t, std::string> state_of(const runtime::KernelInit& init) {
-  auto name = string_attribute(init.node, ir::kAttrName);
+  auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
   if (!name) return unexpected(name.error());
-  if (!name->has_value() || (*name)->empty())
-    return unexpected("attribute '" + std::string(ir::kAttrName) + "' is required (the state's name)");
-  return init.services.state_id(**name);
+  return init.services.state_id(*name);
 }
 
 class StateGet final : public runtime::Kernel {

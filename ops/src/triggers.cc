@@ -60,12 +60,10 @@ class Pulse final : public TimerSource {
 class Interval final : public TimerSource {
  public:
   static Expected<std::unique_ptr<Interval>, std::string> create(const runtime::KernelInit& init) {
-    auto period = required_int(init.node, ir::kAttrPeriodNs, 1, kMaxI64);
+    auto period = required_int(init, ir::kAttrPeriodNs);
     if (!period) return unexpected(period.error());
-    auto count = int_attribute(init.node, ir::kAttrCount);
+    auto count = declared_int(init, ir::kAttrCount);
     if (!count) return unexpected(count.error());
-    if (count->has_value() && **count < 0)
-      return unexpected("attribute '" + std::string(ir::kAttrCount) + "' must be >= 0, found " + std::to_string(**count));
     return std::make_unique<Interval>(*period, count->value_or(-1));
   }
   Interval(std::int64_t period, std::int64_t count) : period_(period), count_(count) {}
@@ -76,12 +74,13 @@ class Interval final : public TimerSource {
   }
   OpResult compute(Invocation& inv) override {
     inv.out(0) = Value::timestamp(inv.now_ns());
+    if (inv.output_count() > 1) inv.out(1) = Value::int64(fired_);  // the counter: 0, 1, 2, …
     return OpResult::ok();
   }
 
  private:
   void on_timer() override {
-    ++ticks_;
+    fired_ = ticks_++;
     node_->fire(index_);
     if (count_ >= 0 && ticks_ >= count_) return;
     if (ticks_ > (kMaxI64 - start_) / period_) return;  // past the end of time
@@ -90,12 +89,13 @@ class Interval final : public TimerSource {
 
   std::int64_t period_, count_;
   std::int64_t start_ = 0, ticks_ = 0;
+  std::int64_t fired_ = 0;  // the index of the tick whose execution runs
 };
 
 class After final : public TimerSource {
  public:
   static Expected<std::unique_ptr<After>, std::string> create(const runtime::KernelInit& init) {
-    auto delay = required_int(init.node, ir::kAttrDelayNs, 0, kMaxI64);
+    auto delay = required_int(init, ir::kAttrDelayNs);
     if (!delay) return unexpected(delay.error());
     return std::make_unique<After>(*delay);
   }

@@ -38,11 +38,8 @@ class Send final : public runtime::Kernel {
     // The envelope's channel is a protobuf string: UTF-8, or no receiver can parse it.
     if (channel->has_value() && !ir::valid_utf8(**channel))
       return unexpected("attribute '" + std::string(ir::kAttrChannel) + "' is not UTF-8 text");
-    auto deadline = int_attribute(init.node, ir::kAttrDeadlineNs);
+    auto deadline = declared_int(init, ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
-    if (deadline->value_or(0) < 0)
-      return unexpected("attribute '" + std::string(ir::kAttrDeadlineNs) + "' must be >= 0, found " +
-                        std::to_string(**deadline));
     auto s = std::make_unique<Send>(init.network, channel->value_or(""), deadline->value_or(0));
     if (peer->has_value()) {
       auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");

@@ -1,5 +1,7 @@
 #include "bb/ir/duration.h"
 
+#include <cstdio>
+
 #include <array>
 #include <limits>
 
@@ -88,6 +90,30 @@ std::string format_duration(std::int64_t ns) {
     }
   }
   return sign + std::to_string(v) + "ns";
+}
+
+std::string format_time(std::int64_t ns) {
+  const std::uint64_t v = ns < 0 ? static_cast<std::uint64_t>(-(ns + 1)) + 1 : static_cast<std::uint64_t>(ns);
+  const char* sign = ns < 0 ? "-" : "";
+  struct Scale {
+    std::uint64_t ns;
+    const char* suffix;
+  };
+  // The largest unit the value reaches; exact values keep their short form ("10ms",
+  // "1.5s"), others get three decimals ("1.000s").
+  for (const Scale unit : {Scale{1'000'000'000, "s"}, Scale{1'000'000, "ms"}, Scale{1'000, "us"}}) {
+    if (v < unit.ns) continue;
+    const std::uint64_t whole = v / unit.ns, rest = v % unit.ns;
+    char buf[48];
+    if (rest % (unit.ns / 1000) == 0) {
+      std::string frac = std::to_string(1000 + rest / (unit.ns / 1000)).substr(1);
+      while (!frac.empty() && frac.back() == '0') frac.pop_back();
+      return sign + std::to_string(whole) + (frac.empty() ? "" : "." + frac) + unit.suffix;
+    }
+    std::snprintf(buf, sizeof buf, "%s%.3f%s", sign, static_cast<double>(v) / static_cast<double>(unit.ns), unit.suffix);
+    return buf;
+  }
+  return v == 0 ? std::string("0s") : sign + std::to_string(v) + "ns";
 }
 
 }  // namespace bb

@@ -1,17 +1,25 @@
 #include "bb/ir/op_table.h"
 
 #include <array>
+#include <cstdio>
 
 #include "bb/ir/names.h"
+#include "bb/ir/suggest.h"
+#include "bb/ir/wire_shape.h"
 
 namespace bb::ir {
 namespace {
 
 using A = onnx::AttributeProto;
 
+constexpr std::int64_t kMaxAggregateCount = 1'000'000'000;
+constexpr std::int64_t kMaxSample = 1'000'000;
+constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 2> kAggregateModes{kModeMean, kModeSum};
+
 constexpr std::array kTxGateAttrs{
     AttrSpec{kAttrPeer, A::STRING, false, 1, "destination PeerId (multihash bytes), copied from the Send"},
-    AttrSpec{kAttrDynamicPeers, A::INT, false, 1, "1: the last input is a peer list to filter"},
+    AttrSpec{kAttrDynamicPeers, A::INT, false, 1, "1: the last input is a peer list to filter", 1, 1},
     AttrSpec{kAttrSource, A::STRING, false, 0, "name of the gated Send"},
 };
 constexpr std::array kRxGateAttrs{
@@ -20,7 +28,7 @@ constexpr std::array kRxGateAttrs{
 constexpr std::array kSendAttrs{
     AttrSpec{kAttrPeer, A::STRING, false, 0, "static destination; absent: the last input is a peer list"},
     AttrSpec{kAttrChannel, A::STRING, false, 0, "pairs the Send with the Recvs of this channel (default \"\")"},
-    AttrSpec{kAttrDeadlineNs, A::INT, false, 0, "delivery budget in ns; past it the attempt fails with timeout"},
+    AttrSpec{kAttrDeadlineNs, A::INT, false, 0, "delivery budget in ns; past it the attempt fails with timeout", 0},
     AttrSpec{kStampPeerHealthTx, A::INT, false, 0, "stamp: gated by PeerHealthGateTx"},
     AttrSpec{kStampBackoffTx, A::INT, false, 0, "stamp: gated by BackoffGateTx"},
 };
@@ -32,11 +40,11 @@ constexpr std::array kRecvAttrs{
 };
 constexpr std::array<AttrSpec, 0> kNoAttrs{};
 constexpr std::array kIntervalAttrs{
-    AttrSpec{kAttrPeriodNs, A::INT, true, 0, "period in ns (> 0)"},
-    AttrSpec{kAttrCount, A::INT, false, 0, "number of ticks; absent: unbounded"},
+    AttrSpec{kAttrPeriodNs, A::INT, true, 0, "period in ns (> 0)", 1},
+    AttrSpec{kAttrCount, A::INT, false, 0, "number of ticks; absent: unbounded", 0},
 };
 constexpr std::array kAfterAttrs{
-    AttrSpec{kAttrDelayNs, A::INT, true, 0, "delay in ns (>= 0)"},
+    AttrSpec{kAttrDelayNs, A::INT, true, 0, "delay in ns (>= 0)", 0},
 };
 constexpr std::array kConstantAttrs{
     AttrSpec{kAttrValue, A::TENSOR, false, 1, "a tensor"},
@@ -46,31 +54,48 @@ constexpr std::array kConstantAttrs{
 };
 constexpr std::array kLogAttrs{
     AttrSpec{kAttrMessage, A::STRING, false, 0, "text logged before the values"},
-    AttrSpec{kAttrLevel, A::STRING, false, 0, "trace|debug|info|warn|error (default info)"},
+    AttrSpec{kAttrLevel, A::STRING, false, 0, "trace|debug|info|warn|error (default info)", kNoMin, kNoMax, kLogLevels},
 };
 constexpr std::array kIncrMetricAttrs{
-    AttrSpec{kAttrName, A::STRING, true, 0, "counter name"},
+    AttrSpec{kAttrName, A::STRING, true, 0, "counter name", kNoMin, kNoMax, {}, true},
     AttrSpec{kAttrDelta, A::INT, false, 0, "amount added per firing (default 1)"},
 };
 constexpr std::array kPeersAttrs{
     AttrSpec{kAttrPeers, A::STRINGS, true, 0, "peers as multihash bytes, base58btc or id:<name>"},
 };
 constexpr std::array kSamplePeersAttrs{
-    AttrSpec{kAttrK, A::INT, true, 0, "number of peers drawn (>= 0)"},
+    AttrSpec{kAttrK, A::INT, true, 0, "number of peers drawn (>= 0)", 0, kMaxSample},
 };
 constexpr std::array kAggregateAttrs{
-    AttrSpec{kAttrCount, A::INT, true, 0, "updates per round (> 0): the round closes when this many arrived"},
-    AttrSpec{kAttrMode, A::STRING, false, 0, "mean (default) or sum"},
-    AttrSpec{kAttrQuorum, A::INT, false, 0, "with timeout_ns: fewest updates a round closes with at its timeout (default count)"},
+    AttrSpec{kAttrCount, A::INT, true, 0, "updates per round (> 0): the round closes when this many arrived", 1,
+             kMaxAggregateCount},
+    AttrSpec{kAttrMode, A::STRING, false, 0, "mean (default) or sum", kNoMin, kNoMax, kAggregateModes},
+    AttrSpec{kAttrQuorum, A::INT, false, 0, "with timeout_ns: fewest updates a round closes with at its timeout (default count)",
+             1},
     AttrSpec{kAttrTimeoutNs, A::INT, false, 0,
-             "round timeout in ns from the round's first update; absent: wait for count updates"},
+             "round timeout in ns from the round's first update; absent: wait for count updates", 1},
 };
 constexpr std::array kStateAttrs{
-    AttrSpec{kAttrName, A::STRING, true, 0, "the state's name; StateGet and StateSet of one name share it"},
+    AttrSpec{kAttrName, A::STRING, true, 0, "the state's name; StateGet and StateSet of one name share it", kNoMin,
+             kNoMax, {}, true},
 };
 constexpr std::array kRecordAttrs{
-    AttrSpec{kAttrName, A::STRING, true, 0, "the series' name in the metrics (e.g. accuracy)"},
+    AttrSpec{kAttrName, A::STRING, true, 0, "the series' name in the metrics (e.g. accuracy)", kNoMin, kNoMax, {},
+             true},
 };
+
+// Aggregate: a quorum only means something with a timeout, and is at most count.
+std::string aggregate_rule(const onnx::NodeProto& node) {
+  const auto* quorum = find_attribute(node, kAttrQuorum);
+  if (quorum == nullptr || quorum->type() != A::INT) return {};
+  if (find_attribute(node, kAttrTimeoutNs) == nullptr)
+    return "attribute '" + std::string(kAttrQuorum) + "' needs '" + std::string(kAttrTimeoutNs) +
+           "': without a timeout a round closes only at 'count' updates";
+  const auto* count = find_attribute(node, kAttrCount);
+  if (count == nullptr || count->type() != A::INT || quorum->i() <= count->i()) return {};
+  return "attribute '" + std::string(kAttrQuorum) + "' = " + std::to_string(quorum->i()) + " is out of range [1, count = " +
+         std::to_string(count->i()) + "]";
+}
 
 constexpr auto V = kVariadic;
 
@@ -95,8 +120,9 @@ constexpr std::array kOps{
     // ---- Trigger sources ----
     OpSpec{kSyscallDomain, kPulse, OpKind::kSource, 0, 0, 1, 1, false, kNoAttrs, "fires once at t = 0", "—",
            "trigger", ""},
-    OpSpec{kSyscallDomain, kInterval, OpKind::kSource, 0, 0, 1, 1, false, kIntervalAttrs,
-           "fires at t = k·period_ns for k = 0, 1, …", "—", "timestamp (ns)", ""},
+    OpSpec{kSyscallDomain, kInterval, OpKind::kSource, 0, 0, 1, 2, false, kIntervalAttrs,
+           "fires at t = k·period_ns for k = 0, 1, …", "—",
+           "timestamp (ns) [, k: the tick's index, an int64 counting 0, 1, 2, …]", ""},
     OpSpec{kSyscallDomain, kAfter, OpKind::kSource, 0, 0, 1, 1, false, kAfterAttrs, "fires once at t = delay_ns",
            "—", "trigger", ""},
     // ---- Compute ----
@@ -106,8 +132,10 @@ constexpr std::array kOps{
            "the same value", ""},
     OpSpec{kSyscallDomain, kTee, OpKind::kCompute, 1, 1, 1, V, false, kNoAttrs,
            "fan-out: every output is the input", "value", "N copies", ""},
-    OpSpec{kSyscallDomain, kConstant, OpKind::kCompute, 0, 0, 1, 1, false, kConstantAttrs,
-           "a literal value (exactly one of the attributes)", "—", "value", ""},
+    OpSpec{kSyscallDomain, kConstant, OpKind::kCompute, 0, V, 1, 1, false, kConstantAttrs,
+           "a literal value (exactly one of the attributes); with trigger inputs it is emitted again in every "
+           "execution they fire in",
+           "[triggers (ordering only): none, a value computed once]", "value", ""},
     OpSpec{kSyscallDomain, kClock, OpKind::kCompute, 0, V, 1, 1, false, kNoAttrs, "the node clock's now_ns",
            "any values (ordering only)", "timestamp (ns)", ""},
     OpSpec{kSyscallDomain, kPeers, OpKind::kCompute, 0, 0, 1, 1, false, kPeersAttrs, "a literal peer list", "—",
@@ -120,7 +148,8 @@ constexpr std::array kOps{
            "round, across executions; a round closes at `count` updates, or at its timeout with at least `quorum` "
            "(fewer: the round is dropped)",
            "update tensor [, weight: a scalar > 0, e.g. an example count]",
-           "result when a round closes [, int64 scalar: updates in the round]", "shape_mismatch,invalid_value"},
+           "result when a round closes [, int64 scalar: updates in the round]", "shape_mismatch,invalid_value",
+           &aggregate_rule},
     OpSpec{kSyscallDomain, kStateGet, OpKind::kCompute, 2, 2, 1, 1, false, kStateAttrs,
            "reads the node's named state (it outlives executions; a restarted node starts afresh)",
            "trigger (when to read), initial value (until the first StateSet)", "the state's current value", ""},
@@ -167,6 +196,108 @@ const AttrSpec* find_attr_spec(const OpSpec& op, std::string_view name) {
   for (const auto& attr : op.attributes)
     if (attr.name == name) return &attr;
   return nullptr;
+}
+
+std::string describe_constraint(const AttrSpec& spec) {
+  if (spec.type == A::INT) {
+    if (spec.min != kNoMin && spec.max != kNoMax)
+      return spec.min == spec.max ? "exactly " + std::to_string(spec.min)
+                                  : "between " + std::to_string(spec.min) + " and " + std::to_string(spec.max);
+    if (spec.min != kNoMin) return "at least " + std::to_string(spec.min);
+    if (spec.max != kNoMax) return "at most " + std::to_string(spec.max);
+    return {};
+  }
+  if (!spec.choices.empty()) {
+    std::string list;
+    for (const auto choice : spec.choices) list += (list.empty() ? "" : ", ") + std::string(choice);
+    return "one of " + list;
+  }
+  return spec.non_empty ? "not empty" : std::string();
+}
+
+std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributeProto& attr) {
+  const std::string name = "'" + std::string(spec.name) + "'";
+  if (spec.type == A::INT && attr.type() == A::INT) {
+    if (attr.i() >= spec.min && attr.i() <= spec.max) return {};
+    return name + " = " + std::to_string(attr.i()) + " is out of range: it must be " + describe_constraint(spec);
+  }
+  if (spec.type != A::STRING || attr.type() != A::STRING) return {};
+  if (spec.non_empty && attr.s().empty()) return name + " is empty: it must name something";
+  if (spec.choices.empty()) return {};
+  for (const auto choice : spec.choices)
+    if (attr.s() == choice) return {};
+  std::string shown;
+  for (const char c : attr.s()) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+      shown += c;
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+      shown += hex;
+    }
+  }
+  return name + " = '" + shown + "' is not " + describe_constraint(spec) + did_you_mean(attr.s(), spec.choices);
+}
+
+std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::NodeProto& node) {
+  std::vector<AttrProblem> problems;
+  const std::string op_type(op.op_type);
+  std::vector<std::string_view> declared;
+  for (const auto& spec : op.attributes) declared.push_back(spec.name);
+  std::string declared_list;
+  for (const auto name : declared) declared_list += (declared_list.empty() ? "" : ", ") + std::string(name);
+  int groups[8] = {};
+  for (const auto& spec : op.attributes) {
+    const auto* attr = find_attribute(node, spec.name);
+    const std::string type(A::AttributeType_Name(spec.type));
+    if (attr == nullptr) {
+      if (spec.required)
+        problems.push_back({AttrProblem::Kind::kMissing, std::string(spec.name),
+                            op_type + " needs attribute '" + std::string(spec.name) + "' (" + type + ")",
+                            "add " + std::string(spec.name) + ": " + std::string(spec.doc)});
+      continue;
+    }
+    if (spec.one_of > 0 && spec.one_of < 8) ++groups[spec.one_of];
+    if (attr->type() != spec.type) {
+      problems.push_back({AttrProblem::Kind::kType, std::string(spec.name),
+                          "attribute '" + std::string(spec.name) + "' of " + op_type + " has type " +
+                              A::AttributeType_Name(attr->type()) + ", expected " + type,
+                          "write " + std::string(spec.name) + " as " + type});
+      continue;
+    }
+    if (auto wrong = check_attribute_value(spec, *attr); !wrong.empty())
+      problems.push_back({AttrProblem::Kind::kValue, std::string(spec.name), op_type + " attribute " + wrong,
+                          "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
+  }
+  for (int g = 1; g < 8; ++g) {
+    int members = 0;
+    std::string names;
+    for (const auto& a : op.attributes) {
+      if (a.one_of != g) continue;
+      ++members;
+      names += (names.empty() ? "" : ", ") + std::string(a.name);
+    }
+    if (members == 0 || groups[g] == 1) continue;
+    problems.push_back({AttrProblem::Kind::kOneOf, {},
+                        op_type + " needs exactly one of the attributes " + names + ", this node has " +
+                            std::to_string(groups[g]),
+                        "keep exactly one of " + names});
+  }
+  for (const auto& attr : node.attribute()) {
+    if (find_attr_spec(op, attr.name()) != nullptr) continue;
+    const auto match = closest_match(attr.name(), declared);
+    problems.push_back({AttrProblem::Kind::kUnknown, attr.name(),
+                        op_type + " has no attribute '" + attr.name() + "'" +
+                            (match ? " (did you mean '" + std::string(*match) + "'?)" : std::string()),
+                        match ? "rename it to " + std::string(*match)
+                        : declared.empty()
+                            ? "remove it: " + op_type + " takes no attributes"
+                            : "remove it or fix its name; " + op_type + " takes " + declared_list + " (docs/ops.md)"});
+  }
+  if (op.rule != nullptr)
+    if (auto broken = op.rule(node); !broken.empty())
+      problems.push_back({AttrProblem::Kind::kRule, {}, op_type + " " + broken, "see the op in docs/ops.md"});
+  return problems;
 }
 
 }  // namespace bb::ir

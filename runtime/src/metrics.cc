@@ -304,7 +304,7 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
     for (const Series& s : m.series) {
       out += "  series " + ir::escape_text(s.name, 256) + ": " + u64(s.points.size()) + " point(s)";
       if (!s.points.empty())
-        out += ", last " + number(s.points.back().value) + " at " + format_duration(s.points.back().t_ns);
+        out += ", last " + number(s.points.back().value) + " at " + format_time(s.points.back().t_ns);
       out += "\n";
     }
     for (const StateReport& s : n->states)
@@ -313,7 +313,7 @@ std::string summary_text(std::span<const NodeReport> nodes, const NetworkStats* 
       out += "  peers with failures:\n";
       for (const auto& p : n->peers)
         out += "    " + pad(p.peer, 20) + " failures " + std::to_string(p.failures) + ", next retry at " +
-               format_duration(p.next_retry_ns) + (p.down ? ", down" : "") + "\n";
+               format_time(p.next_retry_ns) + (p.down ? ", down" : "") + "\n";
     }
     if (!n->links.empty()) {
       out += "  links (received " + u64(n->bytes_received) + " bytes):\n";

@@ -67,7 +67,8 @@ void NetworkFeedback::outcome(PeerIndex dst, const Outcome& outcome, std::int64_
     const auto st = backoff_.state(dst);
     const std::string dst_text = peers_.text(dst);
     observer_->outcome(PeerOutcome{now, self_, dst_text, outcome.kind, st ? st->failures : 0, failures_before,
-                                   st ? st->next_retry_ns : 0, governor_.is_down(dst)});
+                                   st ? st->next_retry_ns : 0, governor_.is_down(dst),
+                                   outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view()});
   }
 }
 

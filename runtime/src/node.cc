@@ -5,11 +5,32 @@
 #include <spdlog/spdlog.h>
 
 #include "bb/ir/names.h"
+#include "bb/ir/op_table.h"
 #include "bb/ir/wire_shape.h"
 
 namespace bb::runtime {
 
 // ---- What kernels see ---------------------------------------------------------------------
+
+namespace {
+
+// A bb op's attributes against the op table's declarations, the check bbc runs as
+// BB008: one error line per problem, "" when there is none.
+std::string declared_attribute_problems(const PlanNode& pn, const Program& p, std::uint32_t i) {
+  if (pn.spec == nullptr) return {};
+  std::string lines;
+  for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto)) {
+    // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
+    // what only the declaration knows (unknown names, ranges, choices, rules) is said here.
+    using Kind = ir::AttrProblem::Kind;
+    if (problem.kind == Kind::kType || problem.kind == Kind::kMissing || problem.kind == Kind::kOneOf) continue;
+    lines += (lines.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + problem.message +
+             " [hint: " + problem.hint + "; bbc lint reports this before a run]";
+  }
+  return lines;
+}
+
+}  // namespace
 
 std::uint32_t KernelServices::counter_id(std::string_view name) {
   for (std::uint32_t i = 0; i < metrics_.counters.size(); ++i)
@@ -101,6 +122,10 @@ Expected<void, LoadError> Node::instantiate() {
       for (std::uint32_t j = 0; j < pn.output_count; ++j) out_types.push_back(p.slot_type(pn.output_begin + j));
       init.inputs = in_types;
       init.outputs = out_types;
+    }
+    if (auto refused = declared_attribute_problems(pn, p, i); !refused.empty()) {
+      problems += (problems.empty() ? "" : "\n") + refused;
+      continue;
     }
     auto made = pn.op->factory(init);
     if (!made) {

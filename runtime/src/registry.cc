@@ -300,8 +300,10 @@ std::string list_markdown() {
     for (const auto& a : spec->attributes) {
       const std::string required =
           a.required ? "yes" : (a.one_of != 0 ? "one of group " + std::to_string(a.one_of) : "no");
+      // The value's range or choices, from the declaration bbc and the loader check.
+      const std::string allowed = ir::describe_constraint(a);
       out += "| `" + std::string(a.name) + "` | " + attr_type(a.type) + " | " + required + " | " + md_cell(a.doc) +
-             " |\n";
+             (allowed.empty() ? std::string() : "; allowed: " + md_cell(allowed)) + " |\n";
     }
   }
   return out;

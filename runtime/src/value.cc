@@ -113,7 +113,7 @@ std::string describe(const Value& value) {
       return out + (value.as_bytes().size() > 200 ? "\"…" : "\"");
     }
     case ValueKind::kInt64: return "int64 " + std::to_string(value.as_int());
-    case ValueKind::kTimestamp: return "timestamp " + format_duration(value.as_int());
+    case ValueKind::kTimestamp: return "timestamp " + format_time(value.as_int());
     case ValueKind::kPeer: return "peer " + value.as_peer().to_text();
     case ValueKind::kPeerList: {
       std::string out = "peers [";

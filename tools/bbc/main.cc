@@ -5,8 +5,10 @@
 // error; 3 internal error (a bug in bbc).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <optional>
 #include <iostream>
 #include <string>
@@ -29,6 +31,7 @@
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
+#include "bb/ir/suggest.h"
 
 namespace {
 
@@ -164,6 +167,13 @@ int run_compile(const CompileArgs& args, bool time_given) {
               << bb::ir::escape_text(*input) << ": writing it would destroy the input; choose another path with -o\n";
     return kExitUsage;
   }
+  if (std::error_code ec; !args.output.empty() && args.output != "-" && std::filesystem::is_directory(args.output, ec)) {
+    std::cerr << "bbc: error: -o " << args.output << ": is a folder; give the path of the .bb file to write (e.g. "
+              << (std::filesystem::path(args.output) / std::filesystem::path(bc::default_output_path(args.input)).filename())
+                     .string()
+              << ")\n";
+    return kExitUsage;
+  }
   int exit_code = kExitOk;
   // The model lives on an arena that is deliberately never freed (like LLVM's
   // -disable-free): the process ends after the write, and the OS reclaims the arena's
@@ -223,6 +233,7 @@ struct LintArgs {
   std::string format = "text";
   bool werror = false;
   bool pedantic = false;
+  bool together = false;
   std::string ops;
   bb::ir::ModelLimits limits;
 };
@@ -231,6 +242,7 @@ int run_lint(const LintArgs& args) {
   bc::LintOptions options;
   options.werror = args.werror;
   options.pedantic = args.pedantic;
+  options.together = args.together;
   options.limits = args.limits;
   std::optional<bc::OpManifest> manifest;
   if (!load_manifest(args.ops, manifest)) return kExitUsage;
@@ -265,6 +277,27 @@ int run_codes(bool markdown) {
   return kExitOk;
 }
 
+// "unknown command 'compil' (did you mean 'compile'?)" when the first word that is not
+// an option names no subcommand; nullopt otherwise (CLI11's message is then the right one).
+std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string_view> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+  for (int a = 1; a < argc; ++a) {
+    const std::string_view word = argv[a];
+    if (word == "--log-level") {
+      ++a;  // its value
+      continue;
+    }
+    if (word.starts_with("-")) continue;
+    if (std::find(names.begin(), names.end(), word) != names.end()) return std::nullopt;
+    std::string list;
+    for (const auto name : names) list += (list.empty() ? "" : ", ") + std::string(name);
+    const std::string suggestion = bb::ir::did_you_mean(word, names);
+    return "unknown command '" + std::string(word) + "'" + suggestion + "; the commands are " + list;
+  }
+  return std::nullopt;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"bbc: the bb compiler. Validates an ONNX graph, gates every Send and Recv, stamps a passport.", "bbc"};
   app.set_version_flag("--version", bc::compiler_id(), "Print the version and exit");
@@ -280,11 +313,14 @@ int run(int argc, char** argv) {
   auto* c = app.add_subcommand("compile", "Compile a graph (.onnx, .onnxtxt, .bb) to a .bb file");
   c->add_option("IN", compile.input, "Input model")->required();
   c->add_option("-o,--output", compile.output, "Output path (default: IN with extension .bb; - for stdout)");
-  c->add_option("--skip", compile.skip, "Skip a pass (repeatable); see `bbc passes`")->take_last()->multi_option_policy(
-      CLI::MultiOptionPolicy::TakeAll);
+  // One value per --skip, so `--skip PASS IN` leaves IN to the positional.
+  c->add_option("--skip", compile.skip, "Skip a pass (repeatable); see `bbc passes`")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   c->add_option("--print-after", compile.print_after, "Print the graph to stderr after PASS, or after all");
-  auto* time = c->add_option("--time-passes", compile.time_passes, "Per-pass wall time on stderr (=json for JSON)")
-                   ->expected(0, 1);
+  // A flag that takes its value only as --time-passes=json: `--time-passes IN` leaves IN
+  // to the positional.
+  auto* time = c->add_flag("--time-passes{text}", compile.time_passes, "Per-pass wall time on stderr (=json for JSON)");
   c->add_flag("--verify-each", compile.verify_each, "Verify the graph after every pass");
   c->add_option("--ops", compile.ops, "Op manifest (TOML) describing custom-domain ops (docs/extending.md)");
   add_limit_flags(*c, compile.limits);
@@ -297,11 +333,14 @@ int run(int argc, char** argv) {
 
   LintArgs lint;
   auto* l = app.add_subcommand("lint", "Report every finding of one or more graphs without writing anything");
-  l->add_option("IN", lint.inputs, "Input models")->required();
+  // No inputs (an empty `git ls-files`) is an empty report, a valid empty SARIF log.
+  l->add_option("IN", lint.inputs, "Input models, or deployment files (.toml); none: an empty report");
   l->add_option("--format", lint.format, "text (stderr), json or sarif (stdout)")
       ->check(CLI::IsMember({"text", "json", "sarif"}));
   l->add_flag("--werror", lint.werror, "Warnings fail the run (exit 1)");
   l->add_flag("--pedantic", lint.pedantic, "Also report notes (BB030: unnamed nodes)");
+  l->add_flag("--together", lint.together,
+              "The graphs run together: check their Sends and Recvs against each other (a deployment file always is)");
   l->add_option("--ops", lint.ops, "Op manifest (TOML) describing custom-domain ops (docs/extending.md)");
   add_limit_flags(*l, lint.limits);
 
@@ -322,6 +361,10 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (auto typo = e.get_exit_code() != 0 ? unknown_subcommand(app, argc, argv) : std::nullopt) {
+      std::cerr << "bbc: error: " << *typo << '\n';
+      return kExitUsage;
+    }
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }

@@ -294,6 +294,13 @@ int main(int argc, char** argv) {
     std::cout << (markdown ? bb::runtime::registry::list_markdown() : bb::runtime::registry::list_text());
     return bb::bbrun::kExitOk;
   }
+  const std::string checked = !sim.empty() ? bb::bbrun::check_run_paths(sim, "--sim ", o)
+                              : !deploy.empty() ? bb::bbrun::check_run_paths(deploy, "--deploy ", o)
+                                                : bb::bbrun::check_run_paths(o.file, "", o);
+  if (!checked.empty()) {
+    spdlog::error("{}", checked);
+    return bb::bbrun::kExitUsage;
+  }
   if (!sim.empty()) return bb::bbrun::run_sim(sim, o);
   if (!deploy.empty()) return bb::bbrun::run_deploy(deploy, node, o);
   if (!o.listen.empty()) return bb::bbrun::run_listen(o);

@@ -119,6 +119,11 @@ bool outputs_spare_inputs(const Options& options, const std::vector<std::filesys
 // SIGINT/SIGTERM set the stop flag (schedulers wake up within milliseconds) and record
 // the signal for the exit code 128 + signal.
 void install_signal_handlers();
+
+// The paths of a run checked before it starts, so a long simulation does not end on a
+// typo: the input is a file (not a folder), and --metrics and --trace name files in
+// folders that exist and can be written. "" when they are fine, else the sentence.
+std::string check_run_paths(const std::string& input, const std::string& input_flag, const Options& options);
 const std::atomic<bool>& stop_flag();
 int stop_signal();  // 0: not stopped by a signal
 

@@ -143,6 +143,14 @@ int run_sim(const std::string& path, const Options& o) {
       if (watch) spdlog::info("{}  {} restarted (incarnation {})", at(t), p.to_text(), inc);
       if (chrome != nullptr) chrome->node_instant(t, p.to_text(), "restarted", false);
     };
+    // A partition is logged as a crash is: its members stay up, cut off from the rest.
+    simulation.on_partition = [watch](const std::vector<PeerId>& members, std::int64_t t, bool started) {
+      if (!watch) return;
+      std::string list;
+      for (const PeerId& p : members) list += (list.empty() ? "" : ", ") + p.to_text();
+      spdlog::info("{}  partition {}: {} {} the rest", at(t), started ? "begins" : "heals", list,
+                   started ? "cut off from" : "reconnected to");
+    };
   }
   if (auto started = simulation.start(); !started) {
     spdlog::error("{}", started.error());
@@ -159,7 +167,7 @@ int run_sim(const std::string& path, const Options& o) {
   const std::string sha = trace.finish(simulation.now_ns());
   const auto reports = simulation.reports();
   const runtime::NetworkStats network = simulation.network_stats();
-  std::cerr << "== bbrun --sim " << ir::escape_text(path) << ": ran " << format_duration(simulation.now_ns())
+  std::cerr << "== bbrun --sim " << ir::escape_text(path) << ": ran " << format_time(simulation.now_ns())
             << " (virtual time), seed " << d.seed.value_or(0) << ", " << reports.size() << " nodes"
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, &network) << (watch ? timeline.table() : std::string());

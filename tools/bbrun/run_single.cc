@@ -285,7 +285,7 @@ int run_single(const Options& o, const NetPlan* net) {
     reports[0].bytes_received = network->bytes_received();
     reports[0].refused = network->refusals().nonzero();
   }
-  std::cerr << "== bbrun " << ir::escape_text(file) << ": ran " << format_duration(end) << (o.virtual_time ? " (virtual time)" : "")
+  std::cerr << "== bbrun " << ir::escape_text(file) << ": ran " << format_time(end) << (o.virtual_time ? " (virtual time)" : "")
             << (stop_signal() ? ", stopped by signal " + std::to_string(stop_signal()) : std::string()) << "\n"
             << runtime::summary_text(reports, nullptr) << (network ? timeline.table() : std::string());
   // A networked node's signal is its normal way to stop.

@@ -1,7 +1,10 @@
 // What the single-node, the networked and the simulated runs share: the state flags,
 // a deployment node's graph inputs, and the signals that stop a run cleanly.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -79,6 +82,37 @@ bool outputs_spare_inputs(const Options& o, const std::vector<std::filesystem::p
     return false;
   }
   return true;
+}
+
+namespace {
+
+// "" when `path` can be created or replaced as a file, else why not.
+std::string check_output(const std::string& flag, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::is_directory(p, ec))
+    return flag + " " + path + ": is a folder; give the path of a file to write (e.g. " + (p / "out").string() + ")";
+  const fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (!fs::is_directory(folder, ec))
+    return flag + " " + path + ": the folder " + folder.string() + " does not exist; create it first";
+  if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    return flag + " " + path + ": the folder " + folder.string() + " is not writable";
+  return {};
+}
+
+}  // namespace
+
+std::string check_run_paths(const std::string& input, const std::string& input_flag, const Options& options) {
+  std::error_code ec;
+  if (!input.empty() && std::filesystem::is_directory(input, ec))
+    return input_flag + input + ": is a folder, not a file" +
+           (input_flag.empty() ? std::string("; give the compiled graph (.bb) to run") : std::string());
+  if (!options.metrics.empty())
+    if (auto e = check_output("--metrics", options.metrics); !e.empty()) return e;
+  if (!options.trace.empty())
+    if (auto e = check_output("--trace", options.trace); !e.empty()) return e;
+  return {};
 }
 
 void install_signal_handlers() {

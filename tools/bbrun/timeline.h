@@ -17,7 +17,8 @@
 
 namespace bb::bbrun {
 
-// Times in the log: seconds with millisecond precision ("2.006s").
+// Times in the log: seconds with millisecond precision ("2.006s"), so the lines of a run
+// align; durations in them are format_time's.
 inline std::string at(std::int64_t ns) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(ns) / 1e9);
@@ -35,10 +36,11 @@ class Timeline final : public runtime::PeerObserver {
     if (c.failures == 0 && c.failures_before == 0) return;  // business as usual
     std::string line = at(c.t_ns) + "  " + std::string(c.node) + " -> " + std::string(c.peer) + ": " +
                        std::string(runtime::to_string(c.outcome));
+    if (!c.reason.empty()) line += " (" + std::string(c.reason) + ")";  // the receiver's refusal
     if (c.failures == 0) {
       line += " after " + std::to_string(c.failures_before) + " failure(s): cooldown cleared";
     } else {
-      line += ", failure " + std::to_string(c.failures) + ": cooldown " + format_duration(c.next_retry_ns - c.t_ns) +
+      line += ", failure " + std::to_string(c.failures) + ": cooldown " + format_time(c.next_retry_ns - c.t_ns) +
               ", next try at " + at(c.next_retry_ns);
       if (c.down) line += ", peer down";
     }

@@ -30,6 +30,9 @@ Simulation::Simulation(SimulationConfig config)
       }()) {
   net_.set_hooks({.on_crash = [this](const PeerId& p) { crash(p); },
                   .on_restart = [this](const PeerId& p, std::uint64_t inc) { restart(p, inc); }});
+  net_.set_partition_hook([this](const std::vector<PeerId>& members, bool started) {
+    if (on_partition) on_partition(members, now_ns(), started);
+  });
 }
 
 Simulation::~Simulation() {

@@ -387,13 +387,22 @@ void SimNetwork::add_fault(const Fault& fault) {
   scheduler_.at(fault.at_ns, EventClass::kNetwork, [this, id, members] {
     partitions_.push_back(Partition{id, members});
     for (const std::uint32_t m : members) emit(NetEventKind::kPartitionStart, m);
+    notify_partition(members, true);
   });
   if (fault.for_ns) {
     scheduler_.at(end, EventClass::kNetwork, [this, id, members] {
       std::erase_if(partitions_, [id](const Partition& p) { return p.id == id; });
       for (const std::uint32_t m : members) emit(NetEventKind::kPartitionEnd, m);
+      notify_partition(members, false);
     });
   }
+}
+
+void SimNetwork::notify_partition(const std::vector<std::uint32_t>& members, bool started) {
+  if (!on_partition_) return;
+  std::vector<PeerId> peers;
+  for (const std::uint32_t m : members) peers.push_back(nodes_[m]->peer);
+  on_partition_(peers, started);
 }
 
 void SimNetwork::crash(std::uint32_t index) {
@@ -413,7 +422,7 @@ void SimNetwork::restart(std::uint32_t index) {
 }
 
 std::string SimNetwork::describe(const NetEvent& e) const {
-  std::string line = format_duration(e.t_ns);
+  std::string line = format_time(e.t_ns);
   line += ' ';
   line += to_string(e.kind);
   if (e.src != kNoNode) line += ' ' + nodes_[e.src]->text;

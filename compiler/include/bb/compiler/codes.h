@@ -38,6 +38,9 @@ inline constexpr std::string_view kBB021 = "BB021";  // compiled output over --m
 inline constexpr std::string_view kBB022 = "BB022";  // wire-op name too long to name its gates
 inline constexpr std::string_view kBB030 = "BB030";  // node without a name (pedantic)
 inline constexpr std::string_view kBB031 = "BB031";  // ops of custom domains (structure only)
+inline constexpr std::string_view kBB032 = "BB032";  // across programs: Send on a channel nobody receives
+inline constexpr std::string_view kBB033 = "BB033";  // across programs: Recv nobody sends to
+inline constexpr std::string_view kBB034 = "BB034";  // across a deployment: Send to a peer outside it
 
 struct CodeInfo {
   std::string_view code;

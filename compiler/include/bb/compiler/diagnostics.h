@@ -27,6 +27,9 @@ struct Finding {
   std::optional<std::string> op_type;  // none for file-level findings
   std::optional<int> index;            // node index in its graph; none for file-level findings
   std::string hint;
+  // 1-based line of the node in the source text (.onnxtxt, main graph), when lint found
+  // it; none otherwise. SARIF's region; not part of the text form.
+  std::optional<int> line;
   // Sort key among the graphs of one file: 0 the main graph, then subgraphs and
   // functions in the order they are visited. Not part of any output format.
   int scope = 0;

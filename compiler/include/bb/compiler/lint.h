@@ -19,6 +19,7 @@ struct LintOptions {
   LintFormat format = LintFormat::kText;
   bool werror = false;    // warnings fail the run
   bool pedantic = false;  // report BB030
+  bool together = false;  // --together: the graphs are one deployment, checked against each other (BB032, BB033)
   ir::ModelLimits limits;  // a file over them is BB001
   const OpManifest* ops = nullptr;  // --ops FILE (or null)
 };
@@ -26,9 +27,14 @@ struct LintOptions {
 struct LintReport {
   std::vector<Finding> findings;     // sorted
   std::vector<std::string> io_errors;  // files that could not be read (usage/IO: exit 2)
+  std::vector<std::string> unreadable;  // their paths, in the same order
   std::size_t files = 0;
   std::size_t errors = 0, warnings = 0, notes = 0;
 };
+
+// Sets each main-graph finding's `line` to its node's line in the ONNX text at `path`
+// (the statement that produces its first output; output-less ones in order).
+void locate_text_lines(const std::string& path, const onnx::ModelProto& model, std::vector<Finding>& findings);
 
 // Lints one file and appends its findings (or its I/O error) to `report`.
 void lint_file(const std::string& path, const LintOptions& options, LintReport& report);

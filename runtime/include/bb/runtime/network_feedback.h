@@ -32,6 +32,7 @@ struct PeerOutcome {
   std::uint32_t failures_before = 0;
   std::int64_t next_retry_ns = 0;  // BackoffGateTx holds sends to the peer until then
   bool down = false;               // the governor's health verdict after this outcome
+  std::string_view reason = {};    // kRejected: the receiver's refusal label ("no_recv", …)
 };
 
 // Optional observer of the feedback loop: every outcome, after it fed the state, and

@@ -84,6 +84,8 @@ class Simulation {
   // Called after a crash took the peer down and after a restart brought it back.
   std::function<void(const PeerId& peer, std::int64_t t_ns)> on_crash;
   std::function<void(const PeerId& peer, std::int64_t t_ns, std::uint64_t incarnation)> on_restart;
+  // Called when a partition cuts `members` off from the rest (`started`) and when it heals.
+  std::function<void(const std::vector<PeerId>& members, std::int64_t t_ns, bool started)> on_partition;
 
  private:
   struct Hosted {

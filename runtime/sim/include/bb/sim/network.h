@@ -140,6 +140,9 @@ struct NodeHooks {
   std::function<void(const PeerId& peer, std::uint64_t incarnation)> on_restart;
 };
 
+// Told when a partition begins (`started`) or heals: its members are cut off from the rest.
+using PartitionHook = std::function<void(const std::vector<PeerId>& members, bool started)>;
+
 class SimNetwork {
  public:
   explicit SimNetwork(NetworkConfig config);
@@ -165,6 +168,7 @@ class SimNetwork {
   void detach(const PeerId& peer);
 
   void set_hooks(NodeHooks hooks) { hooks_ = std::move(hooks); }
+  void set_partition_hook(PartitionHook hook) { on_partition_ = std::move(hook); }
   // Schedules a fault. Peers not yet known are added. Call before running.
   void add_fault(const Fault& fault);
   // Called for every network event, in order (costs nothing when unset).
@@ -213,6 +217,7 @@ class SimNetwork {
   void release_detail(std::uint32_t slot);
   void crash(std::uint32_t node);
   void restart(std::uint32_t node);
+  void notify_partition(const std::vector<std::uint32_t>& members, bool started);
   bool partitioned(std::uint32_t a, std::uint32_t b) const;
   std::int64_t draw_latency();
   void emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst = kNoNode, runtime::AttemptId attempt = 0,
@@ -238,6 +243,7 @@ class SimNetwork {
   std::vector<std::string> details_;
   std::vector<std::uint32_t> free_details_;
   NodeHooks hooks_;
+  PartitionHook on_partition_;
   std::function<void(const NetEvent&)> observer_;
 };
 
