@@ -26,7 +26,9 @@ class Log final : public runtime::Kernel {
     if (!level_text) return unexpected(level_text.error());
     const spdlog::level::level_enum level =
         level_text->has_value() ? spdlog::level::from_str(**level_text) : spdlog::level::info;
-    std::string label = init.node.name().empty() ? "#" + std::to_string(init.index) : init.node.name();
+    // "id:alice Log_1": the peer and the node, so two nodes running one graph are told apart.
+    std::string label = init.network.self().to_text() + " " +
+                        (init.node.name().empty() ? "#" + std::to_string(init.index) : init.node.name());
     return std::make_unique<Log>(std::move(label), message->value_or(""), level);
   }
   Log(std::string label, std::string message, spdlog::level::level_enum level)
@@ -37,7 +39,7 @@ class Log final : public runtime::Kernel {
     std::string values;
     for (std::uint32_t i = 0; i < inv.input_count(); ++i)
       values += (i ? ", " : "") + runtime::describe_values(inv.in(i));
-    spdlog::log(level_, "[{} {} t={} exec={}] {}{}{}", inv.node().self().to_text(), label_, format_time(inv.now_ns()),
+    spdlog::log(level_, "[{} t={} exec={}] {}{}{}", label_, format_time(inv.now_ns()),
                 inv.execution(), message_,
                 message_.empty() ? "" : ": ", values);
     return OpResult::ok();
