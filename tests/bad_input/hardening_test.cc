@@ -27,29 +27,12 @@
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_shape.h"
 #include "../support/temp_dir.h"
+#include "../support/tool_run.h"
 
 namespace bb::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 constexpr std::string_view kHeader =
     R"(<ir_version: 8, opset_import: ["ai.bytesandbrains.syscall" : 1, "ai.bytesandbrains.wire" : 1]>
@@ -68,14 +51,7 @@ class Hardening : public ::testing::Test {
  protected:
   // Every command is bounded: a tool that blocks (on a FIFO) fails the test (exit 124).
   ToolRun run(const std::string& command) {
-    const fs::path out = dir_ / ".stdout", err = dir_ / ".stderr";
-    const std::string line = "cd " + quote(dir_.path().string()) + " && timeout 60 " + command + " >" +
-                             quote(out.string()) + " 2>" + quote(err.string());
-    const int status = std::system(line.c_str());
-    ToolRun r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
+    return run_captured("cd " + shell_quote(dir_.path().string()) + " && timeout 60 " + command, dir_.path());
   }
   ToolRun bbc(const std::string& args) { return run(std::string(BBC_PATH) + " " + args); }
   ToolRun bbrun(const std::string& args) { return run(std::string(BBRUN_PATH) + " " + args); }

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "../support/tool_run.h"
+
 namespace bb::testing {
 namespace {
 
@@ -20,18 +22,6 @@ namespace fs = std::filesystem;
 const std::string kExample = EXAMPLE_DIR;
 const std::string kPlugins = PLUGIN_DIR;
 const std::string kClippedSum = kPlugins + "/libbb_test_plugin_clipped_sum.so";
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class Extending : public ::testing::Test {
  protected:
@@ -43,14 +33,11 @@ class Extending : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliRun run(const std::string& tool, const std::string& args) {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = "timeout 60 " + tool + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  ToolRun run(const std::string& tool, const std::string& args) {
+    return run_captured("timeout 60 " + tool + " " + args, dir_);
   }
-  CliRun bbc(const std::string& args) { return run(BBC_PATH, args); }
-  CliRun bbrun(const std::string& args) { return run(BBRUN_PATH, args); }
+  ToolRun bbc(const std::string& args) { return run(BBC_PATH, args); }
+  ToolRun bbrun(const std::string& args) { return run(BBRUN_PATH, args); }
   std::string write(const std::string& name, const std::string& text) {
     const fs::path p = dir_ / name;
     std::ofstream(p) << text;

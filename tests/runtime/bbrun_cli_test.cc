@@ -15,24 +15,13 @@
 #include "bb/runtime/registry.h"
 #include "bb/runtime/tensor_proto.h"
 #include "engine_harness.h"
+#include "../support/tool_run.h"
 
 namespace bb::testing {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr std::int64_t kMs = runtime::kMillisecond;
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class BbrunCli : public ::testing::Test {
  protected:
@@ -44,11 +33,8 @@ class BbrunCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliRun invoke(const std::string& args, const std::string& prefix = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = prefix + std::string(BBRUN_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  ToolRun invoke(const std::string& args, const std::string& prefix = "") {
+    return run_captured(prefix + std::string(BBRUN_PATH) + " " + args, dir_);
   }
   fs::path write(const std::string& name, const onnx::ModelProto& m) {
     const fs::path p = dir_ / name;
