@@ -43,6 +43,12 @@ set(configure ${CMAKE_COMMAND} -S ${BB_EXAMPLE_DIR} -B ${work}/build -G ${BB_GEN
 if(BB_CXX_LAUNCHER)
   list(APPEND configure -DCMAKE_CXX_COMPILER_LAUNCHER=${BB_CXX_LAUNCHER})
 endif()
+if(BB_CXX_FLAGS)
+  list(APPEND configure "-DCMAKE_CXX_FLAGS=${BB_CXX_FLAGS}")
+endif()
+if(BB_LINKER_FLAGS)
+  list(APPEND configure "-DCMAKE_EXE_LINKER_FLAGS=${BB_LINKER_FLAGS}" "-DCMAKE_SHARED_LINKER_FLAGS=${BB_LINKER_FLAGS}")
+endif()
 step("configure the example" COMMAND ${configure})
 step("build the example" COMMAND ${CMAKE_COMMAND} --build ${work}/build -j2)
 
