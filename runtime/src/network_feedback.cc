@@ -75,11 +75,6 @@ void NetworkFeedback::outcome(PeerIndex dst, const Outcome& outcome, std::int64_
   }
 }
 
-void NetworkFeedback::count_decision(std::uint32_t node, Reason reason) {
-  if (const int gate = gate_[node]; gate >= 0)
-    ++metrics_.gates[static_cast<std::size_t>(gate)][static_cast<std::size_t>(reason)];
-}
-
 void NetworkFeedback::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason, std::int64_t now) {
   if (observer_ == nullptr || gate_[node] < 0 || !tx_[node]) return;
   observer_->held(now, self_, peers_.text(peer), reason);
