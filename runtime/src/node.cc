@@ -32,15 +32,16 @@ std::string declared_attribute_problems(const PlanNode& pn, const Program& p, st
 }
 
 // The loop over the nodes is bound by memory latency: a node's attributes (read by the
-// declaration check and by its kernel) are scattered over the model's arena. Loading
-// ahead, in three steps of a chain (node, its attributes, their names), overlaps the misses.
+// declaration check and by its kernel) are scattered over the model's arena. Each step
+// of the chain (node, its attributes, their name strings) is prefetched one stride before
+// the next step reads it, so no step waits for memory.
 void prefetch_attributes(std::span<const PlanNode> nodes, std::uint32_t i, std::uint32_t n) {
   constexpr std::uint32_t kAhead = 8;
   if (i + 3 * kAhead < n) __builtin_prefetch(nodes[i + 3 * kAhead].proto);
   if (i + 2 * kAhead < n)
     for (const auto& attr : nodes[i + 2 * kAhead].proto->attribute()) __builtin_prefetch(&attr);
   if (i + kAhead < n)
-    for (const auto& attr : nodes[i + kAhead].proto->attribute()) __builtin_prefetch(attr.name().data());
+    for (const auto& attr : nodes[i + kAhead].proto->attribute()) __builtin_prefetch(&attr.name());
 }
 
 }  // namespace
