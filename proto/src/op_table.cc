@@ -215,17 +215,28 @@ std::string describe_constraint(const AttrSpec& spec) {
   return spec.non_empty ? "not empty" : std::string();
 }
 
-std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributeProto& attr) {
-  const std::string name = "'" + std::string(spec.name) + "'";
-  if (spec.type == A::INT && attr.type() == A::INT) {
-    if (attr.i() >= spec.min && attr.i() <= spec.max) return {};
-    return name + " = " + std::to_string(attr.i()) + " is out of range: it must be " + describe_constraint(spec);
-  }
-  if (spec.type != A::STRING || attr.type() != A::STRING) return {};
-  if (spec.non_empty && attr.s().empty()) return name + " is empty: it must name something";
-  if (spec.choices.empty()) return {};
+namespace {
+
+// Whether an attribute of the declared type holds an allowed value; allocates nothing
+// (the loader and validate run it on every bb node).
+bool attribute_value_ok(const AttrSpec& spec, const onnx::AttributeProto& attr) {
+  if (spec.type == A::INT && attr.type() == A::INT) return attr.i() >= spec.min && attr.i() <= spec.max;
+  if (spec.type != A::STRING || attr.type() != A::STRING) return true;
+  if (spec.non_empty && attr.s().empty()) return false;
+  if (spec.choices.empty()) return true;
   for (const auto choice : spec.choices)
-    if (attr.s() == choice) return {};
+    if (attr.s() == choice) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributeProto& attr) {
+  if (attribute_value_ok(spec, attr)) return {};
+  const std::string name = "'" + std::string(spec.name) + "'";
+  if (spec.type == A::INT)
+    return name + " = " + std::to_string(attr.i()) + " is out of range: it must be " + describe_constraint(spec);
+  if (spec.non_empty && attr.s().empty()) return name + " is empty: it must name something";
   std::string shown;
   for (const char c : attr.s()) {
     if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
@@ -240,36 +251,36 @@ std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributePro
 }
 
 std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::NodeProto& node) {
+  // The loader and validate run this on every bb node: the strings of a problem are made
+  // only when there is one.
   std::vector<AttrProblem> problems;
-  const std::string op_type(op.op_type);
-  std::vector<std::string_view> declared;
-  for (const auto& spec : op.attributes) declared.push_back(spec.name);
-  std::string declared_list;
-  for (const auto name : declared) declared_list += (declared_list.empty() ? "" : ", ") + std::string(name);
+  const auto type_name = [](A::AttributeType type) { return std::string(A::AttributeType_Name(type)); };
   int groups[8] = {};
   for (const auto& spec : op.attributes) {
     const auto* attr = find_attribute(node, spec.name);
-    const std::string type(A::AttributeType_Name(spec.type));
     if (attr == nullptr) {
       if (spec.required)
         problems.push_back({AttrProblem::Kind::kMissing, std::string(spec.name),
-                            op_type + " needs attribute '" + std::string(spec.name) + "' (" + type + ")",
+                            std::string(op.op_type) + " needs attribute '" + std::string(spec.name) + "' (" +
+                                type_name(spec.type) + ")",
                             "add " + std::string(spec.name) + ": " + std::string(spec.doc)});
       continue;
     }
     if (spec.one_of > 0 && spec.one_of < 8) ++groups[spec.one_of];
     if (attr->type() != spec.type) {
       problems.push_back({AttrProblem::Kind::kType, std::string(spec.name),
-                          "attribute '" + std::string(spec.name) + "' of " + op_type + " has type " +
-                              A::AttributeType_Name(attr->type()) + ", expected " + type,
-                          "write " + std::string(spec.name) + " as " + type});
+                          "attribute '" + std::string(spec.name) + "' of " + std::string(op.op_type) + " has type " +
+                              type_name(attr->type()) + ", expected " + type_name(spec.type),
+                          "write " + std::string(spec.name) + " as " + type_name(spec.type)});
       continue;
     }
-    if (auto wrong = check_attribute_value(spec, *attr); !wrong.empty())
-      problems.push_back({AttrProblem::Kind::kValue, std::string(spec.name), op_type + " attribute " + wrong,
-                          "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
+    if (attribute_value_ok(spec, *attr)) continue;
+    problems.push_back({AttrProblem::Kind::kValue, std::string(spec.name),
+                        std::string(op.op_type) + " attribute " + check_attribute_value(spec, *attr),
+                        "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
   }
   for (int g = 1; g < 8; ++g) {
+    if (groups[g] == 1) continue;
     int members = 0;
     std::string names;
     for (const auto& a : op.attributes) {
@@ -277,14 +288,21 @@ std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::Nod
       ++members;
       names += (names.empty() ? "" : ", ") + std::string(a.name);
     }
-    if (members == 0 || groups[g] == 1) continue;
+    if (members == 0) continue;
     problems.push_back({AttrProblem::Kind::kOneOf, {},
-                        op_type + " needs exactly one of the attributes " + names + ", this node has " +
-                            std::to_string(groups[g]),
+                        std::string(op.op_type) + " needs exactly one of the attributes " + names +
+                            ", this node has " + std::to_string(groups[g]),
                         "keep exactly one of " + names});
   }
   for (const auto& attr : node.attribute()) {
     if (find_attr_spec(op, attr.name()) != nullptr) continue;
+    std::vector<std::string_view> declared;
+    std::string declared_list;
+    for (const auto& spec : op.attributes) {
+      declared.push_back(spec.name);
+      declared_list += (declared_list.empty() ? "" : ", ") + std::string(spec.name);
+    }
+    const std::string op_type(op.op_type);
     const auto match = closest_match(attr.name(), declared);
     problems.push_back({AttrProblem::Kind::kUnknown, attr.name(),
                         op_type + " has no attribute '" + attr.name() + "'" +
@@ -296,7 +314,8 @@ std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::Nod
   }
   if (op.rule != nullptr)
     if (auto broken = op.rule(node); !broken.empty())
-      problems.push_back({AttrProblem::Kind::kRule, {}, op_type + " " + broken, "see the op in docs/ops.md"});
+      problems.push_back({AttrProblem::Kind::kRule, {}, std::string(op.op_type) + " " + broken,
+                          "see the op in docs/ops.md"});
   return problems;
 }
 
