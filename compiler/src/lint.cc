@@ -201,9 +201,18 @@ int lint_exit_code(const LintReport& report, const LintOptions& options) {
   return 0;
 }
 
+namespace {
+
+// "1 error", "2 errors", "0 errors".
+std::string count_of(std::size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
 std::string lint_summary(const LintReport& report) {
-  return std::to_string(report.errors) + " errors, " + std::to_string(report.warnings) + " warnings in " +
-         std::to_string(report.files) + " files";
+  return count_of(report.errors, "error") + ", " + count_of(report.warnings, "warning") + " in " +
+         count_of(report.files, "file");
 }
 
 void write_lint_text(const LintReport& report, std::ostream& out) {

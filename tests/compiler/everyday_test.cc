@@ -141,7 +141,7 @@ TEST_F(Everyday, LintDoesNotCountAnUnreadableFileAsLinted) {
   const auto g = file("ok.onnxtxt", graph(kPingBody));
   const auto run = bbc("lint " + g + " " + path("missing.onnx"));
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_TRUE(has(run.err, "0 errors, 0 warnings in 1 files")) << run.err;
+  EXPECT_TRUE(has(run.err, "0 errors, 0 warnings in 1 file")) << run.err;
 }
 
 TEST_F(Everyday, BbrunChecksMetricsAndTracePathsBeforeTheRun) {

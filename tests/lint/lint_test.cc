@@ -87,7 +87,7 @@ TEST(Lint, ReportsEveryProblemWithCodeAndNode) {
   EXPECT_TRUE(run.out.empty());
   EXPECT_NE(run.err.find("many.onnx: node 'bad_peer' (Send #1): error BB011: "), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("node 'early' (Send #7): warning BB016"), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find(std::to_string(report.errors) + " errors, 1 warnings in 1 files\n"), std::string::npos)
+  EXPECT_NE(run.err.find(std::to_string(report.errors) + " errors, 1 warning in 1 file\n"), std::string::npos)
       << run.err;
   EXPECT_FALSE(fs::exists(dir / "many.bb"));  // lint never writes
 }

@@ -1,38 +1,22 @@
 // `bbrun keygen`: the key file, its mode, its PeerId on stdout, and no silent overwrite.
 #include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "../support/temp_dir.h"
+#include "../support/tool_run.h"
 #include "bb/net/identity.h"
 
 namespace bb::net {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using bb::testing::run_captured;
+using bb::testing::slurp;
 
 class Keygen : public ::testing::Test {
  protected:
-  CliRun bbrun(const std::string& args, const std::string& prefix = "") {
-    const auto out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = prefix + BBRUN_PATH + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  bb::testing::ToolRun bbrun(const std::string& args, const std::string& prefix = "") {
+    return run_captured(prefix + BBRUN_PATH + " " + args, dir_.path());
   }
   bb::testing::TempDir dir_;
 };

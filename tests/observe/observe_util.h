@@ -2,29 +2,16 @@
 // output captured, compiling an example graph with the built bbc.
 #pragma once
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "../support/temp_dir.h"
+#include "../support/tool_run.h"
 
 namespace bb::testing {
 
-struct CommandRun {
-  int code = -1;
-  std::string out, err;
-};
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using CommandRun = ToolRun;
 
 inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
@@ -32,10 +19,7 @@ inline void write_file(const std::filesystem::path& p, const std::string& bytes)
 
 // Runs `command` through the shell in `dir`, stdout and stderr captured.
 inline CommandRun run_in(const std::filesystem::path& dir, const std::string& command) {
-  const auto out = dir / "cmd.stdout", err = dir / "cmd.stderr";
-  const std::string cmd = "cd '" + dir.string() + "' && " + command + " >'" + out.string() + "' 2>'" + err.string() + "'";
-  const int status = std::system(cmd.c_str());
-  return CommandRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  return run_captured("cd " + shell_quote(dir.string()) + " && " + command, dir);
 }
 
 // The demo deployment (examples/demo) compiled into `dir`, as tools/demo.sh does.

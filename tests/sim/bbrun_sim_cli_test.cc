@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "../support/tool_run.h"
 #include "bb/ir/sha256.h"
 
 namespace bb {
@@ -21,17 +22,8 @@ namespace fs = std::filesystem;
 const fs::path kDemo = fs::path(BB_SOURCE_DIR) / "examples" / "demo";
 const std::string kChecker = std::string(BB_SOURCE_DIR) + "/tests/sim/check_demo_run.py";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using CliRun = testing::ToolRun;
+using testing::slurp;
 
 class BbrunSim : public ::testing::Test {
  protected:
@@ -50,10 +42,7 @@ class BbrunSim : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun bbrun(const std::string& args, const std::string& prefix = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = prefix + std::string(BBRUN_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+    return testing::run_captured(prefix + std::string(BBRUN_PATH) + " " + args, dir_);
   }
   std::string deploy() const { return (dir_ / "deploy.toml").string(); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }

@@ -51,7 +51,7 @@ LintReport lint_files(const std::vector<std::string>& paths, const LintOptions& 
 // 0 no errors (and no warnings with --werror); 1 errors; 2 an I/O error (wins over 1).
 int lint_exit_code(const LintReport& report, const LintOptions& options);
 
-// `N errors, M warnings in K files`
+// `N errors, M warnings in K files`, singular for one ("1 error, 0 warnings in 1 file")
 std::string lint_summary(const LintReport& report);
 
 // Appendix A formats.
