@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "bb/ir/atomic_writer.h"
 #include "bb/ir/limits.h"
-#include "bb/ir/model_io.h"
 #include "model_bytes.h"
 
 namespace bb::compiler {
@@ -16,10 +14,10 @@ std::uint64_t max_output_bytes(const PassOptions& options) {
   return std::min(options.max_output_bytes, ir::kMaxModelFileBytes);
 }
 
-}  // namespace
-
-CompileResult compile_model(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
-                            DiagnosticEngine& diags, std::ostream& log) {
+// Runs the passes, then writes the compiled model to `out` (the driver's part: no pass
+// writes). On BB021 nothing is written.
+CompileResult run_and_write(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
+                            DiagnosticEngine& diags, std::ostream& log, OutputStream& out) {
   PassContext context(model, diags, path);
   context.ops = options.ops;
   context.max_output_bytes = max_output_bytes(options);
@@ -28,47 +26,39 @@ CompileResult compile_model(onnx::ModelProto& model, std::string_view path, cons
   result.status = manager.run(context);
   result.ran = context.ran;
   if (result.status.kind != PassStatus::Kind::kOk) return result;
-  auto* bytes = context.analyses.cached<OutputBytes>();
-  result.bytes = bytes != nullptr ? finish_output(model, std::move(*bytes)) : ir::serialize_deterministic(model);
+  const bool pending = context.analyses.cached<PendingDigest>() != nullptr;
+  if (auto written = write_model(model, out, context.max_output_bytes, pending); !written)
+    result.status = output_too_large(diags, written.error(), context.max_output_bytes);
+  return result;
+}
+
+}  // namespace
+
+CompileResult compile_model(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
+                            DiagnosticEngine& diags, std::ostream& log) {
+  std::string bytes;
+  OutputStream out(bytes);
+  CompileResult result = run_and_write(model, path, options, diags, log, out);
+  if (result.status.kind != PassStatus::Kind::kOk) return result;
+  (void)out.flush();  // into a string: cannot fail
+  result.bytes = std::move(bytes);
   result.size = result.bytes.size();
-  // stamp-passport checked the size before serializing; the passport adds a few bytes.
-  if (result.size > context.max_output_bytes) {
-    result.status = output_too_large(diags, result.size, context.max_output_bytes);
-    result.bytes.clear();
-  }
   return result;
 }
 
 CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                                     DiagnosticEngine& diags, std::ostream& log, const std::filesystem::path& output) {
-  // The file is created when stamp-passport streams the first bytes (after every check),
-  // and removed unless committed: a compile that fails, or is killed, leaves nothing.
-  OutputStream stream(output);
-  PassContext context(model, diags, path);
-  context.ops = options.ops;
-  context.max_output_bytes = max_output_bytes(options);
-  context.output_stream = &stream;
-  PassManager manager(options, log);
-  CompileResult result;
-  result.status = manager.run(context);
-  result.ran = context.ran;
+  // The file is created when the writer hands it the first bytes (after every pass and
+  // check), and removed unless committed: a compile that fails, or is killed, leaves
+  // nothing.
+  OutputStream out(output);
+  CompileResult result = run_and_write(model, path, options, diags, log, out);
   if (result.status.kind != PassStatus::Kind::kOk) return result;
-  if (auto* bytes = context.analyses.cached<OutputBytes>()) {
-    finish_output(model, std::move(*bytes), stream);
-  } else {
-    stream.append(ir::serialize_deterministic(model));
-  }
-  // stamp-passport checked the size before writing; the passport adds a few bytes. Not
-  // committed, the file is removed.
-  if (stream.size() > context.max_output_bytes) {
-    result.status = output_too_large(diags, stream.size(), context.max_output_bytes);
-    return result;
-  }
-  if (auto committed = stream.commit(); !committed) {
+  if (auto committed = out.commit(); !committed) {
     result.write_error = committed.error();
     return result;
   }
-  result.size = stream.size();
+  result.size = out.size();
   return result;
 }
 

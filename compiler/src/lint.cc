@@ -96,8 +96,11 @@ void locate_text_lines(const std::string& path, const onnx::ModelProto& model, s
 
 namespace {
 
-// Lints one file into `report`; the wire ops of the model when it loaded.
-std::optional<ProgramWire> lint_one(const std::string& path, const LintOptions& options, LintReport& report) {
+// Lints one file into `report`; when the model loaded, its wire ops if `wire` asks for
+// them, else none (only a deployment or --together checks programs against each other,
+// and a walk copying 150k Sends and Recvs is not free on a large graph).
+std::optional<ProgramWire> lint_one(const std::string& path, const LintOptions& options, LintReport& report,
+                                    bool wire) {
   if (leaves_its_folder(path)) {
     report.io_errors.push_back(path + ": a symlink to a file outside its folder: not followed (lint the file it "
                                       "points to by its own path)");
@@ -105,8 +108,10 @@ std::optional<ProgramWire> lint_one(const std::string& path, const LintOptions& 
     return std::nullopt;  // not linted: not counted in the summary's files
   }
   // On an arena: lint only reads the model, and releasing an arena is one pass over a
-  // few large blocks instead of a destructor per node and string.
-  google::protobuf::Arena arena;
+  // few large blocks instead of a destructor per node and string (none with the
+  // caller's arena).
+  std::optional<google::protobuf::Arena> own;
+  google::protobuf::Arena& arena = options.arena != nullptr ? *options.arena : own.emplace();
   auto model = ir::load_model(path, arena, options.limits.load());
   if (!model) {
     const auto kind = model.error().kind;
@@ -136,23 +141,26 @@ std::optional<ProgramWire> lint_one(const std::string& path, const LintOptions& 
   if (path.ends_with(".onnxtxt")) locate_text_lines(path, **model, findings);
   for (auto& f : findings) report.findings.push_back(std::move(f));
   if (!(**model).has_graph()) return std::nullopt;
+  if (!wire) return ProgramWire{path, {}, {}, {}};
   return collect_wire(**model, path);
 }
 
 }  // namespace
 
 void lint_file(const std::string& path, const LintOptions& options, LintReport& report) {
-  lint_one(path, options, report);
+  lint_one(path, options, report, /*wire=*/false);
 }
 
 LintReport lint_files(const std::vector<std::string>& paths, const LintOptions& options) {
   LintReport report;
   std::vector<ProgramWire> programs;
   bool deployment = false;
+  const bool across =
+      options.together || std::any_of(paths.begin(), paths.end(), [](const std::string& p) { return p.ends_with(".toml"); });
   auto add = [&](const std::string& graph, const std::string* peer) {
     auto known = std::find_if(programs.begin(), programs.end(), [&](const ProgramWire& p) { return p.file == graph; });
     if (known == programs.end()) {
-      auto wire = lint_one(graph, options, report);
+      auto wire = lint_one(graph, options, report, across);
       if (!wire) return;
       programs.push_back(std::move(*wire));
       known = programs.end() - 1;

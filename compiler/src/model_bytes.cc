@@ -3,13 +3,13 @@
 #include <algorithm>
 
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "bb/compiler/codes.h"
 #include "bb/ir/model_io.h"
+#include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_format.h"
-#include "bb/ir/sha256.h"
+#include "bb/ir/wire_shape.h"
 
 namespace bb::compiler {
 namespace {
@@ -17,9 +17,9 @@ namespace {
 using ir::kModelFunctionsField;
 using ir::kModelGraphField;
 using ir::offset_after_field;
-constexpr std::size_t kPassportRoom = 4096;   // the passport keys a writer adds, generously
 constexpr std::size_t kMaxTagAndLength = 15;  // a varint32 tag and a varint64 length
 constexpr std::size_t kStreamBuffer = std::size_t{4} << 20;  // as ir::AtomicWriter's chunks
+constexpr std::size_t kDigestHexSize = 64;  // graph_sha256: a SHA-256 in lowercase hex
 
 // `model` without graph and functions (detached and put back without copying: the
 // unsafe_arena calls only move pointers, on the heap and on an arena alike).
@@ -55,18 +55,17 @@ std::string serialize_functions(const onnx::ModelProto& model) {
   return out;
 }
 
-// The size of the model's bytes: the other fields, `graph` with its tag and length, the
-// functions.
-std::uint64_t planned_size(const std::string& rest, bool has_graph, std::size_t graph_size,
-                           const std::string& functions) {
-  const std::uint64_t graph_field =
-      has_graph ? 1 + google::protobuf::io::CodedOutputStream::VarintSize64(graph_size) + graph_size : 0;
-  return rest.size() + graph_field + functions.size();
-}
-
 }  // namespace
 
+void settle_digest(PassContext& context) {
+  if (context.analyses.cached<PendingDigest>() == nullptr) return;
+  ir::set_metadata(context.model, ir::kPassportDigest, ir::graph_digest(context.model));
+  context.analyses.erase<PendingDigest>();
+}
+
 OutputStream::OutputStream(std::filesystem::path path) : path_(std::move(path)) { buffer_.resize(kStreamBuffer); }
+
+OutputStream::OutputStream(std::string& bytes) : bytes_(&bytes) { buffer_.resize(kStreamBuffer); }
 
 bool OutputStream::Next(void** data, int* size) {
   if (used_ == buffer_.size() && !flush()) return false;
@@ -77,6 +76,10 @@ bool OutputStream::Next(void** data, int* size) {
 }
 
 void OutputStream::BackUp(int count) { used_ -= static_cast<std::size_t>(count); }
+
+void OutputStream::expect(std::uint64_t bytes) {
+  if (bytes_ != nullptr) bytes_->reserve(static_cast<std::size_t>(bytes));
+}
 
 void OutputStream::append(std::string_view bytes) {
   while (!bytes.empty()) {
@@ -99,8 +102,12 @@ Expected<void, ir::IoError> OutputStream::flush() {
   if (hashing_) hasher_.update(bytes);
   flushed_ += used_;
   used_ = 0;
+  if (bytes_ != nullptr) {
+    bytes_->append(bytes);
+    return {};
+  }
   if (!writer_) {
-    auto created = ir::AtomicWriter::create(path_);
+    auto created = ir::AtomicWriter::create(*path_);
     if (!created) {
       error_ = created.error();
       return unexpected(*error_);
@@ -116,6 +123,7 @@ Expected<void, ir::IoError> OutputStream::flush() {
 
 Expected<void, ir::IoError> OutputStream::commit() {
   if (auto flushed = flush(); !flushed) return flushed;
+  if (!writer_) return {};  // a string: nothing to commit
   if (auto committed = writer_->commit(); !committed) {
     error_ = committed.error();
     return committed;
@@ -123,76 +131,51 @@ Expected<void, ir::IoError> OutputStream::commit() {
   return {};
 }
 
-Expected<OutputBytes, std::uint64_t> serialize_head(onnx::ModelProto& model, std::uint64_t max_bytes) {
-  OutputBytes bytes;
-  bytes.functions = serialize_functions(model);
-  const std::string rest = serialize_rest(model);
-  const std::size_t split = offset_after_field(rest, kModelGraphField);
+Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
+                                          bool pending) {
+  const std::uint64_t digest_bytes = pending ? kDigestHexSize : 0;  // the passport holds it empty until then
+  if (!model.unknown_fields().empty()) {
+    // Unknown fields are serialized last, behind the functions (rare): the digest from a
+    // serialization of its own, then the whole model.
+    const std::uint64_t size = model.ByteSizeLong() + digest_bytes;
+    if (size > max_bytes) return unexpected(size);
+    out.expect(size);
+    if (pending) ir::set_metadata(model, ir::kPassportDigest, ir::graph_digest(model));
+    out.append(ir::serialize_deterministic(model));
+    return {};
+  }
+  const std::string functions = serialize_functions(model);
+  std::string rest = serialize_rest(model);
   const std::size_t graph_size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
-  if (const auto size = planned_size(rest, model.has_graph(), graph_size, bytes.functions); size > max_bytes)
-    return unexpected(size);
-  bytes.head.reserve(rest.size() + graph_size + 16 + bytes.functions.size() + kPassportRoom);
-  bytes.head.append(rest, 0, split);
-  bytes.graph_offset = bytes.head.size();
-  if (model.has_graph()) append_field(kModelGraphField, model.graph(), graph_size, bytes.head);
-  return bytes;
-}
-
-Expected<OutputBytes, std::uint64_t> stream_head(onnx::ModelProto& model, OutputStream& out,
-                                                 std::uint64_t max_bytes) {
-  OutputBytes bytes;
-  bytes.streamed = true;
-  bytes.functions = serialize_functions(model);
-  const std::string rest = serialize_rest(model);
-  const std::size_t size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
-  if (const auto planned = planned_size(rest, model.has_graph(), size, bytes.functions); planned > max_bytes)
-    return unexpected(planned);
+  const std::uint64_t graph_field =
+      model.has_graph() ? 1 + google::protobuf::io::CodedOutputStream::VarintSize64(graph_size) + graph_size : 0;
+  const std::uint64_t size = rest.size() + graph_field + functions.size() + digest_bytes;
+  if (size > max_bytes) return unexpected(size);
+  out.expect(size);
   out.append(std::string_view(rest).substr(0, offset_after_field(rest, kModelGraphField)));
-  out.set_hashing(true);
+  out.set_hashing(pending);
   if (model.has_graph()) {
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
     coded.WriteTag(ir::make_tag(kModelGraphField, ir::WireType::kLengthDelimited));
-    coded.WriteVarint64(size);
+    coded.WriteVarint64(graph_size);
     model.graph().SerializeWithCachedSizes(&coded);
   }  // the CodedOutputStream hands back what it did not use
-  out.set_hashing(false);
-  out.hasher().update(bytes.functions);
-  bytes.digest = out.hasher().finish_hex();
-  return bytes;
+  if (pending) {
+    out.set_hashing(false);
+    out.hasher().update(functions);
+    ir::set_metadata(model, ir::kPassportDigest, out.hasher().finish_hex());
+    rest = serialize_rest(model);
+  }
+  out.append(std::string_view(rest).substr(offset_after_field(rest, kModelGraphField)));
+  out.append(functions);
+  return {};
 }
 
 PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit) {
   diags.report(kBB021, "the compiled model would be " + std::to_string(size) + " bytes, over the limit of " +
                            std::to_string(limit) + " (raise it with " + std::string(kFlagMaxOutputBytes) + ")");
   return PassStatus::input_errors();
-}
-
-std::string digest_of(const OutputBytes& bytes) {
-  if (bytes.streamed) return bytes.digest;
-  Sha256 hasher;
-  hasher.update(std::string_view(bytes.head).substr(bytes.graph_offset));
-  hasher.update(bytes.functions);
-  return hasher.finish_hex();
-}
-
-std::string finish_output(onnx::ModelProto& model, OutputBytes bytes) {
-  if (!model.unknown_fields().empty()) return ir::serialize_deterministic(model);  // they go last
-  const std::string rest = serialize_rest(model);
-  std::string out = std::move(bytes.head);
-  out.append(rest, offset_after_field(rest, kModelGraphField));
-  out.append(bytes.functions);
-  return out;
-}
-
-void finish_output(onnx::ModelProto& model, OutputBytes bytes, OutputStream& out) {
-  if (!bytes.streamed) {
-    out.append(finish_output(model, std::move(bytes)));
-    return;
-  }
-  const std::string rest = serialize_rest(model);
-  out.append(std::string_view(rest).substr(offset_after_field(rest, kModelGraphField)));
-  out.append(bytes.functions);
 }
 
 }  // namespace bb::compiler

@@ -1,14 +1,13 @@
-// The compiled model's bytes, serialized once. A ModelProto's deterministic bytes are
-// its fields' encodings in field order, and the passport digest covers `graph` (7) and
-// `functions` (25) (docs/spec.md). stamp-passport serializes the head of the output —
-// the fields before `graph`, then `graph` — and the functions, hashes the graph and
-// functions regions, and the writer appends the fields after `graph` (the passport
-// among them) and the functions: the big graph is serialized once, sized once, copied
-// never.
-//
-// Written to a file, the head is not even kept: stamp-passport streams it through an
-// OutputStream into the file's AtomicWriter, hashing the graph's bytes on the way, and
-// the writer then streams the rest behind it (no buffer of the whole output).
+// The compiled model's bytes, serialized once, by the driver (compile.cc). A ModelProto's
+// deterministic bytes are its fields' encodings in field order, and the passport digest
+// covers `graph` (7) and `functions` (25) (docs/spec.md), while the passport itself sits
+// in `metadata_props` (14), between the two. stamp-passport decides the passport with its
+// digest left pending (PendingDigest); the writer serializes the fields before `graph`,
+// then `graph`, hashing its bytes on the way, hashes the functions' bytes (serialized
+// first: they are small), fills the digest in, and appends the fields after `graph` and
+// the functions. The big graph is serialized once, sized once, copied never; written to
+// a file, it goes through a 4 MiB buffer straight into the file (no buffer of the whole
+// output).
 #pragma once
 
 #include <cstdint>
@@ -21,42 +20,53 @@
 #include <google/protobuf/io/zero_copy_stream.h>
 #include <onnx/onnx_pb.h>
 
-#include "bb/ir/expected.h"
-
 #include "bb/compiler/pass.h"
 #include "bb/ir/atomic_writer.h"
+#include "bb/ir/expected.h"
 #include "bb/ir/sha256.h"
 
 namespace bb::compiler {
 
-// Protobuf serialization into the file `path`, atomically (ir::AtomicWriter), through a
-// buffer of its own, hashing the bytes of the regions marked with set_hashing. The
-// temporary file is created with the first bytes that leave the buffer (so a compile
-// that stops or is killed before stamp-passport leaves nothing), and removed unless
-// commit() succeeds.
+// Recorded by stamp-passport: the passport is written but its graph_sha256 is empty, for
+// the writer to fill in once it has hashed the bytes it writes. An instrumentation that
+// shows the model before the write (--print-after) settles it first (settle_digest).
+struct PendingDigest {};
+
+// The digest of the model as it is now, written into its passport, when it is pending;
+// for whoever must see the compiled model before the writer does. Costs a serialization
+// of the graph: only instrumentations asked for on the command line call it.
+void settle_digest(PassContext& context);
+
+// Protobuf serialization through a buffer of its own, into the file `path` atomically
+// (ir::AtomicWriter) or into a string, hashing the bytes of the regions marked with
+// set_hashing. A file's temporary is created with the first bytes that leave the buffer
+// (so a compile that stops before the write leaves nothing), and removed unless commit()
+// succeeds.
 class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
  public:
   explicit OutputStream(std::filesystem::path path);
+  explicit OutputStream(std::string& bytes);
 
   bool Next(void** data, int* size) override;
   void BackUp(int count) override;
   std::int64_t ByteCount() const override { return static_cast<std::int64_t>(flushed_ + used_); }
 
+  // The whole output will be `bytes` long: a string takes room for it at once.
+  void expect(std::uint64_t bytes);
   // Appends bytes (no CodedOutputStream may be open on this stream).
   void append(std::string_view bytes);
   // From here on the bytes are (not) hashed (no CodedOutputStream may be open).
   void set_hashing(bool on);
   Sha256& hasher() { return hasher_; }
-  // Hands the buffered bytes to the writer; the writer's first error, if any.
+  // Hands the buffered bytes to the file or the string; the first error, if any.
   Expected<void, ir::IoError> flush();
   // Flushes and commits the file (creating it if nothing was written yet).
   Expected<void, ir::IoError> commit();
   std::uint64_t size() const { return flushed_ + used_; }
-  // A write failed (the rest is dropped; flush and commit report it).
-  bool failed() const { return error_.has_value(); }
 
  private:
-  std::filesystem::path path_;
+  std::optional<std::filesystem::path> path_;
+  std::string* bytes_ = nullptr;
   std::unique_ptr<ir::AtomicWriter> writer_;
   std::string buffer_;
   std::size_t used_ = 0;
@@ -66,29 +76,15 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   std::optional<ir::IoError> error_;
 };
 
-// The head of `model`'s bytes and its functions' bytes, with room reserved for the rest.
-// When the model would be larger than `max_bytes` (its fields as they are now, before
-// the passport), nothing is serialized: the error is that size. (Protobuf cannot
-// serialize a message of 2 GiB or more: `max_bytes` must stay below.)
-Expected<OutputBytes, std::uint64_t> serialize_head(onnx::ModelProto& model, std::uint64_t max_bytes);
-// The same, the head streamed into `out` and the digest computed on the way; nothing is
-// written when the model is too large.
-Expected<OutputBytes, std::uint64_t> stream_head(onnx::ModelProto& model, OutputStream& out,
-                                                 std::uint64_t max_bytes);
+// Writes `model`'s deterministic bytes to `out`. With `pending` (stamp-passport left the
+// digest to the writer), graph_sha256 is the SHA-256 of the graph and functions bytes as
+// they are written, set in the passport before the fields after `graph` go out. When the
+// model would be larger than `max_bytes`, nothing is written: the error is its size.
+// (Protobuf cannot serialize a message of 2 GiB or more: `max_bytes` must stay below.)
+Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
+                                          bool pending);
 
 // Reports BB021 (a model of `size` bytes over `limit`) and returns the status that stops.
 PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit);
-
-// The lowercase hex SHA-256 of the graph and functions regions: graph_sha256.
-std::string digest_of(const OutputBytes& bytes);
-
-// The whole model's bytes: `bytes.head`, the fields after `graph`, the functions. Equal
-// to a deterministic serialization of `model`, provided nothing before `graph` changed
-// since serialize_head. Not for streamed bytes.
-std::string finish_output(onnx::ModelProto& model, OutputBytes bytes);
-
-// Writes the model's bytes to `out`: for streamed bytes, what follows the head; else
-// everything.
-void finish_output(onnx::ModelProto& model, OutputBytes bytes, OutputStream& out);
 
 }  // namespace bb::compiler

@@ -11,6 +11,7 @@
 #include "bb/compiler/text_dump.h"
 #include "bb/compiler/validate.h"
 #include "bb/ir/json.h"
+#include "model_bytes.h"
 
 namespace bb::compiler {
 namespace {
@@ -94,6 +95,7 @@ class IrPrinter final : public PassInstrumentation {
 
   PassStatus after_pass(const PassInfo& pass, PassContext& context) override {
     if (pass_ != kAll && pass_ != pass.name) return PassStatus::ok();
+    settle_digest(context);  // the passport as it will be written, digest included
     log_ << "// ---- bbc: after pass " << pass.name << " ----\n";
     dump_model(context.model, log_);
     return PassStatus::ok();

@@ -424,5 +424,50 @@ TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
   std::filesystem::remove_all(dir);
 }
 
+// No pass writes: stamp-passport leaves the digest to the driver's writer, which hashes
+// the bytes it writes. The digest is the model's (graph_digest) on every path: a plain
+// compile, --print-after stamp-passport (the printer settles it before the write, and the
+// dump shows it), and a model with unknown fields (serialized last, not streamed).
+TEST(CompileToFile, WriterFillsInTheDigestOnEveryPath) {
+  ModelBuilder b;
+  b.tick("t", "pulse");
+  b.send({"t"}, "s");
+  b.recv({"p", "from"}, "r");
+  b.output("p");
+  auto* fn = b.model().add_functions();
+  fn->set_name("F");
+  fn->set_domain("local");
+  const auto digest_of_output = [](const std::string& bytes) {
+    const auto model = parse_bytes(bytes);
+    const auto passport = ir::read_passport(model);
+    EXPECT_TRUE(passport.has_value());
+    EXPECT_EQ(passport ? passport->digest : "", ir::graph_digest(model));
+    EXPECT_EQ(ir::serialize_deterministic(model), bytes);
+    return passport ? passport->digest : std::string();
+  };
+  const auto plain = compile(b.model());
+  ASSERT_TRUE(plain.ok()) << plain.status.message;
+  const auto digest = digest_of_output(plain.bytes);
+  EXPECT_EQ(digest.size(), 64u);
+
+  PassOptions print;
+  print.print_after = std::string(kPassStampPassport);
+  const auto printed = compile(b.model(), print);
+  ASSERT_TRUE(printed.ok());
+  EXPECT_EQ(printed.bytes, plain.bytes);
+  EXPECT_NE(printed.log.find(digest), std::string::npos) << printed.log;
+
+  // Field 1000, a varint: a field this onnx does not know, kept and written last.
+  std::string with_unknown = ir::serialize_deterministic(b.model());
+  with_unknown += std::string("\xc0\x3e\x07", 3);
+  onnx::ModelProto unknown;
+  ASSERT_TRUE(unknown.ParseFromString(with_unknown));
+  ASSERT_FALSE(unknown.unknown_fields().empty());
+  const auto kept = compile(unknown);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(digest_of_output(kept.bytes), digest);
+  EXPECT_TRUE(kept.bytes.ends_with(std::string("\xc0\x3e\x07", 3)));
+}
+
 }  // namespace
 }  // namespace bb::compiler

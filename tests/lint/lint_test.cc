@@ -92,6 +92,25 @@ TEST(Lint, ReportsEveryProblemWithCodeAndNode) {
   EXPECT_FALSE(fs::exists(dir / "many.bb"));  // lint never writes
 }
 
+// bbc lints one file on an arena it never frees (LintOptions::arena): the report is the
+// same as on an arena of lint's own; a file given twice is linted once either way.
+TEST(Lint, CallersArenaGivesTheSameReport) {
+  TempDir dir;
+  save(dir / "many.onnx", several_problems());
+  const std::string path = (dir / "many.onnx").string();
+  const auto own = lint_files({path}, {});
+  google::protobuf::Arena arena;
+  LintOptions options;
+  options.arena = &arena;
+  const auto kept = lint_files({path}, options);
+  ASSERT_FALSE(own.findings.empty());
+  EXPECT_EQ(all(kept), all(own));
+  EXPECT_GT(arena.SpaceUsed(), 0u);  // the model was parsed into the caller's arena
+  const auto twice = lint_files({path, path}, {});
+  EXPECT_EQ(twice.files, 1u);
+  EXPECT_EQ(all(twice), all(own));
+}
+
 TEST(Lint, SortedByFileThenNodeIndex) {
   TempDir dir;
   save(dir / "b.onnx", several_problems());

@@ -250,6 +250,11 @@ int run_lint(const LintArgs& args) {
   options.format = args.format == "json" ? bc::LintFormat::kJson
                    : args.format == "sarif" ? bc::LintFormat::kSarif
                                             : bc::LintFormat::kText;
+  if (args.inputs.size() == 1 && !args.inputs.front().ends_with(".toml")) {
+    // One model: on an arena never freed (as compile's; the process ends after the report).
+    static google::protobuf::Arena* arena = new google::protobuf::Arena;
+    options.arena = arena;
+  }
   const auto report = bc::lint_files(args.inputs, options);
   switch (options.format) {
     case bc::LintFormat::kText: bc::write_lint_text(report, std::cerr); break;

@@ -4,10 +4,10 @@
 // - ir_version 0 (a text file without header) becomes 8; others are kept;
 // - the four passport keys are written, overwriting existing ones: compiled = v1,
 //   compiler = `bbc <version>`, passes = the passes that ran (this one included),
-//   graph_sha256 = SHA-256 of the deterministic bytes of graph and functions. Those
-//   bytes, behind the fields that precede `graph`, are kept for the writer, which
-//   appends the rest instead of serializing again (model_bytes.h); when the output
-//   goes to a file, they are streamed into it instead of kept.
+//   graph_sha256 = SHA-256 of the deterministic bytes of graph and functions. The digest
+//   is left pending (empty, PendingDigest): the driver's writer fills it in from the
+//   bytes it writes, so the graph is serialized once (model_bytes.h). The pass writes
+//   nothing.
 #include <string>
 #include <vector>
 
@@ -50,23 +50,14 @@ class StampPassportPass final : public Pass {
     if (any) import_syscall_domain(*model.mutable_opset_import());
     if (model.ir_version() == 0) model.set_ir_version(ir::kMaxIrVersion);
 
-    // Unknown fields are serialized last, behind the functions: such a model (rare) is
-    // not streamed.
-    const bool stream = context.output_stream != nullptr && model.unknown_fields().empty();
-    const std::uint64_t max = context.max_output_bytes;
-    auto head = stream ? stream_head(model, *context.output_stream, max) : serialize_head(model, max);
-    if (!head) return output_too_large(context.diags, head.error(), max);
-    OutputBytes bytes = std::move(*head);
-    // A file that cannot be written hashed only part of the graph: the digest comes from
-    // the buffer then (the writer reports the error).
-    if (stream && context.output_stream->failed()) bytes = std::move(*serialize_head(model, max));
     ir::Passport passport;
     passport.compiled = std::string(ir::kPassportVersion);
     passport.compiler = compiler_id();
     passport.passes = context.ran;
-    passport.digest = digest_of(bytes);
+    // passport.digest stays empty: the key takes its place among the metadata now, its
+    // value when the writer has hashed the bytes.
     ir::write_passport(model, passport);
-    context.analyses.put<OutputBytes>(std::move(bytes));
+    context.analyses.put<PendingDigest>();
     context.analyses.preserve_all();  // the index still holds: only opset imports and metadata changed
     return PassStatus::ok();
   }

@@ -47,25 +47,11 @@ enum Property : std::uint32_t {
   kStamped = 1u << 3,      // the passport is written
 };
 
-class OutputStream;  // compiler/src/model_bytes.h: the output file the driver writes
-
-// The compiled model's bytes as stamp-passport serialized them for the digest, for the
-// writer to complete instead of serializing again (model_bytes.h).
-struct OutputBytes {
-  std::string head;               // the model's fields before `graph`, then `graph`
-  std::size_t graph_offset = 0;   // where `graph` starts in `head`
-  std::string functions;          // the `functions` fields
-  // The head went straight into PassContext::output_stream (`head` is empty) and was
-  // hashed on its way there, with the functions: `digest` is graph_sha256.
-  bool streamed = false;
-  std::string digest;
-};
-
 // The analyses of one compile, each requested by type (MLIR's getAnalysis): built by the
 // first pass that asks for it, kept while the passes after it declare it preserved, and
 // dropped after the first pass that does not. An analysis type `A` is built from the
 // PassContext (`A(PassContext&)`); a result a pass computes on its way (validate's
-// unordered graphs, stamp-passport's bytes) is recorded with `put<A>(args…)`.
+// unordered graphs, stamp-passport's pending digest) is recorded with `put<A>(args…)`.
 class AnalysisManager {
  public:
   template <class A>
@@ -88,6 +74,9 @@ class AnalysisManager {
   // describes, or it updated A as it went).
   template <class A>
   void preserve() { preserved_.push_back(id_of<A>()); }
+  // Forgets `A` (what it recorded no longer holds).
+  template <class A>
+  void erase() { erase(id_of<A>()); }
   void preserve_all() { preserve_all_ = true; }
 
   // Called by the PassManager after each pass: drops what the pass did not preserve.
@@ -126,10 +115,6 @@ struct PassContext {
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits
   AnalysisManager analyses;
-  // Where the driver writes the output, when it goes to a file: stamp-passport hands the
-  // bytes it serializes for the digest to it as it goes (no buffer of the whole graph)
-  // and records OutputBytes for the driver to complete; it never opens or commits it.
-  OutputStream* output_stream = nullptr;
 };
 
 // Recorded by validate: the graphs (Finding::scope) whose node order is not topological,
