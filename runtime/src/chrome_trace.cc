@@ -116,11 +116,13 @@ void ChromeTrace::write(const TraceRecord& r) {
     case TraceEvent::kDeny:
     case TraceEvent::kFail:
     case TraceEvent::kDrop: name = std::string(r.op_type) + ": " + std::string(r.reason); break;
+    case TraceEvent::kLink: name = "link: " + std::string(r.state); break;
   }
   begin_event(name, event, 'i', r.t_ns, p.pid, tid);
   buf_ += ",\"s\":\"t\",\"args\":{\"exec\":" + std::to_string(r.exec);
   append_field(buf_, "op", r.op);
   append_field(buf_, "op_type", r.op_type);
+  if (!r.state.empty()) append_field(buf_, "state", r.state);
   if (!r.outcome.empty()) append_field(buf_, "outcome", r.outcome);
   if (!r.reason.empty()) append_field(buf_, "reason", r.reason);
   if (!r.peer.empty()) append_field(buf_, "peer", r.peer);

@@ -184,6 +184,10 @@ void Node::trace(TraceEvent event, std::uint32_t node, std::uint64_t exec, std::
   trace_->write(TraceRecord{now_ns(), peer_text_, exec, op_names_[node], proto.op_type(), event, outcome, reason, peer});
 }
 
+void Node::on_link_state(std::string_view peer, std::string_view state, std::string_view reason) {
+  if (trace_) trace_->write(TraceRecord{now_ns(), peer_text_, 0, "", "", TraceEvent::kLink, "", reason, peer, state});
+}
+
 void Node::began(std::uint32_t frame) {
   const Executor::Frame& f = executor_.frame(frame);
   trace_->execution_begin(now_ns(), peer_text_, f.exec, op_names_[f.trigger],

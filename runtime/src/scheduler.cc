@@ -122,6 +122,20 @@ void Scheduler::post(Task task) {
   inbox_->wake.notify_one();
 }
 
+void Scheduler::run_posted() {
+  std::vector<Task> tasks;
+  while (inbox_->pending.load(std::memory_order_acquire)) {
+    {
+      std::lock_guard lock(inbox_->mu);
+      for (Task& t : inbox_->tasks) tasks.push_back(std::move(t));
+      inbox_->tasks.clear();
+      inbox_->pending.store(false, std::memory_order_relaxed);
+    }
+    for (Task& t : tasks) t();
+    tasks.clear();
+  }
+}
+
 std::size_t Scheduler::posted() const {
   std::lock_guard lock(inbox_->mu);
   return inbox_->tasks.size();

@@ -6,7 +6,8 @@
 
 namespace bb::runtime {
 namespace {
-constexpr std::array<std::string_view, 7> kEventNames{"fire", "deny", "fail", "attempt", "outcome", "receive", "drop"};
+constexpr std::array<std::string_view, 8> kEventNames{"fire",    "deny", "fail", "attempt",
+                                                      "outcome", "receive", "drop", "link"};
 }
 
 std::string_view to_string(TraceEvent event) { return kEventNames[static_cast<std::size_t>(event)]; }
@@ -25,6 +26,10 @@ void format_trace_line(const TraceRecord& r, std::string& out) {
   out += ",\"event\":\"";
   out += to_string(r.event);
   out += '"';
+  if (!r.state.empty()) {
+    out += ",\"state\":";
+    ir::append_json_string(out, r.state);
+  }
   if (!r.outcome.empty()) {
     out += ",\"outcome\":";
     ir::append_json_string(out, r.outcome);

@@ -110,6 +110,24 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// The `link` records of a JSONL trace for one destination, as "state" or "state(reason)".
+std::vector<std::string> link_story(const std::string& trace, const std::string& peer) {
+  std::vector<std::string> out;
+  std::istringstream lines(trace);
+  const std::regex record("\"event\":\"link\",\"state\":\"([a-z_]+)\"(,\"reason\":\"([a-z_]+)\")?,\"peer\":\"" +
+                          peer + "\"\\}");
+  std::smatch m;
+  for (std::string line; std::getline(lines, line);)
+    if (std::regex_search(line, m, record)) out.push_back(m[2].matched ? m[1].str() + "(" + m[3].str() + ")" : m[1].str());
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : " ") + p;
+  return out;
+}
+
 // The number after "key": in a JSON object that follows `scope` in `json`.
 std::int64_t json_number(const std::string& json, const std::string& scope, const std::string& key) {
   const auto at = json.find(scope);
@@ -212,6 +230,21 @@ TEST_F(BbrunNet, ThreeProcessesOneKilledAndRestartedTrafficResumesAndEveryAttemp
   // Per destination: the link to bob carried bytes and saw both kinds of outcome.
   EXPECT_GT(json_number(metrics, "\"peer\": \"id:bob\", \"address\"", "bytes_sent"), 0) << metrics;
   EXPECT_GT(json_number(metrics, "\"peer\": \"id:bob\", \"address\"", "unreachable"), 0) << metrics;
+  // The connections' story in the trace (`link` records): carol's stream opened once and
+  // lasted; bob's broke when he was killed, failed while he was down, and opened again
+  // to the new bob. No record names an address.
+  EXPECT_EQ(joined(link_story(trace, "id:carol")), "connecting ready shutdown");
+  const std::string bob_story = joined(link_story(trace, "id:bob"));
+  EXPECT_TRUE(std::regex_match(bob_story, std::regex("connecting ready transient_failure\\([a-z_]+\\)"
+                                                     "( connecting transient_failure\\([a-z_]+\\))+ connecting ready shutdown")))
+      << bob_story;
+  EXPECT_NE(bob_story.find("transient_failure(unavailable)"), std::string::npos) << bob_story;
+  std::istringstream lines(trace);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"event\":\"link\"") == std::string::npos) continue;
+    EXPECT_NE(line.find("\"exec\":0,\"op\":\"\",\"op_type\":\"\""), std::string::npos) << line;
+    EXPECT_EQ(line.find("127.0.0.1"), std::string::npos) << line;
+  }
   // The new bob heard alice; carol stopped by SIGTERM printed her summary.
   EXPECT_GT(json_number(slurp(dir_ / "bob2.json"), "\"receives\"", "accepted"), 0);
   const std::string carol_log = slurp(dir_ / "carol.err");

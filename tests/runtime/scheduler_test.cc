@@ -197,6 +197,22 @@ TEST(Scheduler, PostedTasksRunAsNetworkEventsAtThePickUpTime) {
   EXPECT_EQ(clock.now_ns(), 5);
 }
 
+TEST(Scheduler, RunPostedRunsWhatWasPostedAndNoTimer) {
+  VirtualClock clock;
+  Scheduler s(clock);
+  std::vector<int> order;
+  s.at(0, EventClass::kTimer, [&] { order.push_back(9); });  // due, and not run
+  s.post([&] {
+    order.push_back(1);
+    s.post([&] { order.push_back(3); });  // posted by a posted task: run too
+  });
+  s.post([&] { order.push_back(2); });
+  s.run_posted();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(s.posted(), 0u);
+  EXPECT_EQ(s.pending(), 1u);
+}
+
 TEST(Scheduler, ManyThreadsPostingLoseNothing) {
   RealClock clock;
   Scheduler s(clock);

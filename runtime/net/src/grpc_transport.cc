@@ -34,9 +34,11 @@ constexpr std::size_t kMaxDetailBytes = 512;
 // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS stays at its default: gRPC uses it as the connect
 // timeout too, and a handshake across a slow network needs its time.)
 constexpr int kReconnectBackoffMs = 100;
-// A stopping node sends the acknowledgements it owes; a sender that does not read them
-// holds it up this long at most.
+// A stopping node sends the acknowledgements it owes and its inbound streams end; an
+// idle one (or a sender that does not read) holds it up this long at most.
 constexpr std::int64_t kAckDrainNs = 200'000'000;
+// A sender whose write failed reads the acks still on their way for this long at most.
+constexpr std::int64_t kReadDrainNs = 1'000'000'000;
 constexpr int kMaxReconnectBackoffMs = 1000;
 
 int clamp_int(std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, INT_MAX)); }
@@ -103,11 +105,12 @@ class GrpcTransport::Link {
     }
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
+    set_state(GRPC_CHANNEL_SHUTDOWN);
   }
 
-  std::string state() const {
+  std::string_view state() const {
     std::lock_guard lock(mu_);
-    return channel_ ? std::string(state_label(channel_->GetState(false))) : std::string("idle");
+    return state_label(state_);
   }
 
   // Counted on the node's thread.
@@ -123,6 +126,17 @@ class GrpcTransport::Link {
   using Stream = grpc::ClientReaderWriter<bb::wire::Frame, bb::wire::Ack>;
   using Batch = std::deque<std::pair<AttemptId, std::string>>;
 
+  // The connection's state changes on the worker's thread (and in close()); the owner
+  // tells the node (a `link` trace record).
+  void set_state(grpc_connectivity_state state, std::string reason = {}) {
+    {
+      std::lock_guard lock(mu_);
+      if (state == state_) return;
+      state_ = state;
+    }
+    owner_.report_link(*this, state_label(state), std::move(reason));
+  }
+
   void run() {
     const auto idle = std::chrono::nanoseconds(owner_.config_.idle_close_ns);
     std::unique_lock lock(mu_);
@@ -130,8 +144,9 @@ class GrpcTransport::Link {
       const bool woken = wake_.wait_for(lock, idle, [this] { return closing_ || broken_ || !queue_.empty(); });
       if (closing_) break;
       if (broken_ || (!woken && stream_ && outstanding_.empty())) {
+        const bool broke = broken_;
         lock.unlock();
-        teardown();
+        teardown(broke);
         lock.lock();
         continue;
       }
@@ -148,7 +163,7 @@ class GrpcTransport::Link {
       }
     }
     lock.unlock();
-    teardown();
+    teardown(false);
   }
 
   void write(Batch& batch) {
@@ -209,6 +224,7 @@ class GrpcTransport::Link {
       context_ = std::make_unique<grpc::ClientContext>();
       context_->set_wait_for_ready(false);
     }
+    set_state(GRPC_CHANNEL_CONNECTING);
     stream_ = stub_->Exchange(context_.get());
     stream_->WaitForInitialMetadata();
     const auto& metadata = context_->GetServerInitialMetadata();
@@ -222,6 +238,7 @@ class GrpcTransport::Link {
       const grpc::Status status = stream_->Finish();
       failure_ = ending_for(status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "not a bb node") : status);
       drop_stream(true);
+      set_state(GRPC_CHANNEL_TRANSIENT_FAILURE, failure_.reason);
       return false;
     }
     remote_limit_ = limit;
@@ -230,6 +247,7 @@ class GrpcTransport::Link {
       broken_ = false;
     }
     reader_ = std::thread([this] { read(); });
+    set_state(GRPC_CHANNEL_READY);
     return true;
   }
 
@@ -253,16 +271,22 @@ class GrpcTransport::Link {
     {
       std::lock_guard lock(mu_);
       broken_ = true;
+      read_done_ = true;
     }
     wake_.notify_all();
   }
 
   // Ends the stream: what it carried and no acknowledgement answered ends by its status.
-  void teardown() {
+  // `broke`: it ended under us (read or write failed), else we close it (idle, closing).
+  void teardown(bool broke) {
     if (!stream_) return;
     {
-      std::lock_guard lock(mu_);
-      if (context_) context_->TryCancel();
+      // A write that failed means the receiver ended the stream: the reader reads the
+      // acks still on their way, then its status (a cancel would drop them). Closing it
+      // ourselves, the reader waits: cancel.
+      std::unique_lock lock(mu_);
+      if (broke) wake_.wait_for(lock, std::chrono::nanoseconds(kReadDrainNs), [this] { return read_done_; });
+      if (context_ && !read_done_) context_->TryCancel();
     }
     if (reader_.joinable()) reader_.join();
     const grpc::Status status = stream_->Finish();
@@ -281,7 +305,15 @@ class GrpcTransport::Link {
       const Ending ending = ending_for(status);
       for (const AttemptId a : left) owner_.resolve(a, ending);
     }
-    drop_stream(!left.empty() || (status.error_code() != grpc::StatusCode::CANCELLED && !status.ok()));
+    // A stream that broke, or failed, takes its connection with it.
+    const bool failed = !left.empty() || (broke ? !status.ok()
+                                                : status.error_code() != grpc::StatusCode::CANCELLED && !status.ok());
+    drop_stream(failed);
+    if (closing) return;  // close() reports `shutdown`
+    if (failed)
+      set_state(GRPC_CHANNEL_TRANSIENT_FAILURE, status_label(status.error_code()));
+    else
+      set_state(GRPC_CHANNEL_IDLE);
   }
 
   void drop_stream(bool drop_channel) {
@@ -289,6 +321,7 @@ class GrpcTransport::Link {
     std::lock_guard lock(mu_);
     context_.reset();
     broken_ = false;
+    read_done_ = false;
     if (drop_channel) {  // a failed connection is made afresh for the next send
       stub_.reset();
       channel_.reset();
@@ -310,6 +343,7 @@ class GrpcTransport::Link {
   Batch queue_;
   bool closing_ = false;
   bool broken_ = false;
+  bool read_done_ = false;  // the reader saw the stream end
   std::unordered_set<AttemptId> outstanding_;  // written on the current stream, not acknowledged
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<bb::wire::Transport::Stub> stub_;
@@ -319,6 +353,7 @@ class GrpcTransport::Link {
   std::size_t remote_limit_ = 0;
   bb::wire::Frame frame_;
   Ending failure_{OutcomeKind::kUnreachable};
+  grpc_connectivity_state state_ = GRPC_CHANNEL_IDLE;  // guarded by mu_
   std::thread reader_;
   std::thread worker_;
 };
@@ -378,20 +413,21 @@ class GrpcTransport::Service final : public bb::wire::Transport::Service {
     return grpc::Status::OK;
   }
 
-  // The node's thread: new streams are refused, and every open one sends the
-  // acknowledgements it owes (waiting up to `drain` for a sender that does not read
-  // them), then ends.
-  void close(std::chrono::nanoseconds drain) {
+  // The node's thread: new streams are refused, and every open one takes no more frames
+  // and writes the acknowledgements it owes (until `deadline`, for a sender that does
+  // not read them). A stream then ends at its next frame, with a status that follows
+  // its acks on the wire (a cancel could overtake them), or is cancelled by the server's
+  // shutdown at the deadline.
+  void close(std::chrono::steady_clock::time_point deadline) {
     std::lock_guard lock(mu_);
     closing_ = true;
-    const auto deadline = std::chrono::steady_clock::now() + drain;
     for (Acks* acks : live_) acks->close(deadline);
   }
 
  private:
   // The writer of one stream's acknowledgements: what waits when it wakes goes out in one
-  // write (gRPC buffers all but the last). Closing, or a failed write, cancels the stream
-  // (which ends the reader's Read too) once what is owed is written.
+  // write (gRPC buffers all but the last). A failed write cancels the stream (which ends
+  // the reader's Read too).
   class Acks {
    public:
     Acks(grpc::ServerContext& context, grpc::ServerReaderWriter<bb::wire::Ack, bb::wire::Frame>& stream)
@@ -416,7 +452,8 @@ class GrpcTransport::Service final : public bb::wire::Transport::Service {
       held.unlock();
       if (idle) wake_.notify_all();
     }
-    // Takes no more frames, writes what is owed (until `deadline`), then cancels.
+    // Takes no more frames and writes what is owed; a sender that does not take it by
+    // `deadline` is cancelled.
     void close(std::chrono::steady_clock::time_point deadline) {
       std::unique_lock lock(mu_);
       closing_ = true;
@@ -449,7 +486,7 @@ class GrpcTransport::Service final : public bb::wire::Transport::Service {
       }
       flushed_ = true;
       wake_.notify_all();
-      if (closing_ || failed_) context_.TryCancel();
+      if (failed_) context_.TryCancel();
     }
 
     grpc::ServerContext& context_;
@@ -521,6 +558,10 @@ void GrpcTransport::add_peer(const PeerAddress& peer) {
 }
 
 GrpcTransport::~GrpcTransport() {
+  {
+    std::lock_guard lock(mu_);
+    reporting_ = false;  // nobody would hear what the links report now
+  }
   if (server_ && accepting_) server_->Shutdown(std::chrono::system_clock::now());
   links_.clear();  // joins the workers
 }
@@ -595,6 +636,26 @@ bool GrpcTransport::resolve(AttemptId attempt, Ending ending) {
   return true;
 }
 
+void GrpcTransport::report_link(const Link& link, std::string_view state, std::string reason) {
+  bool first;
+  {
+    std::lock_guard lock(mu_);
+    if (!reporting_) return;
+    first = changes_.empty();
+    changes_.push_back(Change{&link, state, std::move(reason)});
+  }
+  if (first) scheduler_.post([this] { tell_changes(); });
+}
+
+void GrpcTransport::tell_changes() {
+  std::vector<Change> told;
+  {
+    std::lock_guard lock(mu_);
+    told.swap(changes_);
+  }
+  for (const Change& c : told) endpoint_.on_link_state(c.link->text(), c.state, c.reason);
+}
+
 void GrpcTransport::finish_ended() {
   {
     std::lock_guard lock(mu_);
@@ -632,8 +693,10 @@ void GrpcTransport::finish(AttemptId attempt, Link* link, runtime::EventId timer
 void GrpcTransport::stop_accepting() {
   if (!accepting_) return;
   accepting_ = false;
-  service_->close(std::chrono::nanoseconds(kAckDrainNs));
-  server_->Shutdown(std::chrono::system_clock::now());
+  // The streams get up to kAckDrainNs to send the acknowledgements they owe and end.
+  const auto drain = std::chrono::nanoseconds(kAckDrainNs);
+  service_->close(std::chrono::steady_clock::now() + drain);
+  server_->Shutdown(std::chrono::system_clock::now() + drain);
 }
 
 std::size_t GrpcTransport::in_flight() const {
@@ -646,6 +709,9 @@ void GrpcTransport::shutdown() {
   stopped_ = true;
   stop_accepting();
   for (auto& [bytes, link] : links_) link->close();
+  // What ended before, and the links' last changes, reach the node now, in order.
+  finish_ended();
+  tell_changes();
   std::vector<std::pair<AttemptId, Pending>> left;
   {
     std::lock_guard lock(mu_);
@@ -665,7 +731,7 @@ std::vector<runtime::LinkReport> GrpcTransport::links() const {
     runtime::LinkReport r;
     r.peer = link->text();
     r.address = link->address().address;
-    r.state = stopped_ ? "shutdown" : link->state();
+    r.state = stopped_ ? "shutdown" : std::string(link->state());
     r.bytes_sent = link->bytes_sent.load(std::memory_order_relaxed);
     r.bytes_received = link->bytes_acked.load(std::memory_order_relaxed);
     r.outcomes = link->outcomes;

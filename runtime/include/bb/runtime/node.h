@@ -85,6 +85,8 @@ class Node final : public KernelServices,
   // TransportEndpoint.
   void on_outcome(AttemptId attempt, const Outcome& outcome) override;
   void on_envelope(const bb::Envelope& envelope, SenderAuth) override { deliver(envelope); }
+  // A `link` trace record (no op, exec 0).
+  void on_link_state(std::string_view peer, std::string_view state, std::string_view reason) override;
   // Starts one execution per Recv of the envelope's channel (prebuilt index).
   void deliver(const bb::Envelope& envelope);
   // Whether some Recv listens on `channel` (a transport answers `rejected` otherwise).

@@ -135,6 +135,9 @@ class Scheduler {
   bool run_one(std::int64_t until_ns = kForever, const std::atomic<bool>* stop = nullptr);
   // On a real clock: sleeps until `t_ns` or until `stop` becomes true (false then).
   bool wait_until(std::int64_t t_ns, const std::atomic<bool>* stop = nullptr);
+  // Runs the tasks posted and not yet picked up (and those they post), and no other
+  // event: a stopping node takes what its network handed over without firing its timers.
+  void run_posted();
 
   // ---- Any thread ----
   // Hands `task` to the scheduler's thread, which runs it as a network event at the

@@ -1,5 +1,5 @@
 // The trace (docs/runtime.md, "Outputs"): one JSON object per event, in event order, with the
-// fields t_ns, node, exec, op, op_type, event, outcome, reason, peer (absent omitted).
+// fields t_ns, node, exec, op, op_type, event, state, outcome, reason, peer (absent omitted).
 // A node holds a TraceSink pointer that is null when tracing is off: no cost beyond one
 // branch per event.
 #pragma once
@@ -13,8 +13,9 @@
 
 namespace bb::runtime {
 
-enum class TraceEvent : std::uint8_t { kFire, kDeny, kFail, kAttempt, kOutcome, kReceive, kDrop };
-// "fire", "deny", "fail", "attempt", "outcome", "receive", "drop".
+// kLink: a destination's connection changed state (a networked node; no op, exec 0).
+enum class TraceEvent : std::uint8_t { kFire, kDeny, kFail, kAttempt, kOutcome, kReceive, kDrop, kLink };
+// "fire", "deny", "fail", "attempt", "outcome", "receive", "drop", "link".
 std::string_view to_string(TraceEvent event);
 
 struct TraceRecord {
@@ -27,6 +28,7 @@ struct TraceRecord {
   std::string_view outcome;  // "" = absent
   std::string_view reason;   // "" = absent
   std::string_view peer;     // "" = absent
+  std::string_view state;    // "" = absent (kLink: the connection's new state)
 };
 
 class TraceSink {

@@ -59,6 +59,10 @@ class TransportEndpoint {
   virtual void on_outcome(AttemptId attempt, const Outcome& outcome) = 0;
   // An envelope addressed to this node that passed admission (bb/runtime/admission.h).
   virtual void on_envelope(const bb::Envelope& envelope, SenderAuth sender) = 0;
+  // The connection to `peer` (its text form) changed state: `state` is one of the
+  // transport's connection states, `reason` the stable label of a failure ("" otherwise).
+  // Transports with connections (the gRPC one) call it; the default ignores it.
+  virtual void on_link_state(std::string_view /*peer*/, std::string_view /*state*/, std::string_view /*reason*/) {}
 };
 
 class Transport {

@@ -2,10 +2,13 @@
 //
 // Every node runs a server (service bb.wire.Transport) and keeps one channel, and on
 // it one stream, per destination it sends to; a stream idle for `idle_close_ns` is
-// closed. Each destination has a worker thread that writes frames and a reader thread
-// that reads acknowledgements; the server has its own threads. None of them touches the
-// node: they post decoded envelopes (try_post: bounded, an overloaded node answers
-// `advised`) and outcomes (post) to the node's scheduler.
+// closed. Each destination has a worker thread that writes frames (all that wait, in
+// one write) and a reader thread that reads acknowledgements; each inbound stream has a
+// thread that reads and admits frames and one that writes their acknowledgements (all
+// that wait, in one write). None of them touches the node: they post decoded envelopes
+// (try_post: bounded, an overloaded node answers `advised`), outcomes (post: one
+// hand-over for all that ended before the node takes them) and connection state changes
+// (TransportEndpoint::on_link_state) to the node's scheduler.
 //
 // Outcomes, exactly one per attempt: `delivered` / `rejected(reason)` / `advised
 // (pushback)` from the receiver's acknowledgement; `unreachable` when the stream cannot
@@ -14,6 +17,9 @@
 // scheduler), and for attempts still in flight at shutdown(). A channel is dropped when
 // its stream fails and made afresh for the next send, so gRPC's reconnect backoff never
 // holds back a Send that the node's own backoff lets through.
+//
+// A stopping node (stop_accepting) takes no more frames and sends the acknowledgements
+// it owes before its streams end: what it took is `delivered` at the sender.
 //
 // Threads: send(), add_peer(), stop_accepting(), shutdown(), links() and in_flight()
 // run on the node's thread (the scheduler's).
@@ -25,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -87,9 +94,10 @@ class GrpcTransport final : public runtime::Transport {
   void stop_accepting();
   // Attempts sent and not yet ended.
   std::size_t in_flight() const;
-  // Stops accepting, closes every stream and joins the threads; attempts still in flight
-  // end as `timeout` before this returns. Outcomes already posted run when the scheduler
-  // next runs; later sends end as `unreachable`. Idempotent.
+  // Stops accepting, closes every stream and joins the threads; the outcomes and
+  // connection changes that came before reach the node, then attempts still in flight
+  // end as `timeout`, all before this returns. Later sends end as `unreachable`.
+  // Idempotent.
   void shutdown();
 
   // Per destination, sorted by peer text.
@@ -123,6 +131,16 @@ class GrpcTransport final : public runtime::Transport {
   GrpcTransport(GrpcTransportConfig config, runtime::Scheduler& scheduler, runtime::TransportEndpoint& endpoint);
   // Any thread: ends `attempt` once (false if it had ended); the node hears it on its thread.
   bool resolve(runtime::AttemptId attempt, Ending ending);
+  struct Change {  // a link's new state, on its way to the node's thread
+    const Link* link;
+    std::string_view state;  // a static label
+    std::string reason;
+  };
+  // Any thread: tells the node (TransportEndpoint::on_link_state) that `link`'s
+  // connection is now `state`, in the order the changes happened.
+  void report_link(const Link& link, std::string_view state, std::string reason);
+  // The node's thread: tells what report_link() queued.
+  void tell_changes();
   // The node's thread: finishes what resolve() queued.
   void finish_ended();
   // The node's thread: the deadline passed.
@@ -137,10 +155,12 @@ class GrpcTransport final : public runtime::Transport {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::map<std::string, std::unique_ptr<Link>> links_;  // by peer bytes; fixed after start
-  mutable std::mutex mu_;                                // guards pending_, ended_ and refusals_
+  mutable std::mutex mu_;  // guards pending_, ended_, changes_, reporting_ and refusals_
   std::unordered_map<runtime::AttemptId, Pending> pending_;
   std::vector<Ended> ended_;      // in the order they ended
   std::vector<Ended> finishing_;  // the node's thread's (reused by finish_ended)
+  std::vector<Change> changes_;   // in the order they happened
+  bool reporting_ = true;         // false once the transport is being destroyed
   runtime::AdmissionCounts refusals_;
   std::atomic<std::uint64_t> bytes_received_{0};
   bool stopped_ = false;
