@@ -65,15 +65,16 @@ class Aggregate final : public runtime::Kernel {
   static Expected<std::unique_ptr<Aggregate>, std::string> create(const runtime::KernelInit& init) {
     Config c;
     // Ranges, choices and the quorum rule are the op table's (the loader checked them).
-    auto count = required_int(init, ir::kAttrCount);
+    const DeclaredReader attributes(init);
+    auto count = attributes.required_int(ir::kAttrCount);
     if (!count) return unexpected(count.error());
     c.count = *count;
-    auto mode = declared_string(init, ir::kAttrMode);
+    auto mode = attributes.get_string(ir::kAttrMode);
     if (!mode) return unexpected(mode.error());
-    c.mean = mode->value_or(std::string(ir::kModeMean)) == ir::kModeMean;
-    auto timeout = declared_int(init, ir::kAttrTimeoutNs);
+    c.mean = mode->value_or(ir::kModeMean) == ir::kModeMean;
+    auto timeout = attributes.get_int(ir::kAttrTimeoutNs);
     if (!timeout) return unexpected(timeout.error());
-    auto quorum = declared_int(init, ir::kAttrQuorum);
+    auto quorum = attributes.get_int(ir::kAttrQuorum);
     if (!quorum) return unexpected(quorum.error());
     if (init.spec != nullptr && init.spec->rule != nullptr)
       if (auto broken = init.spec->rule(init.node); !broken.empty()) return unexpected(broken);

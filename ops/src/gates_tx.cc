@@ -34,7 +34,7 @@ template <class Check>
 class TxGate final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<TxGate>, std::string> create(const runtime::KernelInit& init) {
-    auto target = tx_target(init);
+    auto target = tx_target(init, DeclaredReader(init));
     if (!target) return unexpected(target.error());
     return std::make_unique<TxGate>(init.network, *target);
   }

@@ -20,16 +20,17 @@ using runtime::OpResult;
 class Log final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Log>, std::string> create(const runtime::KernelInit& init) {
-    auto message = string_attribute(init.node, ir::kAttrMessage);
+    const DeclaredReader attributes(init);
+    auto message = attributes.get_string(ir::kAttrMessage);
     if (!message) return unexpected(message.error());
-    auto level_text = declared_string(init, ir::kAttrLevel);  // one of the op table's levels
+    auto level_text = attributes.get_string(ir::kAttrLevel);  // one of the op table's levels
     if (!level_text) return unexpected(level_text.error());
     const spdlog::level::level_enum level =
-        level_text->has_value() ? spdlog::level::from_str(**level_text) : spdlog::level::info;
+        level_text->has_value() ? spdlog::level::from_str(std::string(**level_text)) : spdlog::level::info;
     // "id:alice Log_1": the peer and the node, so two nodes running one graph are told apart.
     std::string label = init.network.self().to_text() + " " +
                         (init.node.name().empty() ? "#" + std::to_string(init.index) : init.node.name());
-    return std::make_unique<Log>(std::move(label), message->value_or(""), level);
+    return std::make_unique<Log>(std::move(label), std::string(message->value_or("")), level);
   }
   Log(std::string label, std::string message, spdlog::level::level_enum level)
       : label_(std::move(label)), message_(std::move(message)), level_(level) {}
@@ -53,9 +54,10 @@ class Log final : public runtime::Kernel {
 class IncrMetric final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<IncrMetric>, std::string> create(const runtime::KernelInit& init) {
-    auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
+    const DeclaredReader attributes(init);
+    auto name = attributes.required_string(ir::kAttrName);  // non-empty, as the op table declares
     if (!name) return unexpected(name.error());
-    auto delta = declared_int(init, ir::kAttrDelta);
+    auto delta = attributes.get_int(ir::kAttrDelta);
     if (!delta) return unexpected(delta.error());
     return std::make_unique<IncrMetric>(init.services.counter_id(*name), delta->value_or(1));
   }
@@ -93,7 +95,7 @@ std::optional<double> scalar_of(const runtime::Tensor& t) {
 class Record final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Record>, std::string> create(const runtime::KernelInit& init) {
-    auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
+    auto name = DeclaredReader(init).required_string(ir::kAttrName);  // non-empty, as the op table declares
     if (!name) return unexpected(name.error());
     return std::make_unique<Record>(init.services.series_id(*name));
   }

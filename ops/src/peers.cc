@@ -19,13 +19,12 @@ using runtime::Value;
 class Peers final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Peers>, std::string> create(const runtime::KernelInit& init) {
-    auto attr = typed_attribute(init.node, ir::kAttrPeers, onnx::AttributeProto::STRINGS);
+    auto attr = DeclaredReader(init).get(ir::kAttrPeers, onnx::AttributeProto::STRINGS);
     if (!attr) return unexpected(attr.error());
     if (*attr == nullptr) return unexpected("attribute '" + std::string(ir::kAttrPeers) + "' is required");
     std::vector<PeerId> peers;
     for (int i = 0; i < (*attr)->strings_size(); ++i) {
-      auto peer = peer_from_attribute((*attr)->strings(i),
-                                      "entry " + std::to_string(i) + " of '" + std::string(ir::kAttrPeers) + "'");
+      auto peer = peer_from_attribute((*attr)->strings(i), ir::kAttrPeers, i);
       if (!peer) return unexpected(peer.error());
       peers.push_back(std::move(*peer));
     }
@@ -44,7 +43,7 @@ class Peers final : public runtime::Kernel {
 class SamplePeers final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<SamplePeers>, std::string> create(const runtime::KernelInit& init) {
-    auto k = required_int(init, ir::kAttrK);
+    auto k = DeclaredReader(init).required_int(ir::kAttrK);
     if (!k) return unexpected(k.error());
     return std::make_unique<SamplePeers>(static_cast<std::size_t>(*k));
   }

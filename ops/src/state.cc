@@ -18,7 +18,7 @@ using runtime::Value;
 
 // The state's id for the node's `name` attribute (required, non-empty).
 Expected<std::uint32_t, std::string> state_of(const runtime::KernelInit& init) {
-  auto name = required_string(init, ir::kAttrName);  // non-empty, as the op table declares
+  auto name = DeclaredReader(init).required_string(ir::kAttrName);  // non-empty, as the op table declares
   if (!name) return unexpected(name.error());
   return init.services.state_id(*name);
 }

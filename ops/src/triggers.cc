@@ -60,9 +60,10 @@ class Pulse final : public TimerSource {
 class Interval final : public TimerSource {
  public:
   static Expected<std::unique_ptr<Interval>, std::string> create(const runtime::KernelInit& init) {
-    auto period = required_int(init, ir::kAttrPeriodNs);
+    const DeclaredReader attributes(init);
+    auto period = attributes.required_int(ir::kAttrPeriodNs);
     if (!period) return unexpected(period.error());
-    auto count = declared_int(init, ir::kAttrCount);
+    auto count = attributes.get_int(ir::kAttrCount);
     if (!count) return unexpected(count.error());
     return std::make_unique<Interval>(*period, count->value_or(-1));
   }
@@ -95,7 +96,7 @@ class Interval final : public TimerSource {
 class After final : public TimerSource {
  public:
   static Expected<std::unique_ptr<After>, std::string> create(const runtime::KernelInit& init) {
-    auto delay = required_int(init, ir::kAttrDelayNs);
+    auto delay = DeclaredReader(init).required_int(ir::kAttrDelayNs);
     if (!delay) return unexpected(delay.error());
     return std::make_unique<After>(*delay);
   }

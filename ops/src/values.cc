@@ -40,10 +40,11 @@ class Constant final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Constant>, std::string> create(const runtime::KernelInit& init) {
     using A = onnx::AttributeProto;
+    const DeclaredReader attributes(init);
     Value value;
     int found = 0;
     auto take = [&](std::string_view name, A::AttributeType type, auto make) -> Expected<void, std::string> {
-      auto attr = typed_attribute(init.node, name, type);
+      auto attr = attributes.get(name, type);
       if (!attr) return unexpected(attr.error());
       if (*attr == nullptr) return {};
       ++found;

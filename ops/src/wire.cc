@@ -31,18 +31,19 @@ using runtime::Value;
 class Send final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Send>, std::string> create(const runtime::KernelInit& init) {
-    auto peer = string_attribute(init.node, ir::kAttrPeer);
+    const DeclaredReader attributes(init);
+    auto peer = attributes.get_string(ir::kAttrPeer);
     if (!peer) return unexpected(peer.error());
-    auto channel = string_attribute(init.node, ir::kAttrChannel);
+    auto channel = attributes.get_string(ir::kAttrChannel);
     if (!channel) return unexpected(channel.error());
     // The envelope's channel is a protobuf string: UTF-8, or no receiver can parse it.
     if (channel->has_value() && !ir::valid_utf8(**channel))
       return unexpected("attribute '" + std::string(ir::kAttrChannel) + "' is not UTF-8 text");
-    auto deadline = declared_int(init, ir::kAttrDeadlineNs);
+    auto deadline = attributes.get_int(ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
-    auto s = std::make_unique<Send>(init.network, channel->value_or(""), deadline->value_or(0));
+    auto s = std::make_unique<Send>(init.network, std::string(channel->value_or("")), deadline->value_or(0));
     if (peer->has_value()) {
-      auto parsed = peer_from_attribute(**peer, "attribute '" + std::string(ir::kAttrPeer) + "'");
+      auto parsed = peer_from_attribute(**peer, ir::kAttrPeer);
       if (!parsed) return unexpected(parsed.error());
       s->peer_ = init.network.peers().acquire(*parsed);
     } else if (init.node.input_size() < 2) {
@@ -114,7 +115,7 @@ class Send final : public runtime::Kernel {
 class Recv final : public runtime::Kernel {
  public:
   static Expected<std::unique_ptr<Recv>, std::string> create(const runtime::KernelInit& init) {
-    auto channel = string_attribute(init.node, ir::kAttrChannel);
+    auto channel = DeclaredReader(init).get_string(ir::kAttrChannel);
     if (!channel) return unexpected(channel.error());
     if (init.node.output_size() < 1)
       return unexpected("has no outputs: a Recv writes its payloads and then the sender (at least one output)");

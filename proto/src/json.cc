@@ -6,6 +6,8 @@ namespace bb::ir {
 namespace {
 
 bool continuation(unsigned char c) { return (c & 0xc0) == 0x80; }
+// ASCII that a JSON string carries as it is.
+bool json_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
 }  // namespace
 
@@ -47,6 +49,14 @@ bool valid_utf8(std::string_view text) {
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   for (std::size_t i = 0; i < text.size();) {
+    // A run of ASCII that needs no escape (names, labels, peers: most text) goes in one append.
+    std::size_t plain = i;
+    while (plain < text.size() && json_plain(static_cast<unsigned char>(text[plain]))) ++plain;
+    if (plain > i) {
+      out.append(text.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     switch (c) {
       case '"': out += "\\\""; ++i; continue;

@@ -1,8 +1,10 @@
 #include "bb/ir/op_table.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/names.h"
 #include "bb/ir/suggest.h"
 #include "bb/ir/wire_shape.h"
@@ -172,6 +174,10 @@ constexpr std::array kOps{
            "arity_mismatch"},
 };
 
+static_assert(std::all_of(kOps.begin(), kOps.end(),
+                          [](const OpSpec& op) { return op.attributes.size() <= kMaxDeclaredAttributes; }),
+              "an op declares more attributes than DeclaredAttributes holds (declared_attributes.h)");
+
 }  // namespace
 
 std::string_view to_string(OpKind kind) {
@@ -215,28 +221,18 @@ std::string describe_constraint(const AttrSpec& spec) {
   return spec.non_empty ? "not empty" : std::string();
 }
 
-namespace {
-
-// Whether an attribute of the declared type holds an allowed value; allocates nothing
-// (the loader and validate run it on every bb node).
-bool attribute_value_ok(const AttrSpec& spec, const onnx::AttributeProto& attr) {
-  if (spec.type == A::INT && attr.type() == A::INT) return attr.i() >= spec.min && attr.i() <= spec.max;
-  if (spec.type != A::STRING || attr.type() != A::STRING) return true;
-  if (spec.non_empty && attr.s().empty()) return false;
-  if (spec.choices.empty()) return true;
-  for (const auto choice : spec.choices)
-    if (attr.s() == choice) return true;
-  return false;
-}
-
-}  // namespace
-
 std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributeProto& attr) {
-  if (attribute_value_ok(spec, attr)) return {};
-  const std::string name = "'" + std::string(spec.name) + "'";
-  if (spec.type == A::INT)
-    return name + " = " + std::to_string(attr.i()) + " is out of range: it must be " + describe_constraint(spec);
-  if (spec.non_empty && attr.s().empty()) return name + " is empty: it must name something";
+  // Nothing is built for a value that keeps the declaration (the loader checks every node).
+  const auto quoted = [&spec] { return "'" + std::string(spec.name) + "'"; };
+  if (spec.type == A::INT && attr.type() == A::INT) {
+    if (attr.i() >= spec.min && attr.i() <= spec.max) return {};
+    return quoted() + " = " + std::to_string(attr.i()) + " is out of range: it must be " + describe_constraint(spec);
+  }
+  if (spec.type != A::STRING || attr.type() != A::STRING) return {};
+  if (spec.non_empty && attr.s().empty()) return quoted() + " is empty: it must name something";
+  if (spec.choices.empty()) return {};
+  for (const auto choice : spec.choices)
+    if (attr.s() == choice) return {};
   std::string shown;
   for (const char c : attr.s()) {
     if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
@@ -247,75 +243,87 @@ std::string check_attribute_value(const AttrSpec& spec, const onnx::AttributePro
       shown += hex;
     }
   }
-  return name + " = '" + shown + "' is not " + describe_constraint(spec) + did_you_mean(attr.s(), spec.choices);
+  return quoted() + " = '" + shown + "' is not " + describe_constraint(spec) + did_you_mean(attr.s(), spec.choices);
+}
+
+DeclaredAttributes::DeclaredAttributes(const OpSpec& op, const onnx::NodeProto& node) : op_(op) {
+  for (const auto& attr : node.attribute()) {
+    const std::size_t p = position(attr.name());
+    if (p == op.attributes.size()) {
+      undeclared_ = true;
+    } else if (found_[p] == nullptr) {
+      found_[p] = &attr;
+    }
+  }
+}
+
+std::size_t DeclaredAttributes::position(std::string_view name) const {
+  std::size_t p = 0;
+  while (p < op_.attributes.size() && op_.attributes[p].name != name) ++p;
+  return p;
 }
 
 std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::NodeProto& node) {
-  // The loader and validate run this on every bb node: the strings of a problem are made
-  // only when there is one.
+  // One pass over the node's attributes; the sentences are built only for a problem.
+  const DeclaredAttributes found(op, node);
   std::vector<AttrProblem> problems;
-  const auto type_name = [](A::AttributeType type) { return std::string(A::AttributeType_Name(type)); };
+  const auto op_type = [&op] { return std::string(op.op_type); };
   int groups[8] = {};
-  for (const auto& spec : op.attributes) {
-    const auto* attr = find_attribute(node, spec.name);
+  for (std::size_t p = 0; p < op.attributes.size(); ++p) {
+    const AttrSpec& spec = op.attributes[p];
+    const auto* attr = found.at(p);
+    const std::string& type = A::AttributeType_Name(spec.type);
     if (attr == nullptr) {
       if (spec.required)
         problems.push_back({AttrProblem::Kind::kMissing, std::string(spec.name),
-                            std::string(op.op_type) + " needs attribute '" + std::string(spec.name) + "' (" +
-                                type_name(spec.type) + ")",
+                            op_type() + " needs attribute '" + std::string(spec.name) + "' (" + type + ")",
                             "add " + std::string(spec.name) + ": " + std::string(spec.doc)});
       continue;
     }
     if (spec.one_of > 0 && spec.one_of < 8) ++groups[spec.one_of];
     if (attr->type() != spec.type) {
       problems.push_back({AttrProblem::Kind::kType, std::string(spec.name),
-                          "attribute '" + std::string(spec.name) + "' of " + std::string(op.op_type) + " has type " +
-                              type_name(attr->type()) + ", expected " + type_name(spec.type),
-                          "write " + std::string(spec.name) + " as " + type_name(spec.type)});
+                          "attribute '" + std::string(spec.name) + "' of " + op_type() + " has type " +
+                              A::AttributeType_Name(attr->type()) + ", expected " + type,
+                          "write " + std::string(spec.name) + " as " + type});
       continue;
     }
-    if (attribute_value_ok(spec, *attr)) continue;
-    problems.push_back({AttrProblem::Kind::kValue, std::string(spec.name),
-                        std::string(op.op_type) + " attribute " + check_attribute_value(spec, *attr),
-                        "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
+    if (auto wrong = check_attribute_value(spec, *attr); !wrong.empty())
+      problems.push_back({AttrProblem::Kind::kValue, std::string(spec.name), op_type() + " attribute " + wrong,
+                          "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
   }
   for (int g = 1; g < 8; ++g) {
     if (groups[g] == 1) continue;
-    int members = 0;
+    if (std::none_of(op.attributes.begin(), op.attributes.end(), [g](const AttrSpec& a) { return a.one_of == g; }))
+      continue;
     std::string names;
-    for (const auto& a : op.attributes) {
-      if (a.one_of != g) continue;
-      ++members;
-      names += (names.empty() ? "" : ", ") + std::string(a.name);
-    }
-    if (members == 0) continue;
+    for (const auto& a : op.attributes)
+      if (a.one_of == g) names += (names.empty() ? "" : ", ") + std::string(a.name);
     problems.push_back({AttrProblem::Kind::kOneOf, {},
-                        std::string(op.op_type) + " needs exactly one of the attributes " + names +
-                            ", this node has " + std::to_string(groups[g]),
+                        op_type() + " needs exactly one of the attributes " + names + ", this node has " +
+                            std::to_string(groups[g]),
                         "keep exactly one of " + names});
   }
-  for (const auto& attr : node.attribute()) {
-    if (find_attr_spec(op, attr.name()) != nullptr) continue;
+  if (found.has_undeclared()) {
     std::vector<std::string_view> declared;
+    for (const auto& spec : op.attributes) declared.push_back(spec.name);
     std::string declared_list;
-    for (const auto& spec : op.attributes) {
-      declared.push_back(spec.name);
-      declared_list += (declared_list.empty() ? "" : ", ") + std::string(spec.name);
+    for (const auto name : declared) declared_list += (declared_list.empty() ? "" : ", ") + std::string(name);
+    for (const auto& attr : node.attribute()) {
+      if (found.position(attr.name()) < op.attributes.size()) continue;
+      const auto match = closest_match(attr.name(), declared);
+      problems.push_back({AttrProblem::Kind::kUnknown, attr.name(),
+                          op_type() + " has no attribute '" + attr.name() + "'" +
+                              (match ? " (did you mean '" + std::string(*match) + "'?)" : std::string()),
+                          match ? "rename it to " + std::string(*match)
+                          : declared.empty()
+                              ? "remove it: " + op_type() + " takes no attributes"
+                              : "remove it or fix its name; " + op_type() + " takes " + declared_list + " (docs/ops.md)"});
     }
-    const std::string op_type(op.op_type);
-    const auto match = closest_match(attr.name(), declared);
-    problems.push_back({AttrProblem::Kind::kUnknown, attr.name(),
-                        op_type + " has no attribute '" + attr.name() + "'" +
-                            (match ? " (did you mean '" + std::string(*match) + "'?)" : std::string()),
-                        match ? "rename it to " + std::string(*match)
-                        : declared.empty()
-                            ? "remove it: " + op_type + " takes no attributes"
-                            : "remove it or fix its name; " + op_type + " takes " + declared_list + " (docs/ops.md)"});
   }
   if (op.rule != nullptr)
     if (auto broken = op.rule(node); !broken.empty())
-      problems.push_back({AttrProblem::Kind::kRule, {}, std::string(op.op_type) + " " + broken,
-                          "see the op in docs/ops.md"});
+      problems.push_back({AttrProblem::Kind::kRule, {}, op_type() + " " + broken, "see the op in docs/ops.md"});
   return problems;
 }
 

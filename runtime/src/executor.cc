@@ -1,6 +1,7 @@
 #include "bb/runtime/executor.h"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 
 #include <spdlog/spdlog.h>
@@ -13,7 +14,11 @@ Executor::Executor(std::shared_ptr<const Program> program, std::vector<std::uniq
                    KernelServices& services, NetworkServices& network, Invocation::Hooks& hooks,
                    ExecutorEvents& events, NodeMetrics& metrics, std::int64_t max_executions, bool traced)
     : program_(std::move(program)), kernels_(kernels), services_(services), network_(network), hooks_(hooks),
-      events_(events), metrics_(metrics), max_executions_(max_executions), traced_(traced) {}
+      events_(events), metrics_(metrics), max_executions_(max_executions), traced_(traced) {
+  wiring_.reserve(program_->nodes().size());
+  for (const PlanNode& pn : program_->nodes())
+    wiring_.push_back({pn.input_begin, pn.input_count, pn.output_begin, pn.output_count, pn.dynamic_inputs});
+}
 
 Expected<void, LoadError> Executor::bind_inputs(std::vector<std::pair<std::string, Value>> inputs) {
   const Program& p = *program_;
@@ -120,7 +125,7 @@ std::uint32_t Executor::acquire_frame() {
   f->values.resize(p.slot_count());
   f->uses.resize(p.slot_count());
   f->state.resize(p.nodes().size());
-  f->written.reserve(p.slot_count());
+  f->written.resize(p.slot_count());  // a slot is written at most once per frame
   f->ready.reserve(p.nodes().size());
   f->inputs.resize(p.max_arity());
   frames_.push_back(std::move(f));
@@ -130,8 +135,8 @@ std::uint32_t Executor::acquire_frame() {
 void Executor::release_frame(std::uint32_t id) {
   events_.ended(id);
   FrameData& f = *frames_[id];
-  for (std::uint32_t slot : f.written) f.values[slot].reset();
-  f.written.clear();
+  for (std::uint32_t k = 0; k < f.n_written; ++k) f.values[f.written[k]].reset();
+  f.n_written = 0;
   f.has_origin = false;
   f.origin = EnvelopeMeta{};
   // A new epoch invalidates every node state; on wrap-around clear them for real.
@@ -143,9 +148,10 @@ void Executor::release_frame(std::uint32_t id) {
   --live_frames_;
 }
 
-Executor::NodeState& Executor::state_of(FrameData& f, std::uint32_t node) {
+// On the dispatch path (publish, per reader of every value written): inlined.
+[[gnu::always_inline]] inline Executor::NodeState& Executor::state_of(FrameData& f, std::uint32_t node) {
   NodeState& s = f.state[node];
-  if (s.epoch != f.epoch) s = NodeState{f.epoch, program_->nodes()[node].dynamic_inputs, NodeStatus::kWaiting};
+  if (s.epoch != f.epoch) s = NodeState{f.epoch, wiring_[node].dynamic_inputs, NodeStatus::kWaiting};
   return s;
 }
 
@@ -166,24 +172,59 @@ void Executor::execute(std::uint32_t index, const EnvelopeMeta* origin) {
   run_frame(id);
 }
 
-void Executor::run_frame(std::uint32_t id) {
-  FrameData& f = *frames_[id];
-  f.running = true;
-  while (!f.ready.empty()) {
-    std::pop_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
-    const std::uint32_t node = f.ready.back();
-    f.ready.pop_back();
-    dispatch(id, node);
+// The node has run: each frame value it read has one reader fewer, and one whose
+// readers have all run is dropped (a graph output stays).
+[[gnu::always_inline]] inline void Executor::release_inputs(FrameData& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const Wiring& pn = wiring_[node];
+  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+    const std::uint32_t ref = refs[k];
+    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
+    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
   }
-  f.running = false;
-  if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
-  if (f.pending == 0) release_frame(id);
 }
 
-void Executor::dispatch(std::uint32_t frame_id, std::uint32_t node) {
+// The node's outputs are written: readers whose inputs are all there become ready.
+[[gnu::always_inline]] inline void Executor::publish(FrameData& f, std::uint32_t node) {
+  const Program& p = *program_;
+  const Wiring& pn = wiring_[node];
+  for (std::uint32_t j = 0; j < pn.output_count; ++j) {
+    const std::uint32_t slot = pn.output_begin + j;
+    if (!f.values[slot].has_value()) continue;
+    assert(f.n_written < f.written.size());
+    f.written[f.n_written++] = slot;
+    const auto readers = p.consumers(slot);
+    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
+    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
+    for (std::uint32_t c : readers) {
+      // state_of, with the count of missing inputs kept in a register.
+      NodeState& s = f.state[c];
+      std::uint32_t missing;
+      if (s.epoch != f.epoch) {
+        s.epoch = f.epoch;
+        s.status = NodeStatus::kWaiting;
+        missing = wiring_[c].dynamic_inputs;
+      } else {
+        if (s.status != NodeStatus::kWaiting) continue;
+        missing = s.missing;
+      }
+      s.missing = --missing;
+      if (missing == 0) {
+        s.status = NodeStatus::kReady;
+        f.ready.push_back(c);
+        std::push_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
+      }
+    }
+  }
+}
+
+// Inlined into run_frame, its only caller: the loop keeps the frame and the plan in
+// registers from one node to the next.
+[[gnu::always_inline]] inline void Executor::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   FrameData& f = *frames_[frame_id];
   const Program& p = *program_;
-  const PlanNode& pn = p.nodes()[node];
+  const Wiring& pn = wiring_[node];
   const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
   for (std::uint32_t k = 0; k < pn.input_count; ++k) {
     const std::uint32_t ref = refs[k];
@@ -221,44 +262,23 @@ void Executor::dispatch(std::uint32_t frame_id, std::uint32_t node) {
   }
 }
 
-// The node has run: each frame value it read has one reader fewer, and one whose
-// readers have all run is dropped (a graph output stays).
-void Executor::release_inputs(FrameData& f, std::uint32_t node) {
-  const Program& p = *program_;
-  const PlanNode& pn = p.nodes()[node];
-  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
-  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-    const std::uint32_t ref = refs[k];
-    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
-    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
+void Executor::run_frame(std::uint32_t id) {
+  FrameData& f = *frames_[id];
+  f.running = true;
+  while (!f.ready.empty()) {
+    std::pop_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
+    const std::uint32_t node = f.ready.back();
+    f.ready.pop_back();
+    dispatch(id, node);
   }
-}
-
-void Executor::publish(FrameData& f, std::uint32_t node) {
-  const Program& p = *program_;
-  const PlanNode& pn = p.nodes()[node];
-  for (std::uint32_t j = 0; j < pn.output_count; ++j) {
-    const std::uint32_t slot = pn.output_begin + j;
-    if (!f.values[slot].has_value()) continue;
-    f.written.push_back(slot);
-    const auto readers = p.consumers(slot);
-    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
-    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
-    for (std::uint32_t c : readers) {
-      NodeState& s = state_of(f, c);
-      if (s.status != NodeStatus::kWaiting) continue;
-      if (--s.missing == 0) {
-        s.status = NodeStatus::kReady;
-        f.ready.push_back(c);
-        std::push_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
-      }
-    }
-  }
+  f.running = false;
+  if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
+  if (f.pending == 0) release_frame(id);
 }
 
 void Executor::fail_node(std::uint32_t frame_id, std::uint32_t node, const OpResult& r) {
   FrameData& f = *frames_[frame_id];
-  const PlanNode& pn = program_->nodes()[node];
+  const Wiring& pn = wiring_[node];
   for (std::uint32_t j = 0; j < pn.output_count; ++j) f.values[pn.output_begin + j].reset();
   f.state[node].status = NodeStatus::kFailed;
   events_.failed(frame_id, node, r);

@@ -16,7 +16,10 @@ NetworkFeedback::NetworkFeedback(const Program& program, PeerInterner& peers, Ba
   gate_.assign(nodes.size(), -1);
   tx_.assign(nodes.size(), false);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const ir::GateInfo* gate = ir::gate_of(*nodes[i].proto);
+    // A gate is a row of the op table: looked up by the row's names, the node is not read.
+    const ir::OpSpec* spec = nodes[i].spec;
+    if (spec == nullptr || spec->kind != ir::OpKind::kGate) continue;
+    const ir::GateInfo* gate = ir::find_gate(spec->domain, spec->op_type);
     if (gate == nullptr) continue;
     const int index = ir::gate_index(gate->gate);
     gate_[i] = static_cast<std::int8_t>(index);
@@ -70,11 +73,6 @@ void NetworkFeedback::outcome(PeerIndex dst, const Outcome& outcome, std::int64_
                                    st ? st->next_retry_ns : 0, governor_.is_down(dst),
                                    outcome.kind == OutcomeKind::kRejected ? outcome.reason : std::string_view()});
   }
-}
-
-void NetworkFeedback::count_decision(std::uint32_t node, Reason reason) {
-  if (const int gate = gate_[node]; gate >= 0)
-    ++metrics_.gates[static_cast<std::size_t>(gate)][static_cast<std::size_t>(reason)];
 }
 
 void NetworkFeedback::observe_hold(std::uint32_t node, PeerIndex peer, Reason reason, std::int64_t now) {

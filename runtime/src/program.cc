@@ -5,6 +5,7 @@
 #include <queue>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
@@ -119,13 +120,20 @@ void Program::reset_plan() {
 
 namespace {
 
-// A copy of `graph` for shape inference: its nodes, inputs, outputs and value_info, the
-// small initializers (shape inputs: data propagation reads them) and the others' types.
-onnx::GraphProto typed_copy(const onnx::GraphProto& graph, const onnx::GraphProto& model_graph) {
+// A copy of `graph` for shape inference: its inputs, outputs and value_info, the small
+// initializers (shape inputs: data propagation reads them) and the others' types, and its
+// nodes (those `keep` marks, or all of them when it is empty).
+onnx::GraphProto typed_copy(const onnx::GraphProto& graph, const onnx::GraphProto& model_graph,
+                            const std::vector<bool>& keep = {}) {
   constexpr std::int64_t kCopiedElements = 1024;
   onnx::GraphProto g;
   g.set_name(graph.name());
-  *g.mutable_node() = graph.node();
+  if (keep.empty()) {
+    *g.mutable_node() = graph.node();
+  } else {
+    for (int i = 0; i < graph.node_size(); ++i)
+      if (keep[static_cast<std::size_t>(i)]) *g.add_node() = graph.node(i);
+  }
   *g.mutable_input() = model_graph.input();
   *g.mutable_output() = model_graph.output();
   *g.mutable_value_info() = graph.value_info();
@@ -193,8 +201,67 @@ Expected<void, LoadError> Program::expand(const LoadOptions& options) {
   return {};
 }
 
+namespace {
+
+// Which nodes shape inference runs on, and which slots it may learn a type for. It
+// visits the nodes in graph order; a node is left out when it cannot type anything: a bb
+// op (no ONNX schema: it has a row of the bb op table), and a node none of whose inputs can have a type yet whose kind
+// types nothing without them (UntypedNodeTrials) — its outputs stay untyped, so the
+// nodes after it see what they would have seen. The types found are those of the whole
+// graph; on a graph of mostly bb ops (and ai.onnx ops reading their untyped values)
+// inference skips most nodes instead of failing on each.
+struct InferenceScope {
+  std::vector<bool> keep;   // by node
+  std::vector<bool> typed;  // by slot: a value inference may type
+};
+
+InferenceScope inference_scope(const Program& p) {
+  const auto nodes = p.nodes();
+  const auto refs = p.input_refs();
+  InferenceScope s{std::vector<bool>(nodes.size(), false), std::vector<bool>(p.slot_count(), false)};
+  for (const auto& [slot, init] : p.initializers()) s.typed[slot] = true;
+  for (const auto& [name, slot] : p.graph_inputs()) s.typed[slot] = true;
+  for (const auto& [name, slot] : p.graph_outputs()) s.typed[slot] = true;  // declared types
+  if (p.graph().value_info_size() > 0) {
+    absl::flat_hash_set<std::string_view> declared;
+    for (const auto& vi : p.graph().value_info()) declared.insert(vi.name());
+    for (const auto& pn : nodes)
+      for (std::uint32_t j = 0; j < pn.output_count; ++j)
+        if (declared.contains(pn.proto->output(static_cast<int>(j)))) s.typed[pn.output_begin + j] = true;
+  }
+  UntypedNodeTrials trials(p.model());
+  const auto n = static_cast<std::uint32_t>(nodes.size());
+  constexpr std::uint32_t kAhead = 8;  // a trial reads the node's strings: load them ahead
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (i + 2 * kAhead < n && nodes[i + 2 * kAhead].spec == nullptr) __builtin_prefetch(nodes[i + 2 * kAhead].proto);
+    if (i + kAhead < n && nodes[i + kAhead].spec == nullptr) {
+      const auto& ahead = *nodes[i + kAhead].proto;
+      __builtin_prefetch(&ahead.domain());
+      __builtin_prefetch(&ahead.op_type());
+      for (const auto& in : ahead.input()) __builtin_prefetch(&in);
+      for (const auto& out : ahead.output()) __builtin_prefetch(&out);
+    }
+    const PlanNode& pn = nodes[i];
+    if (pn.spec != nullptr) continue;  // a bb op
+    bool has_input = false, typed_input = false;
+    for (std::uint32_t k = 0; k < pn.input_count && !typed_input; ++k) {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      if (ref == kNoSlot) continue;
+      has_input = true;
+      typed_input = s.typed[ref & ~kStaticBit];
+    }
+    if (has_input && !typed_input && !trials.types_something(*pn.proto)) continue;
+    s.keep[i] = true;
+    for (std::uint32_t j = 0; j < pn.output_count; ++j) s.typed[pn.output_begin + j] = true;
+  }
+  return s;
+}
+
+}  // namespace
+
 void Program::assign_types() {
-  onnx::GraphProto typed = typed_copy(*graph_, model_->graph());
+  const InferenceScope scope = inference_scope(*this);
+  onnx::GraphProto typed = typed_copy(*graph_, model_->graph(), scope.keep);
   if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
   const auto types = types_by_name(typed);
   slot_types_.assign(slot_count_, TensorInfo{});
@@ -205,7 +272,8 @@ void Program::assign_types() {
   for (const auto& [name, slot] : graph_inputs_) set(name, slot);
   for (const auto& pn : nodes_)
     for (std::uint32_t j = 0; j < pn.output_count; ++j)
-      if (const auto& out = pn.proto->output(static_cast<int>(j)); !out.empty()) set(out, pn.output_begin + j);
+      if (scope.typed[pn.output_begin + j])  // the others are in no list of `types`
+        if (const auto& out = pn.proto->output(static_cast<int>(j)); !out.empty()) set(out, pn.output_begin + j);
 }
 
 std::string Program::where(std::uint32_t index) const {

@@ -25,6 +25,34 @@ std::optional<std::string> infer_types(onnx::GraphProto& graph, const onnx::Mode
   return std::nullopt;
 }
 
+bool UntypedNodeTrials::types_something(const onnx::NodeProto& node) {
+  for (const auto& attr : node.attribute())
+    if (attr.type() == onnx::AttributeProto::GRAPH || attr.type() == onnx::AttributeProto::GRAPHS) return true;
+  // The kind: domain, op type, which inputs and outputs are present, and the attributes.
+  key_.assign(node.domain());
+  key_ += '\0';
+  key_ += node.op_type();
+  key_ += '\0';
+  for (const auto& in : node.input()) key_ += in.empty() ? '0' : '1';
+  key_ += '|';
+  for (const auto& out : node.output()) key_ += out.empty() ? '0' : '1';
+  for (const auto& attr : node.attribute()) {
+    const std::string bytes = attr.SerializeAsString();
+    key_ += '|';
+    key_ += std::to_string(bytes.size());
+    key_ += ':';
+    key_ += bytes;
+  }
+  if (auto it = tried_.find(key_); it != tried_.end()) return it->second;
+  if (tried_.size() >= kMaxKinds) return true;
+  onnx::GraphProto alone;
+  *alone.add_node() = node;
+  const bool failed = infer_types(alone, model_).has_value();
+  const bool typed = failed || alone.value_info_size() > 0;
+  tried_.emplace(key_, typed);
+  return typed;
+}
+
 TensorInfo info_of(const onnx::TypeProto& type) {
   TensorInfo info;
   if (!type.has_tensor_type()) return info;

@@ -3,8 +3,11 @@
 // OpKernelInfo.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include <onnx/onnx_pb.h>
 
@@ -17,6 +20,25 @@ namespace bb::runtime {
 // type); an exception (a malformed graph) leaves the graph as it was typed so far and
 // returns its message. Never throws.
 std::optional<std::string> infer_types(onnx::GraphProto& graph, const onnx::ModelProto& model);
+
+// Whether shape inference types any output of a node none of whose inputs has a type.
+// Without input types an inference function learns only from the node's op, its
+// attributes and which inputs and outputs it has (a Relu of an untyped value fails, a
+// Cast or a ConstantOfShape still types its output from an attribute), so the answer
+// is found once per such kind, by inferring the node alone, and remembered. A node with
+// a subgraph (which may read outer values), a kind whose trial throws, and every kind
+// past the first kMaxKinds are answered "yes": the node stays in the inferred graph.
+class UntypedNodeTrials {
+ public:
+  static constexpr std::size_t kMaxKinds = 64;
+  explicit UntypedNodeTrials(const onnx::ModelProto& model) : model_(model) {}
+  bool types_something(const onnx::NodeProto& node);
+
+ private:
+  const onnx::ModelProto& model_;
+  absl::flat_hash_map<std::string, bool> tried_;  // kind -> whether it typed an output
+  std::string key_;
+};
 
 // What a TypeProto or an initializer says: the element type (kUndefined for a type the
 // runtime does not hold, or a value that is not a tensor), and the dims when the rank

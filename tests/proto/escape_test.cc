@@ -1,6 +1,7 @@
 // The one escaper of printed text (bb/ir/escape.h): nothing a name or a path holds can
 // start a line of its own, drive the terminal, or reorder what is shown.
 #include "bb/ir/escape.h"
+#include "bb/ir/json.h"
 
 #include <gtest/gtest.h>
 
@@ -57,6 +58,22 @@ TEST(EscapeLines, KeepsTheLinesEscapesTheRest) {
 TEST(Printable, IsAsciiOnlyWithBackslashEscaped) {
   EXPECT_EQ(printable("a\\b\n\xc3\xa9"), "a\\x5cb\\x0a\\xc3\\xa9");
   EXPECT_EQ(printable(std::string(100, 'x'), 4), "xxxx…");
+}
+
+// JSON strings (bb/ir/json.h): plain runs are copied as they are, everything else
+// escaped, byte for byte the same output whatever the mix.
+TEST(JsonString, EscapesWhatJsonNeedsAndKeepsTheRest) {
+  EXPECT_EQ(json_string(""), "\"\"");
+  EXPECT_EQ(json_string("id:alice"), "\"id:alice\"");
+  EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(json_string("l1\nl2\r\t"), "\"l1\\nl2\\r\\t\"");
+  EXPECT_EQ(json_string(std::string("nul\0\x1f", 5)), "\"nul\\u0000\\u001f\"");
+  EXPECT_EQ(json_string("del\x7f"), "\"del\x7f\"");
+  EXPECT_EQ(json_string("nœud-ノード"), "\"nœud-ノード\"");
+  EXPECT_EQ(json_string("bad\xff!\xc3"), "\"bad\\ufffd!\\ufffd\"");  // not UTF-8
+  std::string out = "x";
+  append_json_string(out, "y");
+  EXPECT_EQ(out, "x\"y\"");
 }
 
 }  // namespace

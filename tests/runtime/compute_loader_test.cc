@@ -3,9 +3,12 @@
 // the model's opset import, the types shape inference gives KernelInit, and function
 // inlining (model-local functions, ONNX function ops without a kernel).
 #include <gtest/gtest.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -113,6 +116,16 @@ const runtime::OpRegistrar kMul{ir::kOnnxDomain, "Mul", ir::OpKind::kCompute, &r
 const runtime::OpRegistrar kHardSigmoid{ir::kOnnxDomain, "HardSigmoid", ir::OpKind::kCompute,
                                         &runtime::make_kernel<HardSigmoid>};
 const runtime::OpRegistrar kCelu{ir::kOnnxDomain, "Celu", ir::OpKind::kCompute, &runtime::make_kernel<Celu>};
+
+// Kernels that are only constructed (the type tests load, they do not run).
+struct Idle final : runtime::Kernel {
+  static Expected<std::unique_ptr<Idle>, std::string> create(const KernelInit&) { return std::make_unique<Idle>(); }
+  OpResult compute(Invocation&) override { return OpResult::ok(); }
+};
+const runtime::OpRegistrar kCast{ir::kOnnxDomain, "Cast", ir::OpKind::kCompute, &runtime::make_kernel<Idle>};
+const runtime::OpRegistrar kIdentity{ir::kOnnxDomain, "Identity", ir::OpKind::kCompute, &runtime::make_kernel<Idle>};
+const runtime::OpRegistrar kShape{ir::kOnnxDomain, "Shape", ir::OpKind::kCompute, &runtime::make_kernel<Idle>};
+const runtime::OpRegistrar kOpaque{"local.opaque", "Opaque", ir::OpKind::kCompute, &runtime::make_kernel<Idle>};
 
 constexpr std::string_view kLocal = "local.test";
 
@@ -308,6 +321,70 @@ TEST_F(ComputeLoader, AGraphShapeInferenceRefusesStillLoadsWithoutTypes) {
   ASSERT_TRUE(r.error.empty()) << r.error;
   EXPECT_FALSE(r.program->inference_error().empty());
   EXPECT_EQ(r.outputs[0], (std::vector<float>{0, 0, 1}));
+}
+
+TEST_F(ComputeLoader, InferenceSkipsOnlyNodesThatTypeNothingAndFindsTheTypesOfTheWholeGraph) {
+  // An op without an ONNX schema makes an untyped value `u`. Relu and Identity of it type
+  // nothing (left out of inference), Cast and Shape of it type their outputs from the op
+  // alone (kept), and what reads a typed value is kept. The types each slot gets must be
+  // those of shape inference over the whole graph.
+  Model m(13);
+  m.import("local.opaque", 1);
+  m.input("x", {2, 3}).input("b", {2, 3}).output("z", {2, 3});
+  m.node("Opaque", "o", {"x"}, {"u"}, "local.opaque");
+  m.node("Relu", "r", {"u"}, {"ru"});
+  m.node("Identity", "i", {"ru"}, {"iu"});
+  auto& cast = m.node("Cast", "c", {"u"}, {"cu"});
+  auto* to = cast.add_attribute();
+  to->set_name("to");
+  to->set_type(onnx::AttributeProto::INT);
+  to->set_i(onnx::TensorProto::INT64);
+  m.node("Shape", "s", {"u"}, {"su"});
+  m.node("Identity", "ic", {"cu"}, {"icu"});
+  m.node("Relu", "r2", {"x"}, {"y"});
+  m.node("Add", "a", {"y", "b"}, {"z"});
+  m.node("Relu", "r3", {"u"}, {"ru3"});  // a second untyped Relu: the same kind, not tried again
+  auto program = runtime::Program::build(m.compiled(), "c.bb");
+  ASSERT_TRUE(program) << program.error().message;
+  const runtime::Program& p = **program;
+  ASSERT_TRUE(p.typed());
+
+  onnx::GraphProto whole = m.compiled().graph();
+  std::unordered_map<std::string, int> opsets{{"", 13}, {"local.opaque", 1}};
+  onnx::ShapeInferenceOptions options(false, 0, true);
+  onnx::shape_inference::InferShapes(&whole, opsets, onnx::OpSchemaRegistry::Instance(), options);
+  std::map<std::string, const onnx::TypeProto*> expected;
+  for (const auto* list : {&whole.value_info(), &whole.output()})
+    for (const auto& vi : *list) expected[vi.name()] = &vi.type();
+
+  std::size_t typed = 0;
+  for (std::uint32_t i = 0; i < p.nodes().size(); ++i) {
+    const auto& pn = p.nodes()[i];
+    const std::string& name = pn.proto->output(0);
+    const TensorInfo& got = p.slot_type(pn.output_begin);
+    auto it = expected.find(name);
+    if (it == expected.end() || !it->second->has_tensor_type()) {
+      EXPECT_FALSE(got.known()) << name;
+      continue;
+    }
+    const auto& t = it->second->tensor_type();
+    EXPECT_EQ(static_cast<int>(got.type), t.elem_type()) << name;
+    EXPECT_EQ(got.has_shape, t.has_shape()) << name;
+    if (t.has_shape()) {
+      ASSERT_EQ(got.dims.size(), static_cast<std::size_t>(t.shape().dim_size())) << name;
+      for (int d = 0; d < t.shape().dim_size(); ++d)
+        EXPECT_EQ(got.dims[static_cast<std::size_t>(d)],
+                  t.shape().dim(d).has_dim_value() ? t.shape().dim(d).dim_value() : -1)
+            << name << " dim " << d;
+    }
+    ++typed;
+  }
+  // What the whole-graph inference types: Cast's and Shape's outputs from their ops, the
+  // Identity after the Cast, and the typed chain.
+  EXPECT_EQ(p.slot_type(p.nodes()[3].output_begin).type, DType::kInt64);
+  EXPECT_EQ(p.slot_type(p.nodes()[4].output_begin).type, DType::kInt64);
+  EXPECT_FALSE(p.slot_type(p.nodes()[1].output_begin).known());
+  EXPECT_EQ(typed, 5u);
 }
 
 // ---- Function inlining -----------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "bb/net/grpc_transport.h"
 #include "bb/runtime/clock.h"
@@ -151,6 +152,43 @@ TEST(GrpcTransport, AttemptsInFlightAtShutdownEndAsTimeoutExactlyOnce) {
   }
   h.send("alice", 6, make_envelope(h.peer("alice"), h.peer("void"), 6, "ch"));
   EXPECT_EQ(h.node("alice").find(6)->kind, runtime::OutcomeKind::kUnreachable);
+}
+
+TEST(GrpcTransport, AReceiverThatStopsMidStreamAcknowledgesEveryEnvelopeItTook) {
+  // bob stops accepting while alice's envelopes stream in: what bob's node took is
+  // `delivered` at alice (its acknowledgement was owed and is sent before the stream
+  // ends), and only that; the rest ends `unreachable`, each attempt exactly once.
+  GrpcHarness<false> h(HarnessOptions{});
+  h.add_node("alice", {"ch"});
+  h.add_node("bob", {"ch"});
+  constexpr runtime::AttemptId kCount = 1000;
+  // Twenty at a time, with the nodes' thread running in between; bob stops once its node
+  // took 200, while frames and acknowledgements are on their way.
+  bool stopped = false;
+  for (runtime::AttemptId a = 1; a <= kCount; ++a) {
+    h.send("alice", a, make_envelope(h.peer("alice"), h.peer("bob"), a, "ch", 30'000'000'000));
+    if (a % 20 != 0) continue;
+    h.run_until([] { return false; }, 200'000);
+    if (!stopped && h.node("bob").received.size() >= 200) {
+      h.transport("bob").stop_accepting();
+      stopped = true;
+    }
+  }
+  if (!stopped) h.transport("bob").stop_accepting();
+  ASSERT_TRUE(h.run_until([&] { return h.node("alice").outcomes.size() >= kCount; }, 10'000'000'000));
+  std::set<std::uint64_t> took;
+  for (const bb::Envelope& e : h.node("bob").received) took.insert(e.message_id());
+  std::set<std::uint64_t> delivered;
+  for (runtime::AttemptId a = 1; a <= kCount; ++a) {
+    ASSERT_EQ(h.node("alice").count(a), 1u) << "attempt " << a;
+    const HeardOutcome& o = *h.node("alice").find(a);
+    if (o.kind == runtime::OutcomeKind::kDelivered)
+      delivered.insert(a);
+    else
+      EXPECT_EQ(o.kind, runtime::OutcomeKind::kUnreachable) << "attempt " << a << ": " << o.reason;
+  }
+  EXPECT_EQ(delivered, took);
+  EXPECT_LT(took.size(), kCount);  // bob stopped mid-stream
 }
 
 TEST(GrpcTransport, ARestartedReceiverIsReachedByTheFirstSendAfterIt) {

@@ -5,6 +5,7 @@
 #include <climits>
 #include <condition_variable>
 #include <deque>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -33,6 +34,9 @@ constexpr std::size_t kMaxDetailBytes = 512;
 // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS stays at its default: gRPC uses it as the connect
 // timeout too, and a handshake across a slow network needs its time.)
 constexpr int kReconnectBackoffMs = 100;
+// A stopping node sends the acknowledgements it owes; a sender that does not read them
+// holds it up this long at most.
+constexpr std::int64_t kAckDrainNs = 200'000'000;
 constexpr int kMaxReconnectBackoffMs = 1000;
 
 int clamp_int(std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, INT_MAX)); }
@@ -173,7 +177,10 @@ class GrpcTransport::Link {
       frame_.set_envelope(std::move(bytes));
       const std::size_t size = frame_.ByteSizeLong();
       batch.pop_front();
-      if (!stream_->Write(frame_)) {
+      // Frames with more behind them are buffered: gRPC sends them with the last one.
+      grpc::WriteOptions options;
+      if (!batch.empty()) options.set_buffer_hint();
+      if (!stream_->Write(frame_, options)) {
         std::lock_guard lock(mu_);
         broken_ = true;  // the reader sees the end too; teardown() ends what was written
         return;
@@ -332,15 +339,25 @@ class GrpcTransport::Service final : public bb::wire::Transport::Service {
     context->AddInitialMetadata(kMaxEnvelopeBytesKey, std::to_string(config.limits.max_bytes));
     stream->SendInitialMetadata();
 
+    // This thread reads and admits; the acknowledgements go out on their own thread, so
+    // that those of frames read back to back leave together.
+    Acks acks(*context, *stream);
+    const Registration registration(*this, acks);
+    if (!registration.open) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
     const runtime::AdmissionPolicy policy{config.limits, config.self.bytes(), sender, &config.accepts};
     bb::wire::Frame frame;
-    bb::wire::Ack ack;
     while (stream->Read(&frame)) {
       owner_.bytes_received_.fetch_add(frame.ByteSizeLong(), std::memory_order_relaxed);
-      ack.Clear();
+      bb::wire::Ack ack;
       ack.set_seq(frame.seq());
       auto envelope = std::make_unique<bb::Envelope>();
-      if (auto admitted = runtime::admit(frame.envelope(), policy, *envelope); !admitted) {
+      auto admitted = runtime::admit(frame.envelope(), policy, *envelope);
+      frame.Clear();
+      // Held while the envelope is handed over and its ack queued: a stopping node
+      // either takes a frame and acknowledges it, or takes neither.
+      auto held = acks.hold();
+      if (!held) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the node is stopping");
+      if (!admitted) {
         {
           std::lock_guard lock(owner_.mu_);
           owner_.refusals_.record(admitted.error());
@@ -356,14 +373,117 @@ class GrpcTransport::Service final : public bb::wire::Transport::Service {
       } else {
         ack.set_result(bb::wire::Ack::DELIVERED);
       }
-      frame.Clear();
-      if (!stream->Write(ack)) break;
+      acks.push(std::move(ack), held);
     }
     return grpc::Status::OK;
   }
 
+  // The node's thread: new streams are refused, and every open one sends the
+  // acknowledgements it owes (waiting up to `drain` for a sender that does not read
+  // them), then ends.
+  void close(std::chrono::nanoseconds drain) {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    const auto deadline = std::chrono::steady_clock::now() + drain;
+    for (Acks* acks : live_) acks->close(deadline);
+  }
+
  private:
+  // The writer of one stream's acknowledgements: what waits when it wakes goes out in one
+  // write (gRPC buffers all but the last). Closing, or a failed write, cancels the stream
+  // (which ends the reader's Read too) once what is owed is written.
+  class Acks {
+   public:
+    Acks(grpc::ServerContext& context, grpc::ServerReaderWriter<bb::wire::Ack, bb::wire::Frame>& stream)
+        : context_(context), stream_(stream), writer_([this] { run(); }) {}
+    ~Acks() {
+      {
+        std::lock_guard lock(mu_);
+        ending_ = true;
+      }
+      wake_.notify_all();
+      writer_.join();
+    }
+    // Locked while the stream takes frames; empty once it is closing or failed.
+    std::unique_lock<std::mutex> hold() {
+      std::unique_lock lock(mu_);
+      if (closing_ || failed_) lock.unlock();
+      return lock;
+    }
+    void push(bb::wire::Ack ack, std::unique_lock<std::mutex>& held) {
+      const bool idle = waiting_.empty();
+      waiting_.push_back(std::move(ack));
+      held.unlock();
+      if (idle) wake_.notify_all();
+    }
+    // Takes no more frames, writes what is owed (until `deadline`), then cancels.
+    void close(std::chrono::steady_clock::time_point deadline) {
+      std::unique_lock lock(mu_);
+      closing_ = true;
+      wake_.notify_all();
+      if (!wake_.wait_until(lock, deadline, [this] { return flushed_; })) context_.TryCancel();
+    }
+
+   private:
+    void run() {
+      std::vector<bb::wire::Ack> batch;
+      std::unique_lock lock(mu_);
+      for (;;) {
+        wake_.wait(lock, [this] { return ending_ || closing_ || !waiting_.empty(); });
+        if (waiting_.empty()) break;  // ending or closing, and everything written
+        batch.swap(waiting_);
+        lock.unlock();
+        bool ok = true;
+        for (std::size_t i = 0; i < batch.size() && ok; ++i) {
+          grpc::WriteOptions options;
+          if (i + 1 < batch.size()) options.set_buffer_hint();
+          ok = stream_.Write(batch[i], options);
+        }
+        batch.clear();
+        lock.lock();
+        if (!ok) {
+          failed_ = true;
+          waiting_.clear();
+          break;
+        }
+      }
+      flushed_ = true;
+      wake_.notify_all();
+      if (closing_ || failed_) context_.TryCancel();
+    }
+
+    grpc::ServerContext& context_;
+    grpc::ServerReaderWriter<bb::wire::Ack, bb::wire::Frame>& stream_;
+    std::mutex mu_;
+    std::condition_variable wake_;
+    std::vector<bb::wire::Ack> waiting_;
+    bool ending_ = false;   // the reader is done
+    bool closing_ = false;  // the node is stopping
+    bool failed_ = false;   // a write failed
+    bool flushed_ = false;  // the writer is done
+    std::thread writer_;    // last: starts once the rest is built
+  };
+
+  // A stream's entry in live_ for as long as its handler runs.
+  struct Registration {
+    Registration(Service& service, Acks& acks) : service(service), acks(acks) {
+      std::lock_guard lock(service.mu_);
+      open = !service.closing_;
+      if (open) service.live_.insert(&acks);
+    }
+    ~Registration() {
+      std::lock_guard lock(service.mu_);
+      service.live_.erase(&acks);
+    }
+    Service& service;
+    Acks& acks;
+    bool open = false;
+  };
+
   GrpcTransport& owner_;
+  std::mutex mu_;  // guards live_ and closing_
+  std::set<Acks*> live_;
+  bool closing_ = false;
 };
 
 // ---- The transport -------------------------------------------------------------------------
@@ -462,15 +582,26 @@ bool GrpcTransport::take(AttemptId attempt, Pending& out) {
 }
 
 bool GrpcTransport::resolve(AttemptId attempt, Ending ending) {
-  Pending p;
+  bool first;
   {
     std::lock_guard lock(mu_);
+    Pending p;
     if (!take(attempt, p)) return false;
+    first = ended_.empty();
+    ended_.push_back(Ended{attempt, p, std::move(ending)});
   }
-  scheduler_.post([this, attempt, p, e = std::make_unique<Ending>(std::move(ending))] {
-    finish(attempt, p.link, p.timer, *e);
-  });
+  // One hand-over carries every outcome that ends before the node's thread takes it.
+  if (first) scheduler_.post([this] { finish_ended(); });
   return true;
+}
+
+void GrpcTransport::finish_ended() {
+  {
+    std::lock_guard lock(mu_);
+    finishing_.swap(ended_);
+  }
+  for (const Ended& e : finishing_) finish(e.attempt, e.pending.link, e.pending.timer, e.ending);
+  finishing_.clear();
 }
 
 void GrpcTransport::expire(AttemptId attempt) {
@@ -501,6 +632,7 @@ void GrpcTransport::finish(AttemptId attempt, Link* link, runtime::EventId timer
 void GrpcTransport::stop_accepting() {
   if (!accepting_) return;
   accepting_ = false;
+  service_->close(std::chrono::nanoseconds(kAckDrainNs));
   server_->Shutdown(std::chrono::system_clock::now());
 }
 

@@ -55,8 +55,12 @@ class NetworkFeedback {
   // An attempt towards `dst` ended: the peer's backoff and health, the attempt counts, a
   // refusal's label, the observer.
   void outcome(PeerIndex dst, const Outcome& outcome, std::int64_t now);
-  // A gate node decided (kNone = allowed): counted per gate and reason.
-  void count_decision(std::uint32_t node, Reason reason);
+  // A gate node decided (kNone = allowed): counted per gate and reason. Inline: every
+  // gate dispatch calls it.
+  void count_decision(std::uint32_t node, Reason reason) {
+    if (const int gate = gate_[node]; gate >= 0)
+      ++metrics_.gates[static_cast<std::size_t>(gate)][static_cast<std::size_t>(reason)];
+  }
   // A Tx gate node held a Send towards `peer`: shown to the observer.
   void observe_hold(std::uint32_t node, PeerIndex peer, Reason reason, std::int64_t now);
   // Node `node` of `frame` denied or failed; `is_recv`: it is the Recv that started the

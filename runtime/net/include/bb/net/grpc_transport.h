@@ -114,9 +114,17 @@ class GrpcTransport final : public runtime::Transport {
     std::string detail = {};
   };
 
+  struct Ended {  // resolved on a network thread, not yet finished on the node's
+    runtime::AttemptId attempt;
+    Pending pending;
+    Ending ending;
+  };
+
   GrpcTransport(GrpcTransportConfig config, runtime::Scheduler& scheduler, runtime::TransportEndpoint& endpoint);
   // Any thread: ends `attempt` once (false if it had ended); the node hears it on its thread.
   bool resolve(runtime::AttemptId attempt, Ending ending);
+  // The node's thread: finishes what resolve() queued.
+  void finish_ended();
   // The node's thread: the deadline passed.
   void expire(runtime::AttemptId attempt);
   // The node's thread: counts and tells the endpoint.
@@ -129,8 +137,10 @@ class GrpcTransport final : public runtime::Transport {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::map<std::string, std::unique_ptr<Link>> links_;  // by peer bytes; fixed after start
-  mutable std::mutex mu_;                                // guards pending_ and refusals_
+  mutable std::mutex mu_;                                // guards pending_, ended_ and refusals_
   std::unordered_map<runtime::AttemptId, Pending> pending_;
+  std::vector<Ended> ended_;      // in the order they ended
+  std::vector<Ended> finishing_;  // the node's thread's (reused by finish_ended)
   runtime::AdmissionCounts refusals_;
   std::atomic<std::uint64_t> bytes_received_{0};
   bool stopped_ = false;
