@@ -32,11 +32,10 @@ CompileResult compile_model(onnx::ModelProto& model, std::string_view path, cons
                             DiagnosticEngine& diags, std::ostream& log);
 
 // The same, writing the compiled model to `output` atomically (ir::AtomicWriter) instead
-// of returning its bytes: the driver owns the file and hands stamp-passport its stream,
-// so the graph's bytes go into the file as they are serialized (no buffer of the whole
-// output); the driver writes the rest and commits. The file's bytes equal
-// compile_model's. Unless the status is ok and there is no write_error,
-// `output` is left as it was.
+// of returning its bytes: after the passes the driver serializes the model once, straight
+// into the file (no buffer of the whole output), hashing the graph for the passport on
+// the way, and commits. The file's bytes equal compile_model's. Unless the status is ok
+// and there is no write_error, `output` is left as it was.
 CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                                     DiagnosticEngine& diags, std::ostream& log, const std::filesystem::path& output);
 
