@@ -181,7 +181,7 @@ void Node::deliver(const bb::Envelope& envelope) {
 void Node::trace(TraceEvent event, std::uint32_t node, std::uint64_t exec, std::string_view outcome,
                  std::string_view reason, std::string_view peer) {
   const auto& proto = *program_->nodes()[node].proto;
-  trace_->write(TraceRecord{now_ns(), peer_text_, exec, op_names_[node], proto.op_type(), event, outcome, reason, peer});
+  trace_->write(TraceRecord{now_ns(), peer_text_, exec, op_names_[node], proto.op_type(), event, outcome, reason, peer, ""});
 }
 
 void Node::on_link_state(std::string_view peer, std::string_view state, std::string_view reason) {

@@ -46,12 +46,12 @@ TEST(ChromeTrace, HostileNamesOverlapsAndCooldownsStayValid) {
     std::ofstream file(dir / "t.json", std::ios::binary);
     ChromeTrace trace(&file);
     trace.execution_begin(0, node, 1, "tick\x01", "Interval");
-    trace.write(TraceRecord{0, node, 1, "send", "Send", TraceEvent::kAttempt, "", "", "id:b\x7f"});
+    trace.write(TraceRecord{0, node, 1, "send", "Send", TraceEvent::kAttempt, "", "", "id:b\x7f", ""});
     trace.execution_begin(5'000, node, 2, "tick", "Interval");  // overlaps exec 1: a second lane
     trace.outcome(PeerOutcome{6'000, node, "id:b\x7f", OutcomeKind::kUnreachable, 1, 0, 16'000, false});
-    trace.write(TraceRecord{6'000, node, 1, "send", "Send", TraceEvent::kOutcome, "unreachable", "", "id:b\x7f"});
+    trace.write(TraceRecord{6'000, node, 1, "send", "Send", TraceEvent::kOutcome, "unreachable", "", "id:b\x7f", ""});
     trace.execution_end(10'000, node, 1);
-    trace.write(TraceRecord{12'000, node, 2, "gate", "BackoffGateTx", TraceEvent::kDeny, "", "cooldown", "id:b\x7f"});
+    trace.write(TraceRecord{12'000, node, 2, "gate", "BackoffGateTx", TraceEvent::kDeny, "", "cooldown", "id:b\x7f", ""});
     // A later failure replaces the cooldown before it ran out: the first slice is cut.
     trace.outcome(PeerOutcome{14'000, node, "id:b\x7f", OutcomeKind::kTimeout, 2, 1, 40'000, false});
     trace.execution_begin(15'000, node, 3, "tick", "Interval");  // lane 1 is free again
