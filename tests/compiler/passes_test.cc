@@ -376,10 +376,9 @@ TEST(VerifyGates, ContractViolationsAreReportedPerNode) {
   EXPECT_EQ(diags.findings()[0].node, "bare");
 }
 
-// compile_model_to_file: the file holds compile_model's bytes (functions and the
-// passport around the streamed graph); input errors leave no file and come before an
-// unwritable output, which is a write error after an ok compile.
-TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
+// A tick, a Send, a Recv whose value is a graph output, and an empty function "F":
+// every part of the output the writer handles.
+ModelBuilder tick_send_recv_with_function() {
   ModelBuilder b;
   b.tick("t", "pulse");
   b.send({"t"}, "s");
@@ -388,6 +387,14 @@ TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
   auto* fn = b.model().add_functions();
   fn->set_name("F");
   fn->set_domain("local");
+  return b;
+}
+
+// compile_model_to_file: the file holds compile_model's bytes (functions and the
+// passport around the streamed graph); input errors leave no file and come before an
+// unwritable output, which is a write error after an ok compile.
+TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
+  auto b = tick_send_recv_with_function();
   auto expected = testing::compile(b.model());
   ASSERT_TRUE(expected.ok());
 
@@ -429,14 +436,7 @@ TEST(CompileToFile, SameBytesAndNothingLeftOnFailure) {
 // compile, --print-after stamp-passport (the printer settles it before the write, and the
 // dump shows it), and a model with unknown fields (serialized last, not streamed).
 TEST(CompileToFile, WriterFillsInTheDigestOnEveryPath) {
-  ModelBuilder b;
-  b.tick("t", "pulse");
-  b.send({"t"}, "s");
-  b.recv({"p", "from"}, "r");
-  b.output("p");
-  auto* fn = b.model().add_functions();
-  fn->set_name("F");
-  fn->set_domain("local");
+  auto b = tick_send_recv_with_function();
   const auto digest_of_output = [](const std::string& bytes) {
     const auto model = parse_bytes(bytes);
     const auto passport = ir::read_passport(model);
