@@ -166,6 +166,15 @@ class BbrunNet : public ::testing::Test {
       out << "[[node]]\npeer = \"id:" << name << "\"\ngraph = \"" << (std::string(name) == "alice" ? "alice" : "receiver")
           << ".bb\"\naddress = \"" << address(name) << "\"\n\n";
   }
+  // The deployment written by write_deploy() with its first `from` replaced by `to`.
+  void write_deploy_with(const std::string& from, const std::string& to) {
+    write_deploy();
+    std::string text = slurp(dir_ / "deploy.toml");
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    std::ofstream(dir_ / "deploy.toml") << text;
+  }
   std::vector<std::string> node(const std::string& name, std::vector<std::string> extra) {
     std::vector<std::string> args{"--deploy", path("deploy.toml"), "--node", "id:" + name};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -343,10 +352,7 @@ TEST_F(BbrunNet, FileErrorsNameTheFileLineAndKey) {
       << slurp(dir_ / "peers.err");
 
   // A [[node]]'s inputs are read as in --sim: a name its graph does not have is refused.
-  write_deploy();
-  std::string text = slurp(dir_ / "deploy.toml");
-  text.replace(text.find("graph = \"receiver.bb\""), 21, "graph = \"receiver.bb\"\ninputs = { z = \"z.pb\" }");
-  std::ofstream(dir_ / "deploy.toml") << text;
+  write_deploy_with("graph = \"receiver.bb\"", "graph = \"receiver.bb\"\ninputs = { z = \"z.pb\" }");
   Child inputs(node("bob", {}), dir_ / "inputs.err");
   EXPECT_EQ(inputs.wait(5000ms), 2);
   EXPECT_TRUE(std::regex_search(slurp(dir_ / "inputs.err"),
@@ -367,10 +373,7 @@ TEST_F(BbrunNet, LimitsOutsideTheirRangeAreRefusedWhereTheyAreRead) {
   EXPECT_NE(slurp(dir_ / "big.err").find("1073741825 is over the maximum of 1073741824 (1 GiB)"), std::string::npos)
       << slurp(dir_ / "big.err");
   // Sends in flight: at least 1, in the file (with its line and key) and as a flag.
-  write_deploy();
-  std::string text = slurp(dir_ / "deploy.toml");
-  text.replace(text.find("[send]\n"), 7, "[send]\nmax_in_flight = 0\n");
-  std::ofstream(dir_ / "deploy.toml") << text;
+  write_deploy_with("[send]\n", "[send]\nmax_in_flight = 0\n");
   Child file(node("alice", {}), dir_ / "file.err");
   EXPECT_EQ(file.wait(5000ms), 2);
   EXPECT_TRUE(std::regex_search(slurp(dir_ / "file.err"), std::regex("deploy.toml:\\d+: send.max_in_flight: ")))
