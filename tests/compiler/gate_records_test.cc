@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bb/ir/model_io.h"
+#include "bb/ir/passport.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
 #include "gate_records.h"
@@ -142,6 +144,31 @@ TEST(GateRecords, TheModelAfterCompileHoldsWhatWasWritten) {
   EXPECT_EQ(bare_result.bytes, result.bytes);
   EXPECT_LT(bare.graph().node_size(), model.graph().node_size());
 }
+
+// A recorded chain that does not hold the contract sends verify-gates to the nodes: a
+// compiled Send stamped for PeerHealthGateTx without that gate (its passport does not
+// list the pass, so validate lets it through) gets only BackoffGateTx recorded, and the
+// failure is the node checker's, the message of a compile that inserts nodes.
+TEST(GateRecords, AChainThatBreaksTheContractIsCheckedAsNodes) {
+  testing::ModelBuilder b;
+  b.tick();
+  b.send({"tick"}, "s");
+  PassOptions partial;
+  partial.skip = {"insert-peer-health-gate-tx", "insert-backoff-gate-tx"};
+  const auto first = testing::compile(b.model(), partial);
+  ASSERT_TRUE(first.ok()) << first.status.message;
+  auto model = testing::parse_bytes(first.bytes);
+  for (auto& node : *model.mutable_graph()->mutable_node())
+    if (node.name() == "s") ir::set_int_attribute(node, ir::kStampPeerHealthTx, 1);
+  ir::set_metadata(model, ir::kPassportDigest, ir::graph_digest(model));
+
+  const auto recorded = testing::compile(model, {}, "s.bb");
+  ASSERT_EQ(recorded.status.kind, PassStatus::Kind::kInternal);
+  EXPECT_NE(recorded.status.message.find("the gate passes left a contract violated:"), std::string::npos);
+  EXPECT_NE(recorded.status.message.find("Send 's' is not behind PeerHealthGateTx"), std::string::npos)
+      << recorded.status.message;
+}
+
 
 }  // namespace
 }  // namespace bb::compiler
