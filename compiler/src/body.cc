@@ -94,14 +94,14 @@ void implicit_inputs(const onnx::NodeProto& node, std::vector<std::string_view>&
   for_each_subgraph(node, [&](const onnx::GraphProto& sub) { scan_subgraph(sub, seen, out); });
 }
 
-std::vector<Body> collect_bodies(const onnx::ModelProto& model) {
+std::vector<Body> collect_bodies(const onnx::ModelProto& model, bool main_subgraphs) {
   std::vector<Body> out;
   Body main;
   main.kind = Body::Kind::kGraph;
   main.graph = const_cast<onnx::GraphProto*>(&model.graph());
   main.opsets = &model.opset_import();
   out.push_back(main);
-  collect_subgraphs(model.graph(), &model.opset_import(), 0, "", out);
+  if (main_subgraphs) collect_subgraphs(model.graph(), &model.opset_import(), 0, "", out);
   for (const auto& function : model.functions()) {
     Body body;
     body.kind = Body::Kind::kFunction;
@@ -115,9 +115,9 @@ std::vector<Body> collect_bodies(const onnx::ModelProto& model) {
   return out;
 }
 
-std::vector<Body> collect_bodies(onnx::ModelProto& model) {
+std::vector<Body> collect_bodies(onnx::ModelProto& model, bool main_subgraphs) {
   model.mutable_graph();  // never hand out the shared default instance for writing
-  return collect_bodies(static_cast<const onnx::ModelProto&>(model));
+  return collect_bodies(static_cast<const onnx::ModelProto&>(model), main_subgraphs);
 }
 
 }  // namespace bb::compiler

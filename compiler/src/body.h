@@ -37,9 +37,11 @@ struct Body {
 };
 
 // Main graph first, each graph's subgraphs after it (pre-order), then functions.
-std::vector<Body> collect_bodies(onnx::ModelProto& model);
+// `main_subgraphs` false: the caller knows the main graph holds none (its nodes are not
+// walked).
+std::vector<Body> collect_bodies(onnx::ModelProto& model, bool main_subgraphs = true);
 // Validation only reads; the walk is the same.
-std::vector<Body> collect_bodies(const onnx::ModelProto& model);
+std::vector<Body> collect_bodies(const onnx::ModelProto& model, bool main_subgraphs = true);
 
 bool has_subgraph(const onnx::NodeProto& node);
 

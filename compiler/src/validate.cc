@@ -21,6 +21,7 @@
 #include "bb/ir/suggest.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
+#include "wire_scan.h"
 
 namespace bb::compiler {
 namespace {
@@ -109,6 +110,11 @@ class Validator {
                               "their kernels: --plugin LIB or kernels linked in");
   }
 
+  // Record the main graph's WireScan (wire_scan.h) during the walk; scanned() says
+  // whether it describes the graph.
+  void scan_into(WireScan* scan) { scan_ = scan; }
+  bool scanned() const { return scan_ != nullptr && scan_ok_; }
+
  private:
   // ---- one graph ------------------------------------------------------------------
   void check_body(const Body& body) {
@@ -118,6 +124,12 @@ class Validator {
     absl::flat_hash_map<std::pair<std::string_view, std::string_view>, OpStatus> op_cache;
     int first_out_of_order = -1;
     std::vector<std::string_view> implicit;
+    const bool scanning = scan_ != nullptr && body.kind == Body::Kind::kGraph && body.scope == 0;
+    std::vector<char> read_out;  // per node: a Recv or rx gate, whose outputs' readers the scan records
+    if (scanning) {
+      read_out.assign(static_cast<std::size_t>(nodes.size()), 0);
+      scan_ok_ = true;
+    }
     for (int i = 0; i < nodes.size(); ++i) {
       const auto& node = nodes.Get(i);
       const NodeLocation at{&node, i, body.scope};
@@ -127,7 +139,9 @@ class Validator {
       }
       check_op(body, node, at, op_cache);
       if (source_ && (ir::is_send(node) || ir::is_recv(node))) check_no_stamps(body, node, at);
-      for (const auto& in : node.input()) {
+      if (scanning) scan_node(node, i, read_out);
+      for (int j = 0; j < node.input_size(); ++j) {
+        const std::string& in = node.input(j);
         if (in.empty()) continue;
         const int producer = lookup(body, in);
         if (producer == kMissing) {
@@ -135,9 +149,12 @@ class Validator {
                         "produce it with a node, declare it as a graph input, or fix the name");
         } else if (producer >= i && first_out_of_order < 0) {
           first_out_of_order = i;
+        } else if (scanning && producer >= 0 && read_out[static_cast<std::size_t>(producer)] != 0) {
+          scan_->readers.push_back(WireScan::Reader{in, i, j});
         }
       }
       if (!has_subgraph(node)) continue;
+      scan_ok_ = scan_ok_ && !scanning;  // subgraphs read values the walk does not see
       implicit.clear();
       implicit_inputs(node, implicit);
       for (auto name : implicit) {
@@ -146,6 +163,29 @@ class Validator {
       }
     }
     if (first_out_of_order >= 0) check_order(body, defined, first_out_of_order);
+    if (scanning && (!scan_ok_ || first_out_of_order >= 0)) {
+      scan_ok_ = false;
+      *scan_ = WireScan{};
+    }
+  }
+
+  // The node's kind for the scan (as BodyIndex::classify); a Recv or rx gate with an
+  // empty output is not for a scan.
+  void scan_node(const onnx::NodeProto& node, int i, std::vector<char>& read_out) {
+    if (ir::is_send(node)) {
+      scan_->sends.push_back(i);
+    } else if (ir::is_recv(node)) {
+      scan_->recvs.push_back(i);
+      read_out[static_cast<std::size_t>(i)] = 1;
+    } else if (ir::is_tx_gate(node)) {
+      scan_->tx_gates.push_back(i);
+    } else if (ir::is_rx_gate(node)) {
+      scan_->rx_gates.push_back(i);
+      read_out[static_cast<std::size_t>(i)] = 1;
+    }
+    if (read_out[static_cast<std::size_t>(i)] == 0) return;
+    for (const auto& out : node.output())
+      if (out.empty()) scan_ok_ = false;
   }
 
   void collect_definitions(const Body& body, ValueMap& defined) {
@@ -700,6 +740,8 @@ class Validator {
   DiagnosticEngine& diags_;
   std::vector<Body> bodies_;
   std::vector<ValueMap> scopes_;
+  WireScan* scan_ = nullptr;
+  bool scan_ok_ = false;
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;
   // Nodes per custom-domain op, across every graph of the model.
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int> custom_ops_;
@@ -747,16 +789,34 @@ void validate_structure(const onnx::ModelProto& model, DiagnosticEngine& diags) 
   Validator(model, options, diags, /*source=*/false).run();
 }
 
-void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
+namespace {
+
+bool validate(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags, WireScan* scan) {
   if (!model.has_graph()) {  // a 0-byte .onnx parses as an empty ModelProto
     diags.report(kBB001, "the model has no graph: the file is empty or holds no program",
                  "check that this is the model you meant (an export that failed can leave an empty file)");
-    return;
+    return false;
   }
   validate_compiled(model, options.path, diags, options.every_gate);
   Validator validator(model, options, diags, /*source=*/!ir::read_passport(model).has_value());
+  validator.scan_into(scan);
   validator.run();
   validator.report_custom_ops();
+  return validator.scanned();
+}
+
+}  // namespace
+
+void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
+  (void)validate(model, options, diags, nullptr);
+}
+
+bool validate_and_scan(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags,
+                       WireScan& scan) {
+  scan = WireScan{};
+  if (validate(model, options, diags, &scan)) return true;
+  scan = WireScan{};
+  return false;
 }
 
 }  // namespace bb::compiler

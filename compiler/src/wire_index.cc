@@ -50,13 +50,50 @@ BodyIndex::BodyIndex(const Body& body, bool ordered) : body_(body), kept_(body.k
     for (int i = 0; i < nodes.size(); ++i) classify(nodes.Get(i), i);
   }
   kept_ = kept_ && holders_.empty();
+  read_all_stamps();
+  if (!ordered) collect_uses();
+  allow_records();
+}
+
+// collect_ordered's result, from the scan: the Recv and rx-gate outputs are the keys,
+// the scan's readers (in node order, as the walk finds them) their readers.
+BodyIndex::BodyIndex(const Body& body, const WireScan& scan)
+    : body_(body),
+      kept_(body.kind != Body::Kind::kSubgraph),
+      sends_(scan.sends),
+      recvs_(scan.recvs),
+      tx_gates_(scan.tx_gates),
+      rx_gates_(scan.rx_gates) {
+  const NodeList& nodes = body.nodes();
+  std::size_t values = 0;
+  for (const auto* positions : {&recvs_, &rx_gates_})
+    for (int i : *positions) values += static_cast<std::size_t>(nodes.Get(i).output_size());
+  uses_.reserve(values);
+  for (const auto* positions : {&recvs_, &rx_gates_})
+    for (int i : *positions)
+      for (const auto& out : nodes.Get(i).output()) uses_.try_emplace(out);
+  for (const auto& reader : scan.readers)
+    uses_[reader.value].push_back(ValueUse{body.nodes().Mutable(reader.node), reader.slot});
+  if (!uses_.empty()) {
+    for (int k = 0; k < body_.output_count(); ++k)
+      if (auto it = uses_.find(body_.output(k)); it != uses_.end()) it->second.push_back(ValueUse{nullptr, k});
+    uses_.reserve(values * 4);  // room for the rx gates' outputs to come
+  }
+  read_all_stamps();
+  allow_records();
+}
+
+void BodyIndex::read_all_stamps() {
+  const NodeList& nodes = body_.nodes();
   send_stamps_.reserve(sends_.size());
   for (int i : sends_) send_stamps_.push_back(read_stamps(nodes.Get(i)));
   recv_stamps_.reserve(recvs_.size());
   for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
-  if (!ordered) collect_uses();
-  records_ = body.kind == Body::Kind::kGraph && body.scope == 0 && kept_;
-  record_rx_names_ok_ = records_ && recv_outputs_plain(nodes, recvs_);
+}
+
+void BodyIndex::allow_records() {
+  records_ = body_.kind == Body::Kind::kGraph && body_.scope == 0 && kept_;
+  record_rx_names_ok_ = records_ && recv_outputs_plain(body_.nodes(), recvs_);
 }
 
 void BodyIndex::classify(const onnx::NodeProto& node, int i) {
@@ -403,11 +440,19 @@ void WireIndex::discard_records() {
 
 WireIndex::WireIndex(const onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(false); }
 
-void WireIndex::index_bodies(bool ordered) {
+void WireIndex::index_bodies(bool ordered, const WireScan* scan) {
   index_.reserve(bodies_.size());
-  for (const auto& body : bodies_) index_.push_back(std::make_unique<BodyIndex>(body, ordered));
+  for (const auto& body : bodies_) {
+    const bool scanned = scan != nullptr && ordered && index_.empty() && body.kind == Body::Kind::kGraph;
+    index_.push_back(scanned ? std::make_unique<BodyIndex>(body, *scan) : std::make_unique<BodyIndex>(body, ordered));
+  }
 }
 
-WireIndex::WireIndex(PassContext& context) : WireIndex(context.model, (context.properties & kCanonical) != 0) {}
+// With validate's scan the main graph holds no subgraph: its nodes are not walked at all.
+WireIndex::WireIndex(PassContext& context)
+    : bodies_(collect_bodies(context.model, context.analyses.cached<WireScan>() == nullptr)),
+      ordered_((context.properties & kCanonical) != 0) {
+  index_bodies(ordered_, context.analyses.cached<WireScan>());
+}
 
 }  // namespace bb::compiler

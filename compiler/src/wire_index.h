@@ -23,6 +23,7 @@
 #include "body.h"
 #include "gate_records.h"
 #include "node_list.h"
+#include "wire_scan.h"
 
 namespace bb::compiler {
 
@@ -47,6 +48,8 @@ class BodyIndex {
   // every reader then comes after the Recv it reads, so the readers are collected in
   // the same walk), else twice. `body` must stay valid as long as the index.
   BodyIndex(const Body& body, bool ordered);
+  // The main graph from validate's scan (WireScan): no walk.
+  BodyIndex(const Body& body, const WireScan& scan);
 
   // Positions in the node list, ascending.
   const std::vector<int>& sends() const { return sends_; }
@@ -134,6 +137,8 @@ class BodyIndex {
   static Stamps read_stamps(const onnx::NodeProto& node);
   void classify(const onnx::NodeProto& node, int i);
   void collect_ordered();
+  void read_all_stamps();
+  void allow_records();
 
   // The first recorded gate's inputs (the Send's inputs before it, the Recv's outputs)
   // and destination.
@@ -193,7 +198,8 @@ class WireIndex {
  public:
   // `ordered`: every graph's node order is topological (PassContext kCanonical).
   explicit WireIndex(onnx::ModelProto& model, bool ordered = false);
-  // The analysis of a compile: the ordered form once canonicalize ran.
+  // The analysis of a compile: the ordered form once canonicalize ran, the main graph
+  // from validate's WireScan when it recorded one.
   explicit WireIndex(PassContext& context);
   // For reading only (the gate contract checker).
   explicit WireIndex(const onnx::ModelProto& model);
@@ -220,7 +226,7 @@ class WireIndex {
   void discard_records();
 
  private:
-  void index_bodies(bool ordered);
+  void index_bodies(bool ordered, const WireScan* scan = nullptr);
 
   std::vector<Body> bodies_;
   std::vector<std::unique_ptr<BodyIndex>> index_;

@@ -22,6 +22,7 @@
 #include "body.h"
 #include "node_list.h"
 #include "passes.h"
+#include "wire_scan.h"
 
 namespace bb::compiler {
 namespace {
@@ -203,10 +204,14 @@ class CanonicalizePass final : public Pass {
     // Every gate value would repeat the name: stop before the gate passes multiply it.
     if (too_long) return PassStatus::input_errors();
     const auto* unordered = context.analyses.cached<UnorderedScopes>();
+    bool main_graph_kept = true;
     for (int scope : unordered != nullptr ? unordered->scopes : std::vector<int>{}) {
       if (scope >= 0 && scope < static_cast<int>(bodies.size()))
         sort_topologically(bodies[static_cast<std::size_t>(scope)].nodes());
+      main_graph_kept = main_graph_kept && scope != 0;
     }
+    // Names and peers changed, values and (unless sorted) the main graph's order did not.
+    if (main_graph_kept) context.analyses.preserve<WireScan>();
     return PassStatus::ok();
   }
 };

@@ -3,6 +3,7 @@
 #include "bb/compiler/validate.h"
 
 #include "passes.h"
+#include "wire_scan.h"
 
 namespace bb::compiler {
 namespace {
@@ -11,9 +12,11 @@ class ValidatePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
     const std::size_t before = context.diags.findings().size();
-    // A compiled input's skipped gates are inserted by this compile, not findings.
-    validate_model(context.model, ValidateOptions{false, context.path, context.ops, /*every_gate=*/false},
-                   context.diags);
+    // A compiled input's skipped gates are inserted by this compile, not findings. The
+    // walk also scans the main graph for the first gate pass's index (wire_scan.h).
+    WireScan scan;
+    const bool scanned = validate_and_scan(
+        context.model, ValidateOptions{false, context.path, context.ops, /*every_gate=*/false}, context.diags, scan);
     bool errors = false;
     UnorderedScopes unordered;  // canonicalize sorts the graphs whose order is not topological
     const auto& findings = context.diags.findings();
@@ -22,6 +25,7 @@ class ValidatePass final : public Pass {
       if (findings[k].code == kBB016) unordered.scopes.push_back(findings[k].scope);
     }
     context.analyses.put<UnorderedScopes>(std::move(unordered));
+    if (scanned) context.analyses.put<WireScan>(std::move(scan));
     context.analyses.preserve_all();  // it only reads
     return errors ? PassStatus::input_errors() : PassStatus::ok();
   }

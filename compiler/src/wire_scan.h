@@ -1,0 +1,36 @@
+// What validate's walk of the main graph learns for the wire index (wire_index.h), so
+// that the first gate pass does not walk and hash every node again: the positions of
+// the Sends, Recvs and gates, and every reader of a Recv's or rx gate's output
+// (validate resolves each input to its producer anyway).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "bb/compiler/diagnostics.h"
+#include "bb/compiler/validate.h"
+
+namespace bb::compiler {
+
+// Recorded only when the index's ordered walk would find the same: a main graph in
+// topological order, without subgraphs, no Recv or rx gate with an empty output. Valid
+// while that node order holds (canonicalize keeps it unless it sorts the graph: it
+// renames nodes, not values).
+struct WireScan {
+  struct Reader {
+    std::string_view value;  // the input, viewing the reader's string
+    int node;                // position of the reader
+    int slot;                // its input
+  };
+  std::vector<int> sends, recvs, tx_gates, rx_gates;  // positions, ascending
+  std::vector<Reader> readers;                        // in node order, then input order
+};
+
+// validate_model, recording the main graph's WireScan on the way; false (and `scan`
+// empty) when the graph is not one a scan describes.
+bool validate_and_scan(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags,
+                       WireScan& scan);
+
+}  // namespace bb::compiler
