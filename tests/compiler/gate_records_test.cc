@@ -14,8 +14,11 @@
 #include "bb/ir/passport.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
+#include "body.h"
 #include "gate_records.h"
 #include "test_util.h"
+#include "wire_index.h"
+#include "wire_scan.h"
 
 namespace bb::compiler {
 namespace {
@@ -169,6 +172,57 @@ TEST(GateRecords, AChainThatBreaksTheContractIsCheckedAsNodes) {
       << recorded.status.message;
 }
 
+
+// Validate's scan of the main graph (wire_scan.h) gives the index what its own walk
+// finds: the same positions and the same readers, in the same order, for the examples
+// as written and as partially compiled (gate nodes in the graph); a graph out of order
+// or holding a subgraph is not scanned.
+TEST(WireScan, TheIndexFromTheScanIsTheIndexFromTheWalk) {
+  std::vector<onnx::ModelProto> models;
+  for (const auto& entry : fs::directory_iterator(fs::path(BB_SOURCE_DIR) / "examples")) {
+    if (entry.path().extension() != ".onnxtxt") continue;
+    models.push_back(testing::parse_text(testing::read_text(entry.path())));
+    PassOptions partial;
+    partial.skip = {"insert-peer-health-gate-rx", "insert-backoff-gate-tx"};
+    const auto compiled = testing::compile(models.back(), partial);
+    ASSERT_TRUE(compiled.ok()) << compiled.status.message;
+    models.push_back(testing::parse_bytes(compiled.bytes));
+  }
+  ASSERT_GE(models.size(), 6u);
+  for (auto& model : models) {
+    DiagnosticEngine diags("m.onnx");
+    WireScan scan;
+    ASSERT_TRUE(validate_and_scan(model, {}, diags, scan));
+    const auto bodies = collect_bodies(model);
+    const BodyIndex walked(bodies[0], /*ordered=*/true);
+    const BodyIndex scanned(bodies[0], scan);
+    EXPECT_EQ(scanned.sends(), walked.sends());
+    EXPECT_EQ(scanned.recvs(), walked.recvs());
+    EXPECT_EQ(scanned.tx_gates(), walked.tx_gates());
+    EXPECT_EQ(scanned.rx_gates(), walked.rx_gates());
+    EXPECT_EQ(scanned.uses().size(), walked.uses().size());
+    int readers = 0;
+    for (const auto& [value, uses] : walked.uses()) {
+      auto it = scanned.uses().find(value);
+      ASSERT_NE(it, scanned.uses().end()) << value;
+      ASSERT_EQ(it->second.size(), uses.size()) << value;
+      for (std::size_t k = 0; k < uses.size(); ++k) {
+        EXPECT_EQ(it->second[k].node, uses[k].node) << value;
+        EXPECT_EQ(it->second[k].slot, uses[k].slot) << value;
+        ++readers;
+      }
+    }
+    EXPECT_GT(readers, 0);
+  }
+
+  testing::ModelBuilder unordered;
+  unordered.sys(ir::kLog, {"x"}, {}, "log");
+  unordered.recv({"x", "from"}, "r");
+  DiagnosticEngine diags("u.onnx");
+  WireScan scan;
+  EXPECT_FALSE(validate_and_scan(unordered.model(), {}, diags, scan));
+  EXPECT_TRUE(scan.recvs.empty() && scan.readers.empty());
+}
 
 }  // namespace
 }  // namespace bb::compiler
