@@ -2,11 +2,14 @@
 // (main graph, subgraphs, functions) the positions of its Sends, Recvs, gates and of the
 // nodes that hold subgraphs, and who reads the values a Recv's chain produces.
 //
-// It is built with one walk over the nodes and kept valid by the gate passes as they
+// It is built with one walk over the nodes (none over the main graph's when validate
+// scanned it: wire_scan.h) and kept valid by the gate passes as they
 // insert (`apply`, `rename_uses`), so a gate pass touches only the wire ops, their
 // neighbours and the consumers of their values instead of walking every node. Like an
 // MLIR analysis it is asked for by type (`context.analysis<WireIndex>()`); the pass
-// manager drops it after any pass that does not preserve it.
+// manager drops it after any pass that does not preserve it. In the main graph of a
+// fresh compile it also holds the gates the passes record instead of inserting
+// (gate_records.h), until the writer emits them or someone materialises them.
 #pragma once
 
 #include <cstdint>
