@@ -250,7 +250,7 @@ InferenceScope inference_scope(const Program& p) {
       has_input = true;
       typed_input = s.typed[ref & ~kStaticBit];
     }
-    if (has_input && !typed_input && !trials.types_something(*pn.proto)) continue;
+    if (has_input && !typed_input && !trials.types_something(*pn.proto, pn.op)) continue;
     s.keep[i] = true;
     for (std::uint32_t j = 0; j < pn.output_count; ++j) s.typed[pn.output_begin + j] = true;
   }
@@ -264,11 +264,16 @@ void Program::assign_types() {
   onnx::GraphProto typed = typed_copy(*graph_, model_->graph(), scope.keep);
   if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
   const auto types = types_by_name(typed);
-  slot_types_.assign(slot_count_, TensorInfo{});
-  auto set = [&](const std::string& name, std::uint32_t slot) {
-    if (auto it = types.find(name); it != types.end()) slot_types_[slot] = info_of(*it->second);
+  slot_type_.assign(slot_count_, 0);
+  types_.assign(1, TensorInfo{});
+  auto store = [&](std::uint32_t slot, TensorInfo info) {
+    slot_type_[slot] = static_cast<std::uint32_t>(types_.size());
+    types_.push_back(std::move(info));
   };
-  for (const auto& [slot, init] : initializers_) slot_types_[slot] = info_of(*init);
+  auto set = [&](const std::string& name, std::uint32_t slot) {
+    if (auto it = types.find(name); it != types.end()) store(slot, info_of(*it->second));
+  };
+  for (const auto& [slot, init] : initializers_) store(slot, info_of(*init));
   for (const auto& [name, slot] : graph_inputs_) set(name, slot);
   for (const auto& pn : nodes_)
     for (std::uint32_t j = 0; j < pn.output_count; ++j)

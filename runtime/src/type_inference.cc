@@ -53,6 +53,21 @@ bool UntypedNodeTrials::types_something(const onnx::NodeProto& node) {
   return typed;
 }
 
+bool UntypedNodeTrials::types_something(const onnx::NodeProto& node, const void* op) {
+  constexpr int kBits = 64;
+  if (node.attribute_size() > 0 || node.input_size() > kBits || node.output_size() > kBits)
+    return types_something(node);
+  PlainKind kind{op, 0, 0, node.input_size(), node.output_size()};
+  for (int k = 0; k < node.input_size(); ++k)
+    if (!node.input(k).empty()) kind.inputs |= std::uint64_t{1} << k;
+  for (int k = 0; k < node.output_size(); ++k)
+    if (!node.output(k).empty()) kind.outputs |= std::uint64_t{1} << k;
+  if (auto it = plain_.find(kind); it != plain_.end()) return it->second;
+  const bool typed = types_something(node);
+  plain_.emplace(kind, typed);
+  return typed;
+}
+
 TensorInfo info_of(const onnx::TypeProto& type) {
   TensorInfo info;
   if (!type.has_tensor_type()) return info;

@@ -3,6 +3,7 @@
 // OpKernelInfo.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,10 +34,27 @@ class UntypedNodeTrials {
   static constexpr std::size_t kMaxKinds = 64;
   explicit UntypedNodeTrials(const onnx::ModelProto& model) : model_(model) {}
   bool types_something(const onnx::NodeProto& node);
+  // The same answer for a node whose op resolved to `op` (its registration: one domain
+  // and op type). A node without attributes is then known by integers (op, which inputs
+  // and outputs it has), without building its kind's key (bbrun start-up).
+  bool types_something(const onnx::NodeProto& node, const void* op);
 
  private:
+  // A node without attributes and with at most 64 inputs and 64 outputs.
+  struct PlainKind {
+    const void* op;
+    std::uint64_t inputs, outputs;  // bit k: input (output) k is present
+    int input_count, output_count;
+    bool operator==(const PlainKind&) const = default;
+    template <class H>
+    friend H AbslHashValue(H h, const PlainKind& k) {
+      return H::combine(std::move(h), k.op, k.inputs, k.outputs, k.input_count, k.output_count);
+    }
+  };
+
   const onnx::ModelProto& model_;
   absl::flat_hash_map<std::string, bool> tried_;  // kind -> whether it typed an output
+  absl::flat_hash_map<PlainKind, bool> plain_;    // the answers of tried_, by PlainKind
   std::string key_;
 };
 
