@@ -53,19 +53,22 @@ bool UntypedNodeTrials::types_something(const onnx::NodeProto& node) {
   return typed;
 }
 
-bool UntypedNodeTrials::types_something(const onnx::NodeProto& node, const void* op) {
+std::optional<UntypedNodeTrials::PlainKind> UntypedNodeTrials::plain_kind(const onnx::NodeProto& node,
+                                                                          const void* op) {
   constexpr int kBits = 64;
-  if (node.attribute_size() > 0 || node.input_size() > kBits || node.output_size() > kBits)
-    return types_something(node);
+  if (node.attribute_size() > 0 || node.input_size() > kBits || node.output_size() > kBits) return std::nullopt;
   PlainKind kind{op, 0, 0, node.input_size(), node.output_size()};
   for (int k = 0; k < node.input_size(); ++k)
     if (!node.input(k).empty()) kind.inputs |= std::uint64_t{1} << k;
   for (int k = 0; k < node.output_size(); ++k)
     if (!node.output(k).empty()) kind.outputs |= std::uint64_t{1} << k;
-  if (auto it = plain_.find(kind); it != plain_.end()) return it->second;
-  const bool typed = types_something(node);
-  plain_.emplace(kind, typed);
-  return typed;
+  return kind;
+}
+
+bool UntypedNodeTrials::types_something(std::uint32_t kind, const onnx::NodeProto& node) {
+  if (kind >= by_plain_kind_.size()) by_plain_kind_.resize(kind + 1, -1);
+  if (by_plain_kind_[kind] < 0) by_plain_kind_[kind] = types_something(node) ? 1 : 0;
+  return by_plain_kind_[kind] == 1;
 }
 
 TensorInfo info_of(const onnx::TypeProto& type) {

@@ -149,6 +149,9 @@ class Program {
   onnx::GraphProto expanded_;  // function calls expanded, when the model has any
   const onnx::GraphProto* graph_ = nullptr;
   std::vector<int> node_opsets_;  // per node of expanded_
+  // Per node outside the bb op table: its UntypedNodeTrials::PlainKind as an index
+  // (UINT32_MAX when it has none), found by the plan walk for the scope of inference.
+  std::vector<std::uint32_t> plain_kind_;
   bool has_onnx_nodes_ = false;   // shape inference runs only then
   bool expandable_ = false;       // an unresolved node has a function body
   std::string inference_error_;
