@@ -25,11 +25,12 @@ Expected<std::optional<std::int64_t>, std::string> int_attribute(const onnx::Nod
   return std::optional<std::int64_t>{(*attr)->i()};
 }
 
-Expected<std::optional<std::string>, std::string> string_attribute(const onnx::NodeProto& node, std::string_view name) {
+Expected<std::optional<std::string_view>, std::string> string_attribute(const onnx::NodeProto& node,
+                                                                        std::string_view name) {
   auto attr = typed_attribute(node, name, AttributeProto::STRING);
   if (!attr) return unexpected(attr.error());
-  if (*attr == nullptr) return std::optional<std::string>{};
-  return std::optional<std::string>{(*attr)->s()};
+  if (*attr == nullptr) return std::optional<std::string_view>{};
+  return std::optional<std::string_view>{(*attr)->s()};
 }
 
 namespace {

@@ -19,7 +19,9 @@ namespace bb::ops {
 Expected<const onnx::AttributeProto*, std::string> typed_attribute(const onnx::NodeProto& node, std::string_view name,
                                                                    onnx::AttributeProto::AttributeType type);
 Expected<std::optional<std::int64_t>, std::string> int_attribute(const onnx::NodeProto& node, std::string_view name);
-Expected<std::optional<std::string>, std::string> string_attribute(const onnx::NodeProto& node, std::string_view name);
+// A view into the node (the Program holds it while kernels live): no copy per node.
+Expected<std::optional<std::string_view>, std::string> string_attribute(const onnx::NodeProto& node,
+                                                                        std::string_view name);
 // A bb op's attributes read as the op table declares them (bb/ir/op_table.h): their
 // types, ranges and choices are the table's, never a copy in the kernel. The node's
 // attribute list is walked once, at construction (ir::DeclaredAttributes); each read

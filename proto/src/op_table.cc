@@ -269,14 +269,18 @@ std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::Nod
   std::vector<AttrProblem> problems;
   const auto op_type = [&op] { return std::string(op.op_type); };
   int groups[8] = {};
+  unsigned declared_groups = 0;  // bit g: some attribute belongs to one-of group g
   for (std::size_t p = 0; p < op.attributes.size(); ++p) {
     const AttrSpec& spec = op.attributes[p];
     const auto* attr = found.at(p);
-    const std::string& type = A::AttributeType_Name(spec.type);
+    if (spec.one_of > 0 && spec.one_of < 8) declared_groups |= 1u << spec.one_of;
+    // The type's name only for a problem: the enum's name lookup cost more than the
+    // check itself (the loader checks every bb node).
+    const auto type = [&spec] { return A::AttributeType_Name(spec.type); };
     if (attr == nullptr) {
       if (spec.required)
         problems.push_back({AttrProblem::Kind::kMissing, std::string(spec.name),
-                            op_type() + " needs attribute '" + std::string(spec.name) + "' (" + type + ")",
+                            op_type() + " needs attribute '" + std::string(spec.name) + "' (" + type() + ")",
                             "add " + std::string(spec.name) + ": " + std::string(spec.doc)});
       continue;
     }
@@ -284,8 +288,8 @@ std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::Nod
     if (attr->type() != spec.type) {
       problems.push_back({AttrProblem::Kind::kType, std::string(spec.name),
                           "attribute '" + std::string(spec.name) + "' of " + op_type() + " has type " +
-                              A::AttributeType_Name(attr->type()) + ", expected " + type,
-                          "write " + std::string(spec.name) + " as " + type});
+                              A::AttributeType_Name(attr->type()) + ", expected " + type(),
+                          "write " + std::string(spec.name) + " as " + type()});
       continue;
     }
     if (auto wrong = check_attribute_value(spec, *attr); !wrong.empty())
@@ -293,9 +297,7 @@ std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::Nod
                           "write " + std::string(spec.name) + ": " + std::string(spec.doc)});
   }
   for (int g = 1; g < 8; ++g) {
-    if (groups[g] == 1) continue;
-    if (std::none_of(op.attributes.begin(), op.attributes.end(), [g](const AttrSpec& a) { return a.one_of == g; }))
-      continue;
+    if (groups[g] == 1 || (declared_groups & (1u << g)) == 0) continue;
     std::string names;
     for (const auto& a : op.attributes)
       if (a.one_of == g) names += (names.empty() ? "" : ", ") + std::string(a.name);

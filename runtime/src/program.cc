@@ -102,6 +102,7 @@ int Program::opset_of(std::string_view domain) const {
 
 void Program::reset_plan() {
   nodes_.clear();
+  plain_kind_.clear();
   input_refs_.clear();
   consumer_begin_.clear();
   consumer_nodes_.clear();
@@ -215,7 +216,7 @@ struct InferenceScope {
   std::vector<bool> typed;  // by slot: a value inference may type
 };
 
-InferenceScope inference_scope(const Program& p) {
+InferenceScope inference_scope(const Program& p, const std::vector<std::uint32_t>& plain_kind) {
   const auto nodes = p.nodes();
   const auto refs = p.input_refs();
   InferenceScope s{std::vector<bool>(nodes.size(), false), std::vector<bool>(p.slot_count(), false)};
@@ -231,16 +232,12 @@ InferenceScope inference_scope(const Program& p) {
   }
   UntypedNodeTrials trials(p.model());
   const auto n = static_cast<std::uint32_t>(nodes.size());
-  constexpr std::uint32_t kAhead = 8;  // a trial reads the node's strings: load them ahead
+  // A node of a plain kind is not read unless it is the first of its kind.
+  auto types_something = [&](std::uint32_t i) {
+    const std::uint32_t kind = i < plain_kind.size() ? plain_kind[i] : UINT32_MAX;
+    return kind == UINT32_MAX ? trials.types_something(*nodes[i].proto) : trials.types_something(kind, *nodes[i].proto);
+  };
   for (std::uint32_t i = 0; i < n; ++i) {
-    if (i + 2 * kAhead < n && nodes[i + 2 * kAhead].spec == nullptr) __builtin_prefetch(nodes[i + 2 * kAhead].proto);
-    if (i + kAhead < n && nodes[i + kAhead].spec == nullptr) {
-      const auto& ahead = *nodes[i + kAhead].proto;
-      __builtin_prefetch(&ahead.domain());
-      __builtin_prefetch(&ahead.op_type());
-      for (const auto& in : ahead.input()) __builtin_prefetch(&in);
-      for (const auto& out : ahead.output()) __builtin_prefetch(&out);
-    }
     const PlanNode& pn = nodes[i];
     if (pn.spec != nullptr) continue;  // a bb op
     bool has_input = false, typed_input = false;
@@ -250,7 +247,7 @@ InferenceScope inference_scope(const Program& p) {
       has_input = true;
       typed_input = s.typed[ref & ~kStaticBit];
     }
-    if (has_input && !typed_input && !trials.types_something(*pn.proto)) continue;
+    if (has_input && !typed_input && !types_something(i)) continue;
     s.keep[i] = true;
     for (std::uint32_t j = 0; j < pn.output_count; ++j) s.typed[pn.output_begin + j] = true;
   }
@@ -260,15 +257,21 @@ InferenceScope inference_scope(const Program& p) {
 }  // namespace
 
 void Program::assign_types() {
-  const InferenceScope scope = inference_scope(*this);
+  const InferenceScope scope = inference_scope(*this, plain_kind_);
+  plain_kind_ = {};
   onnx::GraphProto typed = typed_copy(*graph_, model_->graph(), scope.keep);
   if (auto failed = infer_types(typed, *model_)) inference_error_ = *failed;
   const auto types = types_by_name(typed);
-  slot_types_.assign(slot_count_, TensorInfo{});
-  auto set = [&](const std::string& name, std::uint32_t slot) {
-    if (auto it = types.find(name); it != types.end()) slot_types_[slot] = info_of(*it->second);
+  slot_type_.assign(slot_count_, 0);
+  types_.assign(1, TensorInfo{});
+  auto store = [&](std::uint32_t slot, TensorInfo info) {
+    slot_type_[slot] = static_cast<std::uint32_t>(types_.size());
+    types_.push_back(std::move(info));
   };
-  for (const auto& [slot, init] : initializers_) slot_types_[slot] = info_of(*init);
+  auto set = [&](const std::string& name, std::uint32_t slot) {
+    if (auto it = types.find(name); it != types.end()) store(slot, info_of(*it->second));
+  };
+  for (const auto& [slot, init] : initializers_) store(slot, info_of(*init));
   for (const auto& [name, slot] : graph_inputs_) set(name, slot);
   for (const auto& pn : nodes_)
     for (std::uint32_t j = 0; j < pn.output_count; ++j)
@@ -304,6 +307,7 @@ struct Program::PlanBuild {
   std::vector<std::string> unresolved;
   std::vector<std::string> problems;
   std::vector<std::uint32_t> topo;  // every node, producers before consumers
+  absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
 
   std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
     const std::uint32_t slot = p.slot_count_++;
@@ -368,6 +372,7 @@ void Program::walk_nodes(PlanBuild& b) {
   const auto& graph = *graph_;
   const auto n_nodes = static_cast<std::uint32_t>(graph.node_size());
   nodes_.resize(n_nodes);
+  plain_kind_.assign(n_nodes, UINT32_MAX);
   b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
   b.indegree.assign(n_nodes, 0);
   // The walk is bound by memory latency: nodes, their strings and the name table's slots
@@ -457,6 +462,11 @@ void Program::wire_node(PlanBuild& b, std::uint32_t i) {
     b.input_slot.push_back(slot);
   }
   max_arity_ = std::max({max_arity_, pn.output_count, pn.input_count});
+  if (pn.spec == nullptr) {
+    const auto kind = UntypedNodeTrials::plain_kind(node, pn.op);
+    const auto next = static_cast<std::uint32_t>(b.plain_kinds.size());
+    plain_kind_[i] = kind ? b.plain_kinds.try_emplace(*kind, next).first->second : UINT32_MAX;
+  }
   if (const ir::OpSpec* spec = pn.spec; spec != nullptr) {
     const auto n_in = static_cast<int>(pn.input_count), n_out = static_cast<int>(pn.output_count);
     const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);

@@ -53,6 +53,24 @@ bool UntypedNodeTrials::types_something(const onnx::NodeProto& node) {
   return typed;
 }
 
+std::optional<UntypedNodeTrials::PlainKind> UntypedNodeTrials::plain_kind(const onnx::NodeProto& node,
+                                                                          const void* op) {
+  constexpr int kBits = 64;
+  if (node.attribute_size() > 0 || node.input_size() > kBits || node.output_size() > kBits) return std::nullopt;
+  PlainKind kind{op, 0, 0, node.input_size(), node.output_size()};
+  for (int k = 0; k < node.input_size(); ++k)
+    if (!node.input(k).empty()) kind.inputs |= std::uint64_t{1} << k;
+  for (int k = 0; k < node.output_size(); ++k)
+    if (!node.output(k).empty()) kind.outputs |= std::uint64_t{1} << k;
+  return kind;
+}
+
+bool UntypedNodeTrials::types_something(std::uint32_t kind, const onnx::NodeProto& node) {
+  if (kind >= by_plain_kind_.size()) by_plain_kind_.resize(kind + 1, -1);
+  if (by_plain_kind_[kind] < 0) by_plain_kind_[kind] = types_something(node) ? 1 : 0;
+  return by_plain_kind_[kind] == 1;
+}
+
 TensorInfo info_of(const onnx::TypeProto& type) {
   TensorInfo info;
   if (!type.has_tensor_type()) return info;

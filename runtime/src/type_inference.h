@@ -3,8 +3,10 @@
 // OpKernelInfo.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -34,9 +36,30 @@ class UntypedNodeTrials {
   explicit UntypedNodeTrials(const onnx::ModelProto& model) : model_(model) {}
   bool types_something(const onnx::NodeProto& node);
 
+  // A node without attributes and with at most 64 inputs and 64 outputs is known by
+  // integers: the registration its op resolved to (one domain and op type) and which
+  // inputs and outputs it has. The loader finds each node's kind while its plan walk
+  // has the node in the cache (plain_kind), so that the scope of inference reads no
+  // node it leaves out (bbrun start-up).
+  struct PlainKind {
+    const void* op;
+    std::uint64_t inputs, outputs;  // bit k: input (output) k is present
+    int input_count, output_count;
+    bool operator==(const PlainKind&) const = default;
+    template <class H>
+    friend H AbslHashValue(H h, const PlainKind& k) {
+      return H::combine(std::move(h), k.op, k.inputs, k.outputs, k.input_count, k.output_count);
+    }
+  };
+  static std::optional<PlainKind> plain_kind(const onnx::NodeProto& node, const void* op);
+  // types_something(node) for a node of plain kind `kind` (an index the caller gives
+  // every distinct PlainKind); the node is read only on the first of its kind.
+  bool types_something(std::uint32_t kind, const onnx::NodeProto& node);
+
  private:
   const onnx::ModelProto& model_;
   absl::flat_hash_map<std::string, bool> tried_;  // kind -> whether it typed an output
+  std::vector<std::int8_t> by_plain_kind_;        // by kind index: -1 not tried yet, else the answer
   std::string key_;
 };
 

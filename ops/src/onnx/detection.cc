@@ -137,13 +137,15 @@ class RoiAlign final : public Kernel {
     Attrs a;
     auto mode = string_attr(init.node, "mode", "avg");
     if (!mode) return unexpected(std::move(mode.error()));
-    if (*mode != "avg" && *mode != "max") return unexpected("attribute mode '" + *mode + "' is not avg or max");
+    if (*mode != "avg" && *mode != "max")
+      return unexpected("attribute mode '" + std::string(*mode) + "' is not avg or max");
     a.max = *mode == "max";
     auto ctm = string_attr(init.node, "coordinate_transformation_mode",
                            kHalfPixelDefault ? "half_pixel" : "output_half_pixel");
     if (!ctm) return unexpected(std::move(ctm.error()));
     if (*ctm != "half_pixel" && *ctm != "output_half_pixel")
-      return unexpected("attribute coordinate_transformation_mode '" + *ctm + "' is not half_pixel or output_half_pixel");
+      return unexpected("attribute coordinate_transformation_mode '" + std::string(*ctm) +
+                        "' is not half_pixel or output_half_pixel");
     a.half_pixel = *ctm == "half_pixel";
     for (auto [name, field, fallback_value] : {std::tuple{"output_height", &a.height, std::int64_t{1}},
                                                std::tuple{"output_width", &a.width, std::int64_t{1}},

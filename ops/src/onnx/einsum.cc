@@ -53,7 +53,7 @@ struct Equation {
   std::optional<Term> output;  // nullopt: implicit
 };
 
-Expected<Equation, std::string> parse_equation(const std::string& raw) {
+Expected<Equation, std::string> parse_equation(std::string_view raw) {
   std::string text;
   for (char c : raw)
     if (!std::isspace(static_cast<unsigned char>(c))) text += c;
@@ -83,7 +83,7 @@ class Einsum final : public runtime::Kernel {
     auto equation = string_attr(init.node, "equation", "");
     if (!equation) return unexpected(std::move(equation.error()));
     auto eq = parse_equation(*equation);
-    if (!eq) return unexpected("attribute 'equation' = '" + *equation + "': " + eq.error());
+    if (!eq) return unexpected("attribute 'equation' = '" + std::string(*equation) + "': " + eq.error());
     return std::unique_ptr<runtime::Kernel>(std::make_unique<Einsum>(std::move(*eq)));
   }
   explicit Einsum(Equation eq) : eq_(std::move(eq)) {}

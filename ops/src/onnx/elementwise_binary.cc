@@ -187,7 +187,7 @@ class Binary final : public runtime::Kernel {
       auto d = string_attr(node, "direction", "");
       if (!d) return unexpected(std::move(d.error()));
       if (*d != "LEFT" && *d != "RIGHT")
-        return unexpected("attribute 'direction' = '" + *d + "' is not 'LEFT' or 'RIGHT'");
+        return unexpected("attribute 'direction' = '" + std::string(*d) + "' is not 'LEFT' or 'RIGHT'");
       op.left = *d == "LEFT";
     }
     return op;

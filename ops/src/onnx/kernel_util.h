@@ -58,11 +58,12 @@ inline Expected<std::optional<std::vector<float>>, std::string> floats_attr(cons
   if (*a == nullptr) return std::optional<std::vector<float>>{};
   return std::optional<std::vector<float>>{std::vector<float>((*a)->floats().begin(), (*a)->floats().end())};
 }
-inline Expected<std::string, std::string> string_attr(const onnx::NodeProto& node, std::string_view name,
-                                                      std::string fallback) {
+// A view into the node, or `fallback` (a literal: it outlives the kernel); no copy.
+inline Expected<std::string_view, std::string> string_attr(const onnx::NodeProto& node, std::string_view name,
+                                                           std::string_view fallback) {
   auto a = string_attribute(node, name);
   if (!a) return unexpected(a.error());
-  return a->value_or(std::move(fallback));
+  return a->value_or(fallback);
 }
 
 // ---- Inputs (dispatch time) ------------------------------------------------------------

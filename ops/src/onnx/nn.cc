@@ -51,7 +51,8 @@ struct WindowAttrs {
     else if (*pad == "SAME_UPPER") w.auto_pad = AutoPad::kSameUpper;
     else if (*pad == "SAME_LOWER") w.auto_pad = AutoPad::kSameLower;
     else if (*pad == "VALID") w.auto_pad = AutoPad::kValid;
-    else return unexpected("attribute auto_pad '" + *pad + "' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+    else
+      return unexpected("attribute auto_pad '" + std::string(*pad) + "' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
     for (auto [name, field] : {std::pair{"kernel_shape", &w.kernel}, std::pair{"strides", &w.strides},
                                std::pair{"dilations", &w.dilations}, std::pair{"pads", &w.pads}}) {
       auto v = ints_attr(node, name);

@@ -44,16 +44,16 @@ struct Options {
 };
 
 template <class E>
-Expected<E, std::string> pick(const onnx::NodeProto& node, std::string_view name, std::string fallback,
+Expected<E, std::string> pick(const onnx::NodeProto& node, std::string_view name, std::string_view fallback,
                               std::initializer_list<std::pair<std::string_view, E>> choices) {
-  auto v = string_attr(node, name, std::move(fallback));
+  auto v = string_attr(node, name, fallback);
   if (!v) return unexpected(std::move(v.error()));
   std::string names;
   for (const auto& [text, value] : choices) {
     if (*v == text) return value;
     names += (names.empty() ? "" : ", ") + std::string(text);
   }
-  return unexpected("attribute " + std::string(name) + " '" + *v + "' is not one of " + names);
+  return unexpected("attribute " + std::string(name) + " '" + std::string(*v) + "' is not one of " + names);
 }
 
 Expected<Options, std::string> read_options(const onnx::NodeProto& node, bool legacy) {

@@ -625,7 +625,7 @@ Expected<PadMode, std::string> pad_mode(const onnx::NodeProto& node) {
   if (*mode == "constant") return PadMode::kConstant;
   if (*mode == "reflect") return PadMode::kReflect;
   if (*mode == "edge") return PadMode::kEdge;
-  return unexpected("attribute mode '" + *mode + "' is not one of constant, reflect, edge");
+  return unexpected("attribute mode '" + std::string(*mode) + "' is not one of constant, reflect, edge");
 }
 
 // Pads `x` by `pads` ([begin_0.., end_0..]; negative crops); `fill` is a 1-element
@@ -885,7 +885,7 @@ Expected<Reduction, std::string> reduction_attr(const onnx::NodeProto& node) {
   if (*r == "mul") return Reduction::kMul;
   if (*r == "max") return Reduction::kMax;
   if (*r == "min") return Reduction::kMin;
-  return unexpected("attribute reduction '" + *r + "' is not one of none, add, mul, max, min");
+  return unexpected("attribute reduction '" + std::string(*r) + "' is not one of none, add, mul, max, min");
 }
 
 // Calls f(T*) with out's elements typed for a reduction (numeric types), or moves
@@ -1590,7 +1590,8 @@ class SpaceDepth final : public Kernel {
     if (*block < 1) return unexpected("attribute blocksize " + str(*block) + " must be ≥ 1");
     auto mode = string_attr(init.node, "mode", "DCR");
     if (!mode) return unexpected(std::move(mode.error()));
-    if (*mode != "DCR" && *mode != "CRD") return unexpected("attribute mode '" + *mode + "' is not DCR or CRD");
+    if (*mode != "DCR" && *mode != "CRD")
+      return unexpected("attribute mode '" + std::string(*mode) + "' is not DCR or CRD");
     return std::make_unique<SpaceDepth>(*block, *mode == "CRD");
   }
   OpResult compute(Invocation& inv) override {

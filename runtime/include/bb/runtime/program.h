@@ -97,9 +97,9 @@ class Program {
   // What shape inference found for a slot's value (unknown when it did not run: a graph
   // without ai.onnx nodes; or could not tell).
   const TensorInfo& slot_type(std::uint32_t slot) const {
-    return slot < slot_types_.size() ? slot_types_[slot] : KernelInit::unknown();
+    return slot < slot_type_.size() ? types_[slot_type_[slot]] : KernelInit::unknown();
   }
-  bool typed() const { return !slot_types_.empty(); }
+  bool typed() const { return !slot_type_.empty(); }
   // Why shape inference stopped early (libonnx threw), or empty. The run goes on without
   // the types it did not find.
   const std::string& inference_error() const { return inference_error_; }
@@ -149,10 +149,16 @@ class Program {
   onnx::GraphProto expanded_;  // function calls expanded, when the model has any
   const onnx::GraphProto* graph_ = nullptr;
   std::vector<int> node_opsets_;  // per node of expanded_
+  // Per node outside the bb op table: its UntypedNodeTrials::PlainKind as an index
+  // (UINT32_MAX when it has none), found by the plan walk for the scope of inference.
+  std::vector<std::uint32_t> plain_kind_;
   bool has_onnx_nodes_ = false;   // shape inference runs only then
   bool expandable_ = false;       // an unresolved node has a function body
   std::string inference_error_;
-  std::vector<TensorInfo> slot_types_;
+  // By slot, an index into types_ (0: unknown). Most values of a large graph have no type
+  // (bb ops' values): a 4-byte index each instead of a TensorInfo each (bbrun start-up).
+  std::vector<std::uint32_t> slot_type_;
+  std::vector<TensorInfo> types_;  // [0] is unknown
   std::vector<std::uint32_t> output_of_slot_;
   std::vector<std::uint32_t> static_uses_;
   std::vector<bool> keep_after_static_;
