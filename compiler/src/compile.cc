@@ -4,6 +4,7 @@
 
 #include "bb/ir/limits.h"
 #include "model_bytes.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 
@@ -25,10 +26,16 @@ CompileResult run_and_write(onnx::ModelProto& model, std::string_view path, cons
   CompileResult result;
   result.status = manager.run(context);
   result.ran = context.ran;
-  if (result.status.kind != PassStatus::Kind::kOk) return result;
-  const bool pending = context.analyses.cached<PendingDigest>() != nullptr;
-  if (auto written = write_model(model, out, context.max_output_bytes, pending); !written)
-    result.status = output_too_large(diags, written.error(), context.max_output_bytes);
+  // The recorded gates, if any (gate_records.h): the writer emits them; afterwards the
+  // index turns them into nodes as it goes with the context (the model then holds what
+  // was written), unless the caller wants only the bytes.
+  WireIndex* index = context.analyses.cached<WireIndex>();
+  if (result.status.kind == PassStatus::Kind::kOk) {
+    const bool pending = context.analyses.cached<PendingDigest>() != nullptr;
+    if (auto written = write_model(model, out, context.max_output_bytes, pending, index); !written)
+      result.status = output_too_large(diags, written.error(), context.max_output_bytes);
+  }
+  if (index != nullptr && !options.model_keeps_gates) index->discard_records();
   return result;
 }
 

@@ -10,6 +10,8 @@
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_format.h"
 #include "bb/ir/wire_shape.h"
+#include "gate_records.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
@@ -46,6 +48,71 @@ void append_field(int field, const google::protobuf::MessageLite& message, std::
   message.SerializeWithCachedSizes(&coded);
   out.resize(start + static_cast<std::size_t>(coded.ByteCount()));
 }
+
+// The main graph with the gates a BodyIndex records (gate_records.h) spliced in between
+// its nodes: a GraphProto's deterministic bytes are its nodes (field 1), each as tag,
+// length, bytes, then its other fields in order, which a serialization of the graph
+// without its nodes gives.
+class GraphWithGates {
+ public:
+  GraphWithGates(onnx::GraphProto& graph, const BodyIndex& gates) : graph_(graph), gates_(gates) {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes(graph.GetArena());
+    nodes.UnsafeArenaSwap(graph.mutable_node());
+    rest_ = ir::serialize_deterministic(graph);
+    graph.mutable_node()->UnsafeArenaSwap(&nodes);
+  }
+
+  // The graph's size (and every node's, cached for write).
+  std::uint64_t size() {
+    std::uint64_t size = rest_.size();
+    for (const auto& node : graph_.node()) size += field_size(node.ByteSizeLong());
+    for (const bool tx : {true, false}) {
+      const std::size_t ops = (tx ? gates_.sends() : gates_.recvs()).size();
+      for (std::size_t k = 0; k < ops; ++k)
+        gates_.spell_chain(tx, k, [&](const GateSpelling& gate) { size += field_size(gate_node_size(gate)); });
+    }
+    return size;
+  }
+
+  void write(google::protobuf::io::CodedOutputStream& coded) {
+    const auto& sends = gates_.sends();
+    const auto& recvs = gates_.recvs();
+    std::size_t s = 0, r = 0;
+    for (int i = 0; i < graph_.node_size(); ++i) {
+      if (s < sends.size() && sends[s] == i) write_chain(coded, true, s++);
+      const auto& node = graph_.node(i);
+      coded.WriteTag(kNodeTag);
+      coded.WriteVarint32(static_cast<std::uint32_t>(node.GetCachedSize()));
+      node.SerializeWithCachedSizes(&coded);
+      if (r < recvs.size() && recvs[r] == i) write_chain(coded, false, r++);
+    }
+    coded.WriteRaw(rest_.data(), static_cast<int>(rest_.size()));
+  }
+
+ private:
+  static constexpr int kGraphNodeField = 1;
+  static constexpr std::uint32_t kNodeTag = ir::make_tag(kGraphNodeField, ir::WireType::kLengthDelimited);
+
+  static std::uint64_t field_size(std::size_t size) {
+    return google::protobuf::io::CodedOutputStream::VarintSize32(kNodeTag) +
+           google::protobuf::io::CodedOutputStream::VarintSize64(size) + size;
+  }
+
+  void write_chain(google::protobuf::io::CodedOutputStream& coded, bool tx, std::size_t k) {
+    gates_.spell_chain(tx, k, [&](const GateSpelling& gate) {
+      bytes_.clear();
+      encode_gate_node(gate, bytes_);
+      coded.WriteTag(kNodeTag);
+      coded.WriteVarint32(static_cast<std::uint32_t>(bytes_.size()));
+      coded.WriteRaw(bytes_.data(), static_cast<int>(bytes_.size()));
+    });
+  }
+
+  onnx::GraphProto& graph_;
+  const BodyIndex& gates_;
+  std::string rest_;
+  std::string bytes_;
+};
 
 // The `functions` fields.
 std::string serialize_functions(const onnx::ModelProto& model) {
@@ -132,8 +199,12 @@ Expected<void, ir::IoError> OutputStream::commit() {
 }
 
 Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
-                                          bool pending) {
+                                          bool pending, WireIndex* gates) {
   const std::uint64_t digest_bytes = pending ? kDigestHexSize : 0;  // the passport holds it empty until then
+  if (gates != nullptr && gates->recorded() && (!model.unknown_fields().empty() || !model.has_graph()))
+    gates->materialise();  // (a model with unknown fields is written whole, below)
+  std::optional<GraphWithGates> spliced;
+  if (gates != nullptr && gates->recorded()) spliced.emplace(*model.mutable_graph(), gates->body(0));
   if (!model.unknown_fields().empty()) {
     // Unknown fields are serialized last, behind the functions (rare): the digest from a
     // serialization of its own, then the whole model.
@@ -146,7 +217,7 @@ Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream&
   }
   const std::string functions = serialize_functions(model);
   std::string rest = serialize_rest(model);
-  const std::size_t graph_size = model.has_graph() ? model.graph().ByteSizeLong() : 0;
+  const std::uint64_t graph_size = spliced ? spliced->size() : model.has_graph() ? model.graph().ByteSizeLong() : 0;
   const std::uint64_t graph_field =
       model.has_graph() ? 1 + google::protobuf::io::CodedOutputStream::VarintSize64(graph_size) + graph_size : 0;
   const std::uint64_t size = rest.size() + graph_field + functions.size() + digest_bytes;
@@ -159,7 +230,11 @@ Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream&
     coded.SetSerializationDeterministic(true);
     coded.WriteTag(ir::make_tag(kModelGraphField, ir::WireType::kLengthDelimited));
     coded.WriteVarint64(graph_size);
-    model.graph().SerializeWithCachedSizes(&coded);
+    if (spliced) {
+      spliced->write(coded);
+    } else {
+      model.graph().SerializeWithCachedSizes(&coded);
+    }
   }  // the CodedOutputStream hands back what it did not use
   if (pending) {
     out.set_hashing(false);

@@ -27,6 +27,8 @@
 
 namespace bb::compiler {
 
+class WireIndex;
+
 // Recorded by stamp-passport: the passport is written but its graph_sha256 is empty, for
 // the writer to fill in once it has hashed the bytes it writes. An instrumentation that
 // shows the model before the write (--print-after) settles it first (settle_digest).
@@ -81,8 +83,12 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
 // they are written, set in the passport before the fields after `graph` go out. When the
 // model would be larger than `max_bytes`, nothing is written: the error is its size.
 // (Protobuf cannot serialize a message of 2 GiB or more: `max_bytes` must stay below.)
+//
+// `gates`: the WireIndex of the compile, or null. The gates it records (gate_records.h)
+// are written between the main graph's nodes, at the places their nodes would hold, as
+// the bytes their nodes would serialize to.
 Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
-                                          bool pending);
+                                          bool pending, WireIndex* gates = nullptr);
 
 // Reports BB021 (a model of `size` bytes over `limit`) and returns the status that stops.
 PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit);

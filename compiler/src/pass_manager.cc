@@ -12,6 +12,7 @@
 #include "bb/compiler/validate.h"
 #include "bb/ir/json.h"
 #include "model_bytes.h"
+#include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
@@ -88,6 +89,12 @@ class Timing final : public PassInstrumentation {
   std::vector<std::pair<std::string_view, double>> times_;
 };
 
+// The gates the gate passes recorded (gate_records.h) become nodes: for what must see the
+// graph as it will be written.
+void materialise_gates(PassContext& context) {
+  if (auto* index = context.analyses.cached<WireIndex>()) index->materialise();
+}
+
 // --print-after PASS|all: the text dump of the model after the pass.
 class IrPrinter final : public PassInstrumentation {
  public:
@@ -95,6 +102,7 @@ class IrPrinter final : public PassInstrumentation {
 
   PassStatus after_pass(const PassInfo& pass, PassContext& context) override {
     if (pass_ != kAll && pass_ != pass.name) return PassStatus::ok();
+    materialise_gates(context);
     settle_digest(context);  // the passport as it will be written, digest included
     log_ << "// ---- bbc: after pass " << pass.name << " ----\n";
     dump_model(context.model, log_);
@@ -112,6 +120,7 @@ class Verifier final : public PassInstrumentation {
  public:
   PassStatus after_pass(const PassInfo& pass, PassContext& context) override {
     DiagnosticEngine found(context.diags.file());
+    materialise_gates(context);
     if (pass.name != kPassValidate) {
       validate_structure(context.model, found);
       check_gate_contracts(context.model, context.gates, found);

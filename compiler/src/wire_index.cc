@@ -7,6 +7,22 @@
 namespace bb::compiler {
 namespace {
 
+std::uint8_t gate_bit(Gate gate) { return static_cast<std::uint8_t>(1u << static_cast<int>(gate)); }
+
+// No Recv output is empty, repeated within its Recv, or named like a gate output.
+bool recv_outputs_plain(const NodeList& nodes, const std::vector<int>& recvs) {
+  for (int i : recvs) {
+    const auto& outputs = nodes.Get(i).output();
+    for (int j = 0; j < outputs.size(); ++j) {
+      const std::string& out = outputs.Get(j);
+      if (out.empty() || ir::is_gate_output_name(out)) return false;
+      for (int m = 0; m < j; ++m)
+        if (outputs.Get(m) == out) return false;
+    }
+  }
+  return true;
+}
+
 // Where an old position lands after `plan` (sorted as rebuild_node_list sorts it) went
 // in: behind every insertion at a smaller position and every "before" at its own.
 void shift(std::vector<int>& positions, const std::vector<Insertion>& plan) {
@@ -39,6 +55,8 @@ BodyIndex::BodyIndex(const Body& body, bool ordered) : body_(body), kept_(body.k
   recv_stamps_.reserve(recvs_.size());
   for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
   if (!ordered) collect_uses();
+  records_ = body.kind == Body::Kind::kGraph && body.scope == 0 && kept_;
+  record_rx_names_ok_ = records_ && recv_outputs_plain(nodes, recvs_);
 }
 
 void BodyIndex::classify(const onnx::NodeProto& node, int i) {
@@ -232,8 +250,155 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
   add_readers(gates);
 }
 
-WireIndex::WireIndex(onnx::ModelProto& model, bool ordered) : bodies_(collect_bodies(model)) {
+// ---- gate records ------------------------------------------------------------------------
+
+bool BodyIndex::can_record(const GateInfo& gate) const {
+  if (!records_) return false;
+  return gate.tx ? tx_gates_.empty() : rx_gates_.empty() && record_rx_names_ok_;
+}
+
+std::uint8_t BodyIndex::recorded_gates(bool tx, std::size_t k) const {
+  const auto& chains = tx ? send_chains_ : recv_chains_;
+  return k < chains.size() ? chains[k].gates : 0;
+}
+
+std::uint64_t BodyIndex::record_tx(std::size_t k, const GateInfo& gate) {
+  if (send_chains_.empty()) send_chains_.resize(sends_.size());
+  Chain& chain = send_chains_[k];
+  auto& send = *body_.nodes().Mutable(sends_[k]);
+  const std::string& key = send.name();
+  std::uint64_t bytes = gate.op_type.size() + 1 + key.size();
+  if (chain.gates == 0) {  // the first gate takes the Send's inputs over
+    chain.heads = static_cast<std::uint32_t>(heads_.size());
+    chain.dynamic = ir::send_is_dynamic(send);
+    for (auto& in : *send.mutable_input()) heads_.push_back(std::move(in));
+  }
+  for (int j = 0; j < send.input_size(); ++j) {
+    std::string& in = *send.mutable_input(j);
+    const auto at = static_cast<std::size_t>(j);
+    bytes += chain.gates == 0 ? heads_[chain.heads + at].size() : in.size();
+    in.clear();
+    append_gate_output_name(in, key, gate.out_infix, at);
+    bytes += in.size();
+  }
+  chain.gates |= gate_bit(gate.gate);
+  ++recorded_;
+  return bytes;
+}
+
+std::uint64_t BodyIndex::record_rx(std::size_t k, const GateInfo& gate,
+                                   std::vector<std::pair<std::string_view, std::string_view>>& renames) {
+  if (recv_chains_.empty()) recv_chains_.resize(recvs_.size());
+  Chain& chain = recv_chains_[k];
+  const auto& recv = body_.nodes().Get(recvs_[k]);
+  const std::string& key = recv.name();
+  // The gate the chain ends with now: the new one takes its outputs.
+  const GateInfo* last = nullptr;
+  for (const auto& info : ir::kGates)
+    if (!info.tx && (chain.gates & gate_bit(info.gate)) != 0) last = &info;
+  std::uint64_t bytes = gate.op_type.size() + 1 + key.size();
+  std::string name;
+  for (int j = 0; j < recv.output_size(); ++j) {
+    std::string_view from = recv.output(j);
+    if (last != nullptr) {
+      name.clear();
+      append_gate_output_name(name, key, last->out_infix, static_cast<std::size_t>(j));
+      from = renamed_.add(name);
+    }
+    name.clear();
+    append_gate_output_name(name, key, gate.out_infix, static_cast<std::size_t>(j));
+    const std::string_view to = names_.add(name);
+    renames.emplace_back(from, to);
+    bytes += from.size() + to.size();
+  }
+  chain.gates |= gate_bit(gate.gate);
+  ++recorded_;
+  return bytes;
+}
+
+void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
+  // As rename_uses: every reader is taken out first, so that the renames apply at once.
+  std::vector<std::vector<ValueUse>> moved(renames.size());
+  for (std::size_t k = 0; k < renames.size(); ++k) {
+    auto it = uses_.find(renames[k].first);
+    if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
+  }
+  uses_.reserve(uses_.size() + renames.size());
+  for (std::size_t k = 0; k < renames.size(); ++k) {
+    const std::string_view to = renames[k].second;
+    for (const auto& use : moved[k]) {
+      if (use.node == nullptr) {
+        body_.mutable_output(use.slot)->assign(to.data(), to.size());
+      } else {
+        use.node->mutable_input(use.slot)->assign(to.data(), to.size());
+      }
+    }
+    // A recorded gate's outputs are names no value of the body has (can_record): the
+    // merge is only for safety.
+    auto [it, inserted] = uses_.try_emplace(to, std::move(moved[k]));
+    if (!inserted) it->second.insert(it->second.end(), moved[k].begin(), moved[k].end());
+  }
+  renamed_.clear();
+}
+
+void BodyIndex::spell_first(bool tx, std::size_t k, const onnx::NodeProto& op, GateSpelling& gate) const {
+  gate.inputs.clear();
+  gate.peer.reset();
+  gate.dynamic = false;
+  if (!tx) {
+    for (const auto& out : op.output()) gate.inputs.emplace_back(out);
+    return;
+  }
+  const Chain& chain = send_chains_[k];
+  for (int j = 0; j < op.input_size(); ++j) gate.inputs.emplace_back(heads_[chain.heads + static_cast<std::size_t>(j)]);
+  gate.dynamic = chain.dynamic;
+  if (!chain.dynamic) gate.peer = ir::read_peer_bytes(op);
+}
+
+std::vector<Insertion> BodyIndex::materialisation() const {
+  std::vector<Insertion> plan;
+  google::protobuf::Arena* arena = body_.graph->GetArena();
+  for (std::size_t k = 0; k < send_chains_.size(); ++k)
+    spell_chain(true, k, [&](const GateSpelling& gate) {
+      plan.push_back(Insertion{sends_[k], false, build_gate_node(gate, arena)});
+    });
+  for (std::size_t k = 0; k < recv_chains_.size(); ++k)
+    spell_chain(false, k, [&](const GateSpelling& gate) {
+      plan.push_back(Insertion{recvs_[k], true, build_gate_node(gate, arena)});
+    });
+  return plan;
+}
+
+void BodyIndex::drop_records() {
+  send_chains_.clear();
+  recv_chains_.clear();
+  heads_.clear();
+  recorded_ = 0;
+}
+
+WireIndex::WireIndex(onnx::ModelProto& model, bool ordered) : bodies_(collect_bodies(model)), ordered_(ordered) {
   index_bodies(ordered);
+}
+
+WireIndex::~WireIndex() {
+  for (std::size_t b = 0; b < index_.size(); ++b) {
+    if (!index_[b]->recorded()) continue;
+    auto plan = index_[b]->materialisation();
+    rebuild_node_list(bodies_[b].nodes(), plan);
+  }
+}
+
+void WireIndex::materialise() {
+  for (std::size_t b = 0; b < index_.size(); ++b) {
+    if (!index_[b]->recorded()) continue;
+    auto plan = index_[b]->materialisation();
+    rebuild_node_list(bodies_[b].nodes(), plan);
+    index_[b] = std::make_unique<BodyIndex>(bodies_[b], ordered_);
+  }
+}
+
+void WireIndex::discard_records() {
+  for (auto& index : index_) index->drop_records();
 }
 
 WireIndex::WireIndex(const onnx::ModelProto& model) : bodies_(collect_bodies(model)) { index_bodies(false); }

@@ -21,6 +21,7 @@
 
 #include "bb/compiler/pass.h"
 #include "body.h"
+#include "gate_records.h"
 #include "node_list.h"
 
 namespace bb::compiler {
@@ -53,6 +54,7 @@ class BodyIndex {
   const std::vector<int>& tx_gates() const { return tx_gates_; }
   const std::vector<int>& rx_gates() const { return rx_gates_; }
   bool holds_subgraphs() const { return !holders_.empty(); }
+  const NodeList& body_nodes() const { return body_.nodes(); }
 
   // Whether sends()[k] (tx) or recvs()[k] carries the stamp of `gate` (ir::has_stamp),
   // read with one attribute scan per wire op when the index is built: the gate passes
@@ -89,6 +91,39 @@ class BodyIndex {
   // outputs of `gates` (not in the list yet) included.
   void collect_uses(const std::vector<NewGate>& gates = {});
 
+  // ---- gate records (gate_records.h; docs/compiler.md, "Gate records") ----------------
+  // Whether the gates of `gate`'s side may be recorded instead of inserted as nodes: only
+  // in the main graph, when it holds no subgraph (its readers are kept), no gate node of
+  // that side yet (a fresh compile: records and gate nodes never share a chain) and, for
+  // the rx side, no Recv output that is empty, repeated or named like a gate output
+  // (the renames then cannot meet a name already taken).
+  bool can_record(const GateInfo& gate) const;
+  // Records `gate` on the chain of sends()[k] (tx) or recvs()[k] (after the gates it
+  // already records: the passes run in chain order) and returns the bytes of the gate's
+  // names (its share of --max-output-bytes). tx: the Send now reads the gate's outputs
+  // (its readers in uses() stay as they are: no rx gate is inserted after a tx gate).
+  // rx: the rename of the chain's last values to the gate's is appended to `renames`,
+  // for rename_recorded.
+  std::uint64_t record_tx(std::size_t k, const GateInfo& gate);
+  std::uint64_t record_rx(std::size_t k, const GateInfo& gate,
+                          std::vector<std::pair<std::string_view, std::string_view>>& renames);
+  // Rewires the readers of the renamed values, as rename_uses does for gate nodes.
+  void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
+
+  // Whether any gate is recorded, and which ones on sends()[k] (tx) or recvs()[k]: a bit
+  // per Gate.
+  bool recorded() const { return recorded_ != 0; }
+  std::uint8_t recorded_gates(bool tx, std::size_t k) const;
+  // Spells out the recorded gates of sends()[k] (tx) or recvs()[k] in chain order,
+  // calling `f(const GateSpelling&)` for each.
+  template <class F>
+  void spell_chain(bool tx, std::size_t k, F&& f) const;
+  // The insertions that turn the records into today's nodes at their places (on the
+  // body's arena), in order for rebuild_node_list; the records are then to be dropped.
+  std::vector<Insertion> materialisation() const;
+  // Forgets the records (WireIndex::discard_records).
+  void drop_records();
+
  private:
   void add_readers(const std::vector<NewGate>& gates);
 
@@ -100,12 +135,58 @@ class BodyIndex {
   void classify(const onnx::NodeProto& node, int i);
   void collect_ordered();
 
+  // The first recorded gate's inputs (the Send's inputs before it, the Recv's outputs)
+  // and destination.
+  void spell_first(bool tx, std::size_t k, const onnx::NodeProto& op, GateSpelling& gate) const;
+
   const Body& body_;
   bool kept_;
   std::vector<int> sends_, recvs_, tx_gates_, rx_gates_, holders_;
   std::vector<Stamps> send_stamps_, recv_stamps_;  // parallel to sends_, recvs_
   ValueUses uses_;
+
+  // The records: per Send and Recv (parallel to sends_, recvs_, sized on first use) the
+  // gates recorded, whether the Send's destination is dynamic, and where its inputs
+  // before the first gate went in heads_.
+  struct Chain {
+    std::uint8_t gates = 0;
+    bool dynamic = false;
+    std::uint32_t heads = 0;
+  };
+  bool records_ = false;             // the body may record (the main graph, readers kept)
+  bool record_rx_names_ok_ = false;  // the rx side's condition of can_record
+  std::vector<Chain> send_chains_, recv_chains_;
+  std::vector<std::string> heads_;
+  NameStore names_;    // outputs of recorded rx gates: keys of uses_
+  NameStore renamed_;  // the values record_rx renames, until rename_recorded
+  std::size_t recorded_ = 0;
+  mutable GateSpelling spell_[2];  // spell_chain's buffers
 };
+
+template <class F>
+void BodyIndex::spell_chain(bool tx, std::size_t k, F&& f) const {
+  const std::uint8_t gates = recorded_gates(tx, k);
+  if (gates == 0) return;
+  const onnx::NodeProto& op = body_.nodes().Get(tx ? sends_[k] : recvs_[k]);
+  int at = 0;  // spell_[at] is the gate spelled now, spell_[1 - at] the one before it
+  bool first = true;
+  for (const auto& info : ir::kGates) {
+    if (info.tx != tx || (gates >> static_cast<int>(info.gate) & 1u) == 0) continue;
+    GateSpelling& gate = spell_[at];
+    if (first) {
+      spell_first(tx, k, op, gate);
+      first = false;
+    } else {  // it takes all outputs of the gate before it
+      const GateSpelling& before = spell_[1 - at];
+      gate.inputs.assign(before.outputs.begin(), before.outputs.begin() + static_cast<std::ptrdiff_t>(before.count));
+      gate.peer = before.peer;
+      gate.dynamic = before.dynamic;
+    }
+    gate.spell_outputs(info, op.name(), gate.inputs.size());
+    f(static_cast<const GateSpelling&>(gate));
+    at = 1 - at;
+  }
+}
 
 // The index of every body, in collect_bodies order.
 class WireIndex {
@@ -117,15 +198,33 @@ class WireIndex {
   // For reading only (the gate contract checker).
   explicit WireIndex(const onnx::ModelProto& model);
 
+  // Materialises whatever gates are still recorded (materialise).
+  ~WireIndex();
+  WireIndex(const WireIndex&) = delete;
+  WireIndex& operator=(const WireIndex&) = delete;
+
   const std::vector<Body>& bodies() const { return bodies_; }
   // The index of bodies()[i].
   BodyIndex& body(std::size_t i) { return *index_[i]; }
+  const BodyIndex& body(std::size_t i) const { return *index_[i]; }
+
+  // Whether a body holds recorded gates (only the main graph may).
+  bool recorded() const { return !index_.empty() && index_[0]->recorded(); }
+  // Turns every recorded gate into exactly the node the gate passes would have inserted,
+  // at its place, and indexes the body afresh (later passes then insert nodes there);
+  // for whoever must see the graph: --print-after, --verify-each, a failed check, a
+  // library caller after the write.
+  void materialise();
+  // Forgets the records: the model then lacks their gates. Only for a caller that has
+  // written the model and will not look at it again (bbc).
+  void discard_records();
 
  private:
   void index_bodies(bool ordered);
 
   std::vector<Body> bodies_;
   std::vector<std::unique_ptr<BodyIndex>> index_;
+  bool ordered_ = false;
 };
 
 

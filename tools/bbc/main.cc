@@ -155,6 +155,7 @@ int run_compile(const CompileArgs& args, bool time_given) {
       return kExitUsage;
     }
   }
+  options.model_keeps_gates = false;  // the process ends after the write
   if (auto ok = bc::check_pass_options(options); !ok) {
     std::cerr << "bbc: error: " << bb::ir::escape_text(ok.error()) << '\n';
     return kExitUsage;

@@ -34,15 +34,21 @@ onnx::NodeProto* make_gate(const GateInfo& info, std::string_view key, google::p
   return gate;
 }
 
+// Takes `bytes` out of `budget`: false when they do not fit.
+bool charge(std::uint64_t bytes, std::uint64_t& budget) {
+  if (bytes > budget) return false;
+  budget -= bytes;
+  return true;
+}
+
 // Takes the bytes of the gate's names out of `budget`: false when they do not fit. (Its
-// serialized size is larger: tags, domain, attributes.)
+// serialized size is larger: tags, domain, attributes.) A recorded gate is charged the
+// same (BodyIndex::record_tx, record_rx).
 bool charge(const onnx::NodeProto& gate, std::uint64_t& budget) {
   std::uint64_t bytes = gate.name().size();
   for (const auto& in : gate.input()) bytes += in.size();
   for (const auto& out : gate.output()) bytes += out.size();
-  if (bytes > budget) return false;
-  budget -= bytes;
-  return true;
+  return charge(bytes, budget);
 }
 
 // ---- send side: the chain sits immediately before the Send -------------------------------
@@ -50,10 +56,22 @@ bool charge(const onnx::NodeProto& gate, std::uint64_t& budget) {
 bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::protobuf::Arena* arena,
                std::uint64_t& budget, bool& out_of_budget) {
   std::vector<Insertion> plan;
+  const bool record = index.can_record(info);
+  bool recorded = false;
   for (std::size_t k = 0; k < index.sends().size(); ++k) {
     const int i = index.sends()[k];
     auto& send = *nodes.Mutable(i);
     if (index.stamped(true, k, info.gate) || !has_destination(send)) continue;
+    if (record) {
+      const std::uint64_t bytes = index.record_tx(k, info);
+      index.stamp(true, k, info.gate);
+      recorded = true;
+      if (!charge(bytes, budget)) {
+        out_of_budget = true;
+        break;
+      }
+      continue;
+    }
     const std::string key = send.name();
     // The gate goes before the first gate of this Send's chain that comes after it in
     // chain order, else right before the Send; it takes over that node's inputs.
@@ -87,7 +105,7 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
     }
   }
   index.apply(plan);
-  return !plan.empty();
+  return recorded || !plan.empty();
 }
 
 // ---- receive side: the chain sits immediately after the Recv -------------------------------
@@ -131,10 +149,22 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
   // Old value → new value; the first gate to take a value wins (only "" can repeat).
   Renames renames;
   std::vector<std::pair<std::string_view, std::string_view>> order;
+  const bool record = index.can_record(info);
+  bool recorded = false;
   for (std::size_t k = 0; k < index.recvs().size(); ++k) {
     const int i = index.recvs()[k];
     auto& recv = *nodes.Mutable(i);
     if (index.stamped(false, k, info.gate)) continue;
+    if (record) {
+      const std::uint64_t bytes = index.record_rx(k, info, order);
+      index.stamp(false, k, info.gate);
+      recorded = true;
+      if (!charge(bytes, budget)) {
+        out_of_budget = true;
+        break;
+      }
+      continue;
+    }
     const std::string key = recv.name();
     // The gate goes after the last gate of this Recv's chain that comes before it in
     // chain order, else right after the Recv; it takes all outputs of that node.
@@ -161,6 +191,10 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
       out_of_budget = true;
       break;
     }
+  }
+  if (record) {
+    index.rename_recorded(order);
+    return recorded;
   }
   if (plan.empty()) return false;
   // Every consumer of the producer's outputs now reads the new gate's outputs; the new

@@ -1,7 +1,9 @@
 // The gate insertion shared by the five gate passes (docs/compiler.md). Each pass file names
 // its gate; this does the work through the shared WireIndex: it visits the wire ops and
 // their neighbours, rewires the consumers the index records (rx), and rebuilds each
-// node list once.
+// node list once. In the main graph of a fresh compile the gates are recorded in the
+// index instead of inserted as nodes (BodyIndex::can_record, gate_records.h); the
+// writer emits their bytes.
 #pragma once
 
 #include <cstdint>

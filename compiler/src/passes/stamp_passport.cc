@@ -27,7 +27,8 @@ std::vector<bool> gated_bodies(WireIndex& index) {
   const auto& bodies = index.bodies();
   std::vector<bool> gated(bodies.size(), false);
   for (std::size_t b = 0; b < bodies.size(); ++b) {
-    if (index.body(b).tx_gates().empty() && index.body(b).rx_gates().empty()) continue;
+    const BodyIndex& body = index.body(b);
+    if (body.tx_gates().empty() && body.rx_gates().empty() && !body.recorded()) continue;
     for (int at = static_cast<int>(b); at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
       gated[static_cast<std::size_t>(at)] = true;
   }

@@ -26,6 +26,12 @@ struct PassOptions {
   const OpManifest* ops = nullptr;
   // `--max-output-bytes`: the largest compiled model written (BB021).
   std::uint64_t max_output_bytes = kDefaultMaxOutputBytes;
+  // Whether the model holds its gate nodes after compile_model(_to_file) returns. The
+  // gate passes of a fresh compile record the main graph's gates, and the writer emits
+  // their bytes (docs/compiler.md, "Gate records"); building them as nodes afterwards
+  // costs what the records saved. The output bytes are the same either way: bbc, which
+  // exits after the write, says false.
+  bool model_keeps_gates = true;
 };
 
 // Checks --skip and --print-after names. The error is a usage message that lists the

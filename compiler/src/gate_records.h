@@ -1,0 +1,63 @@
+// A gate kept as a record (docs/compiler.md, "Gate records"): the gate passes of a fresh
+// compile do not build the ~350k gate NodeProtos of a large graph; they record which
+// gates each wire op of the main graph gets, and the writer emits the gates' bytes
+// between the original nodes'. A recorded gate is spelled out (GateSpelling: every field
+// its node holds) and then either built as a node (materialisation, for whoever must see
+// the graph) or encoded as the bytes protobuf's deterministic serialization of that node
+// gives. Both renderings live here, side by side, and a test holds them equal.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <google/protobuf/arena.h>
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/gates.h"
+
+namespace bb::compiler {
+
+// One recorded gate, spelled out: name `<OpType>@<key>`, the syscall domain, the inputs
+// it takes over, outputs `<key>#<infix>.<j>`, then (tx) `peer` = the Send's bytes or
+// `dynamic_peers` = 1, then `source` = key.
+struct GateSpelling {
+  const ir::GateInfo* info = nullptr;
+  std::string_view key;
+  std::vector<std::string_view> inputs;
+  std::vector<std::string> outputs;       // outputs.size() of them are in use: see count
+  std::size_t count = 0;                  // outputs in use (the buffers are reused)
+  std::optional<std::string_view> peer;   // tx with a static destination
+  bool dynamic = false;                   // tx with a dynamic destination
+
+  // Sets info, key and the outputs' names for `count` outputs (reusing the buffers).
+  void spell_outputs(const ir::GateInfo& gate, std::string_view wire_op, std::size_t n);
+};
+
+// Appends `<key>#<infix>.<j>` to `out` (ir::gate_output_name without a new string).
+void append_gate_output_name(std::string& out, std::string_view key, std::string_view infix, std::size_t j);
+
+// The node, as the gate passes build it (on `arena`, or the heap without one).
+onnx::NodeProto* build_gate_node(const GateSpelling& gate, google::protobuf::Arena* arena);
+
+// The size of the node's serialization, and the serialization itself appended to `out`
+// (the NodeProto's bytes, without the tag and length of the field that holds it).
+std::size_t gate_node_size(const GateSpelling& gate);
+void encode_gate_node(const GateSpelling& gate, std::string& out);
+
+// Output names of recorded rx gates, the keys of the WireIndex's readers map: kept in
+// large blocks, so the views stay valid as the store grows.
+class NameStore {
+ public:
+  std::string_view add(std::string_view name);
+  void clear();
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = 0, capacity_ = 0;
+};
+
+}  // namespace bb::compiler

@@ -1,0 +1,174 @@
+// Gate records (compiler/src/gate_records.h, docs/compiler.md "Gate records"): the bytes
+// the writer encodes for a recorded gate are protobuf's serialization of the node it
+// stands for, and a compile that records its gates writes exactly the bytes of one
+// that inserts nodes (--verify-each materialises them after every pass, so the passes
+// after it insert nodes), for every --skip combination and on recompiles.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bb/ir/model_io.h"
+#include "bb/ir/passport.h"
+#include "bb/ir/peer_id.h"
+#include "bb/ir/wire_shape.h"
+#include "gate_records.h"
+#include "test_util.h"
+
+namespace bb::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every gate, static and dynamic destinations (tx), input counts across the one-byte
+// varint limit of a repeated field's count, keys and peers whose lengths take one, two
+// and three varint bytes.
+TEST(GateRecords, EncodingIsProtobufsSerializationOfTheNode) {
+  const std::vector<std::string> keys = {"Send_1", std::string(200, 'k'), std::string(20000, 'q')};
+  const std::vector<std::string> peers = {PeerId::from_text("id:bob")->bytes(), std::string(130, 'p'),
+                                          std::string(17000, 'r')};
+  int checked = 0;
+  for (const auto& info : ir::kGates) {
+    for (const auto& key : keys) {
+      for (const std::size_t inputs : {0u, 1u, 3u, 130u}) {
+        std::vector<std::string> names;
+        for (std::size_t j = 0; j < inputs; ++j) names.push_back(j == 2 ? std::string(300, 'i') : "v" + std::to_string(j));
+        std::vector<int> destinations = {-1};  // rx: none
+        if (info.tx) destinations = {0, 1, 2, 3};  // the three peers, then dynamic
+        for (int d : destinations) {
+          GateSpelling gate;
+          for (const auto& n : names) gate.inputs.emplace_back(n);
+          gate.spell_outputs(info, key, inputs);
+          if (d == 3) gate.dynamic = true;
+          if (d >= 0 && d < 3) gate.peer = peers[static_cast<std::size_t>(d)];
+          google::protobuf::Arena arena;
+          const onnx::NodeProto* node = build_gate_node(gate, &arena);
+          ASSERT_EQ(node->output_size(), static_cast<int>(inputs));
+          EXPECT_EQ(node->name(), ir::gate_node_name(info.op_type, key));
+          EXPECT_EQ(node->domain(), ir::kSyscallDomain);
+          EXPECT_EQ(ir::read_string_attribute(*node, ir::kAttrSource), key);
+          const std::string expected = ir::serialize_deterministic(*node);
+          std::string encoded = "prefix";  // appended to what is there
+          encode_gate_node(gate, encoded);
+          ASSERT_EQ(encoded, "prefix" + expected) << info.op_type << " key " << key.size() << " inputs " << inputs
+                                                  << " destination " << d;
+          EXPECT_EQ(gate_node_size(gate), expected.size());
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2 * 3 * 4 * 4 + 3 * 3 * 4);
+}
+
+TEST(GateRecords, OutputNamesAreTheCataloguesAndStayWhileTheStoreGrows) {
+  for (const std::size_t j : {0u, 9u, 10u, 12345u}) {
+    std::string name = "x";
+    append_gate_output_name(name, "Recv_7", "dedup_rx_out", j);
+    EXPECT_EQ(name, "x" + ir::gate_output_name("Recv_7", "dedup_rx_out", static_cast<int>(j)));
+  }
+  NameStore store;
+  const std::string_view empty = store.add("");
+  EXPECT_TRUE(empty.empty());
+  std::vector<std::pair<std::string, std::string_view>> kept;
+  for (int i = 0; i < 50000; ++i) {
+    std::string name = "value_" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 40), '.');
+    kept.emplace_back(name, store.add(name));
+  }
+  const std::string big(3u << 20, 'b');  // larger than a block
+  const std::string_view big_view = store.add(big);
+  kept.emplace_back("after", store.add("after"));
+  for (const auto& [name, view] : kept) ASSERT_EQ(view, name);
+  EXPECT_EQ(big_view, big);
+}
+
+// Recorded gates (the default) against gate nodes (--verify-each materialises after every
+// pass): the same bytes for every example, every --skip combination, and recompiles of
+// each partial output.
+TEST(GateRecords, RecordedAndInsertedGatesWriteTheSameBytes) {
+  const std::vector<std::string> gates = {"insert-dedup-gate-rx", "insert-peer-health-gate-rx",
+                                          "insert-backoff-gate-rx", "insert-peer-health-gate-tx",
+                                          "insert-backoff-gate-tx"};
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(BB_SOURCE_DIR) / "examples")) {
+    if (entry.path().extension() != ".onnxtxt") continue;
+    const auto source = testing::parse_text(testing::read_text(entry.path()));
+    for (int mask = 0; mask < 32; ++mask) {
+      PassOptions recorded, inserted;
+      for (int b = 0; b < 5; ++b)
+        if ((mask >> b & 1) != 0) recorded.skip.push_back(gates[static_cast<std::size_t>(b)]);
+      inserted = recorded;
+      inserted.verify_each = true;
+      const auto a = testing::compile(source, recorded);
+      const auto b = testing::compile(source, inserted);
+      ASSERT_TRUE(a.ok()) << entry.path() << " mask " << mask << ": " << a.status.message;
+      ASSERT_TRUE(b.ok()) << entry.path() << " mask " << mask << ": " << b.status.message;
+      ASSERT_EQ(a.bytes, b.bytes) << entry.path() << " mask " << mask;
+      // The model compile_model leaves holds the gates it wrote.
+      ++compared;
+      if (mask == 0) continue;
+      const auto partial = testing::parse_bytes(a.bytes);
+      PassOptions again;
+      PassOptions again_inserted;
+      again_inserted.verify_each = true;
+      const auto c = testing::compile(partial, again, "partial.bb");
+      const auto d = testing::compile(partial, again_inserted, "partial.bb");
+      ASSERT_TRUE(c.ok()) << entry.path() << " mask " << mask << ": " << c.status.message;
+      ASSERT_EQ(c.bytes, d.bytes) << entry.path() << " recompile, mask " << mask;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 3 * 63);  // three examples at least
+}
+
+// compile_model leaves the model holding the gates it wrote (materialised as the index
+// goes), unless the caller says it does not need them.
+TEST(GateRecords, TheModelAfterCompileHoldsWhatWasWritten) {
+  const auto source =
+      testing::parse_text(testing::read_text(fs::path(BB_SOURCE_DIR) / "examples/ping_pong.onnxtxt"));
+  onnx::ModelProto model = source;
+  DiagnosticEngine diags("ping_pong.onnxtxt");
+  std::ostringstream log;
+  const auto result = compile_model(model, "ping_pong.onnxtxt", {}, diags, log);
+  ASSERT_EQ(result.status.kind, PassStatus::Kind::kOk) << result.status.message;
+  EXPECT_EQ(ir::serialize_deterministic(model), result.bytes);
+
+  onnx::ModelProto bare = source;
+  PassOptions options;
+  options.model_keeps_gates = false;
+  DiagnosticEngine bare_diags("ping_pong.onnxtxt");
+  const auto bare_result = compile_model(bare, "ping_pong.onnxtxt", options, bare_diags, log);
+  ASSERT_EQ(bare_result.status.kind, PassStatus::Kind::kOk);
+  EXPECT_EQ(bare_result.bytes, result.bytes);
+  EXPECT_LT(bare.graph().node_size(), model.graph().node_size());
+}
+
+// A recorded chain that does not hold the contract sends verify-gates to the nodes: a
+// compiled Send stamped for PeerHealthGateTx without that gate (its passport does not
+// list the pass, so validate lets it through) gets only BackoffGateTx recorded, and the
+// failure is the node checker's, the message of a compile that inserts nodes.
+TEST(GateRecords, AChainThatBreaksTheContractIsCheckedAsNodes) {
+  testing::ModelBuilder b;
+  b.tick();
+  b.send({"tick"}, "s");
+  PassOptions partial;
+  partial.skip = {"insert-peer-health-gate-tx", "insert-backoff-gate-tx"};
+  const auto first = testing::compile(b.model(), partial);
+  ASSERT_TRUE(first.ok()) << first.status.message;
+  auto model = testing::parse_bytes(first.bytes);
+  for (auto& node : *model.mutable_graph()->mutable_node())
+    if (node.name() == "s") ir::set_int_attribute(node, ir::kStampPeerHealthTx, 1);
+  ir::set_metadata(model, ir::kPassportDigest, ir::graph_digest(model));
+
+  const auto recorded = testing::compile(model, {}, "s.bb");
+  ASSERT_EQ(recorded.status.kind, PassStatus::Kind::kInternal);
+  EXPECT_NE(recorded.status.message.find("the gate passes left a contract violated:"), std::string::npos);
+  EXPECT_NE(recorded.status.message.find("Send 's' is not behind PeerHealthGateTx"), std::string::npos)
+      << recorded.status.message;
+}
+
+
+}  // namespace
+}  // namespace bb::compiler
