@@ -41,7 +41,8 @@ EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
   s.task = std::move(task);
   s.live = true;
   const std::uint64_t order = (cls == EventClass::kTimer ? kClassBit : 0) | ++next_seq_;
-  queue_.push(QueuedEvent{std::max(t_ns, now_ns()), order, slot, s.generation});
+  heap_.push_back(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
   ++live_;
   return make_id(slot, s.generation);
 }
@@ -57,25 +58,29 @@ void Scheduler::cancel(EventId id) {
   next_generation(s.generation);
   free_slots_.push_back(slot);
   --live_;
-  // Cancelled entries wait in the queue until they reach the top; compact when they
+  // Cancelled entries wait in the heap until they reach the top; compact when they
   // outnumber the live ones (crashed nodes leave far-future timers behind).
-  if (queue_.size() > 64 && queue_.size() - live_ > live_) compact();
+  if (heap_.size() > 64 && heap_.size() - live_ > live_) compact();
 }
 
 void Scheduler::compact() {
-  queue_.erase_if([this](const QueuedEvent& e) { return !is_live(e); });
+  std::erase_if(heap_, [this](const Entry& e) { return !is_live(e); });
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
 }
 
-void Scheduler::pop_top() { queue_.pop(); }
+void Scheduler::pop_top() {
+  std::pop_heap(heap_.begin(), heap_.end(), Later{});
+  heap_.pop_back();
+}
 
 void Scheduler::drop_cancelled_top() {
   // Every entry is live unless some were cancelled: skip the slot lookups then.
-  while (queue_.size() > live_ && !is_live(queue_.top())) pop_top();
+  while (heap_.size() > live_ && !is_live(heap_.front())) pop_top();
 }
 
 std::int64_t Scheduler::next_time() {
   drop_cancelled_top();
-  return queue_.empty() ? kForever : queue_.top().t;
+  return heap_.empty() ? kForever : heap_.front().t;
 }
 
 bool Scheduler::wait_until(std::int64_t t_ns, const std::atomic<bool>* stop) {
@@ -164,9 +169,9 @@ bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
     if (woken == Woken::kPosted) continue;
     if (!due) return false;  // open, and `until_ns` came with nothing to run
     drop_cancelled_top();
-    if (!queue_.empty()) break;
+    if (!heap_.empty()) break;
   }
-  const std::uint32_t slot = queue_.top().slot;
+  const std::uint32_t slot = heap_.front().slot;
   pop_top();
   Slot& s = slots_[slot];
   Task task = std::move(s.task);  // the slot is free before the task runs: it may schedule

@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "bb/runtime/clock.h"
-#include "bb/runtime/event_queue.h"
 
 namespace bb::runtime {
 
@@ -159,16 +158,24 @@ class Scheduler {
   bool open() const { return open_; }
 
  private:
-  // The queue holds small plain entries (QueuedEvent: time, class|sequence, slot,
-  // generation); the tasks stay put in slots. An id is the slot and its generation, so
-  // cancel() finds its event directly; a cancelled entry stays in the queue until it
-  // reaches the top (or a compaction) and is then dropped.
+  // The heap holds small plain entries; the tasks stay put in slots. An id is the slot
+  // and its generation, so cancel() finds its event directly; a cancelled entry stays
+  // in the heap until it reaches the top (or a compaction) and is then dropped.
+  struct Entry {
+    std::int64_t t;
+    std::uint64_t order;  // class in the top bit, then the sequence number
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
   struct Slot {
     Task task;
     std::uint32_t generation = 1;
     bool live = false;
   };
-  // Posted tasks: a mutex-guarded queue beside the single-threaded one. `pending`
+  struct Later {  // a type, not a function pointer: the heap algorithms inline it
+    bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
+  };
+  // Posted tasks: a mutex-guarded queue beside the single-threaded heap. `pending`
   // lets the scheduler's thread skip the lock when nothing was posted.
   struct Inbox {
     std::mutex mu;
@@ -178,7 +185,7 @@ class Scheduler {
   };
   enum class Woken : std::uint8_t { kTime, kPosted, kStopped };
 
-  bool is_live(const QueuedEvent& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
+  bool is_live(const Entry& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
   void drain_posts();
   Woken sleep_until(std::int64_t t_ns, const std::atomic<bool>* stop, bool wake_on_post);
   void pop_top();
@@ -187,11 +194,11 @@ class Scheduler {
 
   Clock& clock_;
   VirtualClock* virtual_clock_;  // null on a real clock
-  EventQueue queue_;             // by (t, class, sequence)
+  std::vector<Entry> heap_;      // min-heap by (t, class, sequence) via Later
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 0;
-  std::size_t live_ = 0;  // live events; queue_.size() - live_ cancelled entries wait in the queue
+  std::size_t live_ = 0;  // live events; heap_.size() - live_ cancelled entries wait in the heap
   std::size_t post_capacity_;
   std::unique_ptr<Inbox> inbox_;
   std::vector<Task> drained_;  // reused by drain_posts()
