@@ -6,6 +6,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/stubs/common.h>
 
 #include "bb/ir/json.h"
@@ -130,14 +132,16 @@ Expected<void, EnvelopeError> skim_envelope(std::string_view bytes, const Envelo
 
 // ---- Step 3: field checks ---------------------------------------------------------------
 
-Expected<void, EnvelopeError> check_peer(std::string_view bytes, EnvelopeReason reason, const std::string& what,
+Expected<void, EnvelopeError> check_peer(std::string_view bytes, EnvelopeReason reason, std::string_view what,
                                          const EnvelopeLimits& limits) {
   if (bytes.size() > limits.max_peer_bytes) {
-    return fail(reason, what + " has " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+    return fail(reason, std::string(what) + " has " + std::to_string(bytes.size()) + " bytes, over the limit of " +
                             std::to_string(limits.max_peer_bytes));
   }
-  auto peer = PeerId::from_bytes(bytes);
-  if (!peer) return fail(reason, what + " is not a valid PeerId (" + std::string(describe(peer.error())) + ")");
+  auto checked = PeerId::check_bytes(bytes);
+  if (!checked) {
+    return fail(reason, std::string(what) + " is not a valid PeerId (" + std::string(describe(checked.error())) + ")");
+  }
   return {};
 }
 
@@ -391,6 +395,41 @@ Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const
     return fail(EnvelopeReason::kMalformed, "not a valid protobuf envelope");
   }
   return check_envelope(out, limits);
+}
+
+namespace {
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Unknown fields, read through the message type's reflection (looked up once per type:
+// GetReflection() on the message goes through the descriptor's once-flag every time).
+template <class M>
+bool has_unknown_fields(const M& message) {
+  static const pb::Reflection* const reflection = M::GetReflection();
+  return !reflection->GetUnknownFields(message).empty();
+}
+
+}  // namespace
+
+bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits) {
+  // Envelope → Value → PeerList: two levels of nesting; 4 leaves a margin.
+  constexpr int kNesting = 4;
+  if (limits.max_recursion_depth < kNesting || has_unknown_fields(envelope)) return false;
+  const std::size_t size = envelope.ByteSizeLong();
+  if (size > limits.max_bytes || size > static_cast<std::size_t>(INT_MAX)) return false;
+  // ASCII is valid UTF-8 to the skim and to protobuf's parse alike.
+  if (!is_ascii(envelope.channel())) return false;
+  for (const bb::Value& value : envelope.payload()) {
+    if (has_unknown_fields(value)) return false;
+    if (value.kind_case() == bb::Value::kStringValue && !is_ascii(value.string_value())) return false;
+    if (value.kind_case() == bb::Value::kPeerList && has_unknown_fields(value.peer_list())) return false;
+    if (value.kind_case() == bb::Value::kTrigger && has_unknown_fields(value.trigger())) return false;
+  }
+  // What the skim counts (payloads, peer-list entries, tensor bytes) check_envelope
+  // checks too; a serialized envelope parses back to an equal one.
+  return static_cast<bool>(check_envelope(envelope, limits));
 }
 
 Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, const EnvelopeLimits& limits) {

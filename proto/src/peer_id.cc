@@ -67,7 +67,7 @@ Expected<VarintRead, PeerIdError> read_uvarint(std::string_view bytes) {
   return unexpected(PeerIdError::kTruncatedVarint);
 }
 
-Expected<PeerId, PeerIdError> PeerId::from_bytes(std::string_view bytes) {
+Expected<std::size_t, PeerIdError> PeerId::check_bytes(std::string_view bytes) {
   if (bytes.empty()) return unexpected(PeerIdError::kEmpty);
   auto code = read_uvarint(bytes);
   if (!code) return unexpected(code.error());
@@ -81,7 +81,13 @@ Expected<PeerId, PeerIdError> PeerId::from_bytes(std::string_view bytes) {
     return unexpected(PeerIdError::kBadSha256Length);
   const std::size_t offset = code->length + length->length;
   if (bytes.size() - offset != length->value) return unexpected(PeerIdError::kLengthMismatch);
-  return PeerId(std::string(bytes), offset);
+  return offset;
+}
+
+Expected<PeerId, PeerIdError> PeerId::from_bytes(std::string_view bytes) {
+  auto offset = check_bytes(bytes);
+  if (!offset) return unexpected(offset.error());
+  return PeerId(std::string(bytes), *offset);
 }
 
 Expected<PeerId, PeerIdError> PeerId::identity(std::string_view name) {

@@ -59,6 +59,12 @@ Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& pol
   return {};
 }
 
+bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy) {
+  return ir::decodes_unchanged(envelope, policy.limits) && (policy.self.empty() || envelope.dst_peer() == policy.self) &&
+         (policy.authenticated.empty() || envelope.src_peer() == policy.authenticated) &&
+         (policy.accepts == nullptr || !*policy.accepts || (*policy.accepts)(envelope.channel()));
+}
+
 void AdmissionCounts::record(const Refusal& refusal) {
   if (refusal.reason == AdmissionReason::kEnvelope) {
     envelope_.record(refusal.envelope);

@@ -390,5 +390,77 @@ RC_GTEST_PROP(EnvelopeProperty, ValidEnvelopesRoundTrip,
   RC_ASSERT(encode_envelope(*decoded) == encode_envelope(env));
 }
 
+// decodes_unchanged() lets the simulator skip the codec: whenever it says yes, the codec
+// must agree (decode(encode(e)) succeeds and equals e), over envelopes with every kind of
+// defect and tight limits.
+RC_GTEST_PROP(EnvelopeProperty, DecodesUnchangedOnlyWhenTheCodecAgrees, ()) {
+  const auto some_peer = [] {
+    return *rc::gen::element<std::string>(peer_bytes("alice"), peer_bytes("b"), std::string("\x12\x01x"),
+                                          std::string(), peer_bytes(std::string(60, 'p')));
+  };
+  const auto some_text = [] {
+    return *rc::gen::element<std::string>("grads", "", "h\xc3\xa9llo", std::string("\xff\xfe"), std::string(300, 'c'));
+  };
+  bb::Envelope env = make_envelope();
+  env.set_schema_version(*rc::gen::element<std::uint32_t>(1, 1, 2));
+  env.set_src_peer(some_peer());
+  env.set_dst_peer(some_peer());
+  env.set_channel(some_text());
+  env.set_deadline_ns(*rc::gen::element<std::int64_t>(0, 5, -1));
+  const int values = *rc::gen::inRange(0, 6);
+  for (int i = 0; i < values; ++i) {
+    bb::Value* v = env.add_payload();
+    switch (*rc::gen::inRange(0, 10)) {
+      case 0: v->mutable_trigger(); break;
+      case 1: v->set_tensor(float_tensor({2, *rc::gen::inRange<std::int64_t>(0, 40)}).SerializeAsString()); break;
+      case 2: v->set_tensor(std::string("\x08\xff")); break;
+      case 3: v->set_bytes_value(std::string("\x00\xff", 2)); break;
+      case 4: v->set_string_value(some_text()); break;
+      case 5: v->set_int64_value(*rc::gen::arbitrary<std::int64_t>()); break;
+      case 6: v->set_peer(some_peer()); break;
+      case 7:
+        for (int k = *rc::gen::inRange(0, 4); k > 0; --k) v->mutable_peer_list()->add_peers(some_peer());
+        break;
+      case 8: v->GetReflection()->MutableUnknownFields(v)->AddVarint(99, 1); break;
+      default: break;  // no kind
+    }
+  }
+  if (*rc::gen::inRange(0, 8) == 0) env.GetReflection()->MutableUnknownFields(&env)->AddVarint(77, 5);
+  EnvelopeLimits limits;
+  limits.max_bytes = *rc::gen::element<std::size_t>(64, 200, 4096, limits.max_bytes);
+  limits.max_payloads = *rc::gen::element<std::size_t>(2, 64);
+  limits.max_tensor_bytes = *rc::gen::element<std::size_t>(40, limits.max_tensor_bytes);
+  limits.max_peers_in_list = *rc::gen::element<std::size_t>(1, 1024);
+  limits.max_channel_bytes = *rc::gen::element<std::size_t>(4, 256);
+  limits.max_recursion_depth = *rc::gen::inRange(1, 17);
+
+  if (!decodes_unchanged(env, limits)) return;
+  auto decoded = decode_envelope(encode_envelope(env), limits);
+  RC_ASSERT(decoded.has_value());
+  RC_ASSERT(google::protobuf::util::MessageDifferencer::Equals(*decoded, env));
+}
+
+TEST(Envelope, DecodesUnchangedTakesTheCommonCaseAndRefusesTheDoubtful) {
+  bb::Envelope env = make_envelope();
+  env.add_payload()->set_int64_value(7);
+  env.add_payload()->mutable_peer_list()->add_peers(peer_bytes("carol"));
+  EXPECT_TRUE(decodes_unchanged(env, {}));
+  bb::Envelope accented = env;
+  accented.set_channel("h\xc3\xa9llo");  // valid UTF-8, but not ASCII: the codec decides
+  EXPECT_FALSE(decodes_unchanged(accented, {}));
+  bb::Envelope unknown = env;
+  unknown.GetReflection()->MutableUnknownFields(&unknown)->AddVarint(99, 1);
+  EXPECT_FALSE(decodes_unchanged(unknown, {}));
+  EnvelopeLimits small;
+  small.max_bytes = 16;
+  EXPECT_FALSE(decodes_unchanged(env, small));
+  EnvelopeLimits shallow;
+  shallow.max_recursion_depth = 2;
+  EXPECT_FALSE(decodes_unchanged(env, shallow));
+  bb::Envelope bad = env;
+  bad.set_src_peer("x");
+  EXPECT_FALSE(decodes_unchanged(bad, {}));
+}
+
 }  // namespace
 }  // namespace bb::ir

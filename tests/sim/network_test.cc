@@ -163,6 +163,30 @@ TEST(SimNetwork, EnvelopesOverTheLimitsAreCountedAndNeverDelivered) {
   EXPECT_EQ(counts.total(), 2u);
 }
 
+TEST(SimNetwork, DeliversTheEnvelopeAsSentWithOrWithoutTheCodec) {
+  // ASCII text goes around the codec, other UTF-8 through it, invalid UTF-8 is refused
+  // by it; the sender's later changes to its envelope never reach the receiver.
+  Fixture f(fixed(5 * kMs));
+  bb::Envelope plain = envelope("alice", "bob", 1, 0, "grads");
+  bb::Envelope accented = envelope("alice", "bob", 2, 0, "gr\xc3\xa2" "ds");
+  accented.add_payload()->set_string_value("\xc3\xa9t\xc3\xa9");
+  bb::Envelope invalid = envelope("alice", "bob", 3);
+  invalid.add_payload()->set_string_value("\xff");
+  f.net.scheduler().at(0, EventClass::kTimer, [&] {
+    f.transports["alice"]->send(1, plain);
+    plain.set_channel("changed after the send");
+    f.transports["alice"]->send(2, accented);
+    f.transports["alice"]->send(3, invalid);
+  });
+  f.net.run();
+  ASSERT_EQ(f.ep("bob").received.size(), 2u);
+  EXPECT_EQ(f.ep("bob").received[0].envelope.SerializeAsString(), envelope("alice", "bob", 1, 0, "grads").SerializeAsString());
+  EXPECT_EQ(f.ep("bob").received[1].envelope.SerializeAsString(), accented.SerializeAsString());
+  ASSERT_EQ(f.ep("alice").outcomes.size(), 3u);
+  EXPECT_EQ(f.ep("alice").outcomes[2].kind, OutcomeKind::kRejected);
+  EXPECT_EQ(f.net.rejections(peer("bob")).count(ir::EnvelopeReason::kMalformed), 1u);
+}
+
 TEST(SimNetwork, LostEnvelopeTimesOutAtTheDeadline) {
   NetworkConfig config = fixed(5 * kMs);
   config.loss = 1.0;

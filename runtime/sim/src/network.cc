@@ -4,9 +4,6 @@
 #include <cassert>
 #include <limits>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "bb/ir/duration.h"
 #include "bb/runtime/admission.h"
 
@@ -87,7 +84,7 @@ struct SimNetwork::Trip {
   std::uint64_t message_id;
   std::int64_t deadline_at;
   std::int64_t back_latency;  // L': the outcome's way back
-  std::uint32_t wire;          // the encoded envelope (SimNetwork::wire_), shared by a duplicate
+  std::uint32_t wire;          // the envelope as sent (SimNetwork::sent_), shared by a duplicate
   bool decides;               // the original arrives by the deadline and schedules the outcome
 };
 
@@ -219,50 +216,44 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     return;
   }
   const std::int64_t arrival = saturating_add(now, draw_latency());
-  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(), encode(envelope),
+  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(), keep(envelope),
             arrival <= deadline_at};
   if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
   const bool twice = rng_.chance(config_.duplicate);
-  if (twice) ++wire_refs_[trip.wire];
+  if (twice) ++sent_refs_[trip.wire];
   const std::int64_t again = twice ? saturating_add(arrival, draw_latency()) : 0;
   scheduler_.at(arrival, EventClass::kNetwork, [this, trip] {
     arrive(trip, true);
-    release_wire(trip.wire);
+    release_sent(trip.wire);
   });
   if (twice) {
     ++totals_.duplicated;
     scheduler_.at(again, EventClass::kNetwork, [this, trip] {
       arrive(trip, false);
-      release_wire(trip.wire);
+      release_sent(trip.wire);
     });
   }
 }
 
-// The deterministic bytes of ir::encode_envelope, into a pooled buffer (no allocation
-// per envelope once the pool is warm).
-std::uint32_t SimNetwork::encode(const bb::Envelope& envelope) {
+// A copy of the sender's envelope (its memory reused once the pool is warm): the
+// arrival hands it over as it is when admission would admit it unchanged.
+std::uint32_t SimNetwork::keep(const bb::Envelope& envelope) {
   std::uint32_t slot;
-  if (!free_wire_.empty()) {
-    slot = free_wire_.back();
-    free_wire_.pop_back();
+  if (!free_sent_.empty()) {
+    slot = free_sent_.back();
+    free_sent_.pop_back();
   } else {
-    slot = static_cast<std::uint32_t>(wire_.size());
-    wire_.emplace_back();
-    wire_refs_.push_back(0);
+    slot = static_cast<std::uint32_t>(sent_.size());
+    sent_.push_back(std::make_unique<bb::Envelope>());
+    sent_refs_.push_back(0);
   }
-  std::string& out = wire_[slot];
-  const std::size_t size = envelope.ByteSizeLong();
-  out.resize(size);
-  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
-  google::protobuf::io::CodedOutputStream coded(&array);
-  coded.SetSerializationDeterministic(true);
-  envelope.SerializeWithCachedSizes(&coded);
-  wire_refs_[slot] = 1;
+  *sent_[slot] = envelope;
+  sent_refs_[slot] = 1;
   return slot;
 }
 
-void SimNetwork::release_wire(std::uint32_t slot) {
-  if (--wire_refs_[slot] == 0) free_wire_.push_back(slot);
+void SimNetwork::release_sent(std::uint32_t slot) {
+  if (--sent_refs_[slot] == 0) free_sent_.push_back(slot);
 }
 
 void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, AttemptId attempt,
@@ -301,7 +292,15 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     note(NetEventKind::kUnreachable);
   } else {
     runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
-    if (auto admitted = runtime::admit(wire_[trip.wire], policy, scratch_); !admitted) {
+    const bb::Envelope* arrived = sent_[trip.wire].get();
+    Expected<void, runtime::Refusal> admitted;
+    if (!runtime::admits_unchanged(*arrived, policy)) {
+      // It may be refused: through the codec, as a transport receives it.
+      wire_ = ir::encode_envelope(*arrived);
+      admitted = runtime::admit(wire_, policy, scratch_);
+      arrived = &scratch_;
+    }
+    if (!admitted) {
       outcome = OutcomeKind::kRejected;
       refusal = admitted.error().label();
       dst->refusals.record(admitted.error());
@@ -316,7 +315,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       }
       note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
       // May send: nothing below holds a reference into containers.
-      dst->endpoint->on_envelope(scratch_, runtime::SenderAuth::kClaimed);
+      dst->endpoint->on_envelope(*arrived, runtime::SenderAuth::kClaimed);
     }
   }
 

@@ -97,6 +97,14 @@ Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, co
 Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const EnvelopeLimits& limits,
                                                    bb::Envelope& out);
 
+// Whether decode_envelope_into(encode_envelope(envelope), limits) would succeed with an
+// envelope equal to `envelope`, decided without encoding (for a transport that holds the
+// sender's envelope: the simulator). True only when it certainly would: no unknown
+// fields, within max_bytes, channel and string values in ASCII, nesting well within
+// max_recursion_depth, and check_envelope() passes. False: encode and decode to know
+// (what is refused, and why).
+bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits);
+
 // The field checks of step 3 on an envelope already in memory (what a sender can run
 // before handing an envelope to a transport).
 Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const EnvelopeLimits& limits = {});

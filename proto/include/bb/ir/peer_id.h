@@ -47,6 +47,8 @@ class PeerId {
 
   // Validates multihash bytes.
   static Expected<PeerId, PeerIdError> from_bytes(std::string_view bytes);
+  // The same validation without making a PeerId (no copy): the digest's offset in `bytes`.
+  static Expected<std::size_t, PeerIdError> check_bytes(std::string_view bytes);
   // Decodes base58btc text, then validates the bytes.
   static Expected<PeerId, PeerIdError> from_base58(std::string_view text);
   // `id:<name>` or base58btc.

@@ -65,6 +65,12 @@ struct AdmissionPolicy {
 // Decodes `bytes` into `out` (its memory reused) and runs the checks above.
 Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& policy, bb::Envelope& out);
 
+// Whether admit(encode_envelope(envelope), policy, out) would admit an `out` equal to
+// `envelope`, decided without the codec (ir::decodes_unchanged, then the same checks):
+// a transport that holds the sender's envelope (the simulator) hands it over as it is.
+// False: run admit() on the bytes to know (what is refused, and why).
+bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy);
+
 // Refusals by label, in a fixed order: the envelope reasons, then the other reasons.
 class AdmissionCounts {
  public:

@@ -206,8 +206,8 @@ class SimNetwork {
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
-  std::uint32_t encode(const bb::Envelope& envelope);  // into wire_, one reference
-  void release_wire(std::uint32_t slot);
+  std::uint32_t keep(const bb::Envelope& envelope);  // a copy into sent_, one reference
+  void release_sent(std::uint32_t slot);
   // `reason` is a refusal label (static storage); `detail` a slot of details_ or kNoDetail.
   void schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
                         runtime::OutcomeKind kind, std::string_view reason = {}, std::uint32_t detail = kNoDetail);
@@ -234,11 +234,14 @@ class SimNetwork {
   std::vector<Partition> partitions_;      // active ones
   std::uint64_t next_partition_id_ = 0;
   NetworkTotals totals_;
-  bb::Envelope scratch_;  // the arriving envelope, decoded (arrivals never nest)
-  // Encoded envelopes on their way, pooled: buffers are reused once every copy arrived.
-  std::vector<std::string> wire_;
-  std::vector<std::uint32_t> wire_refs_;
-  std::vector<std::uint32_t> free_wire_;
+  // Envelopes on their way, as sent, pooled: reused once every copy arrived. One that
+  // admission may refuse (runtime::admits_unchanged says no) is encoded into wire_ at
+  // arrival and admitted from those bytes into scratch_, as a transport would.
+  std::vector<std::unique_ptr<bb::Envelope>> sent_;  // stable addresses: a delivery may send
+  std::vector<std::uint32_t> sent_refs_;
+  std::vector<std::uint32_t> free_sent_;
+  std::string wire_;
+  bb::Envelope scratch_;  // (arrivals never nest)
   // Refusal details on their way back to the sender (rejected outcomes only).
   std::vector<std::string> details_;
   std::vector<std::uint32_t> free_details_;
