@@ -250,30 +250,38 @@ void BodyIndex::move_reader(std::string_view value, const onnx::NodeProto* node,
     if (use.node == node && use.slot == slot) use.node = gate;
 }
 
-void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
-                            const std::vector<NewGate>& gates) {
-  // All readers are taken out first, so that the renames apply at once (a new name may
-  // equal an old one of another pair), as a single pass over a rename map would.
-  // The old values keep their (emptied) entries: the new gates read them (add_readers),
-  // and a map that erases and re-inserts them fills with tombstones and rehashes.
+std::vector<std::vector<ValueUse>> BodyIndex::take_readers(
+    const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
   std::vector<std::vector<ValueUse>> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
     auto it = uses_.find(renames[k].first);
     if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
   }
+  return moved;
+}
+
+void BodyIndex::point_readers(const std::vector<ValueUse>& readers, std::string_view to) {
+  for (const auto& use : readers) {
+    if (use.node == nullptr) {
+      body_.mutable_output(use.slot)->assign(to.data(), to.size());
+    } else {
+      use.node->mutable_input(use.slot)->assign(to.data(), to.size());
+    }
+  }
+}
+
+void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
+                            const std::vector<NewGate>& gates) {
+  // The old values keep their (emptied) entries: the new gates read them (add_readers),
+  // and a map that erases and re-inserts them fills with tombstones and rehashes.
+  std::vector<std::vector<ValueUse>> moved = take_readers(renames);
   std::size_t added = 0;
   for (const auto& g : gates) added += static_cast<std::size_t>(g.gate->output_size());
   uses_.reserve(uses_.size() + added);
   bool collided = false;
   for (std::size_t k = 0; k < renames.size(); ++k) {
     const std::string_view to = renames[k].second;
-    for (const auto& use : moved[k]) {
-      if (use.node == nullptr) {
-        body_.mutable_output(use.slot)->assign(to.data(), to.size());
-      } else {
-        use.node->mutable_input(use.slot)->assign(to.data(), to.size());
-      }
-    }
+    point_readers(moved[k], to);
     collided = !uses_.try_emplace(to, std::move(moved[k])).second || collided;
   }
   if (collided) {
@@ -354,22 +362,11 @@ std::uint64_t BodyIndex::record_rx(std::size_t k, const GateInfo& gate,
 }
 
 void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
-  // As rename_uses: every reader is taken out first, so that the renames apply at once.
-  std::vector<std::vector<ValueUse>> moved(renames.size());
-  for (std::size_t k = 0; k < renames.size(); ++k) {
-    auto it = uses_.find(renames[k].first);
-    if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
-  }
+  std::vector<std::vector<ValueUse>> moved = take_readers(renames);
   uses_.reserve(uses_.size() + renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
     const std::string_view to = renames[k].second;
-    for (const auto& use : moved[k]) {
-      if (use.node == nullptr) {
-        body_.mutable_output(use.slot)->assign(to.data(), to.size());
-      } else {
-        use.node->mutable_input(use.slot)->assign(to.data(), to.size());
-      }
-    }
+    point_readers(moved[k], to);
     // A recorded gate's outputs are names no value of the body has (can_record): the
     // merge is only for safety.
     auto [it, inserted] = uses_.try_emplace(to, std::move(moved[k]));

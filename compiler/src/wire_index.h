@@ -132,6 +132,13 @@ class BodyIndex {
 
  private:
   void add_readers(const std::vector<NewGate>& gates);
+  // The renames' readers, taken out of the map first so that the renames apply at once
+  // (a new name may equal an old one of another pair), as one pass over a rename map
+  // would; the old values keep their (emptied) entries.
+  std::vector<std::vector<ValueUse>> take_readers(
+      const std::vector<std::pair<std::string_view, std::string_view>>& renames);
+  // Points every one of `readers` (a node input or a body output) at `to`.
+  void point_readers(const std::vector<ValueUse>& readers, std::string_view to);
 
   struct Stamps {
     std::uint8_t stamped = 0;  // bit per Gate: ir::has_stamp
