@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "bb/ir/sha256.h"
 
@@ -26,6 +27,8 @@ struct Heard {
   std::int64_t t;
   AttemptId attempt;
   OutcomeKind kind;
+  std::string reason;
+  std::string detail;
 };
 struct Got {
   std::int64_t t;
@@ -37,7 +40,7 @@ class FakeEndpoint final : public runtime::TransportEndpoint {
  public:
   explicit FakeEndpoint(const runtime::Clock& clock) : clock_(clock) {}
   void on_outcome(AttemptId attempt, const runtime::Outcome& outcome) override {
-    outcomes.push_back({clock_.now_ns(), attempt, outcome.kind});
+    outcomes.push_back({clock_.now_ns(), attempt, outcome.kind, std::string(outcome.reason), std::string(outcome.detail)});
   }
   void on_envelope(const bb::Envelope& envelope, runtime::SenderAuth) override { received.push_back({clock_.now_ns(), envelope}); }
 
@@ -119,6 +122,24 @@ TEST(SimNetwork, UnreachableFromCrashedUnknownOrDetachedDestination) {
   }
   EXPECT_TRUE(f.ep("bob").received.empty());
   EXPECT_EQ(f.net.totals().unreachable, 3u);
+}
+
+// Past network.max_in_flight attempts a send is rejected at once, and the detail names
+// the setting a deployment raises.
+TEST(SimNetwork, AnAttemptPastTheInFlightLimitIsRejectedAtOnceNamingTheSetting) {
+  NetworkConfig config = fixed(5 * kMs);
+  config.max_in_flight = 2;
+  Fixture f(std::move(config));
+  for (AttemptId a = 1; a <= 3; ++a) f.send_at(1 * kMs, "alice", a, envelope("alice", "bob", a));
+  f.net.run();
+  ASSERT_EQ(f.ep("alice").outcomes.size(), 3u);
+  const Heard& refused = f.ep("alice").outcomes[0];
+  EXPECT_EQ(refused.attempt, 3u);
+  EXPECT_EQ(refused.t, 1 * kMs);
+  EXPECT_EQ(refused.kind, OutcomeKind::kRejected);
+  EXPECT_EQ(refused.reason, "in_flight_limit");
+  EXPECT_NE(refused.detail.find("network.max_in_flight"), std::string::npos) << refused.detail;
+  EXPECT_EQ(f.ep("bob").received.size(), 2u);
 }
 
 TEST(SimNetwork, RejectedWhenTheDestinationHasNoRecvOnTheChannel) {

@@ -191,7 +191,7 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     // Refused before it enters the network: the sender hears it at once.
     emit(NetEventKind::kOutcome, src, kNoNode, attempt, 0, OutcomeKind::kRejected);
     const std::string detail = std::to_string(sender.in_flight) + " attempts in flight, the limit " +
-                               "(send.max_in_flight); raise it or send less often";
+                               "(the deployment's network.max_in_flight); raise it or send less often";
     sender.endpoint->on_outcome(attempt, runtime::Outcome{OutcomeKind::kRejected, 0, kInFlightLimit, detail});
     return;
   }
