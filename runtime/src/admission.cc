@@ -1,6 +1,7 @@
 #include "bb/runtime/admission.h"
 
 #include <numeric>
+#include <optional>
 
 #include "bb/ir/peer_id.h"
 
@@ -32,6 +33,16 @@ Refusal refuse(AdmissionReason reason, std::string detail) {
   return r;
 }
 
+// The first rule of `policy` a well-formed envelope breaks, if any (no detail built).
+std::optional<AdmissionReason> policy_breach(const bb::Envelope& envelope, const AdmissionPolicy& policy) {
+  if (!policy.self.empty() && envelope.dst_peer() != policy.self) return AdmissionReason::kMisaddressed;
+  if (!policy.authenticated.empty() && envelope.src_peer() != policy.authenticated)
+    return AdmissionReason::kUnauthenticated;
+  if (policy.accepts != nullptr && *policy.accepts && !(*policy.accepts)(envelope.channel()))
+    return AdmissionReason::kNoRecv;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view Refusal::label() const {
@@ -47,22 +58,21 @@ Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& pol
     r.detail = std::move(decoded.error().detail);
     return unexpected(std::move(r));
   }
-  if (!policy.self.empty() && out.dst_peer() != policy.self)
-    return unexpected(refuse(AdmissionReason::kMisaddressed,
-                             "addressed to " + peer_text(out.dst_peer()) + ", not to " + peer_text(policy.self)));
-  if (!policy.authenticated.empty() && out.src_peer() != policy.authenticated)
-    return unexpected(refuse(AdmissionReason::kUnauthenticated, "src_peer " + peer_text(out.src_peer()) +
-                                                                    " is not the authenticated sender " +
-                                                                    peer_text(policy.authenticated)));
-  if (policy.accepts != nullptr && *policy.accepts && !(*policy.accepts)(out.channel()))
-    return unexpected(refuse(AdmissionReason::kNoRecv, "no Recv on channel '" + out.channel() + "'"));
-  return {};
+  const std::optional<AdmissionReason> breach = policy_breach(out, policy);
+  if (!breach) return {};
+  switch (*breach) {
+    case AdmissionReason::kMisaddressed:
+      return unexpected(refuse(*breach, "addressed to " + peer_text(out.dst_peer()) + ", not to " + peer_text(policy.self)));
+    case AdmissionReason::kUnauthenticated:
+      return unexpected(refuse(*breach, "src_peer " + peer_text(out.src_peer()) + " is not the authenticated sender " +
+                                            peer_text(policy.authenticated)));
+    default:  // kNoRecv: policy_breach returns no other reason
+      return unexpected(refuse(*breach, "no Recv on channel '" + out.channel() + "'"));
+  }
 }
 
 bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy) {
-  return ir::decodes_unchanged(envelope, policy.limits) && (policy.self.empty() || envelope.dst_peer() == policy.self) &&
-         (policy.authenticated.empty() || envelope.src_peer() == policy.authenticated) &&
-         (policy.accepts == nullptr || !*policy.accepts || (*policy.accepts)(envelope.channel()));
+  return ir::decodes_unchanged(envelope, policy.limits) && !policy_breach(envelope, policy);
 }
 
 void AdmissionCounts::record(const Refusal& refusal) {
