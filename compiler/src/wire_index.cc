@@ -414,20 +414,16 @@ WireIndex::WireIndex(onnx::ModelProto& model, bool ordered) : bodies_(collect_bo
   index_bodies(ordered);
 }
 
-WireIndex::~WireIndex() {
-  for (std::size_t b = 0; b < index_.size(); ++b) {
-    if (!index_[b]->recorded()) continue;
-    auto plan = index_[b]->materialisation();
-    rebuild_node_list(bodies_[b].nodes(), plan);
-  }
-}
+WireIndex::~WireIndex() { build_recorded_gates(false); }
 
-void WireIndex::materialise() {
+void WireIndex::materialise() { build_recorded_gates(true); }
+
+void WireIndex::build_recorded_gates(bool reindex) {
   for (std::size_t b = 0; b < index_.size(); ++b) {
     if (!index_[b]->recorded()) continue;
     auto plan = index_[b]->materialisation();
     rebuild_node_list(bodies_[b].nodes(), plan);
-    index_[b] = std::make_unique<BodyIndex>(bodies_[b], ordered_);
+    if (reindex) index_[b] = std::make_unique<BodyIndex>(bodies_[b], ordered_);
   }
 }
 

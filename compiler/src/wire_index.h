@@ -237,6 +237,9 @@ class WireIndex {
 
  private:
   void index_bodies(bool ordered, const WireScan* scan = nullptr);
+  // Turns every body's records into nodes at their places; with `reindex` the bodies are
+  // indexed again (the index goes on being used), else the index is going away.
+  void build_recorded_gates(bool reindex);
 
   std::vector<Body> bodies_;
   std::vector<std::unique_ptr<BodyIndex>> index_;
