@@ -7,6 +7,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include "bb/ir/names.h"
+#include "bb/ir/peer_id.h"  // append_uvarint: protobuf varints are the same unsigned LEB128
 #include "bb/ir/wire_format.h"
 #include "bb/ir/wire_shape.h"
 
@@ -27,19 +28,11 @@ std::size_t tag_size(int field) { return varint_size(ir::make_tag(field, ir::Wir
 // A length-delimited field: tag, length, bytes.
 std::size_t bytes_field_size(int field, std::size_t length) { return tag_size(field) + varint_size(length) + length; }
 
-void append_varint(std::string& out, std::uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7F) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-void append_tag(std::string& out, int field, ir::WireType type) { append_varint(out, ir::make_tag(field, type)); }
+void append_tag(std::string& out, int field, ir::WireType type) { append_uvarint(out, ir::make_tag(field, type)); }
 
 void append_bytes_field(std::string& out, int field, std::string_view bytes) {
   append_tag(out, field, ir::WireType::kLengthDelimited);
-  append_varint(out, bytes.size());
+  append_uvarint(out, bytes.size());
   out.append(bytes);
 }
 
@@ -58,21 +51,21 @@ std::size_t int_attribute_size(std::string_view name, std::int64_t value) {
 
 void append_string_attribute(std::string& out, std::string_view name, std::string_view value) {
   append_tag(out, kNodeAttribute, ir::WireType::kLengthDelimited);
-  append_varint(out, string_attribute_size(name, value));
+  append_uvarint(out, string_attribute_size(name, value));
   append_bytes_field(out, kAttrName, name);
   append_bytes_field(out, kAttrS, value);
   append_tag(out, kAttrType, ir::WireType::kVarint);
-  append_varint(out, onnx::AttributeProto::STRING);
+  append_uvarint(out, onnx::AttributeProto::STRING);
 }
 
 void append_int_attribute(std::string& out, std::string_view name, std::int64_t value) {
   append_tag(out, kNodeAttribute, ir::WireType::kLengthDelimited);
-  append_varint(out, int_attribute_size(name, value));
+  append_uvarint(out, int_attribute_size(name, value));
   append_bytes_field(out, kAttrName, name);
   append_tag(out, kAttrI, ir::WireType::kVarint);
-  append_varint(out, static_cast<std::uint64_t>(value));
+  append_uvarint(out, static_cast<std::uint64_t>(value));
   append_tag(out, kAttrType, ir::WireType::kVarint);
-  append_varint(out, onnx::AttributeProto::INT);
+  append_uvarint(out, onnx::AttributeProto::INT);
 }
 
 std::size_t name_size(const GateSpelling& gate) { return gate.info->op_type.size() + 1 + gate.key.size(); }
@@ -134,7 +127,7 @@ void encode_gate_node(const GateSpelling& gate, std::string& out) {
   for (auto in : gate.inputs) append_bytes_field(out, kNodeInput, in);
   for (std::size_t j = 0; j < gate.count; ++j) append_bytes_field(out, kNodeOutput, gate.outputs[j]);
   append_tag(out, kNodeName, ir::WireType::kLengthDelimited);
-  append_varint(out, name_size(gate));
+  append_uvarint(out, name_size(gate));
   out.append(gate.info->op_type).push_back(ir::kGateNameSeparator);
   out.append(gate.key);
   append_bytes_field(out, kNodeOpType, gate.info->op_type);
