@@ -221,6 +221,30 @@ TEST(ModelIo, ArenaParseMatchesHeapParse) {
   }
 }
 
+// The arena bbc keeps one large model on: blocks start at one huge page (2 MiB) and
+// grow to 64 MiB, and a model parsed into it is the same model.
+TEST(ModelIo, LargeModelArenaHoldsAModelInHugePageBlocks) {
+  const auto options = large_model_arena_options();
+  EXPECT_EQ(options.start_block_size, std::size_t{2} << 20);
+  EXPECT_EQ(options.max_block_size, std::size_t{64} << 20);
+  const auto models = bb::testing::onnx_testdata_models();
+  ASSERT_FALSE(models.empty());
+  google::protobuf::Arena arena(options);
+  for (std::size_t k = 0; k < models.size(); k += 131) {
+    auto bytes = read_file(models[k], LoadLimits{}.max_file_bytes);
+    ASSERT_TRUE(bytes) << bytes.error().message;
+    auto model = load_model(models[k], arena);
+    ASSERT_TRUE(model) << model.error().message;
+    EXPECT_TRUE(serialize_deterministic(**model) == *bytes) << models[k];
+  }
+  EXPECT_GE(arena.SpaceAllocated(), options.start_block_size);
+  // A request past the largest block gets a block of its own, from the same allocator.
+  const std::uint64_t before = arena.SpaceAllocated();
+  auto* big = google::protobuf::Arena::CreateArray<char>(&arena, options.max_block_size + 1);
+  big[0] = big[options.max_block_size] = 'x';
+  EXPECT_GT(arena.SpaceAllocated(), before + options.max_block_size);
+}
+
 TEST(ModelIo, ArenaParseReadsTextAndReportsErrorsWithThePath) {
   google::protobuf::Arena arena;
   auto text = parse_model("<ir_version: 8, opset_import: [\"\" : 13]>\ng (float[1] x) => (float[1] y) { y = Relu(x) }",

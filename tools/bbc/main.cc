@@ -180,7 +180,7 @@ int run_compile(const CompileArgs& args, bool time_given) {
   // -disable-free): the process ends after the write, and the OS reclaims the arena's
   // blocks at once. A static pointer keeps it reachable, so LeakSanitizer does not
   // report it (make test-asan).
-  static google::protobuf::Arena* arena = new google::protobuf::Arena;
+  static google::protobuf::Arena* arena = new google::protobuf::Arena(bb::ir::large_model_arena_options());
   onnx::ModelProto* model = load(args.input, args.limits, *arena, exit_code);
   if (model == nullptr) return exit_code;
   spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
@@ -218,7 +218,7 @@ int run_passes() {
 
 int run_inspect(const std::string& path, const std::string& format, const bb::ir::ModelLimits& limits) {
   int exit_code = kExitOk;
-  google::protobuf::Arena arena;
+  google::protobuf::Arena arena(bb::ir::large_model_arena_options());
   auto* model = load(path, limits, arena, exit_code);
   if (model == nullptr) return exit_code;
   if (format == "dot")
@@ -253,7 +253,7 @@ int run_lint(const LintArgs& args) {
                                             : bc::LintFormat::kText;
   if (args.inputs.size() == 1 && !args.inputs.front().ends_with(".toml")) {
     // One model: on an arena never freed (as compile's; the process ends after the report).
-    static google::protobuf::Arena* arena = new google::protobuf::Arena;
+    static google::protobuf::Arena* arena = new google::protobuf::Arena(bb::ir::large_model_arena_options());
     options.arena = arena;
   }
   const auto report = bc::lint_files(args.inputs, options);

@@ -63,6 +63,15 @@ Expected<onnx::ModelProto*, IoError> parse_model(std::string_view bytes, ModelFo
 Expected<onnx::ModelProto*, IoError> load_model(const std::filesystem::path& path, google::protobuf::Arena& arena,
                                                 const LoadLimits& limits = {});
 
+// Options for an arena that holds one large model for a whole run (`bbc compile`, lint,
+// inspect): blocks of 2 MiB growing to 64 MiB, each 2 MiB-aligned and advised for
+// transparent huge pages. A million-node model is ~700 MB of scattered small objects;
+// on 4 KiB pages every pass misses the TLB on most nodes and the first touch of each
+// page is a fault, which on a virtual machine cost more than the compile's own work
+// (docs/performance.md, "Huge pages for the model's arena"). Where the kernel does not
+// offer huge pages the advice is ignored and the blocks are ordinary memory.
+google::protobuf::ArenaOptions large_model_arena_options();
+
 // Deterministic protobuf serialization (stable field order; same input, same bytes).
 std::string serialize_deterministic(const google::protobuf::MessageLite& message);
 void append_serialized_deterministic(const google::protobuf::MessageLite& message, std::string& out);
