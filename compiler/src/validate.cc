@@ -27,6 +27,9 @@ namespace bb::compiler {
 namespace {
 
 using ValueMap = absl::flat_hash_map<std::string_view, int>;  // value → producer index (-1: input/initializer)
+
+// How many nodes ahead the walks ask for the value map's slots (see check_body).
+constexpr int kLookAhead = 8;
 constexpr int kGraphLevel = -1;
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
@@ -131,6 +134,11 @@ class Validator {
       scan_ok_ = true;
     }
     for (int i = 0; i < nodes.size(); ++i) {
+      // Each input's lookup misses the cache twice (the map's control bytes, its slot):
+      // at a million values the map is larger than the cache. Asking for the slots of a
+      // later node's inputs now overlaps those misses with this node's work.
+      if (i + kLookAhead < nodes.size())
+        for (const auto& in : nodes.Get(i + kLookAhead).input()) defined.prefetch(in);
       const auto& node = nodes.Get(i);
       const NodeLocation at{&node, i, body.scope};
       if (options_.pedantic && node.name().empty()) {
@@ -213,6 +221,8 @@ class Validator {
     for (const auto& node : nodes) outputs += static_cast<std::size_t>(node.output_size());
     defined.reserve(defined.size() + outputs);
     for (int i = 0; i < nodes.size(); ++i) {
+      if (i + kLookAhead < nodes.size())
+        for (const auto& out : nodes.Get(i + kLookAhead).output()) defined.prefetch(out);
       const auto& node = nodes.Get(i);
       for (const auto& out : node.output()) {
         if (out.empty()) continue;
