@@ -14,6 +14,7 @@
 
 #include "bb/compiler/gate_contracts.h"
 #include "bb/compiler/op_manifest.h"
+#include "bb/ir/huge_pages.h"
 #include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
 #include "bb/ir/passport.h"
@@ -26,7 +27,11 @@
 namespace bb::compiler {
 namespace {
 
-using ValueMap = absl::flat_hash_map<std::string_view, int>;  // value → producer index (-1: input/initializer)
+// value → producer index (-1: input/initializer); a slot per value: at a million values
+// it is ~50 MB probed at random, so it lives on huge pages.
+using ValueMap = absl::flat_hash_map<std::string_view, int, absl::container_internal::hash_default_hash<std::string_view>,
+                                     absl::container_internal::hash_default_eq<std::string_view>,
+                                     ir::HugePageAllocator<std::pair<const std::string_view, int>>>;
 
 // How many nodes ahead the walks ask for the value map's slots (see check_body).
 constexpr int kLookAhead = 8;

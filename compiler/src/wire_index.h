@@ -23,6 +23,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/pass.h"
+#include "bb/ir/huge_pages.h"
 #include "body.h"
 #include "gate_records.h"
 #include "node_list.h"
@@ -37,7 +38,11 @@ struct ValueUse {
   int slot;
 };
 
-using ValueUses = absl::flat_hash_map<std::string_view, std::vector<ValueUse>>;
+// Read at random by every gate pass; at a million nodes several MB, so on huge pages.
+using ValueUses =
+    absl::flat_hash_map<std::string_view, std::vector<ValueUse>, absl::container_internal::hash_default_hash<std::string_view>,
+                        absl::container_internal::hash_default_eq<std::string_view>,
+                        ir::HugePageAllocator<std::pair<const std::string_view, std::vector<ValueUse>>>>;
 
 // A gate a pass inserts, and the node whose outputs it reads (input j = output j).
 struct NewGate {

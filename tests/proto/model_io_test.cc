@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
+#include <vector>
 
+#include "bb/ir/huge_pages.h"
 #include "../support/temp_dir.h"
 #include "../support/testdata.h"
 
@@ -243,6 +246,21 @@ TEST(ModelIo, LargeModelArenaHoldsAModelInHugePageBlocks) {
   auto* big = google::protobuf::Arena::CreateArray<char>(&arena, options.max_block_size + 1);
   big[0] = big[options.max_block_size] = 'x';
   EXPECT_GT(arena.SpaceAllocated(), before + options.max_block_size);
+}
+
+// Tables of a huge page or more get huge pages (aligned to one); smaller ones are
+// ordinary allocations; both hold what is put in them.
+TEST(ModelIo, HugePageAllocatorAlignsLargeTables) {
+  std::vector<std::uint64_t, HugePageAllocator<std::uint64_t>> large(kHugePageBytes / sizeof(std::uint64_t) + 1);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data()) % kHugePageBytes, 0u);
+  for (std::size_t i = 0; i < large.size(); ++i) large[i] = i;
+  EXPECT_EQ(large.back(), large.size() - 1);
+  std::vector<int, HugePageAllocator<int>> small{1, 2, 3};
+  EXPECT_EQ(small[2], 3);
+  void* block = allocate_huge_pages(1);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(block) % kHugePageBytes, 0u);
+  static_cast<char*>(block)[kHugePageBytes - 1] = 'x';  // rounded up to a whole huge page
+  free_huge_pages(block);
 }
 
 TEST(ModelIo, ArenaParseReadsTextAndReportsErrorsWithThePath) {

@@ -1,0 +1,45 @@
+// Memory for the large, randomly accessed structures of a run over a big model (the
+// model's arena, the value tables with a slot per value): blocks aligned to and advised
+// for 2 MiB transparent huge pages. At a million nodes those structures are hundreds of
+// MB; on 4 KiB pages nearly every access to them misses the TLB as well as the cache,
+// and the first touch of every page is a fault (docs/performance.md, "Huge pages").
+// Where the kernel offers no huge pages the advice is ignored: ordinary memory.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+namespace bb::ir {
+
+inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+// `bytes` rounded up to whole huge pages, aligned to one, advised for huge pages; throws
+// std::bad_alloc when there is no memory. Freed with free_huge_pages.
+void* allocate_huge_pages(std::size_t bytes);
+void free_huge_pages(void* block);
+
+// std::allocator, except that a request of at least one huge page gets huge pages.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+
+  T* allocate(std::size_t n) {
+    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(allocate_huge_pages(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().deallocate(p, n);
+    free_huge_pages(p);
+  }
+
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+}  // namespace bb::ir
