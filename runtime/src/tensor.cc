@@ -40,6 +40,25 @@ std::uint8_t size_class_of(std::size_t bytes) {
 }
 std::size_t class_bytes(std::uint8_t k) { return std::size_t{64} << k; }
 
+// A kAlign-aligned block from the plain operator new, its offset kept in the byte before
+// it. Not the aligned operator new: glibc's memalign asks for more than the block and
+// returns the excess, so a freed block is too small for the next request of its own
+// size. A kernel writing one large (unpooled) tensor per call then got fresh pages on
+// every call, each page a fault: MatMul 1024² ran at 0.8× of Eigen's own product, and
+// Add of 1M floats 30 times slower than a loop in some runs (docs/performance.md,
+// "Round 5").
+void* aligned_block(std::size_t bytes) {
+  auto* raw = static_cast<std::byte*>(::operator new(bytes + kAlign));
+  const std::size_t shift = kAlign - reinterpret_cast<std::uintptr_t>(raw) % kAlign;  // 1 … kAlign
+  std::byte* p = raw + shift;
+  p[-1] = static_cast<std::byte>(shift);
+  return p;
+}
+void free_block(void* p) {
+  auto* b = static_cast<std::byte*>(p);
+  ::operator delete(b - static_cast<std::size_t>(b[-1]));
+}
+
 // Tensors released after the thread's pool is gone (statics destroyed at exit) go
 // straight back to the allocator.
 enum class PoolState : std::uint8_t { kUnborn, kAlive, kGone };
@@ -50,7 +69,7 @@ struct Pool {
   ~Pool() {
     g_pool_state = PoolState::kGone;
     for (auto& list : free)
-      for (void* p : list) ::operator delete(p, std::align_val_t{kAlign});
+      for (void* p : list) free_block(p);
   }
 };
 thread_local Pool g_pool;
@@ -64,9 +83,9 @@ void* take_memory(std::size_t data_bytes, std::uint8_t& size_class) {
       list.pop_back();
       return p;
     }
-    return ::operator new(sizeof(Tensor::Buffer) + class_bytes(size_class), std::align_val_t{kAlign});
+    return aligned_block(sizeof(Tensor::Buffer) + class_bytes(size_class));
   }
-  return ::operator new(sizeof(Tensor::Buffer) + data_bytes, std::align_val_t{kAlign});
+  return aligned_block(sizeof(Tensor::Buffer) + data_bytes);
 }
 
 void give_memory(void* p, std::uint8_t size_class) {
@@ -77,7 +96,7 @@ void give_memory(void* p, std::uint8_t size_class) {
       return;
     }
   }
-  ::operator delete(p, std::align_val_t{kAlign});
+  free_block(p);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // against numpy (tests/ops/data/math_reference.py).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -374,6 +375,81 @@ TEST(OnnxMath, GemmTransposesScalesAndBroadcastsC) {
             Reason::kShapeMismatch);
   EXPECT_EQ(Call("Gemm").run({floats({1, 2}, {1, 2}), floats({3, 4}, {1, 2})}).result.reason, Reason::kShapeMismatch);
   EXPECT_EQ(Call("Gemm").run({floats({1, 2}, {2}), floats({3, 4}, {2, 1})}).result.reason, Reason::kShapeMismatch);
+}
+
+// Operands large enough for the blocked product (its packing buffers kept between calls:
+// matmul.cc), with k over one depth panel, in all four transpositions, with and without C,
+// batched, in float and int64. Small integers keep every float sum exact, so the kernel
+// must equal the plain triple loop here.
+template <class T>
+std::vector<T> small_ints(std::int64_t count, int seed) {
+  std::vector<T> v(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) v[static_cast<std::size_t>(i)] = static_cast<T>((i * 7 + seed) % 11 - 5);
+  return v;
+}
+
+// op(A)·op(B) for row-major A and B, by the definition.
+template <class T>
+std::vector<T> reference_product(const std::vector<T>& a, const std::vector<T>& b, std::int64_t m, std::int64_t n,
+                                 std::int64_t k, bool trans_a, bool trans_b) {
+  std::vector<T> y(static_cast<std::size_t>(m * n));
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) {
+      T sum{};
+      for (std::int64_t p = 0; p < k; ++p)
+        sum += a[static_cast<std::size_t>(trans_a ? p * m + i : i * k + p)] *
+               b[static_cast<std::size_t>(trans_b ? j * k + p : p * n + j)];
+      y[static_cast<std::size_t>(i * n + j)] = sum;
+    }
+  return y;
+}
+
+template <class T>
+void check_blocked_products() {
+  for (const auto [m, n, k] : {std::array<std::int64_t, 3>{37, 23, 29}, {70, 90, 600}}) {
+    const std::vector<T> a = small_ints<T>(m * k, 1), b = small_ints<T>(k * n, 4), c = small_ints<T>(n, 9);
+    for (const bool trans_a : {false, true})
+      for (const bool trans_b : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << m << "x" << n << "x" << k << " transA=" << trans_a
+                                          << " transB=" << trans_b);
+        const Tensor ta = tensor<T>(a, trans_a ? Shape{k, m} : Shape{m, k});
+        const Tensor tb = tensor<T>(b, trans_b ? Shape{n, k} : Shape{k, n});
+        const std::vector<T> ab = reference_product(a, b, m, n, k, trans_a, trans_b);
+        std::vector<T> want(ab.size());
+        for (std::size_t i = 0; i < ab.size(); ++i)
+          want[i] = static_cast<T>(2 * ab[i] + 3 * c[i % static_cast<std::size_t>(n)]);
+        auto with_c = Call("Gemm")
+                          .attr("transA", std::int64_t{trans_a})
+                          .attr("transB", std::int64_t{trans_b})
+                          .attr("alpha", 2.0f)
+                          .attr("beta", 3.0f)
+                          .run({ta, tb, tensor<T>(c, {n})});
+        ASSERT_TRUE(with_c.ok()) << with_c.result.detail;
+        EXPECT_EQ(values_of<T>(with_c.at(0)), want);
+        auto plain =
+            Call("Gemm").attr("transA", std::int64_t{trans_a}).attr("transB", std::int64_t{trans_b}).run({ta, tb});
+        ASSERT_TRUE(plain.ok()) << plain.result.detail;
+        EXPECT_EQ(values_of<T>(plain.at(0)), ab);
+      }
+    // MatMul [2,1,m,k] x [3,k,n] → [2,3,m,n]: the second A block is the first negated.
+    std::vector<T> a2 = a;
+    for (const T v : a) a2.push_back(static_cast<T>(-v));
+    std::vector<T> b3;
+    for (int i = 0; i < 3; ++i) b3.insert(b3.end(), b.begin(), b.end());
+    auto o = Call("MatMul").run({tensor<T>(a2, {2, 1, m, k}), tensor<T>(b3, {3, k, n})});
+    ASSERT_TRUE(o.ok()) << o.result.detail;
+    const std::vector<T> ab = reference_product(a, b, m, n, k, false, false);
+    std::vector<T> want;
+    for (const int sign : {1, -1})
+      for (int i = 0; i < 3; ++i)
+        for (const T v : ab) want.push_back(static_cast<T>(sign * v));
+    EXPECT_EQ(values_of<T>(o.at(0)), want);
+  }
+}
+
+TEST(OnnxMath, BlockedProductsEqualTheDefinition) {
+  check_blocked_products<float>();
+  check_blocked_products<std::int64_t>();
 }
 
 TEST(OnnxMath, Einsum) {

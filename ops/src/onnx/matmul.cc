@@ -5,6 +5,7 @@
 #include <Eigen/LU>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bb/runtime/registry.h"
 #include "broadcast.h"
@@ -25,6 +26,88 @@ using ConstMap = Eigen::Map<const Matrix<T>>;
 template <class T>
 using MutMap = Eigen::Map<Matrix<T>>;
 
+
+using Index = Eigen::Index;
+
+// ---- The product -----------------------------------------------------------------------
+
+// Eigen's packing buffers for one blocked product, sized as Eigen sizes them (from the
+// cache sizes it reads from the CPU, so bounded: 2.6 MB for 1024² floats on a 1 MiB L2)
+// and kept per thread from one product to the next.
+template <class T>
+class KeptBlocking final : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  KeptBlocking(Index m, Index n, Index k) {
+    // Eigen computes a row-major Y as Yᵀ = op(B)ᵀ·op(A)ᵀ: its rows are Y's columns.
+    this->m_mc = n;
+    this->m_nc = m;
+    this->m_kc = k;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc, Index{1});
+    thread_local std::vector<T, Eigen::aligned_allocator<T>> packed_a, packed_b;
+    this->m_blockA = grown(packed_a, this->m_mc * this->m_kc);
+    this->m_blockB = grown(packed_b, this->m_kc * this->m_nc);
+  }
+
+ private:
+  static T* grown(std::vector<T, Eigen::aligned_allocator<T>>& space, Index size) {
+    if (space.size() < static_cast<std::size_t>(size)) space.resize(static_cast<std::size_t>(size));
+    return space.data();
+  }
+};
+
+// Y = alpha·op(A)·op(B), or Y += that when `accumulate`. Y is m×n; A is m×k (k×m when
+// `trans_a`), B k×n (n×k when `trans_b`), all row-major and dense. A large product runs
+// the blocked GEMM that `y.noalias() = alpha * a * b` reaches in Eigen, with the same
+// blocking, but packs into KeptBlocking's buffers: Eigen's expression allocates its
+// buffers on every product and frees them after, and glibc may return them to the
+// operating system each time, so the next product packs into fresh pages at a page fault
+// each (the first 256² products of a process ran at 20 GFLOP/s instead of 46:
+// docs/performance.md, "Round 5"). Products that Eigen computes coefficient-wise (m + n + k below its
+// threshold) or as matrix·vector (m or n of 1) allocate nothing and take the expression.
+template <class T>
+void product(T* y, const T* a, const T* b, Index m, Index n, Index k, bool trans_a, bool trans_b, T alpha,
+             bool accumulate) {
+  MutMap<T> my(y, m, n);
+  const bool blocked = m > 1 && n > 1 && k > 0 && m + n + k >= EIGEN_GEMM_TO_COEFFBASED_THRESHOLD;
+  if (!blocked) {
+    const ConstMap<T> ma(a, trans_a ? k : m, trans_a ? m : k), mb(b, trans_b ? n : k, trans_b ? k : n);
+    auto store = [&](const auto& op_a, const auto& op_b) {
+      if (accumulate) {
+        my.noalias() += alpha * (op_a * op_b);
+      } else {
+        my.noalias() = alpha * (op_a * op_b);
+      }
+    };
+    if (trans_a && trans_b) {
+      store(ma.transpose(), mb.transpose());
+    } else if (trans_a) {
+      store(ma.transpose(), mb);
+    } else if (trans_b) {
+      store(ma, mb.transpose());
+    } else {
+      store(ma, mb);
+    }
+    return;
+  }
+  if (!accumulate) my.setZero();  // the blocked kernel adds to Y, as after Eigen's setZero
+  KeptBlocking<T> blocking(m, n, k);
+  // A transposed row-major operand is its plain column-major form, of the same stride.
+  auto run = [&]<int kOrderA, int kOrderB>() {
+    Eigen::internal::general_matrix_matrix_product<Index, T, kOrderA, false, T, kOrderB, false, Eigen::RowMajor,
+                                                   1>::run(m, n, k, a, trans_a ? m : k, b, trans_b ? k : n, y, 1,
+                                                           n, alpha, blocking);
+  };
+  constexpr int kRow = Eigen::RowMajor, kCol = Eigen::ColMajor;
+  if (trans_a && trans_b) {
+    run.template operator()<kCol, kCol>();
+  } else if (trans_a) {
+    run.template operator()<kCol, kRow>();
+  } else if (trans_b) {
+    run.template operator()<kRow, kCol>();
+  } else {
+    run.template operator()<kRow, kRow>();
+  }
+}
 
 OpResult types_differ(const Tensor& a, const Tensor& b) {
   return OpResult::fail(Reason::kTypeMismatch, "inputs A and B have different element types (" +
@@ -75,15 +158,15 @@ class MatMul final : public runtime::Kernel {
       const T* pa = a->data<T>();
       const T* pb = b->data<T>();
       T* py = out.mutable_data<T>();
-      auto product = [&](std::int64_t y, std::int64_t ia, std::int64_t ib) {
-        MutMap<T>(py + y * m * n, m, n).noalias() = ConstMap<T>(pa + ia * m * k, m, k) * ConstMap<T>(pb + ib * k * n, k, n);
+      auto one = [&](std::int64_t y, std::int64_t ia, std::int64_t ib) {
+        product<T>(py + y * m * n, pa + ia * m * k, pb + ib * k * n, m, n, k, false, false, T{1}, false);
       };
       if (batch->empty()) {
-        product(0, 0, 0);
+        one(0, 0, 0);
         return;
       }
       const Shape stride_a = broadcast_strides(batch_a, *batch), stride_b = broadcast_strides(batch_b, *batch);
-      for_each_broadcast(*batch, stride_a, stride_b, product);
+      for_each_broadcast(*batch, stride_a, stride_b, one);
     });
     if (!known) return type_mismatch("input A", a->dtype());
     inv.out(0) = Value::tensor(std::move(out));
@@ -143,28 +226,10 @@ class Gemm final : public runtime::Kernel {
     const bool known = MatMulTypes::run(a->dtype(), [&](auto tag) {
       using T = decltype(tag);
       out = Tensor::allocate(a->dtype(), out_shape);
-      MutMap<T> y(out.mutable_data<T>(), m, n);
-      const ConstMap<T> ma(a->data<T>(), a->dim(0), a->dim(1));
-      const ConstMap<T> mb(b->data<T>(), b->dim(0), b->dim(1));
-      const T alpha = static_cast<T>(alpha_);
       const bool add_c = c != nullptr && beta_ != 0.0f;
       if (add_c) fill_c<T>(*c, static_cast<T>(beta_), out);
-      auto store = [&](const auto& product) {
-        if (add_c) {
-          y.noalias() += alpha * product;
-        } else {
-          y.noalias() = alpha * product;
-        }
-      };
-      if (trans_a_ && trans_b_) {
-        store(ma.transpose() * mb.transpose());
-      } else if (trans_a_) {
-        store(ma.transpose() * mb);
-      } else if (trans_b_) {
-        store(ma * mb.transpose());
-      } else {
-        store(ma * mb);
-      }
+      product<T>(out.mutable_data<T>(), a->data<T>(), b->data<T>(), m, n, k, trans_a_, trans_b_,
+                 static_cast<T>(alpha_), add_c);
     });
     if (!known) return type_mismatch("input A", a->dtype());
     inv.out(0) = Value::tensor(std::move(out));
