@@ -28,6 +28,12 @@ std::uint64_t attribute_bytes(const onnx::AttributeProto& a) {
   return bytes;
 }
 
+// An attribute the walk looks into further: tensors (their dims) and subgraphs.
+bool has_nested(const onnx::AttributeProto& a) {
+  return a.has_t() || a.tensors_size() > 0 || a.has_sparse_tensor() || a.sparse_tensors_size() > 0 || a.has_g() ||
+         a.graphs_size() > 0;
+}
+
 std::string node_label(const onnx::NodeProto& node, int index) {
   std::string out = "node ";
   if (!node.name().empty()) out += "'" + node.name() + "' ";
@@ -38,16 +44,16 @@ class Walker {
  public:
   explicit Walker(const ModelLimits& limits) : limits_(limits) {}
 
-  Expected<void, LimitError> model(const onnx::ModelProto& m) {
-    pending_.push_back({&m.graph(), ""});
+  Expected<void, LimitError> model(const onnx::ModelProto& m, bool main_nodes_checked) {
+    pending_.push_back({&m.graph(), "", main_nodes_checked});
     for (const auto& f : m.functions()) {
       const std::string scope = "function '" + f.domain() + "." + f.name() + "' ";
-      if (auto r = nodes(f.node(), scope); !r) return r;
+      if (auto r = nodes(f.node(), scope, false); !r) return r;
     }
     while (!pending_.empty()) {
       const Pending next = std::move(pending_.back());
       pending_.pop_back();
-      if (auto r = graph(*next.graph, next.scope); !r) return r;
+      if (auto r = graph(*next.graph, next.scope, next.nodes_checked); !r) return r;
     }
     return {};
   }
@@ -56,13 +62,14 @@ class Walker {
   struct Pending {
     const onnx::GraphProto* graph;
     std::string scope;  // "" for the main graph; "node 'if' (If #3) attribute 'then_branch' " for a subgraph
+    bool nodes_checked = false;  // each node passed node_within_limits: only their count is left
   };
 
   static Unexpected<LimitError> fail(Kind kind, std::string where, std::uint64_t value, std::uint64_t limit) {
     return unexpected(LimitError{kind, std::move(where), value, limit});
   }
 
-  Expected<void, LimitError> graph(const onnx::GraphProto& g, const std::string& scope) {
+  Expected<void, LimitError> graph(const onnx::GraphProto& g, const std::string& scope, bool nodes_checked) {
     for (const auto& init : g.initializer()) {
       const std::string where = scope + "initializer '" + init.name() + "'";
       if (auto r = tensor(init, where); !r) return r;
@@ -76,11 +83,11 @@ class Walker {
           bytes > limits_.max_attribute_bytes)
         return fail(Kind::kAttributeTooLarge, where, bytes, limits_.max_attribute_bytes);
     }
-    return nodes(g.node(), scope);
+    return nodes(g.node(), scope, nodes_checked);
   }
 
   Expected<void, LimitError> nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& list,
-                                   const std::string& scope) {
+                                   const std::string& scope, bool checked) {
     // The count first: a model far over the limit is refused before its attributes are read.
     const auto n = static_cast<std::uint64_t>(list.size());
     if (n > limits_.max_nodes - std::min(count_, limits_.max_nodes)) {
@@ -88,6 +95,7 @@ class Walker {
       return fail(Kind::kTooManyNodes, scope + node_label(list.Get(index), index), count_ + n, limits_.max_nodes);
     }
     count_ += n;
+    if (checked) return {};  // the loop below would find nothing and queue no subgraph
     for (int i = 0; i < list.size(); ++i) {
       const onnx::NodeProto& node = list.Get(i);
       for (const auto& a : node.attribute()) {
@@ -96,9 +104,7 @@ class Walker {
         const auto label = [&] { return scope + node_label(node, i) + " attribute '" + a.name() + "'"; };
         if (const auto bytes = attribute_bytes(a); bytes > limits_.max_attribute_bytes)
           return fail(Kind::kAttributeTooLarge, label(), bytes, limits_.max_attribute_bytes);
-        if (!a.has_t() && a.tensors_size() == 0 && !a.has_sparse_tensor() && a.sparse_tensors_size() == 0 &&
-            !a.has_g() && a.graphs_size() == 0)
-          continue;
+        if (!has_nested(a)) continue;
         const std::string where = label();
         if (a.has_t()) {
           if (auto r = tensor(a.t(), where); !r) return r;
@@ -189,8 +195,15 @@ std::string describe(const LimitError& e) {
   return e.where;
 }
 
-Expected<void, LimitError> check_model_limits(const onnx::ModelProto& model, const ModelLimits& limits) {
-  return Walker(limits).model(model);
+Expected<void, LimitError> check_model_limits(const onnx::ModelProto& model, const ModelLimits& limits,
+                                              bool main_nodes_checked) {
+  return Walker(limits).model(model, main_nodes_checked);
+}
+
+bool node_within_limits(const onnx::NodeProto& node, const ModelLimits& limits) {
+  for (const auto& a : node.attribute())
+    if (has_nested(a) || attribute_bytes(a) > limits.max_attribute_bytes) return false;
+  return true;
 }
 
 }  // namespace bb::ir

@@ -39,12 +39,11 @@ std::string graph_and_functions_bytes(const onnx::ModelProto& model) {
 
 std::string graph_digest(const onnx::ModelProto& model) { return sha256_hex(graph_and_functions_bytes(model)); }
 
-std::optional<std::string> file_graph_digest(std::string_view bytes) {
+std::optional<ModelLayout> model_layout(std::string_view bytes) {
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
-  std::string_view graph;
-  std::vector<std::string_view> functions;
+  ModelLayout layout;
   for (;;) {
     const auto start = static_cast<std::size_t>(in.CurrentPosition());
     const std::uint32_t tag = in.ReadTag();
@@ -62,15 +61,22 @@ std::optional<std::string> file_graph_digest(std::string_view bytes) {
     if (length > bytes.size() - body || !in.Skip(static_cast<int>(length))) return std::nullopt;
     const std::string_view whole = bytes.substr(start, body - start + length);  // tag, length, body
     if (tag_field(tag) == kModelGraphField) {
-      if (!graph.empty()) return std::nullopt;  // protobuf would merge the two
-      graph = whole;
+      if (!layout.graph.empty()) return std::nullopt;  // protobuf would merge the two
+      layout.graph = whole;
+      layout.graph_body = body - start;
     } else if (tag_field(tag) == kModelFunctionsField) {
-      functions.push_back(whole);
+      layout.functions.push_back(whole);
     }
   }
+  return layout;
+}
+
+std::optional<std::string> file_graph_digest(std::string_view bytes) {
+  const auto layout = model_layout(bytes);
+  if (!layout) return std::nullopt;
   Sha256 sha;
-  sha.update(graph);
-  for (const std::string_view f : functions) sha.update(f);
+  sha.update(layout->graph);
+  for (const std::string_view f : layout->functions) sha.update(f);
   return sha.finish_hex();
 }
 

@@ -7,6 +7,8 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "bb/ir/limits.h"
+#include "bb/ir/model_stream.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "inline_functions.h"
@@ -25,6 +27,67 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+// What the planning steps share while they run; the Program keeps only their results.
+struct Program::PlanBuild {
+  // A graph has few distinct ops: each is looked up once (the registry and the op table
+  // are short lists searched in order).
+  struct Resolved {
+    const OpRegistration* op;
+    const ir::OpSpec* spec;
+    int opset;
+  };
+  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
+  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;  // value name -> slot
+  std::vector<bool> slot_static;
+  std::vector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
+  std::vector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
+  std::vector<std::uint32_t> indegree;     // per node: inputs produced by a node
+  // Inputs not found during the walk, as (node, input index), and arity findings as
+  // (node, kNoSlot), in node order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
+  std::vector<std::string> unresolved;
+  std::vector<std::string> problems;
+  std::vector<std::uint32_t> topo;  // every node, producers before consumers
+  absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
+
+  std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
+    const std::uint32_t slot = p.slot_count_++;
+    slot_static.push_back(is_static);
+    producer.push_back(by);
+    if (!name.empty()) slot_of.emplace(name, slot);
+    return slot;
+  }
+};
+
+// The plan's walk over the nodes done while the model is parsed, each batch of nodes
+// while it is in the cache (ir::parse_model_streamed): the limits of each node and
+// resolve + wire (walk_nodes). Program::make finishes the plan from it.
+class Program::StreamedPlan final : public ir::NodeSink {
+ public:
+  StreamedPlan(Program& program, const ir::ModelLimits& limits) : program_(program), limits_(limits) {}
+
+  void begin(const onnx::ModelProto& model, int node_count) override {
+    program_.model_ = &model;
+    program_.graph_ = &model.graph();
+    program_.declare_graph_values(plan, static_cast<std::uint32_t>(node_count));
+    program_.begin_walk(plan, static_cast<std::uint32_t>(node_count));
+  }
+
+  void nodes(int first, int count) override {
+    const auto& graph = *program_.graph_;
+    for (int i = first; i < first + count; ++i)
+      nodes_within_limits = nodes_within_limits && ir::node_within_limits(graph.node(i), limits_);
+    program_.walk_nodes(plan, static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(first + count));
+  }
+
+  PlanBuild plan;
+  bool nodes_within_limits = true;  // every node passed ir::node_within_limits
+
+ private:
+  Program& program_;
+  const ir::ModelLimits& limits_;
+};
+
 Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::filesystem::path& path,
                                                                   const LoadOptions& options) {
   // ir::load_model's steps, keeping the bytes: the digest is checked on them as they are.
@@ -33,11 +96,28 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   auto bytes = ir::read_file(path, limits.max_file_bytes);
   if (!bytes) return unexpected(error(LoadError::Kind::kIo, bytes.error().message));
   const ir::ModelFormat format = ir::format_for_path(path);
-  std::unique_ptr<Program> program(new Program());
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = 64 << 10;
-  arena_options.max_block_size = 4 << 20;
-  program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+  auto loaded = [] {
+    std::unique_ptr<Program> program(new Program());
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = 64 << 10;
+    arena_options.max_block_size = 4 << 20;
+    program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+    return program;
+  };
+  std::unique_ptr<Program> program = loaded();
+  if (format == ir::ModelFormat::kBinary) {
+    // The plan's walk while the nodes are parsed; bytes it does not expect are parsed
+    // whole below, which also says what is wrong with them.
+    program->label_ = path.string();
+    StreamedPlan streamed(*program, options.limits);
+    if (auto model = ir::parse_model_streamed(*bytes, *program->arena_, limits, options.limits.max_nodes, streamed)) {
+      bytes = std::string();  // the parsed model does not point into it
+      std::optional<std::string> digest;
+      if (options.verify_digest) digest = std::move(model->digest);
+      return make(std::move(program), path.string(), options, std::move(digest), &streamed);
+    }
+    program = loaded();
+  }
   auto model = ir::parse_model(*bytes, format, *program->arena_, limits);
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
   program->model_ = *model;
@@ -56,10 +136,15 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::build(onnx::ModelPr
 
 Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
-                                                                  std::optional<std::string> file_digest) {
+                                                                  std::optional<std::string> file_digest,
+                                                                  StreamedPlan* streamed) {
   const onnx::ModelProto& model = *program->model_;
-  // Limits first: nothing below walks, hashes or allocates from a model over them.
-  if (auto within = ir::check_model_limits(model, options.limits); !within)
+  // Limits first: nothing below walks, hashes or allocates from a model over them. (A
+  // streamed load walked the nodes already, within max_nodes, and reports what it found
+  // only after this and the passport.)
+  if (auto within =
+          ir::check_model_limits(model, options.limits, streamed != nullptr && streamed->nodes_within_limits);
+      !within)
     return unexpected(error(LoadError::Kind::kLimit, label + ": " + ir::describe(within.error())));
   const auto passport = ir::read_passport(model);
   if (!passport)
@@ -80,7 +165,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::make(std::unique_pt
   }
   program->label_ = std::move(label);
   program->graph_ = &model.graph();
-  auto planned = program->resolve_and_plan();
+  auto planned = streamed != nullptr ? program->finish_plan(streamed->plan) : program->resolve_and_plan();
   if (!planned && program->expandable_) {
     // Some node without a kernel has a function body: plan the expanded graph instead.
     if (auto expanded = program->expand(options); !expanded) return unexpected(expanded.error());
@@ -286,45 +371,19 @@ std::string Program::where(std::uint32_t index) const {
   return out + "(" + node.op_type() + " #" + std::to_string(index) + ")";
 }
 
-// What the planning steps share while they run; the Program keeps only their results.
-struct Program::PlanBuild {
-  // A graph has few distinct ops: each is looked up once (the registry and the op table
-  // are short lists searched in order).
-  struct Resolved {
-    const OpRegistration* op;
-    const ir::OpSpec* spec;
-    int opset;
-  };
-  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;  // value name -> slot
-  std::vector<bool> slot_static;
-  std::vector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
-  std::vector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
-  std::vector<std::uint32_t> indegree;     // per node: inputs produced by a node
-  // Inputs not found during the walk, as (node, input index), and arity findings as
-  // (node, kNoSlot), in node order.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
-  std::vector<std::string> unresolved;
-  std::vector<std::string> problems;
-  std::vector<std::uint32_t> topo;  // every node, producers before consumers
-  absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
-
-  std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
-    const std::uint32_t slot = p.slot_count_++;
-    slot_static.push_back(is_static);
-    producer.push_back(by);
-    if (!name.empty()) slot_of.emplace(name, slot);
-    return slot;
-  }
-};
-
 // The plan, in named steps over a PlanBuild. The findings keep the order of separate
 // passes: unresolved nodes alone if there are any, else values produced twice, then each
 // node's missing inputs and arity, then graph outputs nothing produces, then cycles.
 Expected<void, LoadError> Program::resolve_and_plan() {
   PlanBuild b;
-  declare_graph_values(b);
-  walk_nodes(b);
+  const auto n_nodes = static_cast<std::uint32_t>(graph_->node_size());
+  declare_graph_values(b, n_nodes);
+  begin_walk(b, n_nodes);
+  walk_nodes(b, 0, n_nodes);
+  return finish_plan(b);
+}
+
+Expected<void, LoadError> Program::finish_plan(PlanBuild& b) {
   if (!b.unresolved.empty()) {
     b.unresolved.push_back(label_ + ": " + std::to_string(b.unresolved.size()) +
                            " node(s) without a kernel; the run does not start");
@@ -341,10 +400,11 @@ Expected<void, LoadError> Program::resolve_and_plan() {
 }
 
 // Establishes a static slot for every initializer, then for every graph input without
-// one (an input with an initializer is that initializer's slot).
-void Program::declare_graph_values(PlanBuild& b) {
+// one (an input with an initializer is that initializer's slot). `node_count`: the nodes
+// the walk will see (a streamed load has not parsed them yet).
+void Program::declare_graph_values(PlanBuild& b, std::uint32_t node_count) {
   const auto& model_graph = model_->graph();
-  const std::size_t n_nodes = static_cast<std::size_t>(graph_->node_size());
+  const std::size_t n_nodes = node_count;
   // Most nodes have one output; a reserve of 1.5 per node avoids rehashing, which would
   // read every name again.
   const std::size_t values =
@@ -368,27 +428,29 @@ void Program::declare_graph_values(PlanBuild& b) {
 // Establishes every node's kernel (or an `unresolved` finding), its contiguous output
 // slots (or a "produced twice" finding), the slots of the inputs produced so far (the
 // others go to `later`), max_arity_ and the arity findings.
-void Program::walk_nodes(PlanBuild& b) {
-  const auto& graph = *graph_;
-  const auto n_nodes = static_cast<std::uint32_t>(graph.node_size());
+void Program::begin_walk(PlanBuild& b, std::uint32_t n_nodes) {
   nodes_.resize(n_nodes);
   plain_kind_.assign(n_nodes, UINT32_MAX);
   b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
   b.indegree.assign(n_nodes, 0);
+}
+
+void Program::walk_nodes(PlanBuild& b, std::uint32_t first, std::uint32_t end) {
+  const auto& graph = *graph_;
   // The walk is bound by memory latency: nodes, their strings and the name table's slots
   // are scattered. Prefetching ahead (the node two strides ahead, its strings one
   // stride ahead, the table slots of the next node's outputs) overlaps the misses.
   constexpr std::uint32_t kAhead = 8;
-  for (std::uint32_t i = 0; i < n_nodes; ++i) {
-    if (i + 2 * kAhead < n_nodes) __builtin_prefetch(&graph.node(static_cast<int>(i + 2 * kAhead)));
-    if (i + kAhead < n_nodes) {
+  for (std::uint32_t i = first; i < end; ++i) {
+    if (i + 2 * kAhead < end) __builtin_prefetch(&graph.node(static_cast<int>(i + 2 * kAhead)));
+    if (i + kAhead < end) {
       const auto& ahead = graph.node(static_cast<int>(i + kAhead));
       __builtin_prefetch(&ahead.domain());
       __builtin_prefetch(&ahead.op_type());
       for (const auto& out : ahead.output()) __builtin_prefetch(out.data());
       for (const auto& in : ahead.input()) __builtin_prefetch(in.data());
     }
-    if (i + 1 < n_nodes)
+    if (i + 1 < end)
       for (const auto& out : graph.node(static_cast<int>(i + 1)).output()) b.slot_of.prefetch(out);
     resolve_node(b, i);
     if (!b.unresolved.empty()) continue;  // only the unresolved nodes are reported

@@ -1,7 +1,9 @@
 // The loader's fast paths mean the same as the slow ones: the digest read from the file's
-// own bytes (ir::file_graph_digest in bb/ir/passport.h), and the plan of a graph already in node order.
+// own bytes (ir::file_graph_digest in bb/ir/passport.h), the plan of a graph already in
+// node order, and the plan walked while the file is parsed (ir::parse_model_streamed).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -77,6 +79,152 @@ TEST(FileDigest, LoadChecksTheDigestWhateverTheFileLayout) {
   options.verify_digest = false;
   EXPECT_TRUE(Program::load(write("changed.bb", ir::serialize_deterministic(changed)), options));
   EXPECT_TRUE(Program::load(write("good.bb", ir::serialize_deterministic(m))));
+}
+
+// Everything a plan holds, as text: equal for two programs planned alike.
+std::string plan_of(const Program& p) {
+  std::string out = "slots " + std::to_string(p.slot_count()) + " arity " + std::to_string(p.max_arity()) +
+                    " typed " + std::to_string(p.typed()) + "\n";
+  for (const auto& pn : p.nodes()) {
+    out += pn.proto->name() + " op " + std::to_string(reinterpret_cast<std::uintptr_t>(pn.op)) + " spec " +
+           std::to_string(reinterpret_cast<std::uintptr_t>(pn.spec)) + " opset " + std::to_string(pn.opset) + " in " +
+           std::to_string(pn.input_begin) + "+" + std::to_string(pn.input_count) + " out " +
+           std::to_string(pn.output_begin) + "+" + std::to_string(pn.output_count) + " dynamic " +
+           std::to_string(pn.dynamic_inputs) + " static " + std::to_string(pn.is_static) + " source " +
+           std::to_string(pn.is_source) + "\n";
+  }
+  out += "refs";
+  for (const auto r : p.input_refs()) out += " " + std::to_string(r);
+  out += "\nstatic order";
+  for (const auto i : p.static_order()) out += " " + std::to_string(i);
+  out += "\ninputs";
+  for (const auto& [name, slot] : p.graph_inputs()) out += " " + name + "=" + std::to_string(slot);
+  out += "\noutputs";
+  for (const auto& [name, slot] : p.graph_outputs()) out += " " + name + "=" + std::to_string(slot);
+  out += "\ninitializers";
+  for (const auto& [slot, init] : p.initializers()) out += " " + init->name() + "=" + std::to_string(slot);
+  for (std::uint32_t s = 0; s < p.slot_count(); ++s) {
+    out += "\nslot " + std::to_string(s) + " output " + std::to_string(p.output_index(s)) + " uses " +
+           std::to_string(p.static_uses(s)) + " keep " + std::to_string(p.keep_after_static(s)) + " readers";
+    for (const auto c : p.consumers(s)) out += " " + std::to_string(c);
+  }
+  return out;
+}
+
+// Loading the file (parsed in batches, the plan walked as they go) says and plans exactly
+// what the parse of the whole file followed by the plan (Program::build) does.
+void expect_load_as_build(const std::string& name, const std::string& bytes, const runtime::LoadOptions& options = {}) {
+  const auto path = write(name, bytes);
+  auto loaded = Program::load(path, options);
+  auto parsed = ir::parse_model(bytes, ir::ModelFormat::kBinary, options.limits.load());
+  if (!parsed) {
+    ASSERT_FALSE(loaded) << name;
+    EXPECT_EQ(loaded.error().kind, LoadError::Kind::kIo) << name;
+    EXPECT_EQ(loaded.error().message, path.string() + ": " + parsed.error().message) << name;
+    return;
+  }
+  auto built = Program::build(std::move(*parsed), path.string(), options);
+  ASSERT_EQ(loaded.has_value(), built.has_value()) << name << ": " << (loaded ? built.error() : loaded.error()).message;
+  if (!loaded) {
+    EXPECT_EQ(loaded.error().kind, built.error().kind) << name;
+    EXPECT_EQ(loaded.error().message, built.error().message) << name;
+    return;
+  }
+  EXPECT_EQ(plan_of(**loaded), plan_of(**built)) << name;
+}
+
+onnx::NodeProto& unknown_op(GraphBuilder& g, const std::string& name, std::initializer_list<std::string_view> inputs,
+                            std::initializer_list<std::string_view> outputs) {
+  return g.node("com.example", "Unknown", name, inputs, outputs);
+}
+
+TEST(StreamedLoad, PlansAsTheWholeParse) {
+  expect_load_as_build("sample.bb", ir::serialize_deterministic(sample()));
+  // Graph inputs and initializers (their slots come first), a static node, nodes out of
+  // node order, an output nothing reads.
+  GraphBuilder g;
+  g.raw().mutable_graph()->add_input()->set_name("x");
+  auto* w = g.raw().mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(1);
+  w->add_float_data(1);
+  g.syscall(ir::kPassThrough, "late", {"y"}, {"z"});
+  g.syscall(ir::kPassThrough, "from_w", {"w"}, {"y"});
+  g.syscall(ir::kPassThrough, "from_x", {"x"}, {"u"});
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.gated_send("send0", "t", "bob");
+  g.raw().mutable_graph()->add_output()->set_name("z");
+  const auto m = g.compiled();
+  expect_load_as_build("inputs.bb", ir::serialize_deterministic(m));
+
+  // The same graph with its fields in another order: nodes after the inputs, split by
+  // other fields, the graph field before the model's first fields.
+  onnx::ModelProto rest = m;
+  rest.clear_graph();
+  const auto& graph = m.graph();
+  std::string body = field(11, ir::serialize_deterministic(graph.input(0))) + field(2, graph.name());
+  for (int i = 0; i < graph.node_size(); ++i) {
+    body += field(1, ir::serialize_deterministic(graph.node(i)));
+    if (i == 2) body += field(5, ir::serialize_deterministic(graph.initializer(0)));
+  }
+  body += field(12, ir::serialize_deterministic(graph.output(0)));
+  const std::string reordered = field(7, body) + ir::serialize_deterministic(rest);
+  ASSERT_TRUE(ir::file_graph_digest(reordered));
+  EXPECT_NE(ir::file_graph_digest(reordered), ir::graph_digest(m));  // checked on the parsed graph
+  expect_load_as_build("reordered.bb", reordered);
+}
+
+TEST(StreamedLoad, ReportsAsTheWholeParse) {
+  // Limits first, over any other finding: an attribute over the limit, a node count
+  // over it (too many nodes to walk as they are parsed), a tensor attribute's dims (the
+  // node is walked again by the limits check).
+  runtime::LoadOptions small;
+  small.limits.max_attribute_bytes = 8;
+  GraphBuilder g;
+  unknown_op(g, "u", {}, {"v"});
+  g.syscall(ir::kPulse, "pulse", {}, {"t"});
+  g.gated_send("send0", "t", "bob");
+  expect_load_as_build("attribute.bb", ir::serialize_deterministic(g.raw()), small);
+  small = {};
+  small.limits.max_nodes = 2;
+  expect_load_as_build("nodes.bb", ir::serialize_deterministic(g.compiled()), small);
+  auto& c = g.syscall(ir::kConstant, "c", {}, {"c"});
+  auto* t = c.add_attribute();
+  t->set_name("value");
+  t->set_type(onnx::AttributeProto::TENSOR);
+  t->mutable_t()->add_dims(-1);
+  expect_load_as_build("dims.bb", ir::serialize_deterministic(g.compiled()));
+  c.mutable_attribute()->RemoveLast();
+  GraphBuilder::set_int(c, ir::kAttrValueInt, 7);
+
+  // Then the passport, the digest, and the plan's findings in their order.
+  expect_load_as_build("raw.bb", ir::serialize_deterministic(g.raw()));
+  auto changed = g.compiled();
+  changed.mutable_graph()->mutable_node(1)->set_name("renamed");
+  expect_load_as_build("changed.bb", ir::serialize_deterministic(changed));
+  expect_load_as_build("unresolved.bb", ir::serialize_deterministic(g.compiled()));
+  GraphBuilder bad;
+  bad.syscall(ir::kPassThrough, "a", {"b_out"}, {"a_out"});
+  bad.syscall(ir::kPassThrough, "b", {"a_out"}, {"b_out"});
+  bad.syscall(ir::kPassThrough, "c", {"nowhere"}, {"a_out"});
+  bad.syscall(ir::kPulse, "p", {"t"}, {});
+  expect_load_as_build("findings.bb", ir::serialize_deterministic(bad.compiled()));
+
+  // Bytes the batches do not parse: the whole parse says where.
+  const std::string bytes = ir::serialize_deterministic(sample());
+  expect_load_as_build("truncated.bb", bytes.substr(0, bytes.size() - 3));
+  expect_load_as_build("cut_in_node.bb", bytes.substr(0, bytes.size() / 2));
+  std::string bad_node = bytes;
+  const auto name = bytes.find("\x1a\x05send0");  // node.name of the Send
+  ASSERT_NE(name, std::string::npos);
+  bad_node[name] = 0x1f;  // field 3, wire type 7: no such type
+  expect_load_as_build("bad_node.bb", bad_node);
+  runtime::LoadOptions shallow;
+  shallow.limits.max_recursion_depth = 2;  // model, graph, node: the attributes are too deep
+  expect_load_as_build("deep.bb", bytes, shallow);
+  shallow.limits.max_recursion_depth = 3;
+  expect_load_as_build("deep_enough.bb", bytes, shallow);
 }
 
 TEST(Plan, NodesOutOfOrderAreRunInATopologicalOrder) {

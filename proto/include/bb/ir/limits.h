@@ -71,6 +71,13 @@ std::string describe(const LimitError& error);
 // Checks the node count, every attribute and initializer's size and every tensor's
 // declared element count. The walk keeps its own stack (no recursion) and stops at the
 // first breach; it reads sizes only and allocates nothing sized by the model.
-Expected<void, LimitError> check_model_limits(const onnx::ModelProto& model, const ModelLimits& limits);
+// `main_nodes_checked`: every node of the main graph passed node_within_limits (a loader
+// that checked each node as it was parsed), so the walk counts them and reads no further.
+Expected<void, LimitError> check_model_limits(const onnx::ModelProto& model, const ModelLimits& limits,
+                                              bool main_nodes_checked = false);
+
+// True when none of the node's attributes is over max_attribute_bytes and none holds a
+// tensor or a graph: check_model_limits would find nothing in it and walk nowhere from it.
+bool node_within_limits(const onnx::NodeProto& node, const ModelLimits& limits);
 
 }  // namespace bb::ir

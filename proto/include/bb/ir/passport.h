@@ -1,6 +1,7 @@
 // The passport a compiled model carries and its graph digest (docs/spec.md, "Passport").
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,17 @@ std::string graph_and_functions_bytes(const onnx::ModelProto& model);
 // deterministically (bbc writes that way); a digest that differs says only that the file
 // is not in that form, so a caller falls back to graph_digest of the parsed model.
 std::optional<std::string> file_graph_digest(std::string_view bytes);
+
+// Where a serialized model's `graph` field and `functions` fields are (each its tag,
+// length and body, in file order): the bytes its digest hashes. nullopt when the bytes
+// are not a well-formed message or hold the graph twice (protobuf would merge the two);
+// `graph` is empty when the model has none.
+struct ModelLayout {
+  std::string_view graph;
+  std::size_t graph_body = 0;  // where the graph's body starts in `graph`
+  std::vector<std::string_view> functions;
+};
+std::optional<ModelLayout> model_layout(std::string_view bytes);
 
 struct Passport {
   std::string compiled;             // "v1"

@@ -115,16 +115,21 @@ class Program {
 
  private:
   Program() = default;
+  struct PlanBuild;
+  class StreamedPlan;
   // build(), with the digest of the file's bytes when load() has one (ir::file_graph_digest).
   static Expected<std::shared_ptr<const Program>, LoadError> make(std::unique_ptr<Program> program, std::string label,
                                                                   const LoadOptions& options,
-                                                                  std::optional<std::string> file_digest);
+                                                                  std::optional<std::string> file_digest,
+                                                                  StreamedPlan* streamed = nullptr);
   // Resolves every node's kernel and plans the run: the steps below, in this order,
-  // over what they share while planning (PlanBuild, program.cc).
-  struct PlanBuild;
+  // over what they share while planning (PlanBuild, program.cc). A streamed load does
+  // the first three while it parses (StreamedPlan), then finish_plan.
   Expected<void, LoadError> resolve_and_plan();
-  void declare_graph_values(PlanBuild& b);
-  void walk_nodes(PlanBuild& b);
+  Expected<void, LoadError> finish_plan(PlanBuild& b);
+  void declare_graph_values(PlanBuild& b, std::uint32_t node_count);
+  void begin_walk(PlanBuild& b, std::uint32_t node_count);
+  void walk_nodes(PlanBuild& b, std::uint32_t first, std::uint32_t end);
   void resolve_node(PlanBuild& b, std::uint32_t i);
   void wire_node(PlanBuild& b, std::uint32_t i);
   void link_late_inputs(PlanBuild& b);

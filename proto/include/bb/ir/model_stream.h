@@ -1,0 +1,42 @@
+// A binary model parsed by protobuf a field at a time, the graph's nodes a batch at a
+// time, so that a loader does its work on each node while the node is still in the
+// cache (bbrun start-up: docs/performance.md, "Round 5"). The model is the one
+// parse_model gives for the same bytes; the digest is file_graph_digest's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/arena.h>
+#include <onnx/onnx_pb.h>
+
+#include "bb/ir/model_io.h"
+
+namespace bb::ir {
+
+// What the loader does while the model is parsed.
+class NodeSink {
+ public:
+  virtual ~NodeSink() = default;
+  // Every field of the model but the graph's nodes is parsed; the graph will have
+  // `node_count` nodes.
+  virtual void begin(const onnx::ModelProto& model, int node_count) = 0;
+  // Nodes [first, first + count) of model.graph() are parsed.
+  virtual void nodes(int first, int count) = 0;
+};
+
+struct StreamedModel {
+  onnx::ModelProto* model = nullptr;  // on the arena
+  std::string digest;                 // file_graph_digest of the bytes
+};
+
+// nullopt when the bytes are not laid out as this expects (a well-formed message with one
+// graph field, its nodes at most `max_nodes` length-delimited entries) or a part of them
+// does not parse. The caller then parses them whole with parse_model, which says what is
+// wrong; whatever the sink built and the arena holds is to be dropped.
+std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
+                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink);
+
+}  // namespace bb::ir
