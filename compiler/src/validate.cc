@@ -29,9 +29,7 @@ namespace {
 
 // value → producer index (-1: input/initializer); a slot per value: at a million values
 // it is ~50 MB probed at random, so it lives on huge pages.
-using ValueMap = absl::flat_hash_map<std::string_view, int, absl::container_internal::hash_default_hash<std::string_view>,
-                                     absl::container_internal::hash_default_eq<std::string_view>,
-                                     ir::HugePageAllocator<std::pair<const std::string_view, int>>>;
+using ValueMap = ir::HugePageHashMap<std::string_view, int>;
 
 // How many nodes ahead the walks ask for the value map's slots (see check_body).
 constexpr int kLookAhead = 8;

@@ -39,10 +39,7 @@ struct ValueUse {
 };
 
 // Read at random by every gate pass; at a million nodes several MB, so on huge pages.
-using ValueUses =
-    absl::flat_hash_map<std::string_view, std::vector<ValueUse>, absl::container_internal::hash_default_hash<std::string_view>,
-                        absl::container_internal::hash_default_eq<std::string_view>,
-                        ir::HugePageAllocator<std::pair<const std::string_view, std::vector<ValueUse>>>>;
+using ValueUses = ir::HugePageHashMap<std::string_view, std::vector<ValueUse>>;
 
 // A gate a pass inserts, and the node whose outputs it reads (input j = output j).
 struct NewGate {

@@ -96,7 +96,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   auto bytes = ir::read_file(path, limits.max_file_bytes);
   if (!bytes) return unexpected(error(LoadError::Kind::kIo, bytes.error().message));
   const ir::ModelFormat format = ir::format_for_path(path);
-  auto loaded = [] {
+  auto fresh_program = [] {
     std::unique_ptr<Program> program(new Program());
     google::protobuf::ArenaOptions arena_options;
     arena_options.start_block_size = 64 << 10;
@@ -104,7 +104,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
     program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
     return program;
   };
-  std::unique_ptr<Program> program = loaded();
+  std::unique_ptr<Program> program = fresh_program();
   if (format == ir::ModelFormat::kBinary) {
     // The plan's walk while the nodes are parsed; bytes it does not expect are parsed
     // whole below, which also says what is wrong with them.
@@ -116,7 +116,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
       if (options.verify_digest) digest = std::move(model->digest);
       return make(std::move(program), path.string(), options, std::move(digest), &streamed);
     }
-    program = loaded();
+    program = fresh_program();
   }
   auto model = ir::parse_model(*bytes, format, *program->arena_, limits);
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));

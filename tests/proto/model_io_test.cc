@@ -241,7 +241,7 @@ TEST(ModelIo, LargeModelArenaHoldsAModelInHugePageBlocks) {
     EXPECT_TRUE(serialize_deterministic(**model) == *bytes) << models[k];
   }
   EXPECT_GE(arena.SpaceAllocated(), options.start_block_size);
-  // A request past the largest block gets a block of its own, from the same allocator.
+  // A request past the largest block gets a block of its own.
   const std::uint64_t before = arena.SpaceAllocated();
   auto* big = google::protobuf::Arena::CreateArray<char>(&arena, options.max_block_size + 1);
   big[0] = big[options.max_block_size] = 'x';

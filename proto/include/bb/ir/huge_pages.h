@@ -2,12 +2,15 @@
 // model's arena, the value tables with a slot per value): blocks aligned to and advised
 // for 2 MiB transparent huge pages. At a million nodes those structures are hundreds of
 // MB; on 4 KiB pages nearly every access to them misses the TLB as well as the cache,
-// and the first touch of every page is a fault (docs/performance.md, "Huge pages").
+// and the first touch of every page is a fault (docs/performance.md, "Round 5: huge pages").
 // Where the kernel offers no huge pages the advice is ignored: ordinary memory.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <utility>
+
+#include <absl/container/flat_hash_map.h>
 
 namespace bb::ir {
 
@@ -41,5 +44,12 @@ struct HugePageAllocator {
     return true;
   }
 };
+
+// absl::flat_hash_map with its default hash and equality, its slots on huge pages once
+// the table reaches one: for a table with a slot per value of a large model.
+template <class K, class V>
+using HugePageHashMap =
+    absl::flat_hash_map<K, V, absl::container_internal::hash_default_hash<K>, absl::container_internal::hash_default_eq<K>,
+                        HugePageAllocator<std::pair<const K, V>>>;
 
 }  // namespace bb::ir

@@ -68,7 +68,7 @@ Expected<onnx::ModelProto*, IoError> load_model(const std::filesystem::path& pat
 // transparent huge pages. A million-node model is ~700 MB of scattered small objects;
 // on 4 KiB pages every pass misses the TLB on most nodes and the first touch of each
 // page is a fault, which on a virtual machine cost more than the compile's own work
-// (docs/performance.md, "Huge pages for the model's arena"). Where the kernel does not
+// (docs/performance.md, "Round 5: huge pages"). Where the kernel does not
 // offer huge pages the advice is ignored and the blocks are ordinary memory.
 google::protobuf::ArenaOptions large_model_arena_options();
 

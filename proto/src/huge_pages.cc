@@ -1,6 +1,6 @@
-// Huge-page memory (bb/ir/huge_pages.h) and the arena for one large model held for a
-// whole run (bb/ir/model_io.h). Apart from model_io.cc because <sys/mman.h> defines
-// MAP_TYPE, which ONNX's text parser declares.
+// Huge-page memory (bb/ir/huge_pages.h), and the arena for one large model held for a
+// whole run that takes its blocks from it (bb/ir/model_io.h; here, not in model_io.cc,
+// because <sys/mman.h> defines MAP_TYPE, which ONNX's text parser declares).
 #include <sys/mman.h>
 
 #include <cstdlib>
