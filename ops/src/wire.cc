@@ -41,7 +41,7 @@ class Send final : public runtime::Kernel {
       return unexpected("attribute '" + std::string(ir::kAttrChannel) + "' is not UTF-8 text");
     auto deadline = attributes.get_int(ir::kAttrDeadlineNs);
     if (!deadline) return unexpected(deadline.error());
-    auto s = std::make_unique<Send>(init.network, std::string(channel->value_or("")), deadline->value_or(0));
+    auto s = std::make_unique<Send>(init.network, channel->value_or(""), deadline->value_or(0));
     if (peer->has_value()) {
       auto parsed = peer_from_attribute(**peer, ir::kAttrPeer);
       if (!parsed) return unexpected(parsed.error());
@@ -52,8 +52,15 @@ class Send final : public runtime::Kernel {
     }
     return s;
   }
-  Send(NetworkServices& node, std::string channel, std::int64_t deadline)
-      : node_(node), channel_(std::move(channel)), deadline_(deadline) {}
+  Send(NetworkServices& node, std::string_view channel, std::int64_t deadline) : node_(node) {
+    // What every envelope of this Send carries is set once; a send changes the payloads,
+    // the destination and the message id.
+    envelope_.set_schema_version(ir::kEnvelopeSchemaVersion);
+    envelope_.set_src_peer(node_.self().bytes());
+    envelope_.set_incarnation(node_.incarnation());
+    envelope_.set_channel(channel.data(), channel.size());
+    envelope_.set_deadline_ns(deadline);
+  }
   ~Send() override {
     if (peer_ != runtime::kNoPeer) node_.peers().release(peer_);
   }
@@ -90,12 +97,7 @@ class Send final : public runtime::Kernel {
 
  private:
   void build_envelope(Invocation& inv, std::uint32_t payloads) {
-    envelope_.Clear();
-    envelope_.set_schema_version(ir::kEnvelopeSchemaVersion);
-    envelope_.set_src_peer(node_.self().bytes());
-    envelope_.set_incarnation(node_.incarnation());
-    envelope_.set_channel(channel_);
-    envelope_.set_deadline_ns(deadline_);
+    envelope_.mutable_payload()->Clear();  // keeps the Value objects for the next payloads
     for (std::uint32_t k = 0; k < payloads; ++k) runtime::to_wire(inv.in(k), *envelope_.add_payload());
   }
   void send_one(runtime::PendingId pending, PeerIndex dst) {
@@ -106,10 +108,8 @@ class Send final : public runtime::Kernel {
   }
 
   NetworkServices& node_;
-  std::string channel_;
-  std::int64_t deadline_;
   PeerIndex peer_ = runtime::kNoPeer;
-  bb::Envelope envelope_;  // reused: Clear() keeps its storage
+  bb::Envelope envelope_;  // the fixed fields set at creation; payloads reused between sends
 };
 
 class Recv final : public runtime::Kernel {
