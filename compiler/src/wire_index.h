@@ -136,8 +136,8 @@ class BodyIndex {
   // Rewires the readers of the renamed values, as rename_uses does for gate nodes.
   void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
 
-  // Whether any gate is recorded, and which ones on sends()[k] (tx) or recvs()[k]: a bit
-  // per Gate.
+  // Whether any gate (or stamp) is recorded, and which gates on sends()[k] (tx) or
+  // recvs()[k]: a bit per Gate.
   bool recorded() const { return recorded_ != 0; }
   std::uint8_t recorded_gates(bool tx, std::size_t k) const;
   // Spells out the recorded gates of sends()[k] (tx) or recvs()[k] in chain order,
