@@ -140,6 +140,12 @@ void encode_gate_node(const GateSpelling& gate, std::string& out) {
   append_bytes_field(out, kNodeDomain, ir::kSyscallDomain);
 }
 
+std::size_t stamp_field_size(std::string_view stamp) {
+  return bytes_field_size(kNodeAttribute, int_attribute_size(stamp, 1));
+}
+
+void encode_stamp_field(std::string_view stamp, std::string& out) { append_int_attribute(out, stamp, 1); }
+
 std::string_view NameStore::add(std::string_view name) {
   if (blocks_.empty() || capacity_ - used_ < name.size()) {
     capacity_ = std::max(kNameBlock, name.size());

@@ -48,6 +48,11 @@ onnx::NodeProto* build_gate_node(const GateSpelling& gate, google::protobuf::Are
 std::size_t gate_node_size(const GateSpelling& gate);
 void encode_gate_node(const GateSpelling& gate, std::string& out);
 
+// A wire op's stamp (`stamp` = 1, as BodyIndex::stamp adds it) as a NodeProto
+// `attribute` field: its size (tag and length included), and its bytes appended to `out`.
+std::size_t stamp_field_size(std::string_view stamp);
+void encode_stamp_field(std::string_view stamp, std::string& out);
+
 // Output names of recorded rx gates, the keys of the WireIndex's readers map: kept in
 // large blocks, so the views stay valid as the store grows.
 class NameStore {

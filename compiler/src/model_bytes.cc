@@ -65,7 +65,9 @@ class GraphWithGates {
   // The graph's size (and every node's, cached for write).
   std::uint64_t size() {
     std::uint64_t size = rest_.size();
-    for (const auto& node : graph_.node()) size += field_size(node.ByteSizeLong());
+    walk([&](const onnx::NodeProto& node, bool tx, std::size_t k) {
+      size += field_size(node.ByteSizeLong() + (k == kNone ? 0 : gates_.recorded_stamps_size(tx, k)));
+    });
     for (const bool tx : {true, false}) {
       const std::size_t ops = (tx ? gates_.sends() : gates_.recvs()).size();
       for (std::size_t k = 0; k < ops; ++k)
@@ -75,23 +77,64 @@ class GraphWithGates {
   }
 
   void write(google::protobuf::io::CodedOutputStream& coded) {
-    const auto& sends = gates_.sends();
-    const auto& recvs = gates_.recvs();
-    std::size_t s = 0, r = 0;
-    for (int i = 0; i < graph_.node_size(); ++i) {
-      if (s < sends.size() && sends[s] == i) write_chain(coded, true, s++);
-      const auto& node = graph_.node(i);
-      coded.WriteTag(kNodeTag);
-      coded.WriteVarint32(static_cast<std::uint32_t>(node.GetCachedSize()));
-      node.SerializeWithCachedSizes(&coded);
-      if (r < recvs.size() && recvs[r] == i) write_chain(coded, false, r++);
-    }
+    walk([&](const onnx::NodeProto& node, bool tx, std::size_t k) {
+      if (k != kNone && tx) write_chain(coded, true, k);
+      write_node(coded, node, tx, k);
+      if (k != kNone && !tx) write_chain(coded, false, k);
+    });
     coded.WriteRaw(rest_.data(), static_cast<int>(rest_.size()));
   }
 
  private:
   static constexpr int kGraphNodeField = 1;
+  static constexpr int kNodeAttributeField = 5;
   static constexpr std::uint32_t kNodeTag = ir::make_tag(kGraphNodeField, ir::WireType::kLengthDelimited);
+  static constexpr std::size_t kNone = ~std::size_t{0};
+
+  // Calls f(node, tx, k) for every node in order: k is the node's place in the index's
+  // sends() (tx) or recvs(), kNone for the other nodes.
+  template <class F>
+  void walk(F&& f) {
+    const auto& sends = gates_.sends();
+    const auto& recvs = gates_.recvs();
+    std::size_t s = 0, r = 0;
+    for (int i = 0; i < graph_.node_size(); ++i) {
+      const auto& node = graph_.node(i);
+      if (s < sends.size() && sends[s] == i) {
+        f(node, true, s++);
+      } else if (r < recvs.size() && recvs[r] == i) {
+        f(node, false, r++);
+      } else {
+        f(node, false, kNone);
+      }
+    }
+  }
+
+  // The node's bytes; a wire op's recorded stamps go after its own attributes (field 5),
+  // where protobuf would write the attributes BodyIndex::stamp adds.
+  void write_node(google::protobuf::io::CodedOutputStream& coded, const onnx::NodeProto& node, bool tx,
+                  std::size_t k) {
+    const auto size = static_cast<std::size_t>(node.GetCachedSize());
+    stamps_.clear();
+    if (k != kNone) gates_.encode_recorded_stamps(tx, k, stamps_);
+    coded.WriteTag(kNodeTag);
+    coded.WriteVarint32(static_cast<std::uint32_t>(size + stamps_.size()));
+    if (stamps_.empty()) {
+      node.SerializeWithCachedSizes(&coded);
+      return;
+    }
+    bytes_.resize(size);
+    google::protobuf::io::ArrayOutputStream array(bytes_.data(), static_cast<int>(size));
+    {
+      google::protobuf::io::CodedOutputStream node_coded(&array);
+      node_coded.SetSerializationDeterministic(true);
+      node.SerializeWithCachedSizes(&node_coded);
+    }
+    const std::size_t split = ir::offset_after_field(bytes_, kNodeAttributeField);
+    coded.WriteRaw(bytes_.data(), static_cast<int>(split));
+    coded.WriteRaw(stamps_.data(), static_cast<int>(stamps_.size()));
+    coded.WriteRaw(bytes_.data() + split, static_cast<int>(size - split));
+  }
 
   static std::uint64_t field_size(std::size_t size) {
     return google::protobuf::io::CodedOutputStream::VarintSize32(kNodeTag) +
@@ -112,6 +155,7 @@ class GraphWithGates {
   const BodyIndex& gates_;
   std::string rest_;
   std::string bytes_;
+  std::string stamps_;
 };
 
 // The `functions` fields.

@@ -27,9 +27,28 @@
 namespace bb::compiler {
 namespace {
 
+// A value's name as the model's std::string that holds it, looked up by its characters:
+// a slot is a pointer and an int (16 bytes) instead of a string_view and an int (24).
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view name) const { return absl::Hash<std::string_view>{}(name); }
+  std::size_t operator()(const std::string* name) const { return (*this)(std::string_view(*name)); }
+};
+struct NameEq {
+  using is_transparent = void;
+  static std::string_view view(std::string_view name) { return name; }
+  static std::string_view view(const std::string* name) { return *name; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) == view(b);
+  }
+};
+
 // value → producer index (-1: input/initializer); a slot per value: at a million values
-// it is ~50 MB probed at random, so it lives on huge pages.
-using ValueMap = ir::HugePageHashMap<std::string_view, int>;
+// it is ~34 MB probed at random, so it lives on huge pages (fewer of them, and more
+// slots per cache line, with the smaller slot).
+using ValueMap = absl::flat_hash_map<const std::string*, int, NameHash, NameEq,
+                                     ir::HugePageAllocator<std::pair<const std::string* const, int>>>;
 
 // How many nodes ahead the walks ask for the value map's slots (see check_body).
 constexpr int kLookAhead = 8;
@@ -88,6 +107,9 @@ class Validator {
                     "export the model with ir_version 8 or lower");
     }
     scopes_.resize(bodies_.size());
+    holds_subgraphs_.assign(bodies_.size(), 0);
+    for (const auto& body : bodies_)
+      if (body.parent >= 0) holds_subgraphs_[static_cast<std::size_t>(body.parent)] = 1;
     for (const auto& body : bodies_) check_body(body);
     check_channels();
     check_function_recursion();
@@ -164,7 +186,8 @@ class Validator {
           scan_->readers.push_back(WireScan::Reader{in, i, j});
         }
       }
-      if (!has_subgraph(node)) continue;
+      // (Only a body some subgraph names as its parent holds a node with one.)
+      if (!holds_subgraphs_[static_cast<std::size_t>(body.scope)] || !has_subgraph(node)) continue;
       scan_ok_ = scan_ok_ && !scanning;  // subgraphs read values the walk does not see
       implicit.clear();
       implicit_inputs(node, implicit);
@@ -213,9 +236,9 @@ class Validator {
       }
       // An initializer may share its graph input's name (its default value).
       for (const auto& t : graph.initializer())
-        if (defined.emplace(t.name(), kGraphLevel).second) check_name(body, t.name(), nullptr);
+        if (defined.emplace(&t.name(), kGraphLevel).second) check_name(body, t.name(), nullptr);
       for (const auto& t : graph.sparse_initializer())
-        if (defined.emplace(t.values().name(), kGraphLevel).second) check_name(body, t.values().name(), nullptr);
+        if (defined.emplace(&t.values().name(), kGraphLevel).second) check_name(body, t.values().name(), nullptr);
     }
     const NodeList& nodes = body.nodes();
     // Sized for exactly the outputs (a map sized for two per node is twice as large,
@@ -229,7 +252,7 @@ class Validator {
       const auto& node = nodes.Get(i);
       for (const auto& out : node.output()) {
         if (out.empty()) continue;
-        auto [it, inserted] = defined.emplace(out, i);
+        auto [it, inserted] = defined.emplace(&out, i);
         if (inserted) {
           check_name(body, out, &node, i);
           continue;
@@ -247,7 +270,7 @@ class Validator {
   // A graph or function input: declared once (BB005), and its name checked.
   void define_input(const Body& body, const std::string& name, ValueMap& defined) {
     if (name.empty()) return;
-    if (!defined.emplace(name, kGraphLevel).second) {
+    if (!defined.emplace(&name, kGraphLevel).second) {
       diags_.report(kBB005, "input " + quoted(name) + " is declared twice" + body.where,
                     "give each input its own name");
       return;
@@ -753,6 +776,7 @@ class Validator {
   DiagnosticEngine& diags_;
   std::vector<Body> bodies_;
   std::vector<ValueMap> scopes_;
+  std::vector<char> holds_subgraphs_;  // per body: a subgraph's parent
   WireScan* scan_ = nullptr;
   bool scan_ok_ = false;
   absl::flat_hash_set<std::pair<std::string_view, std::string_view>> functions_;

@@ -86,7 +86,8 @@ BodyIndex::BodyIndex(const Body& body, const WireScan& scan)
 void BodyIndex::read_all_stamps() {
   const NodeList& nodes = body_.nodes();
   send_stamps_.reserve(sends_.size());
-  for (int i : sends_) send_stamps_.push_back(read_stamps(nodes.Get(i)));
+  send_peers_.resize(sends_.size());
+  for (std::size_t k = 0; k < sends_.size(); ++k) send_stamps_.push_back(read_stamps(nodes.Get(sends_[k]), &send_peers_[k]));
   recv_stamps_.reserve(recvs_.size());
   for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
 }
@@ -150,10 +151,11 @@ void BodyIndex::collect_ordered() {
 }
 
 // One scan of the attributes; as ir::has_stamp, the first attribute of a name decides.
-BodyIndex::Stamps BodyIndex::read_stamps(const onnx::NodeProto& node) {
+BodyIndex::Stamps BodyIndex::read_stamps(const onnx::NodeProto& node, const onnx::AttributeProto** peer) {
   Stamps stamps;
   for (const auto& attr : node.attribute()) {
     const std::string_view name = attr.name();
+    if (peer != nullptr && *peer == nullptr && name == ir::kAttrPeer) *peer = &attr;
     for (int g = 0; g < kGateCount; ++g) {
       const auto bit = static_cast<std::uint8_t>(1u << g);
       if (name != gate_info(static_cast<Gate>(g)).stamp || (stamps.present & bit) != 0) continue;
@@ -169,21 +171,74 @@ bool BodyIndex::stamped(bool tx, std::size_t k, Gate gate) const {
   return (stamps.stamped >> static_cast<int>(gate) & 1u) != 0;
 }
 
+std::optional<std::string_view> BodyIndex::peer(std::size_t k) const {
+  const auto* attr = send_peers_[k];
+  if (attr == nullptr || attr->type() != onnx::AttributeProto::STRING) return std::nullopt;
+  return std::string_view(attr->s());
+}
+
+// What set_int_attribute does for an absent attribute, without looking.
+void BodyIndex::add_stamp_attribute(onnx::NodeProto& node, Gate gate) {
+  auto* attr = node.add_attribute();
+  attr->set_name(std::string(gate_info(gate).stamp));
+  attr->set_type(onnx::AttributeProto::INT);
+  attr->set_i(1);
+}
+
 void BodyIndex::stamp(bool tx, std::size_t k, Gate gate) {
   auto& stamps = tx ? send_stamps_[k] : recv_stamps_[k];
   auto& node = *body_.nodes().Mutable(tx ? sends_[k] : recvs_[k]);
-  const std::string_view name = gate_info(gate).stamp;
-  const auto bit = static_cast<std::uint8_t>(1u << static_cast<int>(gate));
+  const auto bit = gate_bit(gate);
   if ((stamps.present & bit) != 0) {
-    ir::set_int_attribute(node, name, 1);
-  } else {  // what set_int_attribute does for an absent attribute, without looking
-    auto* attr = node.add_attribute();
-    attr->set_name(std::string(name));
-    attr->set_type(onnx::AttributeProto::INT);
-    attr->set_i(1);
+    ir::set_int_attribute(node, gate_info(gate).stamp, 1);
+  } else {
+    add_stamp_attribute(node, gate);
   }
   stamps.stamped |= bit;
   stamps.present |= bit;
+}
+
+void BodyIndex::record_stamp(bool tx, std::size_t k, Gate gate) {
+  auto& stamps = tx ? send_stamps_[k] : recv_stamps_[k];
+  const auto bit = gate_bit(gate);
+  if ((stamps.present & bit) != 0) {  // set in place, where the attribute is
+    stamp(tx, k, gate);
+    return;
+  }
+  if (std::find(stamp_order_.begin(), stamp_order_.end(), gate) == stamp_order_.end()) stamp_order_.push_back(gate);
+  stamps.recorded |= bit;
+  stamps.stamped |= bit;
+  stamps.present |= bit;
+  ++recorded_;
+}
+
+template <class F>
+void BodyIndex::for_recorded_stamps(bool tx, std::size_t k, F&& f) const {
+  const std::uint8_t recorded = (tx ? send_stamps_[k] : recv_stamps_[k]).recorded;
+  if (recorded == 0) return;
+  for (Gate gate : stamp_order_)
+    if ((recorded & gate_bit(gate)) != 0) f(gate);
+}
+
+std::size_t BodyIndex::recorded_stamps_size(bool tx, std::size_t k) const {
+  std::size_t size = 0;
+  for_recorded_stamps(tx, k, [&](Gate gate) { size += stamp_field_size(gate_info(gate).stamp); });
+  return size;
+}
+
+void BodyIndex::encode_recorded_stamps(bool tx, std::size_t k, std::string& out) const {
+  for_recorded_stamps(tx, k, [&](Gate gate) { encode_stamp_field(gate_info(gate).stamp, out); });
+}
+
+void BodyIndex::materialise_stamps() {
+  for (const bool tx : {true, false}) {
+    auto& all = tx ? send_stamps_ : recv_stamps_;
+    const auto& positions = tx ? sends_ : recvs_;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      for_recorded_stamps(tx, k, [&](Gate gate) { add_stamp_attribute(*body_.nodes().Mutable(positions[k]), gate); });
+      all[k].recorded = 0;
+    }
+  }
 }
 
 void BodyIndex::collect_uses(const std::vector<NewGate>& gates) {
@@ -315,7 +370,7 @@ std::uint64_t BodyIndex::record_tx(std::size_t k, const GateInfo& gate) {
   std::uint64_t bytes = gate.op_type.size() + 1 + key.size();
   if (chain.gates == 0) {  // the first gate takes the Send's inputs over
     chain.heads = static_cast<std::uint32_t>(heads_.size());
-    chain.dynamic = ir::send_is_dynamic(send);
+    chain.dynamic = dynamic(k);
     for (auto& in : *send.mutable_input()) heads_.push_back(std::move(in));
   }
   for (int j = 0; j < send.input_size(); ++j) {
@@ -386,7 +441,7 @@ void BodyIndex::spell_first(bool tx, std::size_t k, const onnx::NodeProto& op, G
   const Chain& chain = send_chains_[k];
   for (int j = 0; j < op.input_size(); ++j) gate.inputs.emplace_back(heads_[chain.heads + static_cast<std::size_t>(j)]);
   gate.dynamic = chain.dynamic;
-  if (!chain.dynamic) gate.peer = ir::read_peer_bytes(op);
+  if (!chain.dynamic) gate.peer = peer(k);
 }
 
 std::vector<Insertion> BodyIndex::materialisation() const {
@@ -407,6 +462,8 @@ void BodyIndex::drop_records() {
   send_chains_.clear();
   recv_chains_.clear();
   heads_.clear();
+  for (auto* all : {&send_stamps_, &recv_stamps_})
+    for (auto& stamps : *all) stamps.recorded = 0;
   recorded_ = 0;
 }
 
@@ -421,6 +478,7 @@ void WireIndex::materialise() { build_recorded_gates(true); }
 void WireIndex::build_recorded_gates(bool reindex) {
   for (std::size_t b = 0; b < index_.size(); ++b) {
     if (!index_[b]->recorded()) continue;
+    index_[b]->materialise_stamps();
     auto plan = index_[b]->materialisation();
     rebuild_node_list(bodies_[b].nodes(), plan);
     if (reindex) index_[b] = std::make_unique<BodyIndex>(bodies_[b], ordered_);

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,6 +72,11 @@ class BodyIndex {
   // Stamps sends()[k] (tx) or recvs()[k] for `gate` (ir::set_int_attribute = 1; no
   // attribute scan when the index knows the stamp is absent).
   void stamp(bool tx, std::size_t k, Gate gate);
+  // Whether sends()[k]'s destination is dynamic (ir::send_is_dynamic), and its `peer`
+  // bytes (ir::read_peer_bytes): read in the same scan as the stamps, so that the tx
+  // passes, the records and the writer do not look the attribute up again per Send.
+  bool dynamic(std::size_t k) const { return send_peers_[k] == nullptr; }
+  std::optional<std::string_view> peer(std::size_t k) const;
 
   // The readers of every output of a Recv or an rx gate (keys view those outputs).
   const ValueUses& uses() const { return uses_; }
@@ -115,11 +121,23 @@ class BodyIndex {
   std::uint64_t record_tx(std::size_t k, const GateInfo& gate);
   std::uint64_t record_rx(std::size_t k, const GateInfo& gate,
                           std::vector<std::pair<std::string_view, std::string_view>>& renames);
+  // Stamps a wire op whose gate was just recorded: when it has no attribute of the
+  // stamp's name, the stamp is recorded too (an AttributeProto of ~250 bytes per stamp,
+  // 350k of them at a million nodes, is memory the writer does not need), else set as
+  // stamp() sets it.
+  void record_stamp(bool tx, std::size_t k, Gate gate);
+  // The recorded stamps of sends()[k] (tx) or recvs()[k]: the bytes they add to the
+  // node's serialization (`attribute` fields, after the node's own attributes, in the
+  // order the passes stamped), and those bytes appended to `out`.
+  std::size_t recorded_stamps_size(bool tx, std::size_t k) const;
+  void encode_recorded_stamps(bool tx, std::size_t k, std::string& out) const;
+  // Adds the recorded stamps to their nodes as stamp() would have (materialisation).
+  void materialise_stamps();
   // Rewires the readers of the renamed values, as rename_uses does for gate nodes.
   void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
 
-  // Whether any gate is recorded, and which ones on sends()[k] (tx) or recvs()[k]: a bit
-  // per Gate.
+  // Whether any gate (or stamp) is recorded, and which gates on sends()[k] (tx) or
+  // recvs()[k]: a bit per Gate.
   bool recorded() const { return recorded_ != 0; }
   std::uint8_t recorded_gates(bool tx, std::size_t k) const;
   // Spells out the recorded gates of sends()[k] (tx) or recvs()[k] in chain order,
@@ -144,9 +162,14 @@ class BodyIndex {
 
   struct Stamps {
     std::uint8_t stamped = 0;  // bit per Gate: ir::has_stamp
+    std::uint8_t recorded = 0;  // bit per Gate: stamped in the index only (record_stamp)
     std::uint8_t present = 0;  // bit per Gate: an attribute of that name exists
   };
-  static Stamps read_stamps(const onnx::NodeProto& node);
+  // `peer`: set to the first attribute named `peer` (or nullptr).
+  static Stamps read_stamps(const onnx::NodeProto& node, const onnx::AttributeProto** peer = nullptr);
+  void add_stamp_attribute(onnx::NodeProto& node, Gate gate);
+  template <class F>
+  void for_recorded_stamps(bool tx, std::size_t k, F&& f) const;
   void classify(const onnx::NodeProto& node, int i);
   void collect_ordered();
   void read_all_stamps();
@@ -160,6 +183,8 @@ class BodyIndex {
   bool kept_;
   std::vector<int> sends_, recvs_, tx_gates_, rx_gates_, holders_;
   std::vector<Stamps> send_stamps_, recv_stamps_;  // parallel to sends_, recvs_
+  std::vector<const onnx::AttributeProto*> send_peers_;  // parallel to sends_: the `peer` attribute
+  std::vector<Gate> stamp_order_;  // the gates whose stamps were recorded, in the passes' order
   ValueUses uses_;
 
   // The records: per Send and Recv (parallel to sends_, recvs_, sized on first use) the

@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/defs/parser.h>
 
@@ -83,16 +85,24 @@ ModelFormat format_for_path(const std::filesystem::path& path) {
   return (ext == ".onnxtxt" || ext == ".txt") ? ModelFormat::kText : ModelFormat::kBinary;
 }
 
-Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+namespace {
+
+// An open regular file and its size, within `max_bytes`.
+struct OpenFile {
+  std::unique_ptr<Fd> fd;
+  std::uint64_t size = 0;
+};
+
+Expected<OpenFile, IoError> open_regular_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
   // O_NONBLOCK: opening a FIFO does not wait for a writer (the fstat below refuses it).
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (fd.get() < 0) {
+  auto fd = std::make_unique<Fd>(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (fd->get() < 0) {
     const int err = errno;
     return unexpected(io_error(err == ENOENT ? IoError::Kind::kNotFound : IoError::Kind::kUnreadable, path,
                                err == ENOENT ? "no such file" : "cannot open: " + errno_text(err)));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return unexpected(io_error(IoError::Kind::kUnreadable, path, errno_text(errno)));
+  if (::fstat(fd->get(), &st) != 0) return unexpected(io_error(IoError::Kind::kUnreadable, path, errno_text(errno)));
   if (!S_ISREG(st.st_mode)) return unexpected(io_error(IoError::Kind::kUnreadable, path, "not a regular file"));
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > max_bytes) {
@@ -100,6 +110,16 @@ Expected<std::string, IoError> read_file(const std::filesystem::path& path, std:
                                "file is " + std::to_string(size) + " bytes, over the limit of " +
                                    std::to_string(max_bytes)));
   }
+  return OpenFile{std::move(fd), size};
+}
+
+}  // namespace
+
+Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  auto file = open_regular_file(path, max_bytes);
+  if (!file) return unexpected(std::move(file.error()));
+  const Fd& fd = *file->fd;
+  const std::uint64_t size = file->size;
   std::string bytes(size, '\0');
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -193,6 +213,37 @@ IoError with_path(const std::filesystem::path& path, IoError error) {
   return IoError{error.kind, path.string() + ": " + error.message};
 }
 
+// A binary model parsed from the file as it is read, through one small buffer: the
+// parse keeps no copy of the file's bytes, so a large model costs its messages only (a
+// 58 MB file read whole is 58 MB of fresh memory, which on a VM is a page fault per
+// 4 KiB). Reads no more than the size fstat gave, as read_file does.
+Expected<onnx::ModelProto*, IoError> stream_binary_model(const std::filesystem::path& path,
+                                                         google::protobuf::Arena& arena, const LoadLimits& limits) {
+  constexpr int kReadBlock = 256 << 10;  // stays in the cache between read(2) and the parser
+  auto file = open_regular_file(path, limits.max_file_bytes);
+  if (!file) return unexpected(std::move(file.error()));
+  if (file->size > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
+    return unexpected(with_path(path, IoError{IoError::Kind::kTooLarge, "over 2 GiB: protobuf cannot parse it"}));
+  google::protobuf::io::FileInputStream stream(file->fd->get(), kReadBlock);
+  google::protobuf::io::LimitingInputStream limited(&stream, static_cast<std::int64_t>(file->size));
+  auto* model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
+  bool parsed = false;
+  std::uint64_t position = 0;
+  {
+    google::protobuf::io::CodedInputStream input(&limited);
+    input.SetRecursionLimit(limits.max_recursion_depth);
+    parsed = model->MergePartialFromCodedStream(&input) && input.ConsumedEntireMessage();
+    position = static_cast<std::uint64_t>(input.CurrentPosition());
+  }
+  if (stream.GetErrno() != 0)
+    return unexpected(io_error(IoError::Kind::kUnreadable, path, "read failed: " + errno_text(stream.GetErrno())));
+  if (!parsed)
+    return unexpected(with_path(path, IoError{IoError::Kind::kParse, "not a binary ONNX model: protobuf parsing failed near byte " +
+                                                                       std::to_string(position) + " of " +
+                                                                       std::to_string(file->size)}));
+  return model;
+}
+
 }  // namespace
 
 Expected<onnx::ModelProto, IoError> parse_model(std::string_view bytes, ModelFormat format,
@@ -219,6 +270,7 @@ Expected<onnx::ModelProto, IoError> load_model(const std::filesystem::path& path
 
 Expected<onnx::ModelProto*, IoError> load_model(const std::filesystem::path& path, google::protobuf::Arena& arena,
                                                 const LoadLimits& limits) {
+  if (format_for_path(path) == ModelFormat::kBinary) return stream_binary_model(path, arena, limits);
   auto bytes = read_file(path, limits.max_file_bytes);
   if (!bytes) return unexpected(std::move(bytes.error()));
   auto model = parse_model(*bytes, format_for_path(path), arena, limits);

@@ -181,7 +181,9 @@ constexpr std::size_t kShownNameBytes = 64;
 class CanonicalizePass final : public Pass {
  public:
   PassStatus run(PassContext& context) override {
-    const auto bodies = collect_bodies(context.model);
+    // validate's scan of the main graph (wire_scan.h) means it holds no subgraph: its
+    // nodes need no walk to find them.
+    const auto bodies = collect_bodies(context.model, context.analyses.cached<WireScan>() == nullptr);
     std::vector<std::vector<std::string>> wire_names(bodies.size());
     bool too_long = false;
     for (std::size_t b = 0; b < bodies.size(); ++b) {

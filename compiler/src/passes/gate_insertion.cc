@@ -20,8 +20,9 @@ std::string_view source_of(const onnx::NodeProto& gate) {
   return ir::read_string_attribute(gate, ir::kAttrSource).value_or(std::string_view{});
 }
 
-bool has_destination(const onnx::NodeProto& send) {
-  return send.input_size() > 0 && (!ir::send_is_dynamic(send) || send.input_size() >= 2);
+// (The index read whether the Send is dynamic with its stamps.)
+bool has_destination(const BodyIndex& index, std::size_t k, const onnx::NodeProto& send) {
+  return send.input_size() > 0 && (!index.dynamic(k) || send.input_size() >= 2);
 }
 
 // On the model's arena when it has one (the list's pointer surgery needs node and list
@@ -61,10 +62,10 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
   for (std::size_t k = 0; k < index.sends().size(); ++k) {
     const int i = index.sends()[k];
     auto& send = *nodes.Mutable(i);
-    if (index.stamped(true, k, info.gate) || !has_destination(send)) continue;
+    if (index.stamped(true, k, info.gate) || !has_destination(index, k, send)) continue;
     if (record) {
       const std::uint64_t bytes = index.record_tx(k, info);
-      index.stamp(true, k, info.gate);
+      index.record_stamp(true, k, info.gate);
       recorded = true;
       if (!charge(bytes, budget)) {
         out_of_budget = true;
@@ -91,10 +92,10 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
       *consumer.mutable_input(j) = out;
       gate->add_output(std::move(out));
     }
-    if (ir::send_is_dynamic(send)) {
+    if (index.dynamic(k)) {
       ir::set_int_attribute(*gate, ir::kAttrDynamicPeers, 1);
     } else {
-      ir::stamp_peer(*gate, *ir::read_peer_bytes(send));
+      ir::stamp_peer(*gate, *index.peer(k));
     }
     ir::set_string_attribute(*gate, ir::kAttrSource, key);
     index.stamp(true, k, info.gate);
@@ -157,7 +158,7 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     if (index.stamped(false, k, info.gate)) continue;
     if (record) {
       const std::uint64_t bytes = index.record_rx(k, info, order);
-      index.stamp(false, k, info.gate);
+      index.record_stamp(false, k, info.gate);
       recorded = true;
       if (!charge(bytes, budget)) {
         out_of_budget = true;
