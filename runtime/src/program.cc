@@ -11,6 +11,7 @@
 #include "bb/ir/model_stream.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
+#include "bb/runtime/program_memory.h"
 #include "inline_functions.h"
 #include "type_inference.h"
 
@@ -37,17 +38,22 @@ struct Program::PlanBuild {
     int opset;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;  // value name -> slot
-  std::vector<bool> slot_static;
-  std::vector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
-  std::vector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
-  std::vector<std::uint32_t> indegree;     // per node: inputs produced by a node
+  // The tables of one entry per value, node or input are the program's memory
+  // (program_memory.h), as the plan's own tables are.
+  absl::flat_hash_map<std::string_view, std::uint32_t, absl::container_internal::hash_default_hash<std::string_view>,
+                      absl::container_internal::hash_default_eq<std::string_view>,
+                      ProgramAllocator<std::pair<const std::string_view, std::uint32_t>>>
+      slot_of;  // value name -> slot
+  ProgramVector<bool> slot_static;
+  ProgramVector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
+  ProgramVector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
+  ProgramVector<std::uint32_t> indegree;     // per node: inputs produced by a node
   // Inputs not found during the walk, as (node, input index), and arity findings as
   // (node, kNoSlot), in node order.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
   std::vector<std::string> unresolved;
   std::vector<std::string> problems;
-  std::vector<std::uint32_t> topo;  // every node, producers before consumers
+  ProgramVector<std::uint32_t> topo;  // every node, producers before consumers
   absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
 
   std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
@@ -98,10 +104,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   const ir::ModelFormat format = ir::format_for_path(path);
   auto fresh_program = [] {
     std::unique_ptr<Program> program(new Program());
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.start_block_size = 64 << 10;
-    arena_options.max_block_size = 4 << 20;
-    program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+    program->arena_ = std::make_unique<google::protobuf::Arena>(program_arena_options());
     return program;
   };
   std::unique_ptr<Program> program = fresh_program();
@@ -301,7 +304,7 @@ struct InferenceScope {
   std::vector<bool> typed;  // by slot: a value inference may type
 };
 
-InferenceScope inference_scope(const Program& p, const std::vector<std::uint32_t>& plain_kind) {
+InferenceScope inference_scope(const Program& p, std::span<const std::uint32_t> plain_kind) {
   const auto nodes = p.nodes();
   const auto refs = p.input_refs();
   InferenceScope s{std::vector<bool>(nodes.size(), false), std::vector<bool>(p.slot_count(), false)};
@@ -576,13 +579,13 @@ void Program::bind_graph_outputs(PlanBuild& b) {
 // Establishes the readers of every slot (consumer_begin_ / consumer_nodes_, CSR), in
 // node order.
 void Program::build_consumers(const PlanBuild& b) {
-  std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
+  ProgramVector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
   for (const auto s : b.input_slot)
     if (s != kNoSlot) ++consumer_count[s];
   consumer_begin_.assign(slot_count_ + 1, 0);
   for (std::uint32_t s = 0; s < slot_count_; ++s) consumer_begin_[s + 1] = consumer_begin_[s] + consumer_count[s];
   consumer_nodes_.resize(consumer_begin_[slot_count_]);
-  std::vector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
+  ProgramVector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
   for (std::uint32_t i = 0; i < nodes_.size(); ++i)
     for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
       if (const auto s = b.input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;

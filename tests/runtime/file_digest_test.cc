@@ -10,6 +10,7 @@
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
+#include "bb/runtime/program_memory.h"
 #include "engine_harness.h"
 
 namespace bb::testing {
@@ -225,6 +226,25 @@ TEST(StreamedLoad, ReportsAsTheWholeParse) {
   expect_load_as_build("deep.bb", bytes, shallow);
   shallow.limits.max_recursion_depth = 3;
   expect_load_as_build("deep_enough.bb", bytes, shallow);
+}
+
+// A dropped program's arena blocks wait in the process for its next load
+// (program_memory.h), which takes them instead of asking the C library for fresh pages.
+TEST(ProgramMemory, TheNextLoadTakesTheBlocksOfADroppedProgram) {
+  const auto path = write("pooled.bb", ir::serialize_deterministic(sample()));
+  std::size_t held = 0;  // in the pool while the first program lives
+  {
+    auto first = Program::load(path);
+    ASSERT_TRUE(first) << first.error().message;
+    held = runtime::pooled_program_bytes();
+  }
+  const std::size_t dropped = runtime::pooled_program_bytes();
+  EXPECT_GT(dropped, held);
+  EXPECT_LE(dropped, runtime::kMaxPooledProgramBytes);
+  auto second = Program::load(path);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_LT(runtime::pooled_program_bytes(), dropped);
+  EXPECT_EQ((*second)->nodes().size(), static_cast<std::size_t>(sample().graph().node_size()));
 }
 
 TEST(Plan, NodesOutOfOrderAreRunInATopologicalOrder) {

@@ -23,6 +23,7 @@
 #include "bb/ir/model_io.h"
 #include "bb/ir/op_table.h"
 #include "bb/runtime/kernel.h"
+#include "bb/runtime/program_memory.h"
 #include "bb/runtime/registry.h"
 
 namespace bb::runtime {
@@ -156,22 +157,22 @@ class Program {
   std::vector<int> node_opsets_;  // per node of expanded_
   // Per node outside the bb op table: its UntypedNodeTrials::PlainKind as an index
   // (UINT32_MAX when it has none), found by the plan walk for the scope of inference.
-  std::vector<std::uint32_t> plain_kind_;
+  ProgramVector<std::uint32_t> plain_kind_;
   bool has_onnx_nodes_ = false;   // shape inference runs only then
   bool expandable_ = false;       // an unresolved node has a function body
   std::string inference_error_;
   // By slot, an index into types_ (0: unknown). Most values of a large graph have no type
   // (bb ops' values): a 4-byte index each instead of a TensorInfo each (bbrun start-up).
-  std::vector<std::uint32_t> slot_type_;
+  ProgramVector<std::uint32_t> slot_type_;
   std::vector<TensorInfo> types_;  // [0] is unknown
-  std::vector<std::uint32_t> output_of_slot_;
-  std::vector<std::uint32_t> static_uses_;
-  std::vector<bool> keep_after_static_;
-  std::vector<PlanNode> nodes_;
-  std::vector<std::uint32_t> input_refs_;
-  std::vector<std::uint32_t> consumer_begin_;
-  std::vector<std::uint32_t> consumer_nodes_;
-  std::vector<std::uint32_t> static_order_;
+  ProgramVector<std::uint32_t> output_of_slot_;
+  ProgramVector<std::uint32_t> static_uses_;
+  ProgramVector<bool> keep_after_static_;
+  ProgramVector<PlanNode> nodes_;
+  ProgramVector<std::uint32_t> input_refs_;
+  ProgramVector<std::uint32_t> consumer_begin_;
+  ProgramVector<std::uint32_t> consumer_nodes_;
+  ProgramVector<std::uint32_t> static_order_;
   std::vector<std::pair<std::string, std::uint32_t>> graph_inputs_;
   std::vector<std::pair<std::string, std::uint32_t>> graph_outputs_;
   std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>> initializers_;
