@@ -7,6 +7,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_stream.h"
 #include "bb/ir/names.h"
@@ -190,6 +191,8 @@ int Program::opset_of(std::string_view domain) const {
 
 void Program::reset_plan() {
   nodes_.clear();
+  declared_attributes_.clear();
+  attribute_problems_.clear();
   plain_kind_.clear();
   input_refs_.clear();
   consumer_begin_.clear();
@@ -433,6 +436,7 @@ void Program::declare_graph_values(PlanBuild& b, std::uint32_t node_count) {
 // others go to `later`), max_arity_ and the arity findings.
 void Program::begin_walk(PlanBuild& b, std::uint32_t n_nodes) {
   nodes_.resize(n_nodes);
+  declared_attributes_.reserve(n_nodes);
   plain_kind_.assign(n_nodes, UINT32_MAX);
   b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
   b.indegree.assign(n_nodes, 0);
@@ -537,7 +541,35 @@ void Program::wire_node(PlanBuild& b, std::uint32_t i) {
     const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
     const bool out_ok = n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
     if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out)) b.later.emplace_back(i, kNoSlot);
+    check_declared_attributes(i);
   }
+}
+
+// Establishes node i's declared_attributes and its attribute_problems (node i has a row
+// of the bb op table). Node::instantiate reports the problems and hands the attributes
+// to the kernel; here the node is in the cache, there it no longer is.
+void Program::check_declared_attributes(std::uint32_t i) {
+  PlanNode& pn = nodes_[i];
+  const onnx::NodeProto& node = *pn.proto;
+  const ir::DeclaredAttributes found(*pn.spec, node);
+  pn.attributes_begin = static_cast<std::uint32_t>(declared_attributes_.size());
+  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(found.at(p));
+  std::string lines;
+  for (const auto& problem : ir::check_node_attributes(found, node)) {
+    // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
+    // what only the declaration knows (unknown names, ranges, choices, rules) is said here.
+    using Kind = ir::AttrProblem::Kind;
+    if (problem.kind == Kind::kType || problem.kind == Kind::kMissing || problem.kind == Kind::kOneOf) continue;
+    lines += (lines.empty() ? "" : "\n") + label_ + ": " + where(i) + ": error: " + problem.message +
+             " [hint: " + problem.hint + "; bbc lint reports this before a run]";
+  }
+  if (!lines.empty()) attribute_problems_.emplace_back(i, std::move(lines));
+}
+
+std::string_view Program::attribute_problems(std::uint32_t node) const {
+  const auto it = std::lower_bound(attribute_problems_.begin(), attribute_problems_.end(), node,
+                                   [](const auto& entry, std::uint32_t n) { return entry.first < n; });
+  return it != attribute_problems_.end() && it->first == node ? std::string_view(it->second) : std::string_view();
 }
 
 // Establishes the slots of the inputs produced by a later node (a graph not in

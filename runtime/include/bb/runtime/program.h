@@ -62,6 +62,7 @@ struct PlanNode {
   bool is_static = false;            // runs once at start
   bool is_source = false;            // starts executions
   int opset = OpsetRange::kLatestOpset;  // the version of its domain it was written against
+  std::uint32_t attributes_begin = 0;    // into Program::declared_attributes, when spec is set
 };
 
 class Program {
@@ -114,6 +115,20 @@ class Program {
   // "node 'send0' (Send #12)" — unnamed nodes show `#<index>` only.
   std::string where(std::uint32_t index) const;
 
+  // A node of the bb op table: its attributes by position in spec->attributes, as
+  // ir::DeclaredAttributes finds them (null: absent), and what they break of the
+  // declarations as the lines of a load error ("" for nothing; the check bbc runs as
+  // BB008, less what the kernel's own reads report in their words). Both are found by
+  // the plan walk while the node is in the cache (the streamed load: as it is parsed),
+  // so that making its kernel, once per Node, reads the node's attributes no more than
+  // the kernel needs.
+  std::span<const onnx::AttributeProto* const> declared_attributes(std::uint32_t node) const {
+    const PlanNode& pn = nodes_[node];
+    if (pn.spec == nullptr) return {};
+    return {declared_attributes_.data() + pn.attributes_begin, pn.spec->attributes.size()};
+  }
+  std::string_view attribute_problems(std::uint32_t node) const;
+
  private:
   Program() = default;
   struct PlanBuild;
@@ -133,6 +148,7 @@ class Program {
   void walk_nodes(PlanBuild& b, std::uint32_t first, std::uint32_t end);
   void resolve_node(PlanBuild& b, std::uint32_t i);
   void wire_node(PlanBuild& b, std::uint32_t i);
+  void check_declared_attributes(std::uint32_t i);
   void link_late_inputs(PlanBuild& b);
   void bind_graph_outputs(PlanBuild& b);
   void build_consumers(const PlanBuild& b);
@@ -169,6 +185,8 @@ class Program {
   ProgramVector<std::uint32_t> static_uses_;
   ProgramVector<bool> keep_after_static_;
   ProgramVector<PlanNode> nodes_;
+  ProgramVector<const onnx::AttributeProto*> declared_attributes_;  // PlanNode::attributes_begin ..
+  std::vector<std::pair<std::uint32_t, std::string>> attribute_problems_;  // by node, in node order
   ProgramVector<std::uint32_t> input_refs_;
   ProgramVector<std::uint32_t> consumer_begin_;
   ProgramVector<std::uint32_t> consumer_nodes_;
