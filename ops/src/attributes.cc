@@ -42,7 +42,12 @@ const ir::OpSpec* op_of(const runtime::KernelInit& init) {
 }  // namespace
 
 DeclaredReader::DeclaredReader(const runtime::KernelInit& init) {
-  if (const ir::OpSpec* op = op_of(init)) found_.emplace(*op, init.node);
+  const ir::OpSpec* op = op_of(init);
+  if (op == nullptr) return;
+  if (init.declared != nullptr && &init.declared->op() == op)
+    found_.emplace(*init.declared);  // the loader's: the node's attribute list is not walked again
+  else
+    found_.emplace(*op, init.node);
 }
 
 Expected<const AttributeProto*, std::string> DeclaredReader::get(std::string_view name,

@@ -24,8 +24,9 @@ Expected<std::optional<std::string_view>, std::string> string_attribute(const on
                                                                         std::string_view name);
 // A bb op's attributes read as the op table declares them (bb/ir/op_table.h): their
 // types, ranges and choices are the table's, never a copy in the kernel. The node's
-// attribute list is walked once, at construction (ir::DeclaredAttributes); each read
-// then finds its name in the declaration, not in the node. Absent → nullopt; a string
+// attributes are found once (ir::DeclaredAttributes: by bbrun's loader while it parsed
+// the node, KernelInit::declared, else at construction); each read then finds its name
+// in the declaration, not in the node. Absent → nullopt; a string
 // is a view into the node (the Program holds it while kernels live).
 class DeclaredReader {
  public:

@@ -257,6 +257,11 @@ DeclaredAttributes::DeclaredAttributes(const OpSpec& op, const onnx::NodeProto& 
   }
 }
 
+DeclaredAttributes::DeclaredAttributes(const OpSpec& op, std::span<const onnx::AttributeProto* const> found)
+    : op_(op) {
+  std::copy_n(found.begin(), std::min(found.size(), op.attributes.size()), found_.begin());
+}
+
 std::size_t DeclaredAttributes::position(std::string_view name) const {
   std::size_t p = 0;
   while (p < op_.attributes.size() && op_.attributes[p].name != name) ++p;
@@ -264,8 +269,12 @@ std::size_t DeclaredAttributes::position(std::string_view name) const {
 }
 
 std::vector<AttrProblem> check_node_attributes(const OpSpec& op, const onnx::NodeProto& node) {
+  return check_node_attributes(DeclaredAttributes(op, node), node);
+}
+
+std::vector<AttrProblem> check_node_attributes(const DeclaredAttributes& found, const onnx::NodeProto& node) {
   // One pass over the node's attributes; the sentences are built only for a problem.
-  const DeclaredAttributes found(op, node);
+  const OpSpec& op = found.op();
   std::vector<AttrProblem> problems;
   const auto op_type = [&op] { return std::string(op.op_type); };
   int groups[8] = {};

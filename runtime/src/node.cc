@@ -1,13 +1,14 @@
 #include "bb/runtime/node.h"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 
 #include <spdlog/spdlog.h>
 
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
-#include "bb/ir/wire_shape.h"
 
 namespace bb::runtime {
 
@@ -15,33 +16,16 @@ namespace bb::runtime {
 
 namespace {
 
-// A bb op's attributes against the op table's declarations, the check bbc runs as
-// BB008: one error line per problem, "" when there is none.
-std::string declared_attribute_problems(const PlanNode& pn, const Program& p, std::uint32_t i) {
-  if (pn.spec == nullptr) return {};
-  std::string lines;
-  for (const auto& problem : ir::check_node_attributes(*pn.spec, *pn.proto)) {
-    // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
-    // what only the declaration knows (unknown names, ranges, choices, rules) is said here.
-    using Kind = ir::AttrProblem::Kind;
-    if (problem.kind == Kind::kType || problem.kind == Kind::kMissing || problem.kind == Kind::kOneOf) continue;
-    lines += (lines.empty() ? "" : "\n") + p.label() + ": " + p.where(i) + ": error: " + problem.message +
-             " [hint: " + problem.hint + "; bbc lint reports this before a run]";
-  }
-  return lines;
-}
-
-// The loop over the nodes is bound by memory latency: a node's attributes (read by the
-// declaration check and by its kernel) are scattered over the model's arena. Each step
-// of the chain (node, its attributes, their name strings) is prefetched one stride before
-// the next step reads it, so no step waits for memory.
-void prefetch_attributes(std::span<const PlanNode> nodes, std::uint32_t i, std::uint32_t n) {
+// The loop over the nodes is bound by memory latency: what a kernel reads of its node
+// (the node, the attributes the plan walk found for it) is scattered over the model's
+// arena, and is prefetched a stride or two before the kernel reads it. (Prefetching every
+// line of an attribute, ~260 bytes, measured no better than its first.)
+void prefetch_node(const Program& p, std::span<const PlanNode> nodes, std::uint32_t i, std::uint32_t n) {
   constexpr std::uint32_t kAhead = 8;
-  if (i + 3 * kAhead < n) __builtin_prefetch(nodes[i + 3 * kAhead].proto);
-  if (i + 2 * kAhead < n)
-    for (const auto& attr : nodes[i + 2 * kAhead].proto->attribute()) __builtin_prefetch(&attr);
+  if (i + 2 * kAhead < n) __builtin_prefetch(nodes[i + 2 * kAhead].proto);
   if (i + kAhead < n)
-    for (const auto& attr : nodes[i + kAhead].proto->attribute()) __builtin_prefetch(&attr.name());
+    for (const onnx::AttributeProto* attr : p.declared_attributes(i + kAhead))
+      if (attr != nullptr) __builtin_prefetch(attr);
 }
 
 }  // namespace
@@ -124,23 +108,32 @@ Expected<void, LoadError> Node::instantiate() {
   const auto refs = p.input_refs();
   const auto n = static_cast<std::uint32_t>(nodes.size());
   for (std::uint32_t i = 0; i < n; ++i) {
-    prefetch_attributes(nodes, i, n);
+    prefetch_node(p, nodes, i, n);
     const PlanNode& pn = nodes[i];
     if (trace_ != nullptr) op_names_[i] = pn.proto->name().empty() ? "#" + std::to_string(i) : pn.proto->name();
     KernelInit init{*pn.proto, i, pn.spec, *this, *this, pn.opset};
-    if (p.typed()) {
+    std::optional<ir::DeclaredAttributes> declared;
+    if (pn.spec != nullptr) init.declared = &declared.emplace(*pn.spec, p.declared_attributes(i));
+    // The lists only for a node with a known type: most values of a large graph (bb ops')
+    // have none, and input_info / output_info say unknown for an empty list as well.
+    auto input_type = [&](std::uint32_t k) -> const TensorInfo& {
+      const std::uint32_t ref = refs[pn.input_begin + k];
+      return ref == kNoSlot ? KernelInit::unknown() : p.slot_type(ref & ~kStaticBit);
+    };
+    bool known = false;
+    for (std::uint32_t k = 0; k < pn.input_count && p.typed() && !known; ++k) known = input_type(k).known();
+    for (std::uint32_t j = 0; j < pn.output_count && p.typed() && !known; ++j)
+      known = p.slot_type(pn.output_begin + j).known();
+    if (known) {
       in_types.clear();
       out_types.clear();
-      for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-        const std::uint32_t ref = refs[pn.input_begin + k];
-        in_types.push_back(ref == kNoSlot ? TensorInfo{} : p.slot_type(ref & ~kStaticBit));
-      }
+      for (std::uint32_t k = 0; k < pn.input_count; ++k) in_types.push_back(input_type(k));
       for (std::uint32_t j = 0; j < pn.output_count; ++j) out_types.push_back(p.slot_type(pn.output_begin + j));
       init.inputs = in_types;
       init.outputs = out_types;
     }
-    if (auto refused = declared_attribute_problems(pn, p, i); !refused.empty()) {
-      problems += (problems.empty() ? "" : "\n") + refused;
+    if (const std::string_view refused = p.attribute_problems(i); !refused.empty()) {
+      problems += (problems.empty() ? "" : "\n") + std::string(refused);
       continue;
     }
     auto made = pn.op->factory(init);
@@ -149,7 +142,11 @@ Expected<void, LoadError> Node::instantiate() {
       continue;
     }
     kernels_[i] = std::move(*made);
-    if (pn.is_source && ir::is_recv(*pn.proto)) recv_by_channel_[std::string(ir::channel_of(*pn.proto))].push_back(i);
+    if (pn.is_source && pn.spec != nullptr && pn.spec->domain == ir::kWireDomain && pn.spec->op_type == ir::kRecv) {
+      // Its kernel read the channel as a string (ir::channel_of), from the same attribute.
+      const onnx::AttributeProto* channel = declared->at(declared->position(ir::kAttrChannel));
+      recv_by_channel_[channel != nullptr ? channel->s() : std::string()].push_back(i);
+    }
   }
   if (!problems.empty()) return unexpected(LoadError{LoadError::Kind::kInvalid, std::move(problems)});
   return executor_.bind_inputs(std::exchange(inputs_, {}));

@@ -7,10 +7,12 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_stream.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
+#include "bb/runtime/program_memory.h"
 #include "inline_functions.h"
 #include "type_inference.h"
 
@@ -37,17 +39,22 @@ struct Program::PlanBuild {
     int opset;
   };
   absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
-  absl::flat_hash_map<std::string_view, std::uint32_t> slot_of;  // value name -> slot
-  std::vector<bool> slot_static;
-  std::vector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
-  std::vector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
-  std::vector<std::uint32_t> indegree;     // per node: inputs produced by a node
+  // The tables of one entry per value, node or input are the program's memory
+  // (program_memory.h), as the plan's own tables are.
+  absl::flat_hash_map<std::string_view, std::uint32_t, absl::container_internal::hash_default_hash<std::string_view>,
+                      absl::container_internal::hash_default_eq<std::string_view>,
+                      ProgramAllocator<std::pair<const std::string_view, std::uint32_t>>>
+      slot_of;  // value name -> slot
+  ProgramVector<bool> slot_static;
+  ProgramVector<std::uint32_t> producer;     // of each slot: kNoSlot for initializers and graph inputs
+  ProgramVector<std::uint32_t> input_slot;   // per node input, as input_refs_ without kStaticBit
+  ProgramVector<std::uint32_t> indegree;     // per node: inputs produced by a node
   // Inputs not found during the walk, as (node, input index), and arity findings as
   // (node, kNoSlot), in node order.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
   std::vector<std::string> unresolved;
   std::vector<std::string> problems;
-  std::vector<std::uint32_t> topo;  // every node, producers before consumers
+  ProgramVector<std::uint32_t> topo;  // every node, producers before consumers
   absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
 
   std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
@@ -98,10 +105,7 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   const ir::ModelFormat format = ir::format_for_path(path);
   auto fresh_program = [] {
     std::unique_ptr<Program> program(new Program());
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.start_block_size = 64 << 10;
-    arena_options.max_block_size = 4 << 20;
-    program->arena_ = std::make_unique<google::protobuf::Arena>(arena_options);
+    program->arena_ = std::make_unique<google::protobuf::Arena>(program_arena_options());
     return program;
   };
   std::unique_ptr<Program> program = fresh_program();
@@ -187,6 +191,8 @@ int Program::opset_of(std::string_view domain) const {
 
 void Program::reset_plan() {
   nodes_.clear();
+  declared_attributes_.clear();
+  attribute_problems_.clear();
   plain_kind_.clear();
   input_refs_.clear();
   consumer_begin_.clear();
@@ -301,7 +307,7 @@ struct InferenceScope {
   std::vector<bool> typed;  // by slot: a value inference may type
 };
 
-InferenceScope inference_scope(const Program& p, const std::vector<std::uint32_t>& plain_kind) {
+InferenceScope inference_scope(const Program& p, std::span<const std::uint32_t> plain_kind) {
   const auto nodes = p.nodes();
   const auto refs = p.input_refs();
   InferenceScope s{std::vector<bool>(nodes.size(), false), std::vector<bool>(p.slot_count(), false)};
@@ -430,6 +436,7 @@ void Program::declare_graph_values(PlanBuild& b, std::uint32_t node_count) {
 // others go to `later`), max_arity_ and the arity findings.
 void Program::begin_walk(PlanBuild& b, std::uint32_t n_nodes) {
   nodes_.resize(n_nodes);
+  declared_attributes_.reserve(n_nodes);
   plain_kind_.assign(n_nodes, UINT32_MAX);
   b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
   b.indegree.assign(n_nodes, 0);
@@ -534,7 +541,35 @@ void Program::wire_node(PlanBuild& b, std::uint32_t i) {
     const bool in_ok = n_in >= spec->min_inputs && (spec->max_inputs == ir::kVariadic || n_in <= spec->max_inputs);
     const bool out_ok = n_out >= spec->min_outputs && (spec->max_outputs == ir::kVariadic || n_out <= spec->max_outputs);
     if (!in_ok || !out_ok || (spec->outputs_match_inputs && n_in != n_out)) b.later.emplace_back(i, kNoSlot);
+    check_declared_attributes(i);
   }
+}
+
+// Establishes node i's declared_attributes and its attribute_problems (node i has a row
+// of the bb op table). Node::instantiate reports the problems and hands the attributes
+// to the kernel; here the node is in the cache, there it no longer is.
+void Program::check_declared_attributes(std::uint32_t i) {
+  PlanNode& pn = nodes_[i];
+  const onnx::NodeProto& node = *pn.proto;
+  const ir::DeclaredAttributes found(*pn.spec, node);
+  pn.attributes_begin = static_cast<std::uint32_t>(declared_attributes_.size());
+  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(found.at(p));
+  std::string lines;
+  for (const auto& problem : ir::check_node_attributes(found, node)) {
+    // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
+    // what only the declaration knows (unknown names, ranges, choices, rules) is said here.
+    using Kind = ir::AttrProblem::Kind;
+    if (problem.kind == Kind::kType || problem.kind == Kind::kMissing || problem.kind == Kind::kOneOf) continue;
+    lines += (lines.empty() ? "" : "\n") + label_ + ": " + where(i) + ": error: " + problem.message +
+             " [hint: " + problem.hint + "; bbc lint reports this before a run]";
+  }
+  if (!lines.empty()) attribute_problems_.emplace_back(i, std::move(lines));
+}
+
+std::string_view Program::attribute_problems(std::uint32_t node) const {
+  const auto it = std::lower_bound(attribute_problems_.begin(), attribute_problems_.end(), node,
+                                   [](const auto& entry, std::uint32_t n) { return entry.first < n; });
+  return it != attribute_problems_.end() && it->first == node ? std::string_view(it->second) : std::string_view();
 }
 
 // Establishes the slots of the inputs produced by a later node (a graph not in
@@ -576,13 +611,13 @@ void Program::bind_graph_outputs(PlanBuild& b) {
 // Establishes the readers of every slot (consumer_begin_ / consumer_nodes_, CSR), in
 // node order.
 void Program::build_consumers(const PlanBuild& b) {
-  std::vector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
+  ProgramVector<std::uint32_t> consumer_count(slot_count_ + 1, 0);
   for (const auto s : b.input_slot)
     if (s != kNoSlot) ++consumer_count[s];
   consumer_begin_.assign(slot_count_ + 1, 0);
   for (std::uint32_t s = 0; s < slot_count_; ++s) consumer_begin_[s + 1] = consumer_begin_[s] + consumer_count[s];
   consumer_nodes_.resize(consumer_begin_[slot_count_]);
-  std::vector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
+  ProgramVector<std::uint32_t> fill(consumer_begin_.begin(), consumer_begin_.end() - 1);
   for (std::uint32_t i = 0; i < nodes_.size(); ++i)
     for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
       if (const auto s = b.input_slot[nodes_[i].input_begin + k]; s != kNoSlot) consumer_nodes_[fill[s]++] = i;

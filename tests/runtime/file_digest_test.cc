@@ -10,6 +10,7 @@
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
+#include "bb/runtime/program_memory.h"
 #include "engine_harness.h"
 
 namespace bb::testing {
@@ -91,7 +92,10 @@ std::string plan_of(const Program& p) {
            std::to_string(pn.input_begin) + "+" + std::to_string(pn.input_count) + " out " +
            std::to_string(pn.output_begin) + "+" + std::to_string(pn.output_count) + " dynamic " +
            std::to_string(pn.dynamic_inputs) + " static " + std::to_string(pn.is_static) + " source " +
-           std::to_string(pn.is_source) + "\n";
+           std::to_string(pn.is_source) + " attributes";
+    const auto i = static_cast<std::uint32_t>(&pn - p.nodes().data());
+    for (const auto* attr : p.declared_attributes(i)) out += " " + (attr != nullptr ? attr->name() : "-");
+    out += " problems '" + std::string(p.attribute_problems(i)) + "'\n";
   }
   out += "refs";
   for (const auto r : p.input_refs()) out += " " + std::to_string(r);
@@ -154,9 +158,38 @@ TEST(StreamedLoad, PlansAsTheWholeParse) {
   g.syscall(ir::kPassThrough, "from_x", {"x"}, {"u"});
   g.syscall(ir::kPulse, "pulse", {}, {"t"});
   g.gated_send("send0", "t", "bob");
+  // Attributes against the op table's declarations: out of range, not declared, of
+  // another type (the kernel's own read reports that one).
+  auto& every = g.syscall(ir::kInterval, "every", {}, {"tick"});
+  GraphBuilder::set_int(every, ir::kAttrPeriodNs, 0);
+  GraphBuilder::set_int(every, "perod_ns", 5);
+  GraphBuilder::set_string(every, ir::kAttrCount, "3");
+  GraphBuilder::set_string(g.syscall(ir::kPassThrough, "coloured", {"tick"}, {"tock"}), "colour", "red");
   g.raw().mutable_graph()->add_output()->set_name("z");
   const auto m = g.compiled();
   expect_load_as_build("inputs.bb", ir::serialize_deterministic(m));
+  {
+    auto loaded = Program::load(write("attributes.bb", ir::serialize_deterministic(m)));
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    const Program& p = **loaded;
+    const auto index = [&p](std::string_view name) {
+      std::uint32_t i = 0;
+      while (i < p.nodes().size() && p.nodes()[i].proto->name() != name) ++i;
+      return i;
+    };
+    const std::string_view every_problems = p.attribute_problems(index("every"));
+    EXPECT_NE(every_problems.find("'period_ns' = 0 is out of range"), std::string_view::npos) << every_problems;
+    EXPECT_NE(every_problems.find("has no attribute 'perod_ns'"), std::string_view::npos) << every_problems;
+    EXPECT_EQ(every_problems.find("'count'"), std::string_view::npos) << every_problems;  // the kernel's read says it
+    EXPECT_NE(p.attribute_problems(index("coloured")).find("'colour'"), std::string_view::npos);
+    EXPECT_EQ(p.attribute_problems(index("send0")), "");
+    const auto declared = p.declared_attributes(index("every"));  // period_ns, count
+    ASSERT_EQ(declared.size(), 2u);
+    ASSERT_NE(declared[0], nullptr);
+    EXPECT_EQ(declared[0]->i(), 0);
+    ASSERT_NE(declared[1], nullptr);
+    EXPECT_EQ(declared[1]->s(), "3");
+  }
 
   // The same graph with its fields in another order: nodes after the inputs, split by
   // other fields, the graph field before the model's first fields.
@@ -225,6 +258,25 @@ TEST(StreamedLoad, ReportsAsTheWholeParse) {
   expect_load_as_build("deep.bb", bytes, shallow);
   shallow.limits.max_recursion_depth = 3;
   expect_load_as_build("deep_enough.bb", bytes, shallow);
+}
+
+// A dropped program's arena blocks wait in the process for its next load
+// (program_memory.h), which takes them instead of asking the C library for fresh pages.
+TEST(ProgramMemory, TheNextLoadTakesTheBlocksOfADroppedProgram) {
+  const auto path = write("pooled.bb", ir::serialize_deterministic(sample()));
+  std::size_t held = 0;  // in the pool while the first program lives
+  {
+    auto first = Program::load(path);
+    ASSERT_TRUE(first) << first.error().message;
+    held = runtime::pooled_program_bytes();
+  }
+  const std::size_t dropped = runtime::pooled_program_bytes();
+  EXPECT_GT(dropped, held);
+  EXPECT_LE(dropped, runtime::kMaxPooledProgramBytes);
+  auto second = Program::load(path);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_LT(runtime::pooled_program_bytes(), dropped);
+  EXPECT_EQ((*second)->nodes().size(), static_cast<std::size_t>(sample().graph().node_size()));
 }
 
 TEST(Plan, NodesOutOfOrderAreRunInATopologicalOrder) {

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include <onnx/onnx_pb.h>
 
@@ -21,6 +23,10 @@ class DeclaredAttributes {
   // One pass over node.attribute(): per declared attribute the first one of its name (as
   // find_attribute finds it), and whether the node has any the op does not declare.
   DeclaredAttributes(const OpSpec& op, const onnx::NodeProto& node);
+  // What an earlier pass found (at(p) for every position of op().attributes), without
+  // reading the node: bbrun's loader finds them while the node is parsed, its kernels
+  // read them later. has_undeclared() is then false: that pass reported it.
+  DeclaredAttributes(const OpSpec& op, std::span<const onnx::AttributeProto* const> found);
 
   const OpSpec& op() const { return op_; }
   // By position in op().attributes: the node's attribute, or null when absent.
@@ -35,5 +41,10 @@ class DeclaredAttributes {
   std::array<const onnx::AttributeProto*, kMaxDeclaredAttributes> found_{};
   bool undeclared_ = false;
 };
+
+// check_node_attributes (op_table.h) over what `found` holds of `node`, found by
+// DeclaredAttributes(op, node): for a caller that keeps it (bbrun's loader hands it to
+// the node's kernel).
+std::vector<AttrProblem> check_node_attributes(const DeclaredAttributes& found, const onnx::NodeProto& node);
 
 }  // namespace bb::ir

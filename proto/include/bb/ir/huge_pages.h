@@ -21,29 +21,41 @@ inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 void* allocate_huge_pages(std::size_t bytes);
 void free_huge_pages(void* block);
 
-// std::allocator, except that a request of at least one huge page gets huge pages.
-template <class T>
-struct HugePageAllocator {
+// std::allocator, except that a request of at least `kMinBytes` is served by
+// Allocate(bytes) and given back with Free(block, bytes): the allocator of a table that
+// may be large (HugePageAllocator below; bbrun's ProgramAllocator, runtime/src/program_memory.h).
+template <class T, std::size_t kMinBytes, void* (*Allocate)(std::size_t), void (*Free)(void*, std::size_t)>
+struct LargeBlockAllocator {
   using value_type = T;
-
-  HugePageAllocator() = default;
   template <class U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  struct rebind {
+    using other = LargeBlockAllocator<U, kMinBytes, Allocate, Free>;
+  };
+
+  LargeBlockAllocator() = default;
+  template <class U>
+  LargeBlockAllocator(const LargeBlockAllocator<U, kMinBytes, Allocate, Free>&) noexcept {}
 
   T* allocate(std::size_t n) {
-    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().allocate(n);
-    return static_cast<T*>(allocate_huge_pages(n * sizeof(T)));
+    if (n * sizeof(T) < kMinBytes) return std::allocator<T>().allocate(n);
+    return static_cast<T*>(Allocate(n * sizeof(T)));
   }
   void deallocate(T* p, std::size_t n) noexcept {
-    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().deallocate(p, n);
-    free_huge_pages(p);
+    if (n * sizeof(T) < kMinBytes) return std::allocator<T>().deallocate(p, n);
+    Free(p, n * sizeof(T));
   }
 
   template <class U>
-  bool operator==(const HugePageAllocator<U>&) const noexcept {
+  bool operator==(const LargeBlockAllocator<U, kMinBytes, Allocate, Free>&) const noexcept {
     return true;
   }
 };
+
+inline void free_huge_pages_of(void* block, std::size_t) { free_huge_pages(block); }
+
+// A request of at least one huge page gets huge pages.
+template <class T>
+using HugePageAllocator = LargeBlockAllocator<T, kHugePageBytes, allocate_huge_pages, free_huge_pages_of>;
 
 // absl::flat_hash_map with its default hash and equality, its slots on huge pages once
 // the table reaches one: for a table with a slot per value of a large model.

@@ -15,6 +15,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/bb.pb.h"
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/op_table.h"
 #include "bb/ir/saturating.h"
@@ -235,8 +236,13 @@ struct KernelInit {
   KernelServices& services;
   NetworkServices& network;
   int opset = INT_MAX;
-  std::span<const TensorInfo> inputs = {};   // one per node input, or empty when not inferred
-  std::span<const TensorInfo> outputs = {};  // one per node output, or empty when not inferred
+  // One per node input / output, or empty when inference did not run or typed none of
+  // the node's values.
+  std::span<const TensorInfo> inputs = {};
+  std::span<const TensorInfo> outputs = {};
+  // A node of the bb op table: its attributes against `spec`, found by the loader while it
+  // parsed the node (null: a reader finds them in `node`). ops' DeclaredReader reads them.
+  const ir::DeclaredAttributes* declared = nullptr;
 
   // The inferred type of input i / output j (unknown when there is none).
   const TensorInfo& input_info(std::size_t i) const { return i < inputs.size() ? inputs[i] : unknown(); }

@@ -23,6 +23,7 @@
 #include "bb/ir/model_io.h"
 #include "bb/ir/op_table.h"
 #include "bb/runtime/kernel.h"
+#include "bb/runtime/program_memory.h"
 #include "bb/runtime/registry.h"
 
 namespace bb::runtime {
@@ -61,6 +62,7 @@ struct PlanNode {
   bool is_static = false;            // runs once at start
   bool is_source = false;            // starts executions
   int opset = OpsetRange::kLatestOpset;  // the version of its domain it was written against
+  std::uint32_t attributes_begin = 0;    // into Program::declared_attributes, when spec is set
 };
 
 class Program {
@@ -113,6 +115,20 @@ class Program {
   // "node 'send0' (Send #12)" — unnamed nodes show `#<index>` only.
   std::string where(std::uint32_t index) const;
 
+  // A node of the bb op table: its attributes by position in spec->attributes, as
+  // ir::DeclaredAttributes finds them (null: absent), and what they break of the
+  // declarations as the lines of a load error ("" for nothing; the check bbc runs as
+  // BB008, less what the kernel's own reads report in their words). Both are found by
+  // the plan walk while the node is in the cache (the streamed load: as it is parsed),
+  // so that making its kernel, once per Node, reads the node's attributes no more than
+  // the kernel needs.
+  std::span<const onnx::AttributeProto* const> declared_attributes(std::uint32_t node) const {
+    const PlanNode& pn = nodes_[node];
+    if (pn.spec == nullptr) return {};
+    return {declared_attributes_.data() + pn.attributes_begin, pn.spec->attributes.size()};
+  }
+  std::string_view attribute_problems(std::uint32_t node) const;
+
  private:
   Program() = default;
   struct PlanBuild;
@@ -132,6 +148,7 @@ class Program {
   void walk_nodes(PlanBuild& b, std::uint32_t first, std::uint32_t end);
   void resolve_node(PlanBuild& b, std::uint32_t i);
   void wire_node(PlanBuild& b, std::uint32_t i);
+  void check_declared_attributes(std::uint32_t i);
   void link_late_inputs(PlanBuild& b);
   void bind_graph_outputs(PlanBuild& b);
   void build_consumers(const PlanBuild& b);
@@ -156,22 +173,24 @@ class Program {
   std::vector<int> node_opsets_;  // per node of expanded_
   // Per node outside the bb op table: its UntypedNodeTrials::PlainKind as an index
   // (UINT32_MAX when it has none), found by the plan walk for the scope of inference.
-  std::vector<std::uint32_t> plain_kind_;
+  ProgramVector<std::uint32_t> plain_kind_;
   bool has_onnx_nodes_ = false;   // shape inference runs only then
   bool expandable_ = false;       // an unresolved node has a function body
   std::string inference_error_;
   // By slot, an index into types_ (0: unknown). Most values of a large graph have no type
   // (bb ops' values): a 4-byte index each instead of a TensorInfo each (bbrun start-up).
-  std::vector<std::uint32_t> slot_type_;
+  ProgramVector<std::uint32_t> slot_type_;
   std::vector<TensorInfo> types_;  // [0] is unknown
-  std::vector<std::uint32_t> output_of_slot_;
-  std::vector<std::uint32_t> static_uses_;
-  std::vector<bool> keep_after_static_;
-  std::vector<PlanNode> nodes_;
-  std::vector<std::uint32_t> input_refs_;
-  std::vector<std::uint32_t> consumer_begin_;
-  std::vector<std::uint32_t> consumer_nodes_;
-  std::vector<std::uint32_t> static_order_;
+  ProgramVector<std::uint32_t> output_of_slot_;
+  ProgramVector<std::uint32_t> static_uses_;
+  ProgramVector<bool> keep_after_static_;
+  ProgramVector<PlanNode> nodes_;
+  ProgramVector<const onnx::AttributeProto*> declared_attributes_;  // PlanNode::attributes_begin ..
+  std::vector<std::pair<std::uint32_t, std::string>> attribute_problems_;  // by node, in node order
+  ProgramVector<std::uint32_t> input_refs_;
+  ProgramVector<std::uint32_t> consumer_begin_;
+  ProgramVector<std::uint32_t> consumer_nodes_;
+  ProgramVector<std::uint32_t> static_order_;
   std::vector<std::pair<std::string, std::uint32_t>> graph_inputs_;
   std::vector<std::pair<std::string, std::uint32_t>> graph_outputs_;
   std::vector<std::pair<std::uint32_t, const onnx::TensorProto*>> initializers_;
