@@ -149,7 +149,7 @@ void encode_stamp_field(std::string_view stamp, std::string& out) { append_int_a
 std::string_view NameStore::add(std::string_view name) {
   if (blocks_.empty() || capacity_ - used_ < name.size()) {
     capacity_ = std::max(kNameBlock, name.size());
-    blocks_.push_back(std::make_unique<char[]>(capacity_));
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(capacity_));
     used_ = 0;
   }
   char* at = blocks_.back().get() + used_;

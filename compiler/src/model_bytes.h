@@ -70,7 +70,7 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   std::optional<std::filesystem::path> path_;
   std::string* bytes_ = nullptr;
   std::unique_ptr<ir::AtomicWriter> writer_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;
   std::size_t used_ = 0;
   std::uint64_t flushed_ = 0;
   bool hashing_ = false;
