@@ -187,7 +187,9 @@ TEST(AtomicWriter, WritesAFifoInPlaceInsteadOfReplacingIt) {
     received.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
     EXPECT_EQ(received, std::string(100, 'x'));
     EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo))) << "still a FIFO";
-    if (through_symlink) EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path))) << "still a symlink";
+    if (through_symlink) {
+      EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path))) << "still a symlink";
+    }
     EXPECT_EQ(dir.entries(), through_symlink ? 2 : 1) << "no temporary file";
   }
 }
