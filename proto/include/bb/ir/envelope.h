@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
 
 #include "bb/bb.pb.h"
@@ -103,7 +105,22 @@ Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const
 // fields, within max_bytes, channel and string values in ASCII, nesting well within
 // max_recursion_depth, and check_envelope() passes. False: encode and decode to know
 // (what is refused, and why).
-bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits);
+//
+// `known`: PeerId bytes the caller knows are valid (peers it registered); a src_peer or
+// dst_peer equal to them is not parsed again (its size is still checked).
+struct KnownPeers {
+  std::string_view src, dst;
+};
+bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits, const KnownPeers& known = {});
+
+// Whether a generated message (bb::Envelope, bb::Value, …) holds unknown fields, read
+// through its type's reflection, looked up once per type (GetReflection() on the message
+// goes through the descriptor's once-flag every time).
+template <class M>
+bool has_unknown_fields(const M& message) {
+  static const google::protobuf::Reflection* const reflection = M::GetReflection();
+  return !reflection->GetUnknownFields(message).empty();
+}
 
 // The field checks of step 3 on an envelope already in memory (what a sender can run
 // before handing an envelope to a transport).
