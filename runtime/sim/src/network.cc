@@ -376,7 +376,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       }
       note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
       // May send: nothing below holds a reference into containers.
-      dst->endpoint->on_envelope(*arrived, runtime::SenderAuth::kClaimed);
+      dst->endpoint->on_envelope_from(*arrived, runtime::SenderAuth::kClaimed, trip.src);
     }
   }
 
