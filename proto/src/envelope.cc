@@ -132,15 +132,12 @@ Expected<void, EnvelopeError> skim_envelope(std::string_view bytes, const Envelo
 
 // ---- Step 3: field checks ---------------------------------------------------------------
 
-// `known`: the bytes of a valid PeerId the caller holds, or empty. Bytes equal to them
-// are valid too (the check reads the bytes alone), so only the size limit is checked.
 Expected<void, EnvelopeError> check_peer(std::string_view bytes, EnvelopeReason reason, std::string_view what,
-                                         const EnvelopeLimits& limits, std::string_view known = {}) {
+                                         const EnvelopeLimits& limits) {
   if (bytes.size() > limits.max_peer_bytes) {
     return fail(reason, std::string(what) + " has " + std::to_string(bytes.size()) + " bytes, over the limit of " +
                             std::to_string(limits.max_peer_bytes));
   }
-  if (!known.empty() && bytes == known) return {};
   auto checked = PeerId::check_bytes(bytes);
   if (!checked) {
     return fail(reason, std::string(what) + " is not a valid PeerId (" + std::string(describe(checked.error())) + ")");
@@ -360,10 +357,17 @@ Expected<void, EnvelopeError> check_envelope_fields(const bb::Envelope& envelope
                                                        " (this build speaks " +
                                                        std::to_string(kEnvelopeSchemaVersion) + ")");
   }
-  if (auto src = check_peer(envelope.src_peer(), EnvelopeReason::kBadSrcPeer, "src_peer", limits, known.src); !src)
-    return src;
-  if (auto dst = check_peer(envelope.dst_peer(), EnvelopeReason::kBadDstPeer, "dst_peer", limits, known.dst); !dst)
-    return dst;
+  // Bytes equal to a valid PeerId the caller holds are valid (the check reads the bytes
+  // alone): within the size limit they pass as check_peer would pass them.
+  const auto known_peer = [&](const std::string& bytes, std::string_view valid) {
+    return !valid.empty() && bytes.size() <= limits.max_peer_bytes && bytes == valid;
+  };
+  if (!known_peer(envelope.src_peer(), known.src)) {
+    if (auto src = check_peer(envelope.src_peer(), EnvelopeReason::kBadSrcPeer, "src_peer", limits); !src) return src;
+  }
+  if (!known_peer(envelope.dst_peer(), known.dst)) {
+    if (auto dst = check_peer(envelope.dst_peer(), EnvelopeReason::kBadDstPeer, "dst_peer", limits); !dst) return dst;
+  }
   if (envelope.channel().size() > limits.max_channel_bytes) {
     return fail(EnvelopeReason::kChannelTooLong, "channel of " + std::to_string(envelope.channel().size()) +
                                                      " bytes, over the limit of " +
