@@ -12,6 +12,7 @@
 
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,7 +127,15 @@ void BM_SimGatedSendToRecv(benchmark::State& state) {
   state.counters["messages_per_cpu_s"] = delivered / cpu;   // of this thread's CPU time
   state.counters["allocs_per_message"] = static_cast<double>(allocations) / delivered;
 }
-BENCHMARK(BM_SimGatedSendToRecv)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(5.0);
+// BB_SIM_BENCH_ITERATIONS=N runs exactly N iterations in one run (one warm-up): the same
+// messages every time, for instruction counts (callgrind) that old and new builds share.
+[[maybe_unused]] const auto* const kRegistered = [] {
+  auto* b = benchmark::RegisterBenchmark("BM_SimGatedSendToRecv", BM_SimGatedSendToRecv)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+  const char* fixed = std::getenv("BB_SIM_BENCH_ITERATIONS");
+  return fixed != nullptr && std::atoi(fixed) > 0 ? b->Iterations(std::atoi(fixed)) : b->MinTime(5.0);
+}();
 
 }  // namespace
 

@@ -348,14 +348,26 @@ Expected<void, EnvelopeError> check_value(const bb::Value& value, std::size_t in
   }
 }
 
-Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const EnvelopeLimits& limits) {
+namespace {
+
+Expected<void, EnvelopeError> check_envelope_fields(const bb::Envelope& envelope, const EnvelopeLimits& limits,
+                                                    const KnownPeers& known) {
   if (envelope.schema_version() != kEnvelopeSchemaVersion) {
     return fail(EnvelopeReason::kBadSchemaVersion, "schema_version " + std::to_string(envelope.schema_version()) +
                                                        " (this build speaks " +
                                                        std::to_string(kEnvelopeSchemaVersion) + ")");
   }
-  if (auto src = check_peer(envelope.src_peer(), EnvelopeReason::kBadSrcPeer, "src_peer", limits); !src) return src;
-  if (auto dst = check_peer(envelope.dst_peer(), EnvelopeReason::kBadDstPeer, "dst_peer", limits); !dst) return dst;
+  // Bytes equal to a valid PeerId the caller holds are valid (the check reads the bytes
+  // alone): within the size limit they pass as check_peer would pass them.
+  const auto known_peer = [&](const std::string& bytes, std::string_view valid) {
+    return !valid.empty() && bytes.size() <= limits.max_peer_bytes && bytes == valid;
+  };
+  if (!known_peer(envelope.src_peer(), known.src)) {
+    if (auto src = check_peer(envelope.src_peer(), EnvelopeReason::kBadSrcPeer, "src_peer", limits); !src) return src;
+  }
+  if (!known_peer(envelope.dst_peer(), known.dst)) {
+    if (auto dst = check_peer(envelope.dst_peer(), EnvelopeReason::kBadDstPeer, "dst_peer", limits); !dst) return dst;
+  }
   if (envelope.channel().size() > limits.max_channel_bytes) {
     return fail(EnvelopeReason::kChannelTooLong, "channel of " + std::to_string(envelope.channel().size()) +
                                                      " bytes, over the limit of " +
@@ -373,6 +385,12 @@ Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const
     if (auto checked = check_value(envelope.payload(i), static_cast<std::size_t>(i), limits); !checked) return checked;
   }
   return {};
+}
+
+}  // namespace
+
+Expected<void, EnvelopeError> check_envelope(const bb::Envelope& envelope, const EnvelopeLimits& limits) {
+  return check_envelope_fields(envelope, limits, {});
 }
 
 void set_max_envelope_bytes(EnvelopeLimits& limits, std::size_t max_bytes) {
@@ -403,22 +421,39 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// Unknown fields, read through the message type's reflection (looked up once per type:
-// GetReflection() on the message goes through the descriptor's once-flag every time).
-template <class M>
-bool has_unknown_fields(const M& message) {
-  static const pb::Reflection* const reflection = M::GetReflection();
-  return !reflection->GetUnknownFields(message).empty();
+// At least envelope.ByteSizeLong() for an envelope without unknown fields, without its
+// varint arithmetic: every tag with the widest varint after it (11 bytes), the bytes of
+// every string. Far below the limits, as nearly every envelope is, it spares the exact size.
+std::size_t size_bound(const bb::Envelope& envelope) {
+  constexpr std::size_t kField = 11;
+  std::size_t n = 8 * kField + envelope.src_peer().size() + envelope.dst_peer().size() + envelope.channel().size();
+  for (const bb::Value& value : envelope.payload()) {
+    n += 2 * kField;  // the payload's tag and length, then its one field's
+    switch (value.kind_case()) {
+      case bb::Value::kTensor: n += value.tensor().size(); break;
+      case bb::Value::kBytesValue: n += value.bytes_value().size(); break;
+      case bb::Value::kStringValue: n += value.string_value().size(); break;
+      case bb::Value::kPeer: n += value.peer().size(); break;
+      case bb::Value::kPeerList:
+        for (const std::string& peer : value.peer_list().peers()) n += kField + peer.size();
+        break;
+      default: break;  // a varint, or an empty Trigger
+    }
+  }
+  return n;
 }
 
 }  // namespace
 
-bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits) {
+bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits, const KnownPeers& known) {
   // Envelope → Value → PeerList: two levels of nesting; 4 leaves a margin.
   constexpr int kNesting = 4;
   if (limits.max_recursion_depth < kNesting || has_unknown_fields(envelope)) return false;
-  const std::size_t size = envelope.ByteSizeLong();
-  if (size > limits.max_bytes || size > static_cast<std::size_t>(INT_MAX)) return false;
+  constexpr auto kIntMax = static_cast<std::size_t>(INT_MAX);
+  if (const std::size_t bound = size_bound(envelope); bound > limits.max_bytes || bound > kIntMax) {
+    const std::size_t size = envelope.ByteSizeLong();
+    if (size > limits.max_bytes || size > kIntMax) return false;
+  }
   // ASCII is valid UTF-8 to the skim and to protobuf's parse alike.
   if (!is_ascii(envelope.channel())) return false;
   for (const bb::Value& value : envelope.payload()) {
@@ -429,7 +464,7 @@ bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limit
   }
   // What the skim counts (payloads, peer-list entries, tensor bytes) check_envelope
   // checks too; a serialized envelope parses back to an equal one.
-  return static_cast<bool>(check_envelope(envelope, limits));
+  return static_cast<bool>(check_envelope_fields(envelope, limits, known));
 }
 
 Expected<bb::Envelope, EnvelopeError> decode_envelope(std::string_view bytes, const EnvelopeLimits& limits) {

@@ -71,8 +71,8 @@ Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& pol
   }
 }
 
-bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy) {
-  return ir::decodes_unchanged(envelope, policy.limits) && !policy_breach(envelope, policy);
+bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy, const ir::KnownPeers& known) {
+  return ir::decodes_unchanged(envelope, policy.limits, known) && !policy_breach(envelope, policy);
 }
 
 void AdmissionCounts::record(const Refusal& refusal) {

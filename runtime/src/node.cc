@@ -83,6 +83,8 @@ Node::~Node() {
     if (f.has_origin && f.origin.sender != kNoPeer) peers_.release(f.origin.sender);
   }
   attempts_.for_each_live([this](PeerIndex dst) { peers_.release(dst); });
+  for (const Link& l : links_)
+    if (l.sender != kNoPeer) peers_.release(l.sender);
 }
 
 Expected<std::unique_ptr<Node>, LoadError> Node::create(std::shared_ptr<const Program> program, Scheduler& scheduler,
@@ -162,13 +164,39 @@ void Node::start() {
 
 // ---- Inbound ------------------------------------------------------------------------------
 
-void Node::deliver(const bb::Envelope& envelope) {
-  auto it = recv_by_channel_.find(envelope.channel());
-  if (it == recv_by_channel_.end()) return;
-  for (std::uint32_t index : it->second) {
+void Node::deliver(const bb::Envelope& envelope, std::uint32_t link) {
+  const std::vector<std::uint32_t>* recvs = nullptr;
+  PeerIndex linked = kNoPeer;  // the link's sender: interned while the link holds it
+  if (link == kNoLink) {
+    auto it = recv_by_channel_.find(envelope.channel());
+    if (it == recv_by_channel_.end()) return;
+    recvs = &it->second;
+  } else {
+    Link& l = links_[link % links_.size()];
+    if (l.recvs == nullptr || l.channel != envelope.channel()) {
+      auto it = recv_by_channel_.find(envelope.channel());
+      if (it == recv_by_channel_.end()) return;
+      l.channel = envelope.channel();
+      l.recvs = &it->second;
+    }
+    recvs = l.recvs;
+    if (l.sender == kNoPeer || peers_.bytes(l.sender) != envelope.src_peer()) {
+      const PeerIndex sender = peers_.acquire(envelope.src_peer());  // the link's reference
+      if (l.sender != kNoPeer) peers_.release(l.sender);
+      l.sender = sender;
+    }
+    linked = l.sender;
+  }
+  for (std::uint32_t index : *recvs) {
     if (executor_.limit_reached()) return;
-    const EnvelopeMeta origin{peers_.acquire(envelope.src_peer()), envelope.incarnation(), envelope.message_id(),
-                              &envelope};
+    // Each execution holds a reference to the sender, released when its frame ends.
+    PeerIndex sender = linked;
+    if (sender != kNoPeer) {
+      peers_.retain(sender);
+    } else {
+      sender = peers_.acquire(envelope.src_peer());
+    }
+    const EnvelopeMeta origin{sender, envelope.incarnation(), envelope.message_id(), &envelope};
     executor_.execute(index, &origin);
   }
 }

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <functional>
+#include <random>
+#include <set>
+#include <tuple>
 #include <utility>
 #include <thread>
 #include <vector>
@@ -79,6 +83,51 @@ TEST(Scheduler, ManyCancelsKeepTheOrderOfTheRest) {
   });
   EXPECT_EQ(order, expected);
   EXPECT_TRUE(s.empty());
+}
+
+TEST(Scheduler, EveryEventRunIsTheEarliestPendingOneOfASortedModel) {
+  // The queue against a sorted set of what is pending:
+  // events added before and while others run (at `now` too, where a network event
+  // comes before the running timer's class), cancels of pending and of finished events,
+  // enough of them to compact; over several seeds.
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    VirtualClock clock;
+    Scheduler s(clock);
+    using Key = std::tuple<std::int64_t, int, std::size_t>;  // time, class, sequence
+    std::set<Key> pending;
+    std::vector<Key> keys;
+    std::vector<EventId> ids;
+    std::size_t runs = 0;
+    std::function<void(std::int64_t)> add = [&](std::int64_t t) {
+      const std::size_t n = keys.size();
+      const int cls = static_cast<int>(rng() % 2);
+      keys.emplace_back(std::max(t, clock.now_ns()), cls, n);
+      pending.insert(keys.back());
+      ids.push_back(s.at(t, cls == 0 ? EventClass::kNetwork : EventClass::kTimer, [&, n] {
+        ASSERT_FALSE(pending.empty());
+        EXPECT_EQ(*pending.begin(), keys[n]) << "seed " << seed << ", run " << runs;
+        pending.erase(keys[n]);
+        ++runs;
+        for (int more = static_cast<int>(rng() % 3); more > 0; --more)
+          add(clock.now_ns() + static_cast<std::int64_t>(rng() % 40));
+        if (rng() % 3 == 0) {
+          const std::size_t k = rng() % ids.size();
+          s.cancel(ids[k]);
+          pending.erase(keys[k]);  // nothing when it ran already
+        }
+      }));
+    };
+    for (int i = 0; i < 300; ++i) add(static_cast<std::int64_t>(rng() % 100));
+    for (int i = 0; i < 200; ++i) {  // a burst of cancels: compactions
+      const std::size_t k = rng() % ids.size();
+      s.cancel(ids[k]);
+      pending.erase(keys[k]);
+    }
+    s.run(2'000);
+    EXPECT_EQ(s.pending(), pending.size());
+    EXPECT_GT(runs, 300u);
+  }
 }
 
 TEST(Scheduler, TasksOwnTheirCapturesInlineOrOnTheHeap) {

@@ -434,7 +434,11 @@ RC_GTEST_PROP(EnvelopeProperty, DecodesUnchangedOnlyWhenTheCodecAgrees, ()) {
   limits.max_channel_bytes = *rc::gen::element<std::size_t>(4, 256);
   limits.max_recursion_depth = *rc::gen::inRange(1, 17);
 
-  if (!decodes_unchanged(env, limits)) return;
+  // Bytes the caller vouches for are valid PeerIds (or none): the src/dst checks skip them.
+  const auto some_valid = [] { return *rc::gen::element<std::string>(std::string(), peer_bytes("alice"), peer_bytes("b")); };
+  const std::string known_src = some_valid(), known_dst = some_valid();
+
+  if (!decodes_unchanged(env, limits, KnownPeers{known_src, known_dst})) return;
   auto decoded = decode_envelope(encode_envelope(env), limits);
   RC_ASSERT(decoded.has_value());
   RC_ASSERT(google::protobuf::util::MessageDifferencer::Equals(*decoded, env));
@@ -460,6 +464,13 @@ TEST(Envelope, DecodesUnchangedTakesTheCommonCaseAndRefusesTheDoubtful) {
   bb::Envelope bad = env;
   bad.set_src_peer("x");
   EXPECT_FALSE(decodes_unchanged(bad, {}));
+  // Known peers spare the parse, not the checks: other bytes are parsed, sizes limited.
+  const std::string alice = env.src_peer();
+  EXPECT_TRUE(decodes_unchanged(env, {}, KnownPeers{alice, env.dst_peer()}));
+  EXPECT_FALSE(decodes_unchanged(bad, {}, KnownPeers{alice, env.dst_peer()}));
+  EnvelopeLimits short_peers;
+  short_peers.max_peer_bytes = 4;
+  EXPECT_FALSE(decodes_unchanged(env, short_peers, KnownPeers{alice, env.dst_peer()}));
 }
 
 }  // namespace

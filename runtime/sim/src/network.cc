@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <limits>
 
 #include "bb/ir/duration.h"
@@ -18,6 +19,45 @@ namespace {
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
   if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) return std::numeric_limits<std::int64_t>::max();
   return a + b;
+}
+
+void assign(std::string& to, const std::string& from) {
+  if (to.size() == from.size()) {
+    if (!from.empty()) std::memcpy(to.data(), from.data(), from.size());  // a pooled copy's strings keep their size
+  } else {
+    to.assign(from);
+  }
+}
+
+// `to` = `from`, for a pooled envelope that holds no unknown fields and a `from` that has
+// none at its top level (a Value's go with it). Field by field: CopyFrom would clear
+// every field and merge it back, one library call per string.
+void copy_known_fields(const bb::Envelope& from, bb::Envelope& to) {
+  to.set_schema_version(from.schema_version());
+  assign(*to.mutable_src_peer(), from.src_peer());
+  to.set_incarnation(from.incarnation());
+  to.set_message_id(from.message_id());
+  assign(*to.mutable_dst_peer(), from.dst_peer());
+  assign(*to.mutable_channel(), from.channel());
+  to.set_deadline_ns(from.deadline_ns());
+  auto& payload = *to.mutable_payload();
+  while (payload.size() > from.payload_size()) payload.RemoveLast();  // kept for reuse
+  for (int i = 0; i < from.payload_size(); ++i) {
+    const bb::Value& v = from.payload(i);
+    bb::Value& out = i < payload.size() ? *payload.Mutable(i) : *payload.Add();
+    // The common scalars set in place; any other kind, and unknown fields, by CopyFrom.
+    const bool same_scalar = v.kind_case() == out.kind_case() && (v.kind_case() == bb::Value::kTimestampNs ||
+                                                                  v.kind_case() == bb::Value::kInt64Value);
+    if (same_scalar && !ir::has_unknown_fields(v) && !ir::has_unknown_fields(out)) {
+      if (v.kind_case() == bb::Value::kTimestampNs) {
+        out.set_timestamp_ns(v.timestamp_ns());
+      } else {
+        out.set_int64_value(v.int64_value());
+      }
+    } else {
+      out.CopyFrom(v);
+    }
+  }
 }
 
 }  // namespace
@@ -65,6 +105,10 @@ struct SimNetwork::Node {
   std::string text;  // peer text form, for describe()
   runtime::TransportEndpoint* endpoint = nullptr;
   ChannelFilter accepts;
+  // The last channel `accepts` said yes to, while attached: its answer does not change
+  // (ChannelFilter), so an envelope on that channel is not asked about again.
+  std::string accepted;
+  bool accepted_known = false;
   std::uint64_t incarnation = 0;
   int crash_depth = 0;  // overlapping crash faults: down while > 0
   std::uint32_t in_flight = 0;  // this incarnation's attempts whose outcome is not yet heard
@@ -116,6 +160,7 @@ runtime::Transport& SimNetwork::attach(const PeerId& peer, runtime::TransportEnd
   assert(node.crash_depth == 0 && "attach() while the peer is crashed");
   node.endpoint = &endpoint;
   node.accepts = std::move(accepts);
+  node.accepted_known = false;
   ++node.incarnation;
   node.in_flight = 0;  // the last incarnation's outcomes are orphaned
   return *node.port;
@@ -126,6 +171,7 @@ void SimNetwork::detach(const PeerId& peer) {
   if (index == kNoNode) return;
   nodes_[index]->endpoint = nullptr;
   nodes_[index]->accepts = {};
+  nodes_[index]->accepted_known = false;
 }
 
 std::uint64_t SimNetwork::incarnation(const PeerId& peer) const {
@@ -246,8 +292,15 @@ std::uint32_t SimNetwork::keep(const bb::Envelope& envelope) {
     slot = static_cast<std::uint32_t>(sent_.size());
     sent_.push_back(std::make_unique<bb::Envelope>());
     sent_refs_.push_back(0);
+    sent_unknown_.push_back(false);
   }
-  *sent_[slot] = envelope;
+  // Unknown fields are copied by CopyFrom alone, which also clears those a slot held.
+  if (sent_unknown_[slot] || ir::has_unknown_fields(envelope)) {
+    *sent_[slot] = envelope;
+    sent_unknown_[slot] = ir::has_unknown_fields(*sent_[slot]);
+  } else {
+    copy_known_fields(envelope, *sent_[slot]);
+  }
   sent_refs_[slot] = 1;
   return slot;
 }
@@ -291,14 +344,22 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
   } else {
-    runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
+    const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
     const bb::Envelope* arrived = sent_[trip.wire].get();
+    const bool known_channel = dst->accepted_known && arrived->channel() == dst->accepted;
+    const runtime::AdmissionPolicy judged{config_.limits, {}, {}, known_channel ? nullptr : &dst->accepts};
+    // The registered peers are valid PeerIds: envelopes between them are not parsed for it.
+    const ir::KnownPeers known{nodes_[trip.src]->peer.bytes(), dst->peer.bytes()};
     Expected<void, runtime::Refusal> admitted;
-    if (!runtime::admits_unchanged(*arrived, policy)) {
+    if (!runtime::admits_unchanged(*arrived, judged, known)) {
       // It may be refused: through the codec, as a transport receives it.
       wire_ = ir::encode_envelope(*arrived);
       admitted = runtime::admit(wire_, policy, scratch_);
       arrived = &scratch_;
+    }
+    if (admitted && !known_channel) {
+      dst->accepted = arrived->channel();
+      dst->accepted_known = true;
     }
     if (!admitted) {
       outcome = OutcomeKind::kRejected;
@@ -315,7 +376,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       }
       note(original ? NetEventKind::kArrive : NetEventKind::kDuplicateArrive);
       // May send: nothing below holds a reference into containers.
-      dst->endpoint->on_envelope(*arrived, runtime::SenderAuth::kClaimed);
+      dst->endpoint->on_envelope_from(*arrived, runtime::SenderAuth::kClaimed, trip.src);
     }
   }
 
@@ -409,6 +470,7 @@ void SimNetwork::crash(std::uint32_t index) {
   if (node.crash_depth++ > 0) return;  // already down
   node.endpoint = nullptr;
   node.accepts = {};
+  node.accepted_known = false;
   emit(NetEventKind::kCrash, index);
   if (hooks_.on_crash) hooks_.on_crash(node.peer);
 }

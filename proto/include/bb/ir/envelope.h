@@ -17,6 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/message_lite.h>
+#include <google/protobuf/metadata_lite.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
 
 #include "bb/bb.pb.h"
@@ -103,7 +107,35 @@ Expected<void, EnvelopeError> decode_envelope_into(std::string_view bytes, const
 // fields, within max_bytes, channel and string values in ASCII, nesting well within
 // max_recursion_depth, and check_envelope() passes. False: encode and decode to know
 // (what is refused, and why).
-bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits);
+//
+// `known`: PeerId bytes the caller knows are valid (peers it registered); a src_peer or
+// dst_peer equal to them is not parsed again (its size is still checked).
+struct KnownPeers {
+  std::string_view src, dst;
+};
+bool decodes_unchanged(const bb::Envelope& envelope, const EnvelopeLimits& limits, const KnownPeers& known = {});
+
+namespace detail {
+// A message's metadata word, which protobuf keeps protected in MessageLite (read through
+// a pointer to member, as a derived class may).
+struct MetadataOf : google::protobuf::MessageLite {
+  static const google::protobuf::internal::InternalMetadata& of(const google::protobuf::MessageLite& message) {
+    return message.*(&MetadataOf::_internal_metadata_);
+  }
+};
+}  // namespace detail
+
+// Whether a generated message (bb::Envelope, bb::Value, …) holds unknown fields. The
+// metadata word says whether a set of them was ever made: nearly always not, which is
+// told without the reflection call (about 40 instructions, several per envelope on the
+// simulator's path). A set that exists may be empty: reflection says (its type's,
+// looked up once: GetReflection() on the message goes through a once-flag every time).
+template <class M>
+bool has_unknown_fields(const M& message) {
+  if (!detail::MetadataOf::of(message).have_unknown_fields()) return false;
+  static const google::protobuf::Reflection* const reflection = M::GetReflection();
+  return !reflection->GetUnknownFields(message).empty();
+}
 
 // The field checks of step 3 on an envelope already in memory (what a sender can run
 // before handing an envelope to a transport).

@@ -52,7 +52,9 @@ struct Refusal {
 // "<label>: <detail>".
 std::string describe(const Refusal& refusal);
 
-// Does some Recv of the node listen on `channel`? Empty: every channel is accepted.
+// Does some Recv of the node listen on `channel`? Empty: every channel is accepted. The
+// answer for a channel does not change while a transport holds the filter (the simulator
+// asks once per channel and destination, not per envelope).
 using ChannelFilter = std::function<bool(std::string_view channel)>;
 
 struct AdmissionPolicy {
@@ -68,8 +70,9 @@ Expected<void, Refusal> admit(std::string_view bytes, const AdmissionPolicy& pol
 // Whether admit(encode_envelope(envelope), policy, out) would admit an `out` equal to
 // `envelope`, decided without the codec (ir::decodes_unchanged, then the same checks):
 // a transport that holds the sender's envelope (the simulator) hands it over as it is.
-// False: run admit() on the bytes to know (what is refused, and why).
-bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy);
+// False: run admit() on the bytes to know (what is refused, and why). `known`: as for
+// ir::decodes_unchanged, PeerId bytes the caller knows are valid.
+bool admits_unchanged(const bb::Envelope& envelope, const AdmissionPolicy& policy, const ir::KnownPeers& known = {});
 
 // Refusals by label, in a fixed order: the envelope reasons, then the other reasons.
 class AdmissionCounts {

@@ -17,6 +17,7 @@
 // Single-threaded: all calls come from the scheduler's thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,10 +86,15 @@ class Node final : public KernelServices,
   // TransportEndpoint.
   void on_outcome(AttemptId attempt, const Outcome& outcome) override;
   void on_envelope(const bb::Envelope& envelope, SenderAuth) override { deliver(envelope); }
+  void on_envelope_from(const bb::Envelope& envelope, SenderAuth, std::uint32_t link) override {
+    deliver(envelope, link);
+  }
   // A `link` trace record (no op, exec 0).
   void on_link_state(std::string_view peer, std::string_view state, std::string_view reason) override;
-  // Starts one execution per Recv of the envelope's channel (prebuilt index).
-  void deliver(const bb::Envelope& envelope);
+  // Starts one execution per Recv of the envelope's channel (prebuilt index). `link`: the
+  // transport's inbound link (TransportEndpoint::on_envelope_from), or kNoLink.
+  static constexpr std::uint32_t kNoLink = UINT32_MAX;
+  void deliver(const bb::Envelope& envelope, std::uint32_t link = kNoLink);
   // Whether some Recv listens on `channel` (a transport answers `rejected` otherwise).
   bool accepts_channel(std::string_view channel) const {
     return recv_by_channel_.contains(absl::string_view(channel.data(), channel.size()));
@@ -145,6 +151,17 @@ class Node final : public KernelServices,
   Executor executor_;
   PendingId last_deferred_ = 0;  // set by defer() during one compute
   absl::flat_hash_map<std::string, std::vector<std::uint32_t>> recv_by_channel_;
+  // What the last envelope of an inbound link resolved to: its sender (one reference
+  // held) and its channel's Recvs. Checked against each envelope's bytes, so a link's
+  // next envelope from the same sender on the same channel is neither hashed nor
+  // interned again. Links share the 16 entries by their number (a fixed memory cost per
+  // node, however many nodes send to it); two links on one entry only miss more often.
+  struct Link {
+    PeerIndex sender = kNoPeer;
+    std::string channel;
+    const std::vector<std::uint32_t>* recvs = nullptr;  // into recv_by_channel_ (never changes after load)
+  };
+  std::array<Link, 16> links_;
 };
 
 }  // namespace bb::runtime

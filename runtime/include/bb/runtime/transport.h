@@ -59,6 +59,14 @@ class TransportEndpoint {
   virtual void on_outcome(AttemptId attempt, const Outcome& outcome) = 0;
   // An envelope addressed to this node that passed admission (bb/runtime/admission.h).
   virtual void on_envelope(const bb::Envelope& envelope, SenderAuth sender) = 0;
+  // The same, arrived over inbound link `link`: a small number the transport gives each
+  // sender it knows, kept while the endpoint is attached (the simulator: the sending
+  // node's index). An endpoint may remember what it derived from the link's last
+  // envelope, and must check it against the next: a link's src_peer is only a claim. The
+  // default ignores the link.
+  virtual void on_envelope_from(const bb::Envelope& envelope, SenderAuth sender, std::uint32_t /*link*/) {
+    on_envelope(envelope, sender);
+  }
   // The connection to `peer` (its text form) changed state: `state` is one of the
   // transport's connection states, `reason` the stable label of a failure ("" otherwise).
   // Transports with connections (the gRPC one) call it; the default ignores it.

@@ -239,6 +239,7 @@ class SimNetwork {
   // arrival and admitted from those bytes into scratch_, as a transport would.
   std::vector<std::unique_ptr<bb::Envelope>> sent_;  // stable addresses: a delivery may send
   std::vector<std::uint32_t> sent_refs_;
+  std::vector<bool> sent_unknown_;  // the slot's envelope may hold unknown fields
   std::vector<std::uint32_t> free_sent_;
   std::string wire_;
   bb::Envelope scratch_;  // (arrivals never nest)

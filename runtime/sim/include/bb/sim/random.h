@@ -27,7 +27,11 @@ class SimRng {
   // Uniform in [0, bound) without bias (rejection of the incomplete last block).
   std::uint64_t below(std::uint64_t bound) {
     if (bound <= 1) return 0;
-    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    if (bound != bound_) {  // a simulation draws from one or two bounds: one division saved per draw
+      bound_ = bound;
+      limit_ = UINT64_MAX - UINT64_MAX % bound;
+    }
+    const std::uint64_t limit = limit_;
     std::uint64_t x = next();
     while (x >= limit) x = next();
     return x % bound;
@@ -43,6 +47,7 @@ class SimRng {
 
  private:
   std::mt19937_64 engine_;
+  std::uint64_t bound_ = 0, limit_ = 0;  // the last bound of below() and its rejection limit
 };
 
 }  // namespace bb::sim
