@@ -561,7 +561,7 @@ void Program::check_declared_attributes(std::uint32_t i) {
   const onnx::NodeProto& node = *pn.proto;
   const ir::DeclaredAttributes found(*pn.spec, node);
   pn.attributes_begin = static_cast<std::uint32_t>(declared_attributes_.size());
-  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(found.at(p));
+  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(ir::view_of(found.at(p)));
   std::string lines;
   for (const auto& problem : ir::check_node_attributes(found, node)) {
     // A missing, mistyped or one-of attribute the kernel's own read reports in its words;
