@@ -50,34 +50,45 @@ DeclaredReader::DeclaredReader(const runtime::KernelInit& init) {
     found_.emplace(*op, init.node);
 }
 
-Expected<const AttributeProto*, std::string> DeclaredReader::get(std::string_view name,
-                                                                 AttributeProto::AttributeType type) const {
+Expected<ir::AttributeView, std::string> DeclaredReader::view(std::string_view name,
+                                                               AttributeProto::AttributeType type) const {
   const std::size_t p = found_ ? found_->position(name) : 0;
   const ir::AttrSpec* spec = found_ && p < found_->op().attributes.size() ? &found_->op().attributes[p] : nullptr;
   if (spec == nullptr || spec->type != type)
     return unexpected("attribute '" + std::string(name) + "' is not declared as " +
                       AttributeProto_AttributeType_Name(type) + " in the bb op table (a bug in the kernel)");
-  const AttributeProto* attr = found_->at(p);
-  if (attr == nullptr) return attr;
-  if (attr->type() != type)
+  // The loader's view: the attribute is not loaded again, and its value was checked
+  // against the declaration (a node whose value breaks it gets no kernel).
+  const ir::AttributeView* checked = found_->checked_view(p);
+  const ir::AttributeView attr = checked != nullptr ? *checked : ir::view_of(found_->at(p));
+  if (attr.proto == nullptr) return attr;
+  if (attr.type != type)
     return unexpected("attribute '" + std::string(name) + "' must be " + AttributeProto_AttributeType_Name(type) +
-                      ", found " + AttributeProto_AttributeType_Name(attr->type()));
-  if (auto wrong = ir::check_attribute_value(*spec, *attr); !wrong.empty()) return unexpected("attribute " + wrong);
+                      ", found " + AttributeProto_AttributeType_Name(attr.type));
+  if (checked == nullptr)
+    if (auto wrong = ir::check_attribute_value(*spec, *attr.proto); !wrong.empty()) return unexpected("attribute " + wrong);
   return attr;
 }
 
-Expected<std::optional<std::int64_t>, std::string> DeclaredReader::get_int(std::string_view name) const {
-  auto attr = get(name, AttributeProto::INT);
+Expected<const AttributeProto*, std::string> DeclaredReader::get(std::string_view name,
+                                                                 AttributeProto::AttributeType type) const {
+  auto attr = view(name, type);
   if (!attr) return unexpected(std::move(attr.error()));
-  if (*attr == nullptr) return std::optional<std::int64_t>{};
-  return std::optional<std::int64_t>{(*attr)->i()};
+  return attr->proto;
+}
+
+Expected<std::optional<std::int64_t>, std::string> DeclaredReader::get_int(std::string_view name) const {
+  auto attr = view(name, AttributeProto::INT);
+  if (!attr) return unexpected(std::move(attr.error()));
+  if (attr->proto == nullptr) return std::optional<std::int64_t>{};
+  return std::optional<std::int64_t>{attr->i()};
 }
 
 Expected<std::optional<std::string_view>, std::string> DeclaredReader::get_string(std::string_view name) const {
-  auto attr = get(name, AttributeProto::STRING);
+  auto attr = view(name, AttributeProto::STRING);
   if (!attr) return unexpected(std::move(attr.error()));
-  if (*attr == nullptr) return std::optional<std::string_view>{};
-  return std::optional<std::string_view>{(*attr)->s()};
+  if (attr->proto == nullptr) return std::optional<std::string_view>{};
+  return std::optional<std::string_view>{attr->s()};
 }
 
 Expected<std::int64_t, std::string> DeclaredReader::required_int(std::string_view name) const {

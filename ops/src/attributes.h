@@ -42,6 +42,9 @@ class DeclaredReader {
   Expected<std::string_view, std::string> required_string(std::string_view name) const;
 
  private:
+  // The attribute's view (proto null: absent), checked as get() says.
+  Expected<ir::AttributeView, std::string> view(std::string_view name, onnx::AttributeProto::AttributeType type) const;
+
   std::optional<ir::DeclaredAttributes> found_;  // empty for an op outside the table
 };
 

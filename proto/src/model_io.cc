@@ -115,21 +115,32 @@ Expected<OpenFile, IoError> open_regular_file(const std::filesystem::path& path,
 
 }  // namespace
 
-Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+Expected<std::string_view, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                                              const std::function<char*(std::size_t)>& buffer) {
   auto file = open_regular_file(path, max_bytes);
   if (!file) return unexpected(std::move(file.error()));
   const Fd& fd = *file->fd;
-  const std::uint64_t size = file->size;
-  std::string bytes(size, '\0');
+  const auto size = static_cast<std::size_t>(file->size);
+  char* const data = buffer(size);
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    const ssize_t n = ::read(fd.get(), data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return unexpected(io_error(IoError::Kind::kUnreadable, path, "read failed: " + errno_text(errno)));
     if (n == 0) break;  // the file shrank while we read it
     done += static_cast<std::size_t>(n);
   }
-  bytes.resize(done);
+  return std::string_view(data, done);
+}
+
+Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  std::string bytes;
+  auto read = read_file(path, max_bytes, [&bytes](std::size_t size) {
+    bytes.resize(size);
+    return bytes.data();
+  });
+  if (!read) return unexpected(std::move(read.error()));
+  bytes.resize(read->size());
   return bytes;
 }
 

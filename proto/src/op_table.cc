@@ -257,9 +257,23 @@ DeclaredAttributes::DeclaredAttributes(const OpSpec& op, const onnx::NodeProto& 
   }
 }
 
-DeclaredAttributes::DeclaredAttributes(const OpSpec& op, std::span<const onnx::AttributeProto* const> found)
-    : op_(op) {
-  std::copy_n(found.begin(), std::min(found.size(), op.attributes.size()), found_.begin());
+DeclaredAttributes::DeclaredAttributes(const OpSpec& op, std::span<const AttributeView> checked)
+    : op_(op), checked_(checked.data()) {
+  for (std::size_t p = 0; p < std::min(checked.size(), op.attributes.size()); ++p) found_[p] = checked[p].proto;
+}
+
+AttributeView view_of(const onnx::AttributeProto* attr) {
+  AttributeView view;
+  if (attr == nullptr) return view;
+  view.proto = attr;
+  view.type = attr->type();
+  if (view.type == A::INT) {
+    view.value.i = attr->i();
+  } else if (view.type == A::STRING) {
+    view.value.data = attr->s().data();
+    view.size = static_cast<std::uint32_t>(attr->s().size());
+  }
+  return view;
 }
 
 std::size_t DeclaredAttributes::position(std::string_view name) const {

@@ -100,8 +100,16 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
   // ir::load_model's steps, keeping the bytes: the digest is checked on them as they are.
   // (Its messages name the file already.)
   const ir::LoadLimits limits = options.limits.load();
-  auto bytes = ir::read_file(path, limits.max_file_bytes);
-  if (!bytes) return unexpected(error(LoadError::Kind::kIo, bytes.error().message));
+  // Not zero-filled before read(2) overwrites it. (The C library's heap, not the program
+  // pool: glibc raises its trim threshold when this block, mmap'd in a fresh process, is
+  // freed, which keeps the heap the kernels live on from being trimmed between loads.)
+  std::unique_ptr<char[]> buffer;
+  const auto read = ir::read_file(path, limits.max_file_bytes, [&buffer](std::size_t size) {
+    buffer.reset(new char[size]);
+    return buffer.get();
+  });
+  if (!read) return unexpected(error(LoadError::Kind::kIo, read.error().message));
+  const std::string_view bytes = *read;
   const ir::ModelFormat format = ir::format_for_path(path);
   auto fresh_program = [] {
     std::unique_ptr<Program> program(new Program());
@@ -114,20 +122,20 @@ Expected<std::shared_ptr<const Program>, LoadError> Program::load(const std::fil
     // whole below, which also says what is wrong with them.
     program->label_ = path.string();
     StreamedPlan streamed(*program, options.limits);
-    if (auto model = ir::parse_model_streamed(*bytes, *program->arena_, limits, options.limits.max_nodes, streamed)) {
-      bytes = std::string();  // the parsed model does not point into it
+    if (auto model = ir::parse_model_streamed(bytes, *program->arena_, limits, options.limits.max_nodes, streamed)) {
+      buffer.reset();  // the parsed model does not point into it
       std::optional<std::string> digest;
       if (options.verify_digest) digest = std::move(model->digest);
       return make(std::move(program), path.string(), options, std::move(digest), &streamed);
     }
     program = fresh_program();
   }
-  auto model = ir::parse_model(*bytes, format, *program->arena_, limits);
+  auto model = ir::parse_model(bytes, format, *program->arena_, limits);
   if (!model) return unexpected(error(LoadError::Kind::kIo, path.string() + ": " + model.error().message));
   program->model_ = *model;
   std::optional<std::string> digest;
-  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = ir::file_graph_digest(*bytes);
-  bytes = std::string();  // the parsed model does not point into it
+  if (options.verify_digest && format == ir::ModelFormat::kBinary) digest = ir::file_graph_digest(bytes);
+  buffer.reset();  // the parsed model does not point into it
   return make(std::move(program), path.string(), options, std::move(digest));
 }
 
@@ -553,7 +561,7 @@ void Program::check_declared_attributes(std::uint32_t i) {
   const onnx::NodeProto& node = *pn.proto;
   const ir::DeclaredAttributes found(*pn.spec, node);
   pn.attributes_begin = static_cast<std::uint32_t>(declared_attributes_.size());
-  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(found.at(p));
+  for (std::size_t p = 0; p < pn.spec->attributes.size(); ++p) declared_attributes_.push_back(ir::view_of(found.at(p)));
   std::string lines;
   for (const auto& problem : ir::check_node_attributes(found, node)) {
     // A missing, mistyped or one-of attribute the kernel's own read reports in its words;

@@ -245,7 +245,7 @@ TEST_F(Extending, BadPluginsStopBbrunNamingTheLibrary) {
     std::string lib, expect;
   };
   const Case cases[] = {
-      {"wrong_abi", ": built against bb kernel ABI 3, this bbrun has ABI 2 (rebuild the plugin against this bb)"},
+      {"wrong_abi", ": built against bb kernel ABI 4, this bbrun has ABI 3 (rebuild the plugin against this bb)"},
       {"no_abi", ": not a bb kernel plugin: it does not export bb_kernel_abi_version()"},
       {"throws", ": a static initializer of the kernel plugin threw: boom in a static initializer"},
       {"duplicate", ": the plugin registers (ai.bytesandbrains.syscall, PassThrough), which built-in registers already"},

@@ -17,7 +17,7 @@ TEST(PluginLoader, WrongAbiRegistersNothing) {
   const std::size_t before = registry::all().size();
   auto r = load_plugin(lib);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().rfind(lib + ": built against bb kernel ABI 3, this bbrun has ABI 2", 0), 0u) << r.error();
+  EXPECT_EQ(r.error().rfind(lib + ": built against bb kernel ABI 4, this bbrun has ABI 3", 0), 0u) << r.error();
   EXPECT_EQ(registry::find("test.plugin", "WrongAbi"), nullptr);
   EXPECT_EQ(registry::all().size(), before);
   EXPECT_EQ(registry::staged_count(), 0u);

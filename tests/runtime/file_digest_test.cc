@@ -94,7 +94,18 @@ std::string plan_of(const Program& p) {
            std::to_string(pn.dynamic_inputs) + " static " + std::to_string(pn.is_static) + " source " +
            std::to_string(pn.is_source) + " attributes";
     const auto i = static_cast<std::uint32_t>(&pn - p.nodes().data());
-    for (const auto* attr : p.declared_attributes(i)) out += " " + (attr != nullptr ? attr->name() : "-");
+    for (const auto& attr : p.declared_attributes(i)) {
+      out += " " + (attr.proto != nullptr ? attr.proto->name() : "-");
+      // What the kernels read instead of the attribute: taken from this attribute.
+      if (attr.proto == nullptr) continue;
+      out += ":" + std::to_string(attr.type) + ":" + std::to_string(attr.i()) + ":'" + std::string(attr.s()) + "'";
+      EXPECT_EQ(attr.type, attr.proto->type());
+      if (attr.type == onnx::AttributeProto::INT) EXPECT_EQ(attr.i(), attr.proto->i());
+      if (attr.type == onnx::AttributeProto::STRING) {
+        EXPECT_EQ(attr.s().data(), attr.proto->s().data());  // the attribute's own bytes
+        EXPECT_EQ(attr.s(), attr.proto->s());
+      }
+    }
     out += " problems '" + std::string(p.attribute_problems(i)) + "'\n";
   }
   out += "refs";
@@ -185,10 +196,13 @@ TEST(StreamedLoad, PlansAsTheWholeParse) {
     EXPECT_EQ(p.attribute_problems(index("send0")), "");
     const auto declared = p.declared_attributes(index("every"));  // period_ns, count
     ASSERT_EQ(declared.size(), 2u);
-    ASSERT_NE(declared[0], nullptr);
-    EXPECT_EQ(declared[0]->i(), 0);
-    ASSERT_NE(declared[1], nullptr);
-    EXPECT_EQ(declared[1]->s(), "3");
+    ASSERT_NE(declared[0].proto, nullptr);
+    EXPECT_EQ(declared[0].proto->i(), 0);
+    EXPECT_EQ(declared[0].i(), 0);
+    ASSERT_NE(declared[1].proto, nullptr);
+    EXPECT_EQ(declared[1].proto->s(), "3");
+    EXPECT_EQ(declared[1].type, onnx::AttributeProto::STRING);  // mistyped: the kernel's read reports it
+    EXPECT_EQ(declared[1].s(), "3");
   }
 
   // The same graph with its fields in another order: nodes after the inputs, split by

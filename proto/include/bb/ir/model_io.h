@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,12 @@ struct LoadLimits {
 // Anything but a regular file (a FIFO, a device, a folder) is kUnreadable, found
 // without waiting for a FIFO's writer.
 Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+// The same into memory of the caller's: `buffer(size)` gives room for the file's `size`
+// bytes, which the caller keeps (bbrun's loader reads into its program pool: no fresh
+// pages and no zero-fill before read(2) overwrites them). The bytes read, at its start
+// (fewer than `size` when the file shrank while it was read).
+Expected<std::string_view, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes,
+                                              const std::function<char*(std::size_t)>& buffer);
 
 // Whether both paths exist and name the same file (after symlinks): an output that
 // would overwrite one of a run's inputs.

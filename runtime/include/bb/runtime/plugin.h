@@ -16,7 +16,7 @@ namespace bb::runtime {
 
 // Raised whenever a change to the kernel API (Kernel, KernelInit, Invocation, Value,
 // Tensor, OpRegistrar, the framework state kernels see) breaks plugins built before it.
-inline constexpr int kKernelAbiVersion = 2;
+inline constexpr int kKernelAbiVersion = 3;
 
 // The symbol bbrun looks up before adopting a plugin's registrations.
 inline constexpr const char* kKernelAbiSymbol = "bb_kernel_abi_version";

@@ -18,6 +18,7 @@
 #include <google/protobuf/arena.h>
 #include <onnx/onnx_pb.h>
 
+#include "bb/ir/declared_attributes.h"
 #include "bb/ir/expected.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
@@ -116,13 +117,13 @@ class Program {
   std::string where(std::uint32_t index) const;
 
   // A node of the bb op table: its attributes by position in spec->attributes, as
-  // ir::DeclaredAttributes finds them (null: absent), and what they break of the
-  // declarations as the lines of a load error ("" for nothing; the check bbc runs as
-  // BB008, less what the kernel's own reads report in their words). Both are found by
-  // the plan walk while the node is in the cache (the streamed load: as it is parsed),
-  // so that making its kernel, once per Node, reads the node's attributes no more than
-  // the kernel needs.
-  std::span<const onnx::AttributeProto* const> declared_attributes(std::uint32_t node) const {
+  // ir::DeclaredAttributes finds them (proto null: absent), each with its type, int and
+  // string (ir::AttributeView), and what they break of the declarations as the lines of
+  // a load error ("" for nothing; the check bbc runs as BB008, less what the kernel's
+  // own reads report in their words). Both are found by the plan walk while the node is
+  // in the cache (the streamed load: as it is parsed), so that making its kernel, once
+  // per Node, reads of the node no more than a list attribute's entries.
+  std::span<const ir::AttributeView> declared_attributes(std::uint32_t node) const {
     const PlanNode& pn = nodes_[node];
     if (pn.spec == nullptr) return {};
     return {declared_attributes_.data() + pn.attributes_begin, pn.spec->attributes.size()};
@@ -185,7 +186,7 @@ class Program {
   ProgramVector<std::uint32_t> static_uses_;
   ProgramVector<bool> keep_after_static_;
   ProgramVector<PlanNode> nodes_;
-  ProgramVector<const onnx::AttributeProto*> declared_attributes_;  // PlanNode::attributes_begin ..
+  ProgramVector<ir::AttributeView> declared_attributes_;  // PlanNode::attributes_begin ..
   std::vector<std::pair<std::uint32_t, std::string>> attribute_problems_;  // by node, in node order
   ProgramVector<std::uint32_t> input_refs_;
   ProgramVector<std::uint32_t> consumer_begin_;
