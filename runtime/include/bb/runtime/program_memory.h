@@ -1,13 +1,15 @@
 // The memory a load makes in proportion to the model — the arena the model is parsed
-// into (Program::load), the plan's tables, the file's bytes — comes in blocks from a pool
-// the process keeps: when a program goes, its blocks wait there for the next load
-// instead of going back to the C library. glibc gives the free top of its heap back to
-// the system once it is larger than its trim threshold (twice the largest mmap'd block
-// freed so far: a 14 MB file's bytes make it 28 MB), and a 100k-node model is ~120 MB of
-// arena and ~40 MB of tables and bytes, so a process that loads again (a restarted
-// node, a test, the start-up benchmark) got most pages back by a fault, 6–15 µs each on
-// a virtual machine (docs/performance.md, "Round 6: start-up"). Blocks of 2 MiB and
-// more are huge pages (bb/ir/huge_pages.h), so a first load faults far less often too.
+// into (Program::load) and the plan's tables — comes in blocks from a pool the process
+// keeps: when a program goes, its blocks wait there for the next load instead of going
+// back to the C library. glibc gives the free top of its heap back to the system once
+// it is larger than its trim threshold (twice the largest mmap'd block freed so far: a
+// 14 MB file's bytes make it 28 MB), and a 100k-node model is ~120 MB of arena and
+// ~40 MB of tables, so a process that loads again (a restarted node, a test, the
+// start-up benchmark) got most pages back by a fault, 6–15 µs each on a virtual machine
+// (docs/performance.md, "Round 6: start-up"). The file's bytes stay the C library's:
+// that one large free is what keeps the trim threshold above a dropped program ("Round
+// 7: start-up"). Blocks of 2 MiB and more are huge pages (bb/ir/huge_pages.h), so a
+// first load faults far less often too.
 #pragma once
 
 #include <cstddef>
