@@ -1,5 +1,5 @@
 // Invariants every transport keeps, as a typed GoogleTest suite: one outcome per
-// attempt, `rejected` with the receiver's reason for a channel without a Recv and for an
+// attempt, delivered envelopes equal to the sent ones, `rejected` with the receiver's reason for a channel without a Recv and for an
 // envelope over the receiver's limit, `timeout` at the deadline when nothing answers,
 // `unreachable` when nobody listens.
 //
@@ -14,6 +14,7 @@
 // and INSTANTIATE_TYPED_TEST_SUITE_P(Name, TransportInvariants, H).
 #pragma once
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -113,6 +114,44 @@ TYPED_TEST_P(TransportInvariants, EveryAttemptHasExactlyOneOutcomeAndDeliveredOn
   EXPECT_TRUE(h.node("alice").received.empty());
 }
 
+// What arrives is what was sent, field for field, whatever the previous envelope held:
+// one at a time, so a transport that keeps its copies in a pool (the simulator) reuses
+// one copy for envelopes of other payload counts, kinds and field values.
+TYPED_TEST_P(TransportInvariants, DeliveredEnvelopesEqualTheSentOnesFieldByField) {
+  TypeParam h(HarnessOptions{});
+  h.add_node("alice", {"ch", "other"});
+  h.add_node("bob", {"ch", "other"});
+  std::vector<bb::Envelope> sent;
+  auto next = [&](std::string channel, std::int64_t deadline_ns) -> bb::Envelope& {
+    const auto id = static_cast<std::uint64_t>(sent.size() + 1);
+    sent.push_back(make_envelope(h.peer("alice"), h.peer("bob"), id, std::move(channel), deadline_ns));
+    sent.back().set_incarnation(id * 7);
+    return sent.back();
+  };
+  next("ch", 0).add_payload()->set_bytes_value(std::string(40, 'b'));
+  next("other", 5'000'000'000).mutable_payload(0)->set_timestamp_ns(-3);
+  next("ch", 0).clear_payload();
+  auto& strings = next("ch", 4'000'000'000);
+  strings.mutable_payload(0)->set_string_value("a string");
+  strings.add_payload()->set_peer(h.peer("bob").bytes());
+  auto& list = next("other", 0);
+  list.mutable_payload(0)->mutable_peer_list()->add_peers(h.peer("alice").bytes());
+  list.add_payload()->mutable_trigger();
+  list.add_payload()->set_int64_value(-1);
+  next("ch", 0);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto attempt = static_cast<runtime::AttemptId>(i + 1);
+    h.send("alice", attempt, sent[i]);
+    ASSERT_TRUE(h.run_until([&] { return h.node("alice").find(attempt) != nullptr; }, this->kBudget)) << i;
+    ASSERT_EQ(h.node("alice").find(attempt)->kind, runtime::OutcomeKind::kDelivered) << i;
+  }
+  ASSERT_EQ(h.node("bob").received.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(h.node("bob").received[i], sent[i]))
+        << "envelope " << i << ": sent " << sent[i].ShortDebugString() << ", received "
+        << h.node("bob").received[i].ShortDebugString();
+}
+
 TYPED_TEST_P(TransportInvariants, AChannelWithoutARecvIsRejectedWithTheReceiversReason) {
   TypeParam h(HarnessOptions{});
   h.add_node("alice", {"ch"});
@@ -180,6 +219,7 @@ TYPED_TEST_P(TransportInvariants, NobodyListeningIsUnreachable) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(TransportInvariants, EveryAttemptHasExactlyOneOutcomeAndDeliveredOnesArrive,
+                            DeliveredEnvelopesEqualTheSentOnesFieldByField,
                             AChannelWithoutARecvIsRejectedWithTheReceiversReason,
                             AnEnvelopeOverTheReceiversLimitIsRejectedAsOversized,
                             NoAnswerEndsAsTimeoutAtTheDeadlineElseTheSendTimeout, NobodyListeningIsUnreachable);

@@ -46,9 +46,9 @@ struct LoadLimits {
 // without waiting for a FIFO's writer.
 Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes);
 // The same into memory of the caller's: `buffer(size)` gives room for the file's `size`
-// bytes, which the caller keeps (bbrun's loader reads into its program pool: no fresh
-// pages and no zero-fill before read(2) overwrites them). The bytes read, at its start
-// (fewer than `size` when the file shrank while it was read).
+// bytes, which the caller keeps (bbrun's loader gives memory that is not zero-filled
+// before read(2) overwrites it). The bytes read, at its start (fewer than `size` when
+// the file shrank while it was read).
 Expected<std::string_view, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes,
                                               const std::function<char*(std::size_t)>& buffer);
 
