@@ -135,6 +135,7 @@ struct AtomicWriter::Impl {
   bool stopping = false;
   bool busy = false;  // the thread holds a chunk
   int failed_errno = 0;
+  std::uint64_t written = 0;  // bytes write(2) took (by the thread, in background mode)
 
   ~Impl() {
     stop_thread();
@@ -154,6 +155,7 @@ struct AtomicWriter::Impl {
       const bool skip = failed_errno != 0;
       lock.unlock();
       const int err = skip ? 0 : write_all(fd, bytes.data(), bytes.size());
+      if (!skip && err == 0) start_writeback(bytes.size());
       lock.lock();
       busy = false;
       if (err != 0 && failed_errno == 0) failed_errno = err;
@@ -173,6 +175,17 @@ struct AtomicWriter::Impl {
     thread.join();
   }
 
+  // Starts the disk write of the `size` bytes just written, without waiting for it, so
+  // that commit's fsync waits for the last chunks only: a streamed output's write-back
+  // overlaps the work that produces the rest (150 MB: fsync 0.18 s -> see
+  // docs/performance.md). Advisory: on what is not a temporary file (written in place:
+  // a FIFO, a device) it is not asked for, and its failure changes nothing.
+  void start_writeback(std::size_t size) {
+    if (!temp.empty())
+      ::sync_file_range(fd, static_cast<off_t>(written), static_cast<off_t>(size), SYNC_FILE_RANGE_WRITE);
+    written += size;
+  }
+
   // Hands the filled chunk over (background) or writes it (direct); the chunk is empty
   // afterwards.
   void flush_chunk() {
@@ -180,6 +193,8 @@ struct AtomicWriter::Impl {
     if (!thread.joinable()) {
       if (const int err = write_all(fd, chunk.data(), chunk.size()); err != 0)
         error = write_error(path, "write failed: " + errno_text(err));
+      else
+        start_writeback(chunk.size());
       chunk.clear();
       return;
     }
@@ -279,6 +294,7 @@ Expected<void, IoError> AtomicWriter::write(std::string_view bytes) {
       w.error = write_error(w.path, "write failed: " + errno_text(err));
       return unexpected(*w.error);
     }
+    w.start_writeback(bytes.size());
     return {};
   }
   while (!bytes.empty()) {
