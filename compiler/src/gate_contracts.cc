@@ -18,18 +18,13 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "gate_check.h"
+#include "labels.h"
 #include "wire_index.h"
 
 namespace bb::compiler {
 namespace {
 
 constexpr int kMaxChain = 8;  // longer chains are reported, not followed
-
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::string label(const onnx::NodeProto& node, int index) {
-  return node.name().empty() ? "#" + std::to_string(index) + " (" + node.op_type() + ")" : quoted(node.name());
-}
 
 std::string_view source_of(const onnx::NodeProto& gate) {
   return ir::read_string_attribute(gate, ir::kAttrSource).value_or(std::string_view{});
@@ -165,7 +160,7 @@ class BodyChecker {
     for (int g : chain) gates.push_back(&nodes_.Get(g));
     const std::string missing = missing_gates(gates, expected);
     if (!missing.empty()) {
-      std::string msg = "Send " + label(send, s) + " is not behind " + missing;
+      std::string msg = "Send " + node_label(send, s) + " is not behind " + missing;
       if (!bypass.empty()) msg += ": " + bypass;
       diags_.report(kBB012, at(s), msg + body_.where,
                     "recompile the source graph; every Send must be fed by " +
@@ -174,7 +169,7 @@ class BodyChecker {
     }
     if (!ranks_increase(gates)) {
       diags_.report(kBB013, at(s),
-                    "gate chain of Send " + label(send, s) + " is out of order: " +
+                    "gate chain of Send " + node_label(send, s) + " is out of order: " +
                         chain_text(gates, ir::kSend, false) + ", expected " +
                         expected_text(expected, ir::kSend, false) + body_.where,
                     "recompile the source graph with bbc compile");
@@ -189,11 +184,11 @@ class BodyChecker {
     for (int j = 0; j < inputs.size(); ++j) {
       if (j < gate.output_size() && gate.output(j) == inputs.Get(j)) continue;
       bypass = "input " + std::to_string(j) + " '" + inputs.Get(j) + "' does not come from " +
-               quoted(gate.name()) + " output " + std::to_string(j);
+               in_quotes(gate.name()) + " output " + std::to_string(j);
       return false;
     }
     if (gate.output_size() != inputs.size()) {
-      bypass = quoted(gate.name()) + " has " + std::to_string(gate.output_size()) + " outputs for " +
+      bypass = in_quotes(gate.name()) + " has " + std::to_string(gate.output_size()) + " outputs for " +
                std::to_string(inputs.size()) + " inputs";
       return false;
     }
@@ -215,7 +210,8 @@ class BodyChecker {
                 " differs from the Send's peer " + peer_text(send_peer.value_or(""));
     }
     if (problem.empty()) return;
-    diags_.report(kBB013, at(s), "gate " + label(gate, g) + " of Send " + label(send, s) + ": " + problem + body_.where,
+    diags_.report(kBB013, at(s),
+                  "gate " + node_label(gate, g) + " of Send " + node_label(send, s) + ": " + problem + body_.where,
                   "recompile the source graph with bbc compile");
   }
 
@@ -271,7 +267,7 @@ class BodyChecker {
     const bool stopped = static_cast<int>(chain.size()) < kMaxChain;
     const std::string missing = missing_gates(chain, expected);
     if (!missing.empty()) {
-      std::string msg = "Recv " + label(recv, r) + " is not behind " + missing;
+      std::string msg = "Recv " + node_label(recv, r) + " is not behind " + missing;
       const std::string leak = stopped ? describe_leak(*cur, consumers, body_output, leaked_value, key) : "";
       if (!leak.empty()) msg += ": " + leak;
       diags_.report(kBB014, at(r), msg + body_.where,
@@ -281,7 +277,7 @@ class BodyChecker {
     }
     if (!ranks_increase(chain)) {
       diags_.report(kBB013, at(r),
-                    "gate chain of Recv " + label(recv, r) + " is out of order: " +
+                    "gate chain of Recv " + node_label(recv, r) + " is out of order: " +
                         chain_text(chain, ir::kRecv, true) + ", expected " +
                         expected_text(expected, ir::kRecv, true) + body_.where,
                     "recompile the source graph with bbc compile");
@@ -301,14 +297,14 @@ class BodyChecker {
   std::string describe_leak(const onnx::NodeProto& node, const Chain& consumers, bool body_output,
                             std::string_view value, std::string_view key) {
     const std::string from =
-        ir::is_recv(node) ? "its output" : "the output of " + label(node, position_of(&node));
+        ir::is_recv(node) ? "its output" : "the output of " + node_label(node, position_of(&node));
     if (body_output) return from + " '" + std::string(value) + "' is a graph output";
     std::vector<std::pair<int, const onnx::NodeProto*>> ordered;
     for (const auto* c : consumers) ordered.emplace_back(position_of(c), c);
     std::sort(ordered.begin(), ordered.end());
     for (const auto& [c, consumer] : ordered) {
       if (forwards(*consumer, node, key)) continue;
-      return from + " is consumed by node " + label(*consumer, c);
+      return from + " is consumed by node " + node_label(*consumer, c);
     }
     return {};
   }

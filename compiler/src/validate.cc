@@ -22,6 +22,7 @@
 #include "bb/ir/suggest.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
+#include "labels.h"
 #include "wire_scan.h"
 
 namespace bb::compiler {
@@ -54,18 +55,12 @@ using ValueMap = absl::flat_hash_map<const std::string*, int, NameHash, NameEq,
 constexpr int kLookAhead = 8;
 constexpr int kGraphLevel = -1;
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 std::string_view type_name(onnx::AttributeProto::AttributeType type) {
   return onnx::AttributeProto::AttributeType_Name(type);
 }
 
 std::string domain_label(std::string_view domain) {
   return domain.empty() ? std::string(ir::kOnnxDomainAlias) : std::string(domain);
-}
-
-std::string node_label(const onnx::NodeProto& node, int index) {
-  return node.name().empty() ? "#" + std::to_string(index) + " (" + node.op_type() + ")" : quoted(node.name());
 }
 
 struct SendUse {
@@ -178,7 +173,7 @@ class Validator {
         if (in.empty()) continue;
         const int producer = lookup(body, in);
         if (producer == kMissing) {
-          diags_.report(kBB004, at, "input " + quoted(in) + " is never produced" + body.where,
+          diags_.report(kBB004, at, "input " + in_quotes(in) + " is never produced" + body.where,
                         "produce it with a node, declare it as a graph input, or fix the name");
         } else if (producer >= i && first_out_of_order < 0) {
           first_out_of_order = i;
@@ -230,7 +225,7 @@ class Validator {
       for (const auto& v : graph.input()) {
         define_input(body, v.name(), defined);
         if (body.kind == Body::Kind::kGraph && (!v.has_type() || v.type().value_case() == onnx::TypeProto::VALUE_NOT_SET)) {
-          diags_.report(kBB007, "graph input " + quoted(v.name()) + " has no type",
+          diags_.report(kBB007, "graph input " + in_quotes(v.name()) + " has no type",
                         "give it a type, e.g. float[1] " + v.name());
         }
       }
@@ -261,7 +256,7 @@ class Validator {
                                       ? std::string("a graph input or initializer")
                                       : "node " + node_label(nodes.Get(it->second), it->second);
         diags_.report(kBB005, NodeLocation{&node, i, body.scope},
-                      "value " + quoted(out) + " is already produced by " + first + body.where,
+                      "value " + in_quotes(out) + " is already produced by " + first + body.where,
                       "rename one of the outputs and update its consumers");
       }
     }
@@ -271,7 +266,7 @@ class Validator {
   void define_input(const Body& body, const std::string& name, ValueMap& defined) {
     if (name.empty()) return;
     if (!defined.emplace(&name, kGraphLevel).second) {
-      diags_.report(kBB005, "input " + quoted(name) + " is declared twice" + body.where,
+      diags_.report(kBB005, "input " + in_quotes(name) + " is declared twice" + body.where,
                     "give each input its own name");
       return;
     }
@@ -291,7 +286,7 @@ class Validator {
     };
     if (source_ && ir::is_gate_output_name(name)) {
       report(kBB018,
-             "value " + quoted(printable(name, 256)) +
+             "value " + in_quotes(printable(name, 256)) +
                  " has the form of a gate output, reserved for the gates bbc inserts" + body.where,
              "rename the value (gate outputs are named <key>#<infix>.<j>)");
     }
@@ -302,7 +297,8 @@ class Validator {
       if (inner->owner != nullptr && std::find(inner->owner->output().begin(), inner->owner->output().end(), name) !=
                                          inner->owner->output().end())
         continue;
-      report(kBB019, "value " + quoted(printable(name, 256)) + " is already a value of an enclosing graph" + body.where,
+      report(kBB019,
+             "value " + in_quotes(printable(name, 256)) + " is already a value of an enclosing graph" + body.where,
              "rename the subgraph's value and its readers inside the subgraph");
       break;
     }
@@ -318,7 +314,7 @@ class Validator {
     for (const auto& gate : ir::kGates) {
       if (gate.tx != ir::is_send(node) || !ir::has_stamp(node, gate.stamp)) continue;
       diags_.report(kBB018, at,
-                    node.op_type() + " carries the gate stamp " + quoted(gate.stamp) +
+                    node.op_type() + " carries the gate stamp " + in_quotes(gate.stamp) +
                         " in a source graph: bbc would not insert its gate" + body.where,
                     "remove the stamp; bbc stamps a wire op when it inserts its gates");
     }
@@ -365,7 +361,7 @@ class Validator {
         if (state[static_cast<std::size_t>(callee)] == 1) {
           const auto& fn = model_.functions(callee);
           diags_.report(kBB006, at,
-                        "function " + quoted(fn.name()) + " calls itself (directly or through other functions)" +
+                        "function " + in_quotes(fn.name()) + " calls itself (directly or through other functions)" +
                             bodies_[static_cast<std::size_t>(at.scope)].where,
                         "functions are expanded inline: break the recursion");
           continue;
@@ -460,7 +456,7 @@ class Validator {
       }
     }
     std::string what = value.empty() ? std::string("a value its subgraph reads")
-                                     : "input " + quoted(value);
+                                     : "input " + in_quotes(value);
     diags_.report(kBB016, NodeLocation{&node, i, body.scope},
                   "node order is not topological: " + what + " is produced later, by node " +
                       node_label(nodes.Get(producer), producer) + body.where,
@@ -565,7 +561,7 @@ class Validator {
       return;
     }
     diags_.report(kBB002, at,
-                  "domain " + quoted(domain_label(node.domain())) + " of op " + quoted(node.op_type()) +
+                  "domain " + in_quotes(domain_label(node.domain())) + " of op " + in_quotes(node.op_type()) +
                       " has no opset_import entry" + body.where,
                   "add \"" + node.domain() + "\" : <version> to opset_import" +
                       (body.function != nullptr ? std::string(" of the function") : std::string()));
@@ -574,8 +570,8 @@ class Validator {
   void report_domain_typo(const Body& body, const onnx::NodeProto& node, const NodeLocation& at) {
     const auto known = *closest_known_domain(node.domain());
     diags_.report(kBB003, at,
-                  "domain " + quoted(node.domain()) + " of op " + quoted(node.op_type()) +
-                      " is not a domain bb or ONNX knows (did you mean " + quoted(known) + "?)" + body.where,
+                  "domain " + in_quotes(node.domain()) + " of op " + in_quotes(node.op_type()) +
+                      " is not a domain bb or ONNX knows (did you mean " + in_quotes(known) + "?)" + body.where,
                   "write the node's domain as " + std::string(known) + " (and import that domain, not the typo)");
   }
 
@@ -607,7 +603,7 @@ class Validator {
     bool exact = false;
     for (const auto& spec : ir::bb_op_table()) {
       if (spec.op_type == node.op_type() && spec.domain != node.domain()) {
-        hint = node.op_type() + " lives in domain " + quoted(spec.domain);
+        hint = node.op_type() + " lives in domain " + in_quotes(spec.domain);
         exact = true;
         break;
       }
@@ -616,8 +612,8 @@ class Validator {
     if (!exact && !is_custom_domain(node.domain())) {
       if (auto near = closest_op(node)) {
         const bool same_domain = near->second == domain_label(node.domain());
-        suggestion = " (did you mean " + quoted(near->first) +
-                     (same_domain ? std::string() : " of domain " + quoted(near->second)) + "?)";
+        suggestion = " (did you mean " + in_quotes(near->first) +
+                     (same_domain ? std::string() : " of domain " + in_quotes(near->second)) + "?)";
         hint = "write the op type as " + near->first + (same_domain ? std::string() : " in domain " + near->second);
       }
     }
@@ -628,7 +624,7 @@ class Validator {
                                   : " (not in the ONNX schema registry for opset " + std::to_string(version) +
                                         ", not a bb op, not a model-local function)";
     diags_.report(kBB003, at,
-                  "unknown op " + quoted(node.op_type()) + " in domain " + quoted(domain_label(node.domain())) +
+                  "unknown op " + in_quotes(node.op_type()) + " in domain " + in_quotes(domain_label(node.domain())) +
                       where_found + suggestion + body.where,
                   hint);
   }
@@ -683,7 +679,7 @@ class Validator {
       if (problem.kind == Kind::kType && problem.attribute == ir::kAttrPeer) continue;  // BB011 owns the peer's checks
       if (problem.kind == Kind::kUnknown && code == kBB017) {
         diags_.report(kBB017, at,
-                      "attribute " + quoted(problem.attribute) + " of " + node.op_type() +
+                      "attribute " + in_quotes(problem.attribute) + " of " + node.op_type() +
                           " is not in the op manifest " + options_.ops->path() + body.where,
                       "remove the attribute, fix its name, or declare it in the manifest");
         continue;
