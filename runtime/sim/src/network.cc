@@ -372,7 +372,6 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
   } else {
-    const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
     const bb::Envelope* arrived = sent_[trip.wire].get();
     const bool known_channel = dst->accepted_known && arrived->channel() == dst->accepted;
     const runtime::AdmissionPolicy judged{config_.limits, {}, {}, known_channel ? nullptr : &dst->accepts};
@@ -382,6 +381,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (!runtime::admits_unchanged(*arrived, judged, known)) {
       // It may be refused: through the codec, as a transport receives it.
       wire_ = ir::encode_envelope(*arrived);
+      const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
       admitted = runtime::admit(wire_, policy, scratch_);
       arrived = &scratch_;
     }
