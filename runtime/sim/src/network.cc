@@ -227,9 +227,8 @@ const runtime::AdmissionCounts& SimNetwork::refusals(const PeerId& peer) const {
   return index == kNoNode ? kNone : nodes_[index]->refusals;
 }
 
-void SimNetwork::emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
-                      std::uint64_t message_id, OutcomeKind outcome, std::string_view reason) {
-  if (!observer_) return;
+void SimNetwork::observe(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
+                         std::uint64_t message_id, OutcomeKind outcome, std::string_view reason) {
   NetEvent event;
   event.t_ns = clock_.now_ns();
   event.kind = kind;
