@@ -102,7 +102,8 @@ class Send final : public runtime::Kernel {
   }
   void send_one(runtime::PendingId pending, PeerIndex dst) {
     const auto bytes = node_.peers().bytes(dst);
-    envelope_.set_dst_peer(bytes.data(), bytes.size());
+    // Assigned in place: set_dst_peer(data, size) builds a temporary string and copies it.
+    envelope_.mutable_dst_peer()->assign(bytes.data(), bytes.size());
     envelope_.set_message_id(node_.next_message_id());
     node_.send_attempt(pending, dst, envelope_);
   }

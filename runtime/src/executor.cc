@@ -168,8 +168,42 @@ void Executor::execute(std::uint32_t index, const EnvelopeMeta* origin) {
     f.origin = *origin;
   }
   state_of(f, index).status = NodeStatus::kReady;
-  f.ready.push_back(index);
+  push_ready(f, index);
   run_frame(id);
+}
+
+namespace {
+// Ready nodes kept sorted at most (FrameData::ready): inserting into a few costs less
+// than the heap's sift, and beyond them the heap's log n wins.
+constexpr std::size_t kSortedReady = 8;
+}  // namespace
+
+[[gnu::always_inline]] inline void Executor::push_ready(FrameData& f, std::uint32_t node) {
+  auto& r = f.ready;  // its capacity is the node count: no push reallocates
+  if (!f.ready_heap) {
+    if (r.size() < kSortedReady) {
+      std::size_t i = r.size();
+      r.push_back(node);
+      for (; i > 0 && r[i - 1] < node; --i) r[i] = r[i - 1];
+      r[i] = node;
+      return;
+    }
+    std::make_heap(r.begin(), r.end(), std::greater<>{});
+    f.ready_heap = true;
+  }
+  r.push_back(node);
+  std::push_heap(r.begin(), r.end(), std::greater<>{});
+}
+
+[[gnu::always_inline]] inline std::uint32_t Executor::pop_ready(FrameData& f) {
+  auto& r = f.ready;
+  if (f.ready_heap) {
+    std::pop_heap(r.begin(), r.end(), std::greater<>{});
+    if (r.size() == 1) f.ready_heap = false;  // empty after this pop: sorted again
+  }
+  const std::uint32_t node = r.back();
+  r.pop_back();
+  return node;
 }
 
 // The node has run: each frame value it read has one reader fewer, and one whose
@@ -212,8 +246,7 @@ void Executor::execute(std::uint32_t index, const EnvelopeMeta* origin) {
       s.missing = --missing;
       if (missing == 0) {
         s.status = NodeStatus::kReady;
-        f.ready.push_back(c);
-        std::push_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
+        push_ready(f, c);
       }
     }
   }
@@ -265,12 +298,7 @@ void Executor::execute(std::uint32_t index, const EnvelopeMeta* origin) {
 void Executor::run_frame(std::uint32_t id) {
   FrameData& f = *frames_[id];
   f.running = true;
-  while (!f.ready.empty()) {
-    std::pop_heap(f.ready.begin(), f.ready.end(), std::greater<>{});
-    const std::uint32_t node = f.ready.back();
-    f.ready.pop_back();
-    dispatch(id, node);
-  }
+  while (!f.ready.empty()) dispatch(id, pop_ready(f));
   f.running = false;
   if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
   if (f.pending == 0) release_frame(id);

@@ -31,14 +31,22 @@ Reason InboundDedup::admit(std::uint32_t gate, PeerIndex source, std::uint64_t i
                            std::int64_t now_ns) {
   sweep(now_ns);
   const StreamKey key{gate, source, incarnation};
-  if (auto it = by_key_.find(key); it != by_key_.end()) {
-    const std::uint32_t index = it->second;
+  if (source >= recent_.size()) recent_.resize(std::max<std::size_t>(peers_.id_limit(), source + std::size_t{1}), kNone);
+  std::uint32_t& recent = recent_[source];
+  if (recent == kNone || !(streams_[recent].key == key)) {
+    const auto it = by_key_.find(key);
+    if (it != by_key_.end()) recent = it->second;
+  }
+  if (recent != kNone && streams_[recent].key == key) {
+    const std::uint32_t index = recent;
     // Any envelope keeps its stream alive, refused ones too: a stream under a replay
     // attack must not be swept and forget what it refuses.
     touch(index, now_ns);
     return check_and_set(streams_[index], message_id);
   }
-  Stream& stream = streams_[open(key, now_ns)];
+  const std::uint32_t index = open(key, now_ns);  // may close a stream: `recent` is not held across it
+  recent_[source] = index;
+  Stream& stream = streams_[index];
   stream.highest = message_id;
   stream.words.assign(1, bit_of(message_id));
   return Reason::kNone;
@@ -111,6 +119,7 @@ std::uint32_t InboundDedup::open(const StreamKey& key, std::int64_t now_ns) {
 
 void InboundDedup::close(std::uint32_t index) {
   Stream& stream = streams_[index];
+  if (stream.key.source < recent_.size() && recent_[stream.key.source] == index) recent_[stream.key.source] = kNone;
   unlink(index);
   by_key_.erase(stream.key);
   peers_.release(stream.key.source);
@@ -141,6 +150,7 @@ void InboundDedup::sweep(std::int64_t now_ns) {
 
 std::size_t InboundDedup::memory_bytes() const {
   std::size_t bytes = streams_.capacity() * sizeof(Stream) + free_.capacity() * sizeof(std::uint32_t) +
+                      recent_.capacity() * sizeof(std::uint32_t) +
                       by_key_.capacity() * (sizeof(std::pair<StreamKey, std::uint32_t>) + 1);
   for (const Stream& stream : streams_) bytes += stream.words.capacity() * sizeof(std::uint64_t);
   return bytes;

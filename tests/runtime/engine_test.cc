@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "bb/ir/names.h"
 #include "engine_harness.h"
@@ -215,6 +216,53 @@ TEST_F(Engine, ReadyNodesRunInNodeIndexOrder) {
   std::vector<std::string> order;
   for (const auto& t : h.trace()) order.push_back(t.op);
   EXPECT_EQ(order, (std::vector<std::string>{"pulse", "tee", "x2", "x0", "x1"}));
+}
+
+// Fan-outs narrow and wide (the ready set is kept sorted while small, as a heap beyond):
+// a tee feeds `width` chains of two PassThroughs added in a shuffled order, so nodes
+// become ready while others wait, and every run takes the smallest ready index, as a
+// model of the ready set says.
+TEST_F(Engine, ReadyNodesRunInNodeIndexOrderAtEveryWidth) {
+  for (const std::size_t width : {2u, 5u, 9u, 40u}) {
+    SCOPED_TRACE(width);
+    GraphBuilder g;
+    g.syscall(ir::kPulse, "pulse", {}, {"t"});
+    auto& tee = g.syscall(ir::kTee, "tee", {"t"}, {});
+    for (std::size_t i = 0; i < width; ++i) tee.add_output("o" + std::to_string(i));
+    // Nodes 2, 3, …: the chains' first PassThroughs in a shuffled order (7 is prime to
+    // every width), each chain's second one two places after its first.
+    const auto x = [](std::size_t i) { return "x" + std::to_string(i); };
+    const auto y = [](std::size_t i) { return "y" + std::to_string(i); };
+    std::vector<std::size_t> perm;
+    for (std::size_t i = 0; i < width; ++i) perm.push_back(i * 7 % width);
+    std::vector<std::pair<std::string, std::string>> all;  // name, input
+    for (std::size_t k = 0; k < width; ++k) {
+      all.emplace_back(x(perm[k]), "o" + std::to_string(perm[k]));
+      if (k >= 2) all.emplace_back(y(perm[k - 2]), x(perm[k - 2]) + ".out");
+    }
+    for (std::size_t k = width - 2; k < width; ++k) all.emplace_back(y(perm[k]), x(perm[k]) + ".out");
+    for (const auto& [name, input] : all) g.syscall(ir::kPassThrough, name, {input}, {name + ".out"});
+    // The model: indices 0 (pulse), 1 (tee), then `all` in order; run the smallest ready.
+    std::map<std::string, std::size_t> index;
+    for (std::size_t k = 0; k < all.size(); ++k) index[all[k].first] = k + 2;
+    std::set<std::size_t> ready;
+    for (const auto& [name, input] : all)
+      if (input[0] == 'o') ready.insert(index[name]);
+    std::vector<std::string> expected{"pulse", "tee"};
+    while (!ready.empty()) {
+      const std::size_t next = *ready.begin();
+      ready.erase(ready.begin());
+      const std::string& name = all[next - 2].first;
+      expected.push_back(name);
+      if (name[0] == 'x') ready.insert(index["y" + name.substr(1)]);
+    }
+    ASSERT_EQ(expected.size(), 2 + 2 * width);
+    Harness h(g.compiled());
+    h.run(runtime::Scheduler::kForever);
+    std::vector<std::string> order;
+    for (const auto& t : h.trace()) order.push_back(t.op);
+    EXPECT_EQ(order, expected);
+  }
 }
 
 // ---- The seed's contract: BackoffGateTx ----------------------------------------------------

@@ -148,7 +148,9 @@ namespace {
 // highest; an id above the highest is new, one at or below highest - window a replay,
 // one in between new unless admitted before. Streams that saw no envelope for the TTL
 // are forgotten; beyond max_streams the least recently used is. Small key spaces and ids make
-// repeats, late arrivals, replays, sweeps and evictions frequent.
+// repeats, late arrivals, replays, sweeps and evictions frequent — and a source that moves
+// between gates and incarnations, and ids the interner recycles, check the memo of each
+// source's last stream (a stale one would answer for another stream).
 RC_GTEST_PROP(InboundDedup, BehavesAsAnAntiReplayWindowPerStream, ()) {
   const auto window = *rc::gen::inRange<std::size_t>(1, 200);
   const auto ttl = *rc::gen::inRange<std::int64_t>(1, 40);

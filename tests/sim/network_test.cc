@@ -124,6 +124,44 @@ TEST(SimNetwork, UnreachableFromCrashedUnknownOrDetachedDestination) {
   EXPECT_EQ(f.net.totals().unreachable, 3u);
 }
 
+// A sender's memo of recent destinations (more peers than its ways, short names and
+// 34-byte digests alike, and unknown peers between them): every envelope reaches the
+// peer it names, and only that one.
+TEST(SimNetwork, EveryEnvelopeReachesTheDestinationItNames) {
+  std::vector<std::string> names{"alice"};
+  for (int i = 0; i < 80; ++i) names.push_back("n" + std::to_string(i));
+  for (int i = 0; i < 40; ++i) names.push_back(std::string(34, static_cast<char>('a' + i % 26)) + std::to_string(i));
+  Fixture f(fixed(1 * kMs), names);
+  AttemptId attempt = 0;
+  std::map<std::string, std::set<std::uint64_t>> sent_to;
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t k = 1; k < names.size(); ++k) {
+      const std::string& to = names[(k * 7 + static_cast<std::size_t>(round)) % (names.size() - 1) + 1];
+      ++attempt;
+      f.send_at(1 * kMs, "alice", attempt, envelope("alice", to, attempt));
+      sent_to[to].insert(attempt);
+      if (k % 10 == 0) {
+        ++attempt;
+        f.send_at(1 * kMs, "alice", attempt, envelope("alice", "nobody" + std::to_string(k), attempt));
+      }
+    }
+  }
+  f.net.run();
+  std::uint64_t delivered = 0;
+  for (std::size_t k = 1; k < names.size(); ++k) {
+    std::set<std::uint64_t> got;
+    for (const Got& g : f.ep(names[k]).received) {
+      EXPECT_EQ(g.envelope.dst_peer(), peer(names[k]).bytes());
+      got.insert(g.envelope.message_id());
+    }
+    EXPECT_EQ(got, sent_to[names[k]]) << names[k];
+    delivered += got.size();
+  }
+  EXPECT_EQ(f.net.totals().delivered, delivered);
+  EXPECT_EQ(f.net.totals().unreachable, f.net.totals().sent - delivered);
+  EXPECT_GT(f.net.totals().unreachable, 0u);
+}
+
 // Past network.max_in_flight attempts a send is rejected at once, and the detail names
 // the setting a deployment raises.
 TEST(SimNetwork, AnAttemptPastTheInFlightLimitIsRejectedAtOnceNamingTheSetting) {

@@ -1,6 +1,7 @@
 #include "bb/sim/network.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstring>
 #include <limits>
@@ -19,6 +20,18 @@ namespace {
 std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
   if (b > 0 && a > std::numeric_limits<std::int64_t>::max() - b) return std::numeric_limits<std::int64_t>::max();
   return a + b;
+}
+
+// The way of SimNetwork::Node::recent_dst for a PeerId's bytes: their last 8 bytes (all
+// of a shorter one) mixed by a multiplication. Digests and names differ at the end.
+std::size_t recent_way(std::string_view bytes) {
+  std::uint64_t tail = 0;
+  if (bytes.size() >= sizeof tail) {
+    std::memcpy(&tail, bytes.data() + bytes.size() - sizeof tail, sizeof tail);
+  } else {
+    for (const char c : bytes) tail = tail << 8 | static_cast<unsigned char>(c);
+  }
+  return static_cast<std::size_t>((tail * 0x9e3779b97f4a7c15ULL) >> 59);  // 32 ways
 }
 
 void assign(std::string& to, const std::string& from) {
@@ -114,6 +127,15 @@ struct SimNetwork::Node {
   std::uint32_t in_flight = 0;  // this incarnation's attempts whose outcome is not yet heard
   runtime::AdmissionCounts refusals;
   std::unique_ptr<Port> port;
+  // Where this node's recent envelopes went, by a few bits of the destination's bytes
+  // (recent_way): a Send goes to the same few peers over and over, and a hit compares
+  // the bytes once instead of hashing them into by_peer_. Nodes are never removed, so
+  // an entry names a node for good; its bytes are compared before it is used.
+  std::array<std::uint32_t, 32> recent_dst = [] {
+    std::array<std::uint32_t, 32> none;
+    none.fill(kNoNode);
+    return none;
+  }();
 
   bool up() const { return endpoint != nullptr && crash_depth == 0; }
 };
@@ -205,9 +227,8 @@ const runtime::AdmissionCounts& SimNetwork::refusals(const PeerId& peer) const {
   return index == kNoNode ? kNone : nodes_[index]->refusals;
 }
 
-void SimNetwork::emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
-                      std::uint64_t message_id, OutcomeKind outcome, std::string_view reason) {
-  if (!observer_) return;
+void SimNetwork::observe(NetEventKind kind, std::uint32_t src, std::uint32_t dst, AttemptId attempt,
+                         std::uint64_t message_id, OutcomeKind outcome, std::string_view reason) {
   NetEvent event;
   event.t_ns = clock_.now_ns();
   event.kind = kind;
@@ -245,7 +266,13 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
   const std::int64_t now = clock_.now_ns();
   const std::int64_t budget = envelope.deadline_ns() > 0 ? envelope.deadline_ns() : config_.send_timeout_ns;
   const std::int64_t deadline_at = saturating_add(now, budget);
-  const std::uint32_t dst = find_bytes(envelope.dst_peer());  // only valid PeerIds are ever registered
+  // Only valid PeerIds are ever registered: an envelope's bytes equal to one name it.
+  std::uint32_t& recent = sender.recent_dst[recent_way(envelope.dst_peer())];
+  std::uint32_t dst = recent;
+  if (dst == kNoNode || nodes_[dst]->peer.bytes() != envelope.dst_peer()) {
+    dst = find_bytes(envelope.dst_peer());
+    if (dst != kNoNode) recent = dst;
+  }
   ++totals_.sent;
   emit(NetEventKind::kSend, src, dst, attempt, envelope.message_id());
 
@@ -344,7 +371,6 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
   } else {
-    const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
     const bb::Envelope* arrived = sent_[trip.wire].get();
     const bool known_channel = dst->accepted_known && arrived->channel() == dst->accepted;
     const runtime::AdmissionPolicy judged{config_.limits, {}, {}, known_channel ? nullptr : &dst->accepts};
@@ -354,6 +380,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (!runtime::admits_unchanged(*arrived, judged, known)) {
       // It may be refused: through the codec, as a transport receives it.
       wire_ = ir::encode_envelope(*arrived);
+      const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
       admitted = runtime::admit(wire_, policy, scratch_);
       arrived = &scratch_;
     }

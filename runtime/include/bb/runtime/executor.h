@@ -1,4 +1,4 @@
-// The dataflow executor of a node (docs/runtime.md): frames, the ready heap, dispatch and
+// The dataflow executor of a node (docs/runtime.md): frames, the ready set, dispatch and
 // the static run, over a Program's plan and the node's kernels. It knows nothing of the
 // wire: what a failure or a frame's end means for the network (rx accounting, held
 // sends, peers interned for an envelope) and what is traced are the node's, told
@@ -102,7 +102,12 @@ class Executor {
     std::vector<NodeState> state;     // by node
     std::vector<std::uint32_t> written;  // slots written in this frame: the first n_written (sized once)
     std::uint32_t n_written = 0;
-    std::vector<std::uint32_t> ready;   // min-heap of node indices
+    // Node indices waiting to run, the smallest next: sorted, smallest at the back, while
+    // at most kSortedReady wait (a chain readies one node, a fan-out a few); a min-heap
+    // from the push that would pass it until the frame has none ready again (a wide
+    // fan-out costs log n a node, never n).
+    std::vector<std::uint32_t> ready;
+    bool ready_heap = false;
     std::vector<const Value*> inputs;   // gather buffer of one dispatch
   };
 
@@ -112,6 +117,8 @@ class Executor {
   void run_frame(std::uint32_t id);
   void dispatch(std::uint32_t frame_id, std::uint32_t node);
   void publish(FrameData& f, std::uint32_t node);
+  static void push_ready(FrameData& f, std::uint32_t node);
+  static std::uint32_t pop_ready(FrameData& f);
   void release_inputs(FrameData& f, std::uint32_t node);
   void fail_node(std::uint32_t frame_id, std::uint32_t node, const OpResult& result);
   void skip_downstream(FrameData& f, std::uint32_t node);

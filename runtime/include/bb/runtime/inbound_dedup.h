@@ -80,6 +80,11 @@ class InboundDedup {
 
   PeerInterner& peers_;
   DedupSettings settings_;
+  // By source id: the stream that source's last envelope went to (kNone: none open). A
+  // source sends on one (gate, incarnation) stream at a time, so its next envelope finds
+  // its stream without hashing the key; the stream's key is compared before it is used,
+  // and close() forgets the slot. One word per interned id, however many streams.
+  std::vector<std::uint32_t> recent_;
   std::vector<Stream> streams_;  // slots; a closed one goes to free_
   std::vector<std::uint32_t> free_;
   std::uint32_t oldest_ = kNone, newest_ = kNone;

@@ -8,7 +8,7 @@
 // on_envelope and asks accepts_channel).
 //
 // A node is three parts and the glue between them: the dataflow executor (Executor:
-// frames, the ready heap, dispatch, the static run; it knows nothing of the wire), the
+// frames, the ready set, dispatch, the static run; it knows nothing of the wire), the
 // attempt/outcome bookkeeping (AttemptTable), and the network feedback policy
 // (NetworkFeedback: outcomes into backoff and governor, rx-drop accounting, held sends).
 // Kernels see the node as KernelServices (timers, triggers, declared state) and, for

@@ -220,9 +220,14 @@ class SimNetwork {
   void notify_partition(const std::vector<std::uint32_t>& members, bool started);
   bool partitioned(std::uint32_t a, std::uint32_t b) const;
   std::int64_t draw_latency();
+  // Tells the observer, if any: inline, so an unobserved run pays a branch, not a call.
   void emit(NetEventKind kind, std::uint32_t src, std::uint32_t dst = kNoNode, runtime::AttemptId attempt = 0,
             std::uint64_t message_id = 0, runtime::OutcomeKind outcome = runtime::OutcomeKind::kDelivered,
-            std::string_view reason = {});
+            std::string_view reason = {}) {
+    if (observer_) observe(kind, src, dst, attempt, message_id, outcome, reason);
+  }
+  void observe(NetEventKind kind, std::uint32_t src, std::uint32_t dst, runtime::AttemptId attempt,
+               std::uint64_t message_id, runtime::OutcomeKind outcome, std::string_view reason);
 
   NetworkConfig config_;
   runtime::VirtualClock clock_;
