@@ -79,10 +79,12 @@ inline std::size_t name_hash(std::string_view name) {
 
 struct NameHash {
   std::size_t operator()(std::string_view name) const { return name_hash(name); }
+  // An op by its op_type alone: a graph's ops are few, and those of one op_type in two
+  // domains are rarer still (the table compares both), so the domain (25 characters for
+  // bb's) is not hashed for every node.
   std::size_t operator()(const std::pair<std::string_view, std::string_view>& op) const {
-    return mix(name_hash(op.first) ^ k_pair, name_hash(op.second));
+    return name_hash(op.second);
   }
-  static constexpr std::uint64_t k_pair = 0x589965cc75374cc3ull;
 };
 
 }  // namespace
