@@ -23,6 +23,7 @@ class Peers final : public runtime::Kernel {
     if (!attr) return unexpected(attr.error());
     if (*attr == nullptr) return unexpected("attribute '" + std::string(ir::kAttrPeers) + "' is required");
     std::vector<PeerId> peers;
+    peers.reserve(static_cast<std::size_t>((*attr)->strings_size()));
     for (int i = 0; i < (*attr)->strings_size(); ++i) {
       auto peer = peer_from_attribute((*attr)->strings(i), ir::kAttrPeers, i);
       if (!peer) return unexpected(peer.error());

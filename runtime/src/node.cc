@@ -34,6 +34,10 @@ namespace {
     }
 }
 
+// A kernel's size with its header, about: the first block of a node's kernels is this
+// per node (the blocks double from there).
+constexpr std::size_t kKernelBytesGuess = 64;
+
 }  // namespace
 
 std::uint32_t KernelServices::counter_id(std::string_view name) {
@@ -76,7 +80,7 @@ Node::Node(std::shared_ptr<const Program> program, Scheduler& scheduler, NodeCon
     : KernelServices(scheduler, config.seed),
       NetworkServices(config.peer, config.incarnation, config.settings, rng_),
       program_(std::move(program)), trace_(config.trace), peer_text_(config.peer.to_text()),
-      inputs_(std::move(config.inputs)),
+      inputs_(std::move(config.inputs)), kernel_block_(program_->nodes().size() * kKernelBytesGuess),
       feedback_(*program_, peers_, backoff_, governor_, metrics_, config.observer, peer_text_),
       executor_(program_, kernels_, *this, *this, *this, *this, metrics_, config.max_executions,
                 config.trace != nullptr) {}
@@ -115,6 +119,7 @@ Expected<void, LoadError> Node::instantiate() {
   std::vector<TensorInfo> in_types, out_types;  // what shape inference found, per node
   const auto refs = p.input_refs();
   const auto n = static_cast<std::uint32_t>(nodes.size());
+  const KernelBlock::Placing placing(kernel_block_);  // the factories' kernels go into it
   for (std::uint32_t i = 0; i < n; ++i) {
     prefetch_node(p, nodes, i, n);
     const PlanNode& pn = nodes[i];

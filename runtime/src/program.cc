@@ -1,6 +1,7 @@
 #include "bb/runtime/program.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <queue>
 
@@ -27,6 +28,65 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The hash of a value's or an op's name in the plan walk's tables. The walk hashes every
+// name of every node (135k nodes: ~440k hashes of 2-30 characters); the default hash of a
+// string_view here is libstdc++'s std::hash, an out-of-line byte loop (4 % of a load's
+// instructions). This reads the name 8 bytes at a time, inline, and mixes with 64x64->128
+// multiplies (wyhash's scheme), so every bit of the result depends on every byte: the
+// tables use the low 7 bits and the high ones. Nothing depends on its values but where a
+// name sits in a table (lookups only; nothing iterates these tables).
+__extension__ typedef unsigned __int128 uint128;  // GCC's and Clang's; ISO C++ has none
+
+inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  const uint128 r = static_cast<uint128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+inline std::uint64_t load4(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+inline std::size_t name_hash(std::string_view name) {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull, k2 = 0x8ebc6af09c88c6e3ull;
+  const char* p = name.data();
+  const std::size_t n = name.size();
+  std::uint64_t h = k0 ^ n, a = 0, b = 0;
+  if (n <= 16) {
+    if (n >= 4) {  // two (possibly overlapping) 4-byte reads from each end
+      const std::size_t off = (n >> 3) << 2;
+      a = (load4(p) << 32) | load4(p + off);
+      b = (load4(p + n - 4) << 32) | load4(p + n - 4 - off);
+    } else if (n > 0) {
+      a = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+          (std::uint64_t{static_cast<unsigned char>(p[n >> 1])} << 8) | static_cast<unsigned char>(p[n - 1]);
+    }
+  } else {
+    std::size_t rest = n;
+    for (; rest > 16; rest -= 16, p += 16) h = mix(load8(p) ^ k1, load8(p + 8) ^ h);
+    a = load8(p + rest - 16);  // the last 16 bytes (overlapping what the loop read)
+    b = load8(p + rest - 8);
+  }
+  return mix(k2 ^ n, mix(a ^ k1, b ^ h));
+}
+
+struct NameHash {
+  std::size_t operator()(std::string_view name) const { return name_hash(name); }
+  // An op by its op_type alone: a graph's ops are few, and those of one op_type in two
+  // domains are rarer still (the table compares both), so the domain (25 characters for
+  // bb's) is not hashed for every node.
+  std::size_t operator()(const std::pair<std::string_view, std::string_view>& op) const {
+    return name_hash(op.second);
+  }
+};
+
 }  // namespace
 
 // What the planning steps share while they run; the Program keeps only their results.
@@ -38,11 +98,10 @@ struct Program::PlanBuild {
     const ir::OpSpec* spec;
     int opset;
   };
-  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved> by_op;
+  absl::flat_hash_map<std::pair<std::string_view, std::string_view>, Resolved, NameHash> by_op;
   // The tables of one entry per value, node or input are the program's memory
   // (program_memory.h), as the plan's own tables are.
-  absl::flat_hash_map<std::string_view, std::uint32_t, absl::container_internal::hash_default_hash<std::string_view>,
-                      absl::container_internal::hash_default_eq<std::string_view>,
+  absl::flat_hash_map<std::string_view, std::uint32_t, NameHash, std::equal_to<std::string_view>,
                       ProgramAllocator<std::pair<const std::string_view, std::uint32_t>>>
       slot_of;  // value name -> slot
   ProgramVector<bool> slot_static;

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -204,12 +205,62 @@ inline PendingId Invocation::defer() { return hooks->defer(index_); }
 inline void Invocation::decide(Reason reason) { hooks->decide(index_, reason, nullptr); }
 inline void Invocation::filtered(Reason reason, const PeerId& peer) { hooks->decide(index_, reason, &peer); }
 
+// The memory a Node's kernels are placed in, one after another: a few blocks of growing
+// size (the larger ones from the program pool, program_memory.h), all freed with it. A
+// large graph's load made one heap object per kernel (135k mallocs for the start-up
+// bench's graph) and left them scattered over the heap for dispatch. While a
+// KernelBlock::Placing is alive, every kernel made on its thread (a factory's
+// std::make_unique of any kernel class: Kernel::operator new) goes into its block; made
+// anywhere else (a test calling a factory) a kernel is a heap object as before. The
+// block must outlive its kernels (Node destroys its kernels first).
+class KernelBlock {
+ public:
+  // `expected_bytes`: a guess at what the kernels need (the first block's size).
+  explicit KernelBlock(std::size_t expected_bytes = 0) : next_bytes_(expected_bytes) {}
+  ~KernelBlock();
+  KernelBlock(const KernelBlock&) = delete;
+  KernelBlock& operator=(const KernelBlock&) = delete;
+
+  class Placing {
+   public:
+    explicit Placing(KernelBlock& block);
+    ~Placing();
+    Placing(const Placing&) = delete;
+    Placing& operator=(const Placing&) = delete;
+
+   private:
+    KernelBlock* previous_;
+  };
+
+  // `bytes` aligned for any fundamental type, or null when the request is better a heap
+  // object of its own (larger than a quarter of a block).
+  void* allocate(std::size_t bytes);
+
+ private:
+  struct Block {
+    char* data;
+    std::size_t size;
+  };
+  std::vector<Block> blocks_;
+  char* cursor_ = nullptr;
+  char* end_ = nullptr;
+  std::size_t next_bytes_;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
   // Trigger sources schedule their firings here; now_ns() is the node's start.
   virtual void start(KernelServices& /*node*/, std::uint32_t /*index*/) {}
   virtual OpResult compute(Invocation& inv) = 0;
+
+  // In the block of the Node being instantiated on this thread, else on the heap
+  // (KernelBlock above); `delete` tells the two apart by a word before the object.
+  // Over-aligned kernel classes are always heap objects.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* p) noexcept;
+  static void* operator new(std::size_t size, std::align_val_t alignment);
+  static void operator delete(void* p, std::align_val_t alignment) noexcept;
 };
 
 // What ONNX shape inference tells about a value at load, as ONNX Runtime's kernels

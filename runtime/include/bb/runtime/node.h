@@ -144,6 +144,7 @@ class Node final : public KernelServices,
   std::string peer_text_;
   std::int64_t start_ns_ = 0;
   std::vector<std::pair<std::string, Value>> inputs_;  // until instantiate() binds them
+  KernelBlock kernel_block_;  // where kernels_ live: outlives them
   std::vector<std::unique_ptr<Kernel>> kernels_;
   std::vector<std::string> op_names_;  // trace `op`: the node name, `#<index>` when unnamed (tracing only)
   NetworkFeedback feedback_;
