@@ -1,5 +1,7 @@
 // Writing a file atomically as a stream: the bytes go to a temporary file in the same
-// folder as they come; commit() flushes, fsyncs and renames it over the path. Until
+// folder as they come; commit() flushes, fsyncs and renames it over the path. The disk
+// write of each chunk is started as soon as it is written (sync_file_range), so the
+// fsync of a large streamed file waits for its last chunks only. Until
 // then the path is untouched, and a writer destroyed without a successful commit (an
 // error, an exception, a compile that failed half way) removes its temporary file; so
 // does a SIGTERM, SIGINT or SIGHUP that ends the process (unless the program handles
