@@ -35,9 +35,9 @@ Reason InboundDedup::admit(std::uint32_t gate, PeerIndex source, std::uint64_t i
   std::uint32_t& recent = recent_[source];
   if (recent == kNone || !(streams_[recent].key == key)) {
     const auto it = by_key_.find(key);
-    if (it != by_key_.end()) recent = it->second;
+    recent = it != by_key_.end() ? it->second : kNone;  // kNone: opened below
   }
-  if (recent != kNone && streams_[recent].key == key) {
+  if (recent != kNone) {
     const std::uint32_t index = recent;
     // Any envelope keeps its stream alive, refused ones too: a stream under a replay
     // attack must not be swept and forget what it refuses.
