@@ -1,6 +1,10 @@
 #include "bb/ir/model_stream.h"
 
+#include <atomic>
 #include <climits>
+#include <new>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -15,7 +19,7 @@ namespace {
 constexpr int kGraphNodeField = 1;  // onnx.GraphProto.node (repeated)
 
 // Nodes parsed per batch: a few dozen nodes, their strings and attributes stay within
-// the L1/L2 caches until the sink has read them.
+// the caches until the sink has read them.
 constexpr int kBatch = 32;
 
 // Merges the fields in `bytes` into `message`, as parsing the whole model does when it
@@ -60,19 +64,155 @@ std::optional<GraphFields> graph_fields(std::string_view body) {
   }
 }
 
+// The graph's nodes parsed into messages on the arena and the digest's bytes hashed, a
+// batch at a time, on a thread of their own when the graph is large enough to pay for
+// one: the caller plans each batch while the next ones are parsed. Each node entry is
+// parsed as its own message (what merging the entries into the graph does for each),
+// published in order; the caller adds them to the graph.
+class NodeParser {
+ public:
+  NodeParser(const ModelLayout& layout, const GraphFields& fields, google::protobuf::Arena& arena, int depth)
+      : layout_(layout), fields_(fields), arena_(arena), depth_(depth),
+        parsed_(fields.node_begin.size(), nullptr) {
+    const int n = node_count();
+    for (int i = 0; i < n;) {
+      int j = i + 1;
+      while (j < n && j - i < kBatch && fields.node_begin[j] == fields.node_end[j - 1]) ++j;
+      batch_end_.push_back(j);
+      i = j;
+    }
+  }
+  NodeParser(const NodeParser&) = delete;
+  NodeParser& operator=(const NodeParser&) = delete;
+
+  int node_count() const { return static_cast<int>(fields_.node_begin.size()); }
+  const std::vector<int>& batch_ends() const { return batch_end_; }
+
+  // Parses every batch on a thread of its own; `wait_for` then waits for them.
+  void start_thread() {
+    worker_ = std::jthread([this](const std::stop_token& stop) {
+      try {
+        for (std::size_t b = 0; b < batch_end_.size() && !stop.stop_requested(); ++b)
+          if (!parse_batch(b)) break;
+        finish_digest();
+      } catch (const std::bad_alloc&) {
+        fail();  // the caller's whole parse meets the same shortage on its own thread
+      }
+    });
+  }
+
+  // The nodes of the batches up to `end` (a batch end), parsed: their messages, or null
+  // when a node entry does not parse. Without a thread, parses them here.
+  onnx::NodeProto* const* wait_for(int end) {
+    if (!worker_.joinable()) {
+      while (done_batches_ < batch_end_.size() && published() < end)
+        if (!parse_batch(done_batches_)) return nullptr;
+      return parsed_.data();
+    }
+    // The thread is usually a batch or two ahead; spin briefly before sleeping.
+    for (int spins = 0;; ++spins) {
+      const int seen = published_.load(std::memory_order_acquire);
+      if (parsed_count(seen) >= end) return parsed_.data();
+      if (seen < 0) return nullptr;  // the batch holds a node that does not parse
+      if (spins < 4096)
+        spin_pause();
+      else
+        published_.wait(seen, std::memory_order_acquire);
+    }
+  }
+
+  // The digest of the graph's bytes and the functions'; after every batch is parsed.
+  std::string digest() {
+    if (worker_.joinable())
+      worker_.join();
+    else
+      finish_digest();
+    return std::move(digest_);
+  }
+
+ private:
+  // published_ holds the nodes parsed so far, or -1 - that count once a node did not parse.
+  static int parsed_count(int published) { return published < 0 ? -1 - published : published; }
+  int published() const { return published_.load(std::memory_order_relaxed); }
+
+  static void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  // Parses batch `b` and hashes the bytes up to its end; false (and every waiter told)
+  // when a node entry does not parse.
+  bool parse_batch(std::size_t b) {
+    const int first = b == 0 ? 0 : batch_end_[b - 1], end = batch_end_[b];
+    const std::string_view body = layout_.graph.substr(layout_.graph_body);
+    for (int k = first; k < end; ++k) {
+      const std::uint32_t begin = fields_.node_begin[k], stop = fields_.node_end[k];
+      google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()) + begin,
+                                                static_cast<int>(stop - begin));
+      std::uint32_t size = 0;
+      in.ReadTag();
+      if (!in.ReadVarint32(&size)) return fail();
+      const auto payload = static_cast<std::uint32_t>(begin + in.CurrentPosition());
+      auto* node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(&arena_);
+      // A node's nesting counts from the model, as in the whole parse: model, graph, node.
+      if (!merge(body.substr(payload, stop - payload), *node, depth_ - 2)) return fail();
+      parsed_[k] = node;
+    }
+    const std::size_t upto = layout_.graph_body + fields_.node_end[end - 1];
+    sha_.update(layout_.graph.substr(hashed_, upto - hashed_));
+    hashed_ = upto;
+    done_batches_ = b + 1;
+    published_.store(end, std::memory_order_release);
+    if (worker_.joinable()) published_.notify_one();
+    return true;
+  }
+
+  bool fail() {
+    published_.store(-1 - parsed_count(published()), std::memory_order_release);
+    published_.notify_one();
+    return false;
+  }
+
+  void finish_digest() {
+    if (published() != node_count()) return;  // not all parsed: the caller gives up
+    sha_.update(layout_.graph.substr(hashed_));
+    for (const std::string_view f : layout_.functions) sha_.update(f);
+    digest_ = sha_.finish_hex();
+  }
+
+  const ModelLayout& layout_;
+  const GraphFields& fields_;
+  google::protobuf::Arena& arena_;  // thread-safe for allocation
+  const int depth_;
+  std::vector<int> batch_end_;
+  std::vector<onnx::NodeProto*> parsed_;
+  // Nodes parsed and published so far (a batch end); -1 - that count after a batch
+  // holding a node that does not parse (parsed_count).
+  std::atomic<int> published_{0};
+  std::size_t done_batches_ = 0;
+  Sha256 sha_;
+  std::size_t hashed_ = 0;  // of layout_.graph
+  std::string digest_;
+  std::jthread worker_;  // last: joined (after a stop request) before the rest goes
+};
+
 }  // namespace
 
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
-                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink) {
+                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
+                                                  const StreamOptions& options) {
   const int depth = limits.max_recursion_depth;
-  if (depth < 1) return std::nullopt;
+  if (depth < 2) return std::nullopt;  // no node parses at that depth: the whole parse says so
   const auto layout = model_layout(bytes);  // also refuses over 2 GiB
   if (!layout || layout->graph.empty()) return std::nullopt;
   const std::string_view graph_bytes = layout->graph;
   const std::string_view body = graph_bytes.substr(layout->graph_body);
-  auto fields = graph_fields(body);
+  const auto fields = graph_fields(body);
   if (!fields || fields->node_begin.size() > max_nodes || fields->node_begin.size() > INT_MAX) return std::nullopt;
-  const auto n = static_cast<int>(fields->node_begin.size());
+  NodeParser parser(*layout, *fields, arena, depth);
+  const int n = parser.node_count();
+  if (n >= options.thread_min_nodes) parser.start_thread();
 
   // The model's other fields, then the graph's: a merge of each part is what the whole
   // parse does when it reaches it.
@@ -85,27 +225,20 @@ std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google
   onnx::GraphProto& graph = *out.model->mutable_graph();
   for (const auto& [begin, end] : fields->others)
     if (!merge(body.substr(begin, end - begin), graph, depth - 1)) return std::nullopt;
-  graph.mutable_node()->Reserve(n);
+  auto& nodes = *graph.mutable_node();
+  nodes.Reserve(n);
   sink.begin(*out.model, n);
 
-  // Nodes in batches of adjacent entries; the digest hashes each batch's bytes as they
-  // go by, and the sink reads the batch's nodes.
-  Sha256 sha;
-  std::size_t hashed = 0;  // of graph_bytes
-  for (int i = 0; i < n;) {
-    int j = i + 1;
-    while (j < n && j - i < kBatch && fields->node_begin[j] == fields->node_end[j - 1]) ++j;
-    const std::uint32_t begin = fields->node_begin[i], end = fields->node_end[j - 1];
-    if (!merge(body.substr(begin, end - begin), graph, depth - 1) || graph.node_size() != j) return std::nullopt;
-    const std::size_t upto = layout->graph_body + end;
-    sha.update(graph_bytes.substr(hashed, upto - hashed));
-    hashed = upto;
-    sink.nodes(i, j - i);
-    i = j;
+  // Batches of adjacent entries, in order: the sink reads each batch's nodes.
+  int first = 0;
+  for (const int end : parser.batch_ends()) {
+    onnx::NodeProto* const* parsed = parser.wait_for(end);
+    if (parsed == nullptr) return std::nullopt;
+    for (int k = first; k < end; ++k) nodes.UnsafeArenaAddAllocated(parsed[k]);
+    sink.nodes(first, end - first);
+    first = end;
   }
-  sha.update(graph_bytes.substr(hashed));
-  for (const std::string_view f : layout->functions) sha.update(f);
-  out.digest = sha.finish_hex();
+  out.digest = parser.digest();
   return out;
 }
 

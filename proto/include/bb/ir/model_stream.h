@@ -27,6 +27,13 @@ class NodeSink {
   virtual void nodes(int first, int count) = 0;
 };
 
+struct StreamOptions {
+  // From this many nodes the nodes are parsed and the digest's bytes hashed on a thread
+  // of their own, ahead of the sink; below it, on the caller's thread as the sink goes.
+  // The model, the digest and the sink's calls are the same either way.
+  int thread_min_nodes = 2048;
+};
+
 struct StreamedModel {
   onnx::ModelProto* model = nullptr;  // on the arena
   std::string digest;                 // file_graph_digest of the bytes
@@ -37,6 +44,7 @@ struct StreamedModel {
 // does not parse. The caller then parses them whole with parse_model, which says what is
 // wrong; whatever the sink built and the arena holds is to be dropped.
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
-                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink);
+                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
+                                                  const StreamOptions& options = {});
 
 }  // namespace bb::ir
