@@ -64,11 +64,13 @@ std::optional<GraphFields> graph_fields(std::string_view body) {
   }
 }
 
-// The graph's nodes parsed into messages on the arena and the digest's bytes hashed, a
-// batch at a time, on a thread of their own when the graph is large enough to pay for
-// one: the caller plans each batch while the next ones are parsed. Each node entry is
-// parsed as its own message (what merging the entries into the graph does for each),
-// published in order; the caller adds them to the graph.
+// The graph's nodes parsed into messages on the arena, a batch at a time, and the bytes
+// of the digest hashed. With a thread of its own (a graph large enough to pay for one),
+// that thread hashes the bytes and then parses batches ahead of the caller, who takes
+// each batch in order and parses the next one itself when the thread has not claimed
+// it: neither waits for the other but on a batch the other is parsing. Each node entry
+// is parsed as its own message, which is what merging the entries into the graph does
+// for each; the caller adds them to the graph in order.
 class NodeParser {
  public:
   NodeParser(const ModelLayout& layout, const GraphFields& fields, google::protobuf::Arena& arena, int depth)
@@ -81,6 +83,7 @@ class NodeParser {
       batch_end_.push_back(j);
       i = j;
     }
+    state_ = std::vector<std::atomic<std::uint32_t>>(batch_end_.size());
   }
   NodeParser(const NodeParser&) = delete;
   NodeParser& operator=(const NodeParser&) = delete;
@@ -88,52 +91,59 @@ class NodeParser {
   int node_count() const { return static_cast<int>(fields_.node_begin.size()); }
   const std::vector<int>& batch_ends() const { return batch_end_; }
 
-  // Parses every batch on a thread of its own; `wait_for` then waits for them.
+  // The thread: the digest's bytes, then every batch nobody has claimed.
   void start_thread() {
     worker_ = std::jthread([this](const std::stop_token& stop) {
       try {
-        for (std::size_t b = 0; b < batch_end_.size() && !stop.stop_requested(); ++b)
-          if (!parse_batch(b)) break;
-        finish_digest();
+        hash();
       } catch (const std::bad_alloc&) {
-        fail();  // the caller's whole parse meets the same shortage on its own thread
+        digest_.clear();  // no digest: the loader checks the parsed graph instead
+      }
+      while (!stop.stop_requested()) {
+        const std::size_t b = next_.fetch_add(1, std::memory_order_relaxed);
+        if (b >= batch_end_.size()) break;
+        try {
+          if (!parse_batch(b)) break;
+        } catch (const std::bad_alloc&) {
+          finish(b, false);  // the caller gives up; its whole parse meets the same shortage
+          break;
+        }
       }
     });
   }
 
-  // The nodes of the batches up to `end` (a batch end), parsed: their messages, or null
-  // when a node entry does not parse. Without a thread, parses them here.
-  onnx::NodeProto* const* wait_for(int end) {
-    if (!worker_.joinable()) {
-      while (done_batches_ < batch_end_.size() && published() < end)
-        if (!parse_batch(done_batches_)) return nullptr;
-      return parsed_.data();
+  // Batch `b`'s nodes (from its first), parsed: their messages, or null when one of them
+  // does not parse. Called for each batch in order.
+  onnx::NodeProto* const* batch(std::size_t b) {
+    std::atomic<std::uint32_t>& state = state_[b];
+    std::uint32_t now = state.load(std::memory_order_acquire);
+    if (now == kPending) {
+      std::size_t unclaimed = b;
+      if (next_.compare_exchange_strong(unclaimed, b + 1, std::memory_order_relaxed)) {
+        parse_batch(b);
+      } else {
+        // The thread is parsing it: a few microseconds, unless it was descheduled.
+        for (int spins = 0; spins < 4096 && state.load(std::memory_order_acquire) == kPending; ++spins)
+          spin_pause();
+        if (worker_.joinable())
+          while (state.load(std::memory_order_acquire) == kPending) state.wait(kPending, std::memory_order_acquire);
+      }
+      now = state.load(std::memory_order_acquire);
     }
-    // The thread is usually a batch or two ahead; spin briefly before sleeping.
-    for (int spins = 0;; ++spins) {
-      const int seen = published_.load(std::memory_order_acquire);
-      if (parsed_count(seen) >= end) return parsed_.data();
-      if (seen < 0) return nullptr;  // the batch holds a node that does not parse
-      if (spins < 4096)
-        spin_pause();
-      else
-        published_.wait(seen, std::memory_order_acquire);
-    }
+    return now == kParsed ? parsed_.data() : nullptr;
   }
 
-  // The digest of the graph's bytes and the functions'; after every batch is parsed.
+  // The digest of the graph's bytes and the functions'.
   std::string digest() {
     if (worker_.joinable())
       worker_.join();
     else
-      finish_digest();
+      hash();
     return std::move(digest_);
   }
 
  private:
-  // published_ holds the nodes parsed so far, or -1 - that count once a node did not parse.
-  static int parsed_count(int published) { return published < 0 ? -1 - published : published; }
-  int published() const { return published_.load(std::memory_order_relaxed); }
+  static constexpr std::uint32_t kPending = 0, kParsed = 1, kFailed = 2;
 
   static void spin_pause() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -141,44 +151,39 @@ class NodeParser {
 #endif
   }
 
-  // Parses batch `b` and hashes the bytes up to its end; false (and every waiter told)
-  // when a node entry does not parse.
+  // Parses batch `b` (claimed by the caller); false when a node entry does not parse.
   bool parse_batch(std::size_t b) {
     const int first = b == 0 ? 0 : batch_end_[b - 1], end = batch_end_[b];
     const std::string_view body = layout_.graph.substr(layout_.graph_body);
-    for (int k = first; k < end; ++k) {
+    bool ok = true;
+    for (int k = first; k < end && ok; ++k) {
       const std::uint32_t begin = fields_.node_begin[k], stop = fields_.node_end[k];
       google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()) + begin,
                                                 static_cast<int>(stop - begin));
       std::uint32_t size = 0;
       in.ReadTag();
-      if (!in.ReadVarint32(&size)) return fail();
+      ok = in.ReadVarint32(&size);
+      if (!ok) break;
       const auto payload = static_cast<std::uint32_t>(begin + in.CurrentPosition());
       auto* node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(&arena_);
       // A node's nesting counts from the model, as in the whole parse: model, graph, node.
-      if (!merge(body.substr(payload, stop - payload), *node, depth_ - 2)) return fail();
+      ok = merge(body.substr(payload, stop - payload), *node, depth_ - 2);
       parsed_[k] = node;
     }
-    const std::size_t upto = layout_.graph_body + fields_.node_end[end - 1];
-    sha_.update(layout_.graph.substr(hashed_, upto - hashed_));
-    hashed_ = upto;
-    done_batches_ = b + 1;
-    published_.store(end, std::memory_order_release);
-    published_.notify_one();  // a load and no call when nobody waits
-    return true;
+    finish(b, ok);
+    return ok;
   }
 
-  bool fail() {
-    published_.store(-1 - parsed_count(published()), std::memory_order_release);
-    published_.notify_one();
-    return false;
+  void finish(std::size_t b, bool ok) {
+    state_[b].store(ok ? kParsed : kFailed, std::memory_order_release);
+    state_[b].notify_one();  // a load and no call when nobody waits
   }
 
-  void finish_digest() {
-    if (published() != node_count()) return;  // not all parsed: the caller gives up
-    sha_.update(layout_.graph.substr(hashed_));
-    for (const std::string_view f : layout_.functions) sha_.update(f);
-    digest_ = sha_.finish_hex();
+  void hash() {
+    Sha256 sha;
+    sha.update(layout_.graph);
+    for (const std::string_view f : layout_.functions) sha.update(f);
+    digest_ = sha.finish_hex();
   }
 
   const ModelLayout& layout_;
@@ -187,12 +192,8 @@ class NodeParser {
   const int depth_;
   std::vector<int> batch_end_;
   std::vector<onnx::NodeProto*> parsed_;
-  // Nodes parsed and published so far (a batch end); -1 - that count after a batch
-  // holding a node that does not parse (parsed_count).
-  std::atomic<int> published_{0};
-  std::size_t done_batches_ = 0;
-  Sha256 sha_;
-  std::size_t hashed_ = 0;  // of layout_.graph
+  std::vector<std::atomic<std::uint32_t>> state_;  // per batch: kPending, kParsed, kFailed
+  std::atomic<std::size_t> next_{0};                // the first batch nobody has claimed
   std::string digest_;
   std::jthread worker_;  // last: joined (after a stop request) before the rest goes
 };
@@ -231,9 +232,10 @@ std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google
 
   // Batches of adjacent entries, in order: the sink reads each batch's nodes.
   int first = 0;
-  for (const int end : parser.batch_ends()) {
-    onnx::NodeProto* const* parsed = parser.wait_for(end);
+  for (std::size_t b = 0; b < parser.batch_ends().size(); ++b) {
+    onnx::NodeProto* const* parsed = parser.batch(b);
     if (parsed == nullptr) return std::nullopt;
+    const int end = parser.batch_ends()[b];
     for (int k = first; k < end; ++k) nodes.UnsafeArenaAddAllocated(parsed[k]);
     sink.nodes(first, end - first);
     first = end;

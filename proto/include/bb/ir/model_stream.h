@@ -28,15 +28,17 @@ class NodeSink {
 };
 
 struct StreamOptions {
-  // From this many nodes the nodes are parsed and the digest's bytes hashed on a thread
-  // of their own, ahead of the sink; below it, on the caller's thread as the sink goes.
-  // The model, the digest and the sink's calls are the same either way.
+  // From this many nodes a thread of the parse's own hashes the digest's bytes and then
+  // parses batches ahead of the sink, beside the caller, who parses any batch the
+  // thread has not reached; below it, everything runs on the caller's thread. The
+  // model, the digest and the sink's calls are the same either way, and the thread is
+  // joined before parse_model_streamed returns.
   int thread_min_nodes = 2048;
 };
 
 struct StreamedModel {
   onnx::ModelProto* model = nullptr;  // on the arena
-  std::string digest;                 // file_graph_digest of the bytes
+  std::string digest;                 // file_graph_digest of the bytes (empty if memory ran out)
 };
 
 // nullopt when the bytes are not laid out as this expects (a well-formed message with one
