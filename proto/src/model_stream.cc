@@ -1,5 +1,7 @@
 #include "bb/ir/model_stream.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <climits>
 #include <new>
@@ -198,6 +200,14 @@ class NodeParser {
   std::jthread worker_;  // last: joined (after a stop request) before the rest goes
 };
 
+// CPUs this process may run on: a second thread helps only with a second CPU.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return CPU_COUNT(&set);
+}
+
 }  // namespace
 
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
@@ -213,7 +223,7 @@ std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google
   if (!fields || fields->node_begin.size() > max_nodes || fields->node_begin.size() > INT_MAX) return std::nullopt;
   NodeParser parser(*layout, *fields, arena, depth);
   const int n = parser.node_count();
-  if (n >= options.thread_min_nodes) parser.start_thread();
+  if (n >= options.thread_min_nodes && usable_cpus() >= 2) parser.start_thread();
 
   // The model's other fields, then the graph's: a merge of each part is what the whole
   // parse does when it reaches it.

@@ -28,11 +28,12 @@ class NodeSink {
 };
 
 struct StreamOptions {
-  // From this many nodes a thread of the parse's own hashes the digest's bytes and then
-  // parses batches ahead of the sink, beside the caller, who parses any batch the
-  // thread has not reached; below it, everything runs on the caller's thread. The
-  // model, the digest and the sink's calls are the same either way, and the thread is
-  // joined before parse_model_streamed returns.
+  // From this many nodes, when the process may run on two CPUs or more, a thread of the
+  // parse's own hashes the digest's bytes and then parses batches ahead of the sink,
+  // beside the caller, who parses any batch the thread has not reached; otherwise
+  // everything runs on the caller's thread. The model, the digest and the sink's calls
+  // are the same either way, and the thread is joined before parse_model_streamed
+  // returns.
   int thread_min_nodes = 2048;
 };
 
