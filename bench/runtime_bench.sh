@@ -115,8 +115,9 @@ dispatch = run["BM_DispatchPassThroughChain"]
 gates = run["BM_BackoffGateTxDecisions"]
 sim = results("sim")["BM_SimGatedSendToRecv"]
 startup = results("startup")
-parse_ms = startup["BM_ProtobufParse_median"]["cpu_time"]
-load_ms = startup["BM_BbrunLoad_median"]["cpu_time"]
+parse_ms = startup["BM_ProtobufParse_median"]["real_time"]
+load_ms = startup["BM_BbrunLoad_median"]["real_time"]
+load_cpu_ms = startup["BM_BbrunLoad_median"]["cpu_ms_all_threads"]
 
 ns, allocs = dispatch["ns_per_node"], dispatch["allocs_per_dispatch"]
 rate, per_peer = gates["decisions_per_s"], gates["bytes_per_peer"]
@@ -132,10 +133,10 @@ rows = [
      "floor": "—", "ratio": "—", "target": "≤ 96 B", "pass": per_peer <= 96},
     {"what": "simulated gated Send → Recv, 100 nodes", "measured": f"{msgs / 1e6:.2f} M msgs/s real time ({msgs_cpu / 1e6:.2f} M per CPU s, {msg_allocs:.2f} allocs/msg)",
      "floor": "—", "ratio": "—", "target": "≥ 1 M/s", "pass": msgs >= 1e6},
-    {"what": f"bbrun load + resolve + plan, {nodes:,} nodes", "measured": f"{load_ms:.1f} ms",
+    {"what": f"bbrun load + resolve + plan, {nodes:,} nodes", "measured": f"{load_ms:.1f} ms ({load_cpu_ms:.1f} ms CPU, both threads)",
      "floor": f"{parse_ms:.1f} ms protobuf parse", "ratio": f"{ratio:.2f}×", "target": "≤ 2×", "pass": ratio <= 2},
 ] + kernel_rows()
-print("Runtime targets (docs/performance.md), measured in this run (CPU time of one core; the simulator in real time):")
+print("Runtime targets (docs/performance.md), measured in this run (CPU time of one core; the simulator and start-up in real time):")
 print()
 print("| what | measured | floor (same run) | ratio | target | result |")
 print("| --- | --- | --- | --- | --- | --- |")

@@ -1,6 +1,12 @@
 #include "bb/ir/model_stream.h"
 
+#include <sched.h>
+
+#include <atomic>
 #include <climits>
+#include <new>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -15,7 +21,7 @@ namespace {
 constexpr int kGraphNodeField = 1;  // onnx.GraphProto.node (repeated)
 
 // Nodes parsed per batch: a few dozen nodes, their strings and attributes stay within
-// the L1/L2 caches until the sink has read them.
+// the caches until the sink has read them.
 constexpr int kBatch = 32;
 
 // Merges the fields in `bytes` into `message`, as parsing the whole model does when it
@@ -60,19 +66,164 @@ std::optional<GraphFields> graph_fields(std::string_view body) {
   }
 }
 
+// The graph's nodes parsed into messages on the arena, a batch at a time, and the bytes
+// of the digest hashed. With a thread of its own (a graph large enough to pay for one),
+// that thread hashes the bytes and then parses batches ahead of the caller, who takes
+// each batch in order and parses the next one itself when the thread has not claimed
+// it: neither waits for the other but on a batch the other is parsing. Each node entry
+// is parsed as its own message, which is what merging the entries into the graph does
+// for each; the caller adds them to the graph in order.
+class NodeParser {
+ public:
+  NodeParser(const ModelLayout& layout, const GraphFields& fields, google::protobuf::Arena& arena, int depth)
+      : layout_(layout), fields_(fields), arena_(arena), depth_(depth),
+        parsed_(fields.node_begin.size(), nullptr) {
+    const int n = node_count();
+    for (int i = 0; i < n;) {
+      int j = i + 1;
+      while (j < n && j - i < kBatch && fields.node_begin[j] == fields.node_end[j - 1]) ++j;
+      batch_end_.push_back(j);
+      i = j;
+    }
+    state_ = std::vector<std::atomic<std::uint32_t>>(batch_end_.size());
+  }
+  NodeParser(const NodeParser&) = delete;
+  NodeParser& operator=(const NodeParser&) = delete;
+
+  int node_count() const { return static_cast<int>(fields_.node_begin.size()); }
+  const std::vector<int>& batch_ends() const { return batch_end_; }
+
+  // The thread: the digest's bytes, then every batch nobody has claimed.
+  void start_thread() {
+    worker_ = std::jthread([this](const std::stop_token& stop) {
+      try {
+        hash();
+      } catch (const std::bad_alloc&) {
+        digest_.clear();  // no digest: the loader checks the parsed graph instead
+      }
+      while (!stop.stop_requested()) {
+        const std::size_t b = next_.fetch_add(1, std::memory_order_relaxed);
+        if (b >= batch_end_.size()) break;
+        try {
+          if (!parse_batch(b)) break;
+        } catch (const std::bad_alloc&) {
+          finish(b, false);  // the caller gives up; its whole parse meets the same shortage
+          break;
+        }
+      }
+    });
+  }
+
+  // Batch `b`'s nodes (from its first), parsed: their messages, or null when one of them
+  // does not parse. Called for each batch in order.
+  onnx::NodeProto* const* batch(std::size_t b) {
+    std::atomic<std::uint32_t>& state = state_[b];
+    std::uint32_t now = state.load(std::memory_order_acquire);
+    if (now == kPending) {
+      std::size_t unclaimed = b;
+      if (next_.compare_exchange_strong(unclaimed, b + 1, std::memory_order_relaxed)) {
+        parse_batch(b);
+      } else {
+        // The thread is parsing it: a few microseconds, unless it was descheduled.
+        for (int spins = 0; spins < 4096 && state.load(std::memory_order_acquire) == kPending; ++spins)
+          spin_pause();
+        if (worker_.joinable())
+          while (state.load(std::memory_order_acquire) == kPending) state.wait(kPending, std::memory_order_acquire);
+      }
+      now = state.load(std::memory_order_acquire);
+    }
+    return now == kParsed ? parsed_.data() : nullptr;
+  }
+
+  // The digest of the graph's bytes and the functions'.
+  std::string digest() {
+    if (worker_.joinable())
+      worker_.join();
+    else
+      hash();
+    return std::move(digest_);
+  }
+
+ private:
+  static constexpr std::uint32_t kPending = 0, kParsed = 1, kFailed = 2;
+
+  static void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  // Parses batch `b` (claimed by the caller); false when a node entry does not parse.
+  bool parse_batch(std::size_t b) {
+    const int first = b == 0 ? 0 : batch_end_[b - 1], end = batch_end_[b];
+    const std::string_view body = layout_.graph.substr(layout_.graph_body);
+    bool ok = true;
+    for (int k = first; k < end && ok; ++k) {
+      const std::uint32_t begin = fields_.node_begin[k], stop = fields_.node_end[k];
+      google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()) + begin,
+                                                static_cast<int>(stop - begin));
+      std::uint32_t size = 0;
+      in.ReadTag();
+      ok = in.ReadVarint32(&size);
+      if (!ok) break;
+      const auto payload = static_cast<std::uint32_t>(begin + in.CurrentPosition());
+      auto* node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(&arena_);
+      // A node's nesting counts from the model, as in the whole parse: model, graph, node.
+      ok = merge(body.substr(payload, stop - payload), *node, depth_ - 2);
+      parsed_[k] = node;
+    }
+    finish(b, ok);
+    return ok;
+  }
+
+  void finish(std::size_t b, bool ok) {
+    state_[b].store(ok ? kParsed : kFailed, std::memory_order_release);
+    state_[b].notify_one();  // a load and no call when nobody waits
+  }
+
+  void hash() {
+    Sha256 sha;
+    sha.update(layout_.graph);
+    for (const std::string_view f : layout_.functions) sha.update(f);
+    digest_ = sha.finish_hex();
+  }
+
+  const ModelLayout& layout_;
+  const GraphFields& fields_;
+  google::protobuf::Arena& arena_;  // thread-safe for allocation
+  const int depth_;
+  std::vector<int> batch_end_;
+  std::vector<onnx::NodeProto*> parsed_;
+  std::vector<std::atomic<std::uint32_t>> state_;  // per batch: kPending, kParsed, kFailed
+  std::atomic<std::size_t> next_{0};                // the first batch nobody has claimed
+  std::string digest_;
+  std::jthread worker_;  // last: joined (after a stop request) before the rest goes
+};
+
+// CPUs this process may run on: a second thread helps only with a second CPU.
+int usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return CPU_COUNT(&set);
+}
+
 }  // namespace
 
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
-                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink) {
+                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
+                                                  const StreamOptions& options) {
   const int depth = limits.max_recursion_depth;
-  if (depth < 1) return std::nullopt;
+  if (depth < 2) return std::nullopt;  // no node parses at that depth: the whole parse says so
   const auto layout = model_layout(bytes);  // also refuses over 2 GiB
   if (!layout || layout->graph.empty()) return std::nullopt;
   const std::string_view graph_bytes = layout->graph;
   const std::string_view body = graph_bytes.substr(layout->graph_body);
-  auto fields = graph_fields(body);
+  const auto fields = graph_fields(body);
   if (!fields || fields->node_begin.size() > max_nodes || fields->node_begin.size() > INT_MAX) return std::nullopt;
-  const auto n = static_cast<int>(fields->node_begin.size());
+  NodeParser parser(*layout, *fields, arena, depth);
+  const int n = parser.node_count();
+  if (n >= options.thread_min_nodes && usable_cpus() >= 2) parser.start_thread();
 
   // The model's other fields, then the graph's: a merge of each part is what the whole
   // parse does when it reaches it.
@@ -85,27 +236,21 @@ std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google
   onnx::GraphProto& graph = *out.model->mutable_graph();
   for (const auto& [begin, end] : fields->others)
     if (!merge(body.substr(begin, end - begin), graph, depth - 1)) return std::nullopt;
-  graph.mutable_node()->Reserve(n);
+  auto& nodes = *graph.mutable_node();
+  nodes.Reserve(n);
   sink.begin(*out.model, n);
 
-  // Nodes in batches of adjacent entries; the digest hashes each batch's bytes as they
-  // go by, and the sink reads the batch's nodes.
-  Sha256 sha;
-  std::size_t hashed = 0;  // of graph_bytes
-  for (int i = 0; i < n;) {
-    int j = i + 1;
-    while (j < n && j - i < kBatch && fields->node_begin[j] == fields->node_end[j - 1]) ++j;
-    const std::uint32_t begin = fields->node_begin[i], end = fields->node_end[j - 1];
-    if (!merge(body.substr(begin, end - begin), graph, depth - 1) || graph.node_size() != j) return std::nullopt;
-    const std::size_t upto = layout->graph_body + end;
-    sha.update(graph_bytes.substr(hashed, upto - hashed));
-    hashed = upto;
-    sink.nodes(i, j - i);
-    i = j;
+  // Batches of adjacent entries, in order: the sink reads each batch's nodes.
+  int first = 0;
+  for (std::size_t b = 0; b < parser.batch_ends().size(); ++b) {
+    onnx::NodeProto* const* parsed = parser.batch(b);
+    if (parsed == nullptr) return std::nullopt;
+    const int end = parser.batch_ends()[b];
+    for (int k = first; k < end; ++k) nodes.UnsafeArenaAddAllocated(parsed[k]);
+    sink.nodes(first, end - first);
+    first = end;
   }
-  sha.update(graph_bytes.substr(hashed));
-  for (const std::string_view f : layout->functions) sha.update(f);
-  out.digest = sha.finish_hex();
+  out.digest = parser.digest();
   return out;
 }
 

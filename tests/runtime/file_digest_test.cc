@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "bb/ir/model_io.h"
+#include "bb/ir/model_stream.h"
 #include "bb/ir/names.h"
 #include "bb/ir/passport.h"
 #include "bb/runtime/program_memory.h"
@@ -100,7 +101,9 @@ std::string plan_of(const Program& p) {
       if (attr.proto == nullptr) continue;
       out += ":" + std::to_string(attr.type) + ":" + std::to_string(attr.i()) + ":'" + std::string(attr.s()) + "'";
       EXPECT_EQ(attr.type, attr.proto->type());
-      if (attr.type == onnx::AttributeProto::INT) EXPECT_EQ(attr.i(), attr.proto->i());
+      if (attr.type == onnx::AttributeProto::INT) {
+        EXPECT_EQ(attr.i(), attr.proto->i());
+      }
       if (attr.type == onnx::AttributeProto::STRING) {
         EXPECT_EQ(attr.s().data(), attr.proto->s().data());  // the attribute's own bytes
         EXPECT_EQ(attr.s(), attr.proto->s());
@@ -220,6 +223,32 @@ TEST(StreamedLoad, PlansAsTheWholeParse) {
   ASSERT_TRUE(ir::file_graph_digest(reordered));
   EXPECT_NE(ir::file_graph_digest(reordered), ir::graph_digest(m));  // checked on the parsed graph
   expect_load_as_build("reordered.bb", reordered);
+}
+
+// A graph large enough to be parsed on the load's second thread (ir::StreamOptions): the
+// same plan, and the same findings for bytes the thread cannot parse.
+TEST(StreamedLoad, LargeGraphParsedOnASecondThreadPlansAsTheWholeParse) {
+  GraphBuilder g;
+  auto& c = g.syscall(ir::kConstant, "c0", {}, {"v0"});
+  GraphBuilder::set_int(c, ir::kAttrValueInt, 7);
+  constexpr int kNodes = 5000;
+  static_assert(kNodes >= ir::StreamOptions{}.thread_min_nodes);
+  for (int i = 1; i < kNodes; ++i) {
+    const std::string in = "v" + std::to_string(i - 1), out = "v" + std::to_string(i);
+    g.syscall(ir::kPassThrough, "n" + std::to_string(i), {in}, {out});
+  }
+  g.gated_send("send0", "v" + std::to_string(kNodes - 1), "bob");
+  const std::string bytes = ir::serialize_deterministic(g.compiled());
+  expect_load_as_build("large.bb", bytes);
+  // A node near the end that does not parse: its name's tag made a wire type that does not exist.
+  std::string bad_node = bytes;
+  const auto name = bytes.rfind("\x1a\x05n4990");
+  ASSERT_NE(name, std::string::npos);
+  bad_node[name] = 0x1f;
+  expect_load_as_build("large_bad_node.bb", bad_node);
+  auto changed = g.compiled();
+  changed.mutable_graph()->mutable_node(4000)->set_name("renamed");
+  expect_load_as_build("large_changed.bb", ir::serialize_deterministic(changed));
 }
 
 TEST(StreamedLoad, ReportsAsTheWholeParse) {

@@ -27,9 +27,19 @@ class NodeSink {
   virtual void nodes(int first, int count) = 0;
 };
 
+struct StreamOptions {
+  // From this many nodes, when the process may run on two CPUs or more, a thread of the
+  // parse's own hashes the digest's bytes and then parses batches ahead of the sink,
+  // beside the caller, who parses any batch the thread has not reached; otherwise
+  // everything runs on the caller's thread. The model, the digest and the sink's calls
+  // are the same either way, and the thread is joined before parse_model_streamed
+  // returns.
+  int thread_min_nodes = 2048;
+};
+
 struct StreamedModel {
   onnx::ModelProto* model = nullptr;  // on the arena
-  std::string digest;                 // file_graph_digest of the bytes
+  std::string digest;                 // file_graph_digest of the bytes (empty if memory ran out)
 };
 
 // nullopt when the bytes are not laid out as this expects (a well-formed message with one
@@ -37,6 +47,7 @@ struct StreamedModel {
 // does not parse. The caller then parses them whole with parse_model, which says what is
 // wrong; whatever the sink built and the arena holds is to be dropped.
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
-                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink);
+                                                  const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
+                                                  const StreamOptions& options = {});
 
 }  // namespace bb::ir
