@@ -70,9 +70,8 @@ std::optional<GraphFields> graph_fields(std::string_view body) {
 // of the digest hashed. With a thread of its own (a graph large enough to pay for one),
 // that thread hashes the bytes and then parses batches ahead of the caller, who takes
 // each batch in order and parses the next one itself when the thread has not claimed
-// it: neither waits for the other but on a batch the other is parsing. Each node entry
-// is parsed as its own message, which is what merging the entries into the graph does
-// for each; the caller adds them to the graph in order.
+// it: neither waits for the other but on a batch the other is parsing. The caller adds
+// the parsed nodes to the graph in order.
 class NodeParser {
  public:
   NodeParser(const ModelLayout& layout, const GraphFields& fields, google::protobuf::Arena& arena, int depth)
@@ -101,11 +100,13 @@ class NodeParser {
       } catch (const std::bad_alloc&) {
         digest_.clear();  // no digest: the loader checks the parsed graph instead
       }
+      onnx::GraphProto* scratch = nullptr;
       while (!stop.stop_requested()) {
         const std::size_t b = next_.fetch_add(1, std::memory_order_relaxed);
         if (b >= batch_end_.size()) break;
         try {
-          if (!parse_batch(b)) break;
+          if (scratch == nullptr) scratch = google::protobuf::Arena::CreateMessage<onnx::GraphProto>(&arena_);
+          if (!parse_batch(b, *scratch)) break;
         } catch (const std::bad_alloc&) {
           finish(b, false);  // the caller gives up; its whole parse meets the same shortage
           break;
@@ -122,7 +123,8 @@ class NodeParser {
     if (now == kPending) {
       std::size_t unclaimed = b;
       if (next_.compare_exchange_strong(unclaimed, b + 1, std::memory_order_relaxed)) {
-        parse_batch(b);
+        if (caller_scratch_ == nullptr) caller_scratch_ = google::protobuf::Arena::CreateMessage<onnx::GraphProto>(&arena_);
+        parse_batch(b, *caller_scratch_);
       } else {
         // The thread is parsing it: a few microseconds, unless it was descheduled.
         for (int spins = 0; spins < 4096 && state.load(std::memory_order_acquire) == kPending; ++spins)
@@ -153,25 +155,17 @@ class NodeParser {
 #endif
   }
 
-  // Parses batch `b` (claimed by the caller); false when a node entry does not parse.
-  bool parse_batch(std::size_t b) {
+  // Parses batch `b` (claimed by the caller) with `scratch`, an empty graph of the
+  // calling thread's; false when a node entry does not parse. The batch's entries are
+  // merged into the scratch graph, as the whole parse merges them into the model's
+  // graph, and their messages taken out of it (one parse of the batch: a parse per node
+  // cost ~70 ns more per node).
+  bool parse_batch(std::size_t b, onnx::GraphProto& scratch) {
     const int first = b == 0 ? 0 : batch_end_[b - 1], end = batch_end_[b];
     const std::string_view body = layout_.graph.substr(layout_.graph_body);
-    bool ok = true;
-    for (int k = first; k < end && ok; ++k) {
-      const std::uint32_t begin = fields_.node_begin[k], stop = fields_.node_end[k];
-      google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()) + begin,
-                                                static_cast<int>(stop - begin));
-      std::uint32_t size = 0;
-      in.ReadTag();
-      ok = in.ReadVarint32(&size);
-      if (!ok) break;
-      const auto payload = static_cast<std::uint32_t>(begin + in.CurrentPosition());
-      auto* node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(&arena_);
-      // A node's nesting counts from the model, as in the whole parse: model, graph, node.
-      ok = merge(body.substr(payload, stop - payload), *node, depth_ - 2);
-      parsed_[k] = node;
-    }
+    const std::uint32_t begin = fields_.node_begin[first], stop = fields_.node_end[end - 1];
+    const bool ok = merge(body.substr(begin, stop - begin), scratch, depth_ - 1) && scratch.node_size() == end - first;
+    if (ok) scratch.mutable_node()->UnsafeArenaExtractSubrange(0, end - first, parsed_.data() + first);
     finish(b, ok);
     return ok;
   }
@@ -196,6 +190,7 @@ class NodeParser {
   std::vector<onnx::NodeProto*> parsed_;
   std::vector<std::atomic<std::uint32_t>> state_;  // per batch: kPending, kParsed, kFailed
   std::atomic<std::size_t> next_{0};                // the first batch nobody has claimed
+  onnx::GraphProto* caller_scratch_ = nullptr;      // on the arena (the thread has its own)
   std::string digest_;
   std::jthread worker_;  // last: joined (after a stop request) before the rest goes
 };
