@@ -127,7 +127,7 @@ Expected<PeerId, std::string> peer_from_attribute(std::string_view value, std::s
                              : "attribute '" + std::string(name) + "'") +
                       " is not a valid PeerId (" + std::string(describe(peer.error())) +
                       ") [hint: use multihash bytes, base58btc or id:<name>]");
-  return *peer;
+  return std::move(*peer);
 }
 
 Expected<TxTarget, std::string> tx_target(const runtime::KernelInit& init, const DeclaredReader& attributes) {
