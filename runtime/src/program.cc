@@ -117,58 +117,8 @@ struct Program::PlanBuild {
   // walk tells: bbc writes graphs so), which spares the plan a pass and a table.
   ProgramVector<std::uint32_t> topo;
   // No node reads a value produced by itself or by a later node (wire_node and
-  // link_late_inputs clear it). While it holds, the walk settles each node (settle): its
-  // producers were settled before it.
+  // link_late_inputs clear it).
   bool in_order = true;
-
-  // Node i's static mark (not a source, every input static: it runs once at start, in
-  // static_order_) or its count of frame-produced inputs, input_refs_ (a static slot
-  // carries kStaticBit), and release after last use (the way ONNX Runtime's allocation
-  // planner frees a buffer after its last consumer): a frame drops a value once every
-  // input that reads it has run; the static run drops a static value once its static
-  // readers ran, unless a frame reads it too (static_uses_, keep_after_static_). Every
-  // producer of node i's inputs must be settled: the walk does it for a graph in node
-  // order, while each node is in the cache; mark_static again after the walk otherwise.
-  void settle(Program& p, std::uint32_t i) {
-    PlanNode& pn = p.nodes_[i];
-    // The tables grow by halves here (the walk sized them from the node count); mark_static
-    // gives them their exact sizes.
-    if (const std::size_t end = pn.input_begin + pn.input_count; p.input_refs_.size() < end)
-      p.input_refs_.resize(std::max(end, p.input_refs_.size() + p.input_refs_.size() / 2));
-    if (p.static_uses_.size() < p.slot_count_) {
-      const std::size_t slots = std::max<std::size_t>(p.slot_count_, p.static_uses_.size() + p.static_uses_.size() / 2);
-      p.static_uses_.resize(slots, 0);
-      p.keep_after_static_.resize(slots, false);
-    }
-    bool all_static = !pn.is_source;
-    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-      const auto s = input_slot[pn.input_begin + k];
-      if (s == kNoSlot) continue;
-      if (!slot_static[s]) {
-        all_static = false;
-        ++pn.dynamic_inputs;
-      }
-    }
-    pn.is_static = all_static;
-    if (all_static) {
-      pn.dynamic_inputs = 0;
-      for (std::uint32_t j = 0; j < pn.output_count; ++j) slot_static[pn.output_begin + j] = true;
-      p.static_order_.push_back(i);
-    }
-    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-      const auto s = input_slot[pn.input_begin + k];
-      std::uint32_t& ref = p.input_refs_[pn.input_begin + k];
-      if (s == kNoSlot || !slot_static[s]) {
-        ref = s;
-        continue;
-      }
-      ref = s | kStaticBit;
-      if (all_static)
-        ++p.static_uses_[s];
-      else
-        p.keep_after_static_[s] = true;
-    }
-  }
   absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
 
   std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
@@ -540,8 +490,6 @@ void Program::declare_graph_values(PlanBuild& b, std::uint32_t node_count) {
   b.slot_of.reserve(values);
   b.slot_static.reserve(values);
   b.producer.reserve(values);
-  static_uses_.assign(values, 0);  // PlanBuild::settle
-  keep_after_static_.assign(values, false);
   for (const auto& init : model_graph.initializer()) {
     if (b.slot_of.contains(init.name())) continue;
     initializers_.emplace_back(b.new_slot(*this, init.name(), true, kNoSlot), &init);
@@ -563,7 +511,6 @@ void Program::begin_walk(PlanBuild& b, std::uint32_t n_nodes) {
   declared_attributes_.reserve(n_nodes);
   plain_kind_.assign(n_nodes, UINT32_MAX);
   b.input_slot.reserve(2 * static_cast<std::size_t>(n_nodes));
-  input_refs_.resize(2 * static_cast<std::size_t>(n_nodes));  // PlanBuild::settle
   b.indegree.assign(n_nodes, 0);
 }
 
@@ -659,7 +606,6 @@ void Program::wire_node(PlanBuild& b, std::uint32_t i) {
     b.input_slot.push_back(slot);
   }
   max_arity_ = std::max({max_arity_, pn.output_count, pn.input_count});
-  if (b.in_order) b.settle(*this, i);
   if (pn.spec == nullptr) {
     const auto kind = UntypedNodeTrials::plain_kind(node, pn.op);
     const auto next = static_cast<std::uint32_t>(b.plain_kinds.size());
@@ -780,23 +726,55 @@ bool Program::order_nodes(PlanBuild& b) {
   return false;
 }
 
-// Establishes which nodes are static, input_refs_ and the release counts
-// (PlanBuild::settle) for a graph the walk could not settle in node order: from scratch,
-// in b.topo's order.
+// Establishes which nodes are static (not a source, every input static: they run once
+// at start, in static_order_), each other node's count of frame-produced inputs,
+// input_refs_ (a static slot carries kStaticBit), and release after last use (the way
+// ONNX Runtime's allocation planner frees a buffer after its last consumer): a frame
+// drops a value once every input that reads it has run; the static run drops a static
+// value once its static readers ran, unless a frame reads it too (static_uses_,
+// keep_after_static_). One pass over the inputs in producer-first order: when a node is
+// reached, whether each of its inputs is static is settled.
 void Program::mark_static(PlanBuild& b) {
-  input_refs_.resize(b.input_slot.size());
-  static_uses_.resize(slot_count_);
-  keep_after_static_.resize(slot_count_);
-  if (b.in_order) return;  // the walk settled every node
-  for (auto& pn : nodes_) {
-    pn.is_static = false;
-    pn.dynamic_inputs = 0;
-  }
-  for (std::uint32_t s = 0; s < slot_count_; ++s) b.slot_static[s] = b.producer[s] == kNoSlot;
-  static_order_.clear();
-  static_uses_.assign(slot_count_, 0);
   keep_after_static_.assign(slot_count_, false);
-  for (const std::uint32_t i : b.topo) b.settle(*this, i);
+  static_uses_.assign(slot_count_, 0);
+  input_refs_.resize(b.input_slot.size());
+  const bool in_order = b.topo.empty();
+  const auto n = static_cast<std::uint32_t>(in_order ? nodes_.size() : b.topo.size());
+  for (std::uint32_t t = 0; t < n; ++t) {
+    const std::uint32_t i = in_order ? t : b.topo[t];
+    auto& pn = nodes_[i];
+    bool all_static = !pn.is_source;
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const auto s = b.input_slot[pn.input_begin + k];
+      if (s == kNoSlot) continue;
+      if (!b.slot_static[s]) {
+        all_static = false;
+        ++pn.dynamic_inputs;
+      }
+    }
+    pn.is_static = all_static;
+    if (all_static) {
+      pn.dynamic_inputs = 0;
+      for (std::uint32_t j = 0; j < pn.output_count; ++j) b.slot_static[pn.output_begin + j] = true;
+      static_order_.push_back(i);
+    }
+    for (std::uint32_t k = 0; k < pn.input_count; ++k) {
+      const auto s = b.input_slot[pn.input_begin + k];
+      if (s == kNoSlot) {
+        input_refs_[pn.input_begin + k] = kNoSlot;
+        continue;
+      }
+      if (!b.slot_static[s]) {
+        input_refs_[pn.input_begin + k] = s;
+        continue;
+      }
+      input_refs_[pn.input_begin + k] = s | kStaticBit;
+      if (all_static)
+        ++static_uses_[s];
+      else
+        keep_after_static_[s] = true;
+    }
+  }
 }
 
 // Establishes output_of_slot_, and keeps the graph outputs after the static run
