@@ -50,9 +50,23 @@ DeclaredReader::DeclaredReader(const runtime::KernelInit& init) {
     found_.emplace(*op, init.node);
 }
 
+namespace {
+
+// The declaration's position of `name`, as DeclaredAttributes::position finds it. A kernel
+// asks by the table's own constant (names.h: one inline object, so one address), found by
+// its address without comparing characters; any other view of the same name by them.
+std::size_t position_of(const ir::DeclaredAttributes& found, std::string_view name) {
+  const auto& declared = found.op().attributes;
+  for (std::size_t p = 0; p < declared.size(); ++p)
+    if (declared[p].name.data() == name.data() && declared[p].name.size() == name.size()) return p;
+  return found.position(name);
+}
+
+}  // namespace
+
 Expected<ir::AttributeView, std::string> DeclaredReader::view(std::string_view name,
                                                                AttributeProto::AttributeType type) const {
-  const std::size_t p = found_ ? found_->position(name) : 0;
+  const std::size_t p = found_ ? position_of(*found_, name) : 0;
   const ir::AttrSpec* spec = found_ && p < found_->op().attributes.size() ? &found_->op().attributes[p] : nullptr;
   if (spec == nullptr || spec->type != type)
     return unexpected("attribute '" + std::string(name) + "' is not declared as " +
@@ -113,7 +127,7 @@ Expected<PeerId, std::string> peer_from_attribute(std::string_view value, std::s
                              : "attribute '" + std::string(name) + "'") +
                       " is not a valid PeerId (" + std::string(describe(peer.error())) +
                       ") [hint: use multihash bytes, base58btc or id:<name>]");
-  return *peer;
+  return std::move(*peer);
 }
 
 Expected<TxTarget, std::string> tx_target(const runtime::KernelInit& init, const DeclaredReader& attributes) {

@@ -15,11 +15,16 @@ NetworkFeedback::NetworkFeedback(const Program& program, PeerInterner& peers, Ba
   const auto nodes = program.nodes();
   gate_.assign(nodes.size(), -1);
   tx_.assign(nodes.size(), false);
+  // A gate is a row of the op table: looked up by the row's names, the node is not read,
+  // and once per row (a large graph has tens of thousands of gate nodes of a few rows;
+  // the lookup compares names).
+  std::vector<std::pair<const ir::OpSpec*, const ir::GateInfo*>> rows;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    // A gate is a row of the op table: looked up by the row's names, the node is not read.
     const ir::OpSpec* spec = nodes[i].spec;
     if (spec == nullptr || spec->kind != ir::OpKind::kGate) continue;
-    const ir::GateInfo* gate = ir::find_gate(spec->domain, spec->op_type);
+    auto row = std::find_if(rows.begin(), rows.end(), [spec](const auto& r) { return r.first == spec; });
+    if (row == rows.end()) row = rows.insert(rows.end(), {spec, ir::find_gate(spec->domain, spec->op_type)});
+    const ir::GateInfo* gate = row->second;
     if (gate == nullptr) continue;
     const int index = ir::gate_index(gate->gate);
     gate_[i] = static_cast<std::int8_t>(index);

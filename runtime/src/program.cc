@@ -113,7 +113,12 @@ struct Program::PlanBuild {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> later;
   std::vector<std::string> unresolved;
   std::vector<std::string> problems;
-  ProgramVector<std::uint32_t> topo;  // every node, producers before consumers
+  // Every node, producers before consumers; empty when node order is that order (the
+  // walk tells: bbc writes graphs so), which spares the plan a pass and a table.
+  ProgramVector<std::uint32_t> topo;
+  // No node reads a value produced by itself or by a later node (wire_node and
+  // link_late_inputs clear it).
+  bool in_order = true;
   absl::flat_hash_map<UntypedNodeTrials::PlainKind, std::uint32_t> plain_kinds;  // -> index in Program::plain_kind_
 
   std::uint32_t new_slot(Program& p, std::string_view name, bool is_static, std::uint32_t by) {
@@ -590,7 +595,10 @@ void Program::wire_node(PlanBuild& b, std::uint32_t i) {
     if (!in.empty()) {
       if (auto found = b.slot_of.find(in); found != b.slot_of.end()) {
         slot = found->second;
-        if (b.producer[slot] != kNoSlot) ++b.indegree[i];
+        if (b.producer[slot] != kNoSlot) {
+          ++b.indegree[i];
+          if (b.producer[slot] == i) b.in_order = false;  // found before it, so produced by it or an earlier node
+        }
       } else {
         b.later.emplace_back(i, k);
       }
@@ -657,7 +665,10 @@ void Program::link_late_inputs(PlanBuild& b) {
       continue;
     }
     b.input_slot[pn.input_begin + k] = found->second;
-    if (b.producer[found->second] != kNoSlot) ++b.indegree[i];
+    if (b.producer[found->second] != kNoSlot) {
+      ++b.indegree[i];
+      b.in_order = false;  // produced by a later node: every earlier one was in the table
+    }
   }
 }
 
@@ -691,24 +702,13 @@ void Program::build_consumers(const PlanBuild& b) {
 }
 
 // Establishes b.topo: every node after its producers, lowest index first (Kahn's
-// algorithm). Node order is that order when every producer comes before its consumers
-// (bbc writes graphs that way), which one scan tells. False, with a finding per node on
-// a cycle, when there is no such order.
+// algorithm), or leaves it empty when node order is that order (b.in_order: the walk saw
+// every producer before its consumers). False, with a finding per node on a cycle, when
+// there is no such order.
 bool Program::order_nodes(PlanBuild& b) {
   const auto n_nodes = static_cast<std::uint32_t>(nodes_.size());
+  if (b.in_order) return true;
   b.topo.reserve(n_nodes);
-  bool in_order = true;
-  for (std::uint32_t i = 0; i < n_nodes && in_order; ++i)
-    for (std::uint32_t k = 0; k < nodes_[i].input_count; ++k)
-      if (const auto s = b.input_slot[nodes_[i].input_begin + k];
-          s != kNoSlot && b.producer[s] != kNoSlot && b.producer[s] >= i) {
-        in_order = false;
-        break;
-      }
-  if (in_order) {
-    for (std::uint32_t i = 0; i < n_nodes; ++i) b.topo.push_back(i);
-    return true;
-  }
   std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready;
   for (std::uint32_t i = 0; i < n_nodes; ++i)
     if (b.indegree[i] == 0) ready.push(i);
@@ -727,10 +727,21 @@ bool Program::order_nodes(PlanBuild& b) {
 }
 
 // Establishes which nodes are static (not a source, every input static: they run once
-// at start, in static_order_), each other node's count of frame-produced inputs, and
-// input_refs_ (a static slot carries kStaticBit).
+// at start, in static_order_), each other node's count of frame-produced inputs,
+// input_refs_ (a static slot carries kStaticBit), and release after last use (the way
+// ONNX Runtime's allocation planner frees a buffer after its last consumer): a frame
+// drops a value once every input that reads it has run; the static run drops a static
+// value once its static readers ran, unless a frame reads it too (static_uses_,
+// keep_after_static_). One pass over the inputs in producer-first order: when a node is
+// reached, whether each of its inputs is static is settled.
 void Program::mark_static(PlanBuild& b) {
-  for (std::uint32_t i : b.topo) {
+  keep_after_static_.assign(slot_count_, false);
+  static_uses_.assign(slot_count_, 0);
+  input_refs_.resize(b.input_slot.size());
+  const bool in_order = b.topo.empty();
+  const auto n = static_cast<std::uint32_t>(in_order ? nodes_.size() : b.topo.size());
+  for (std::uint32_t t = 0; t < n; ++t) {
+    const std::uint32_t i = in_order ? t : b.topo[t];
     auto& pn = nodes_[i];
     bool all_static = !pn.is_source;
     for (std::uint32_t k = 0; k < pn.input_count; ++k) {
@@ -747,36 +758,33 @@ void Program::mark_static(PlanBuild& b) {
       for (std::uint32_t j = 0; j < pn.output_count; ++j) b.slot_static[pn.output_begin + j] = true;
       static_order_.push_back(i);
     }
-  }
-  input_refs_.resize(b.input_slot.size());
-  for (std::size_t k = 0; k < b.input_slot.size(); ++k) {
-    const auto s = b.input_slot[k];
-    input_refs_[k] = s == kNoSlot ? kNoSlot : (b.slot_static[s] ? (s | kStaticBit) : s);
-  }
-}
-
-// Establishes release after last use (the way ONNX Runtime's allocation planner frees
-// a buffer after its last consumer): a frame drops a value once every input that reads
-// it has run; the static run drops a static value once its static readers ran, unless
-// a frame reads it too. Graph outputs stay (output_of_slot_, static_uses_,
-// keep_after_static_).
-void Program::plan_release(const PlanBuild& b) {
-  output_of_slot_.assign(slot_count_, kNoSlot);
-  keep_after_static_.assign(slot_count_, false);
-  static_uses_.assign(slot_count_, 0);
-  for (std::uint32_t k = 0; k < graph_outputs_.size(); ++k) {
-    output_of_slot_[graph_outputs_[k].second] = k;
-    keep_after_static_[graph_outputs_[k].second] = true;
-  }
-  for (const auto& pn : nodes_)
     for (std::uint32_t k = 0; k < pn.input_count; ++k) {
       const auto s = b.input_slot[pn.input_begin + k];
-      if (s == kNoSlot || !b.slot_static[s]) continue;
-      if (pn.is_static)
+      if (s == kNoSlot) {
+        input_refs_[pn.input_begin + k] = kNoSlot;
+        continue;
+      }
+      if (!b.slot_static[s]) {
+        input_refs_[pn.input_begin + k] = s;
+        continue;
+      }
+      input_refs_[pn.input_begin + k] = s | kStaticBit;
+      if (all_static)
         ++static_uses_[s];
       else
         keep_after_static_[s] = true;
     }
+  }
+}
+
+// Establishes output_of_slot_, and keeps the graph outputs after the static run
+// (keep_after_static_): a graph output is never released.
+void Program::plan_release(const PlanBuild&) {
+  output_of_slot_.assign(slot_count_, kNoSlot);
+  for (std::uint32_t k = 0; k < graph_outputs_.size(); ++k) {
+    output_of_slot_[graph_outputs_[k].second] = k;
+    keep_after_static_[graph_outputs_[k].second] = true;
+  }
 }
 
 }  // namespace bb::runtime
