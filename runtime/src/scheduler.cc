@@ -83,17 +83,21 @@ void EventQueue::advance() {
     if (run_n_ == run_.size()) run_.resize(2 * run_n_ + 16);
     run_[run_n_++] = e;
   }
-  // Latest first. A bucket holds a few entries: insertion sort, std::sort beyond.
+  // Latest first. A list comes latest-pushed first, so a bucket is nearly sorted already
+  // (timers of one instant, in the order they were set): insertion sort, which costs a
+  // compare per entry in order; std::sort once the moves pass a few per entry.
   Entry* r = run_.data();
-  if (run_n_ > 16) {
-    std::sort(r, r + run_n_, Later{});
-    return;
-  }
+  std::size_t moves = 0;
   for (std::size_t i = 1; i < run_n_; ++i) {
     const Entry e = r[i];
     std::size_t j = i;
     for (; j > 0 && Later{}(e, r[j - 1]); --j) r[j] = r[j - 1];
     r[j] = e;
+    moves += i - j;
+    if (moves > 8 * run_n_) {
+      std::sort(r, r + run_n_, Later{});
+      return;
+    }
   }
 }
 

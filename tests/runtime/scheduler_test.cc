@@ -189,6 +189,36 @@ TEST(EventQueue, PopsInTheOrderOfASortedModelAcrossBucketsTheRingAndBeyond) {
   }
 }
 
+TEST(EventQueue, ALargeBucketInAnyOrderPopsSorted) {
+  // One ring bucket with hundreds of entries: in push order at one instant (the
+  // insertion sort's case), shuffled (past its budget: std::sort), and both mixed.
+  using Entry = EventQueue::Entry;
+  for (int shape = 0; shape < 3; ++shape) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(shape) + 7);
+    EventQueue q;
+    q.push(Entry{0, 1, 0, 1});
+    (void)q.top();
+    q.pop();  // the current bucket is now the one at 0
+    std::vector<Entry> pushed;
+    for (std::uint32_t i = 0; i < 400; ++i) {
+      const bool same_instant = shape == 0 || (shape == 2 && i % 2 == 0);
+      const std::int64_t t = 40'960 + (same_instant ? 0 : static_cast<std::int64_t>(rng() % 4'096));
+      pushed.push_back(Entry{t, (rng() % 2 == 0 ? std::uint64_t{1} << 63 : 0) | (i + 2), i, 1});
+    }
+    if (shape == 1) std::shuffle(pushed.begin(), pushed.end(), rng);
+    for (const Entry& e : pushed) q.push(e);
+    std::sort(pushed.begin(), pushed.end(), [](const Entry& a, const Entry& b) {
+      return a.t != b.t ? a.t < b.t : a.order < b.order;
+    });
+    for (const Entry& e : pushed) {
+      ASSERT_FALSE(q.empty());
+      ASSERT_EQ(q.top().slot, e.slot) << "shape " << shape;
+      q.pop();
+    }
+    EXPECT_TRUE(q.empty());
+  }
+}
+
 TEST(Scheduler, TasksOwnTheirCapturesInlineOrOnTheHeap) {
   // A capture too big for Task's inline storage goes to the heap; both kinds are run
   // once and destroyed once, also when cancelled or left in the queue.
