@@ -22,6 +22,87 @@ constexpr std::int64_t kSlice = 5'000'000;
 
 }  // namespace
 
+// ---- EventQueue ----------------------------------------------------------------------------
+
+// The first ring bucket with a list at or after slot `from`, going round once; kBuckets
+// when the ring is empty.
+std::size_t EventQueue::next_occupied(std::size_t from) const {
+  std::size_t w = from >> 6;
+  std::uint64_t bits = occupied_[w] & (~std::uint64_t{0} << (from & 63));
+  for (std::size_t n = 0; n <= kWords; ++n) {
+    if (bits != 0) return (w << 6) | static_cast<std::size_t>(__builtin_ctzll(bits));
+    w = (w + 1) % kWords;
+    bits = occupied_[w];
+  }
+  return kBuckets;
+}
+
+void EventQueue::push_run(const Entry& e) {
+  if (run_n_ == run_.size()) run_.resize(2 * run_n_ + 16);
+  if (sorted_) {  // latest first is earliest last: reversed, a min-heap
+    std::reverse(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_n_));
+    sorted_ = false;
+  }
+  run_[run_n_++] = e;
+  std::push_heap(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_n_), Later{});
+}
+
+// `run_` is empty: the next bucket with entries becomes the current one. Ring entries
+// all come before `far_`'s, so `far_` is asked only when the ring is empty; then the
+// ring moves on, and `far_`'s entries it now covers join it (or `run_`).
+void EventQueue::advance() {
+  sorted_ = true;
+  const std::size_t from = static_cast<std::size_t>(cur_ + 1) & (kBuckets - 1);
+  const std::size_t found = next_occupied(from);
+  if (found != kBuckets) {
+    cur_ += 1 + static_cast<std::int64_t>((found - from) & (kBuckets - 1));
+    std::uint32_t n = head_[found];
+    head_[found] = kNil;
+    occupied_[found >> 6] &= ~(std::uint64_t{1} << (found & 63));
+    if (pool_[n].length > run_.size()) run_.resize(pool_[n].length);
+    while (n != kNil) {
+      Linked& l = pool_[n];
+      run_[run_n_++] = l.e;
+      const std::uint32_t next = l.next;
+      l.next = free_;
+      free_ = n;
+      n = next;
+    }
+  } else {
+    cur_ = bucket(far_.front().t);
+  }
+  while (!far_.empty() && bucket(far_.front().t) - cur_ < static_cast<std::int64_t>(kBuckets)) {
+    const Entry e = far_.front();
+    std::pop_heap(far_.begin(), far_.end(), Later{});
+    far_.pop_back();
+    const std::int64_t b = bucket(e.t);
+    if (b != cur_) {
+      link(e, b);
+      continue;
+    }
+    if (run_n_ == run_.size()) run_.resize(2 * run_n_ + 16);
+    run_[run_n_++] = e;
+  }
+  // Latest first. A list comes latest-pushed first, so a bucket is nearly sorted already
+  // (timers of one instant, in the order they were set): insertion sort, which costs a
+  // compare per entry in order; std::sort once the moves pass a few per entry.
+  Entry* r = run_.data();
+  std::size_t moves = 0;
+  for (std::size_t i = 1; i < run_n_; ++i) {
+    const Entry e = r[i];
+    std::size_t j = i;
+    for (; j > 0 && Later{}(e, r[j - 1]); --j) r[j] = r[j - 1];
+    r[j] = e;
+    moves += i - j;
+    if (moves > 8 * run_n_) {
+      std::sort(r, r + run_n_, Later{});
+      return;
+    }
+  }
+}
+
+// ---- Scheduler -------------------------------------------------------------------------------
+
 Scheduler::Scheduler(Clock& clock, std::size_t post_capacity)
     : clock_(clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)), post_capacity_(post_capacity),
       inbox_(std::make_unique<Inbox>()) {}
@@ -41,8 +122,7 @@ EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
   s.task = std::move(task);
   s.live = true;
   const std::uint64_t order = (cls == EventClass::kTimer ? kClassBit : 0) | ++next_seq_;
-  heap_.push_back(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
+  queue_.push(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
   ++live_;
   return make_id(slot, s.generation);
 }
@@ -58,29 +138,23 @@ void Scheduler::cancel(EventId id) {
   next_generation(s.generation);
   free_slots_.push_back(slot);
   --live_;
-  // Cancelled entries wait in the heap until they reach the top; compact when they
+  // Cancelled entries wait in the queue until they reach the top; compact when they
   // outnumber the live ones (crashed nodes leave far-future timers behind).
-  if (heap_.size() > 64 && heap_.size() - live_ > live_) compact();
+  if (queue_.size() > 64 && queue_.size() - live_ > live_) compact();
 }
 
 void Scheduler::compact() {
-  std::erase_if(heap_, [this](const Entry& e) { return !is_live(e); });
-  std::make_heap(heap_.begin(), heap_.end(), Later{});
-}
-
-void Scheduler::pop_top() {
-  std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  heap_.pop_back();
+  queue_.erase_if([this](const Entry& e) { return !is_live(e); });
 }
 
 void Scheduler::drop_cancelled_top() {
   // Every entry is live unless some were cancelled: skip the slot lookups then.
-  while (heap_.size() > live_ && !is_live(heap_.front())) pop_top();
+  while (queue_.size() > live_ && !is_live(queue_.top())) queue_.pop();
 }
 
 std::int64_t Scheduler::next_time() {
   drop_cancelled_top();
-  return heap_.empty() ? kForever : heap_.front().t;
+  return queue_.empty() ? kForever : queue_.top().t;
 }
 
 bool Scheduler::wait_until(std::int64_t t_ns, const std::atomic<bool>* stop) {
@@ -169,10 +243,10 @@ bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
     if (woken == Woken::kPosted) continue;
     if (!due) return false;  // open, and `until_ns` came with nothing to run
     drop_cancelled_top();
-    if (!heap_.empty()) break;
+    if (!queue_.empty()) break;
   }
-  const std::uint32_t slot = heap_.front().slot;
-  pop_top();
+  const std::uint32_t slot = queue_.top().slot;
+  queue_.pop();
   Slot& s = slots_[slot];
   Task task = std::move(s.task);  // the slot is free before the task runs: it may schedule
   s.live = false;

@@ -89,8 +89,11 @@ TEST(Scheduler, EveryEventRunIsTheEarliestPendingOneOfASortedModel) {
   // The queue against a sorted set of what is pending:
   // events added before and while others run (at `now` too, where a network event
   // comes before the running timer's class), cancels of pending and of finished events,
-  // enough of them to compact; over several seeds.
+  // enough of them to compact; over several seeds, with times within one bucket of the
+  // queue's calendar, across buckets, across its ring and beyond it; a task peeks at the
+  // next event before it adds some (the peek moves the calendar to that event's bucket).
   for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::int64_t scale = std::array<std::int64_t, 4>{1, 5'000, 400'000, 30'000'000}[seed % 4];
     std::mt19937 rng(seed);
     VirtualClock clock;
     Scheduler s(clock);
@@ -109,8 +112,9 @@ TEST(Scheduler, EveryEventRunIsTheEarliestPendingOneOfASortedModel) {
         EXPECT_EQ(*pending.begin(), keys[n]) << "seed " << seed << ", run " << runs;
         pending.erase(keys[n]);
         ++runs;
+        if (rng() % 4 == 0) (void)s.next_time();
         for (int more = static_cast<int>(rng() % 3); more > 0; --more)
-          add(clock.now_ns() + static_cast<std::int64_t>(rng() % 40));
+          add(clock.now_ns() + static_cast<std::int64_t>(rng() % 40) * scale);
         if (rng() % 3 == 0) {
           const std::size_t k = rng() % ids.size();
           s.cancel(ids[k]);
@@ -118,15 +122,100 @@ TEST(Scheduler, EveryEventRunIsTheEarliestPendingOneOfASortedModel) {
         }
       }));
     };
-    for (int i = 0; i < 300; ++i) add(static_cast<std::int64_t>(rng() % 100));
+    for (int i = 0; i < 300; ++i) add(static_cast<std::int64_t>(rng() % 100) * scale);
     for (int i = 0; i < 200; ++i) {  // a burst of cancels: compactions
       const std::size_t k = rng() % ids.size();
       s.cancel(ids[k]);
       pending.erase(keys[k]);
     }
-    s.run(2'000);
+    s.run(2'000 * scale);
     EXPECT_EQ(s.pending(), pending.size());
     EXPECT_GT(runs, 300u);
+  }
+}
+
+TEST(EventQueue, PopsInTheOrderOfASortedModelAcrossBucketsTheRingAndBeyond) {
+  // The calendar against a sorted set: times from the same instant to far beyond the
+  // ring (scales under a bucket, a few buckets, the ring's span, many spans), pushes
+  // after a peek moved the current bucket past now (a real clock peeks at an event not
+  // yet due, then something is scheduled before it), equal times ordered by `order`,
+  // and erasures (the scheduler's compaction) between pops.
+  using Entry = EventQueue::Entry;
+  using Key = std::pair<std::int64_t, std::uint64_t>;
+  const std::int64_t scales[] = {1, 1'000, 16'384, 300'000, 20'000'000, 4'000'000'000};
+  for (std::uint32_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed);
+    EventQueue q;
+    std::set<Key> model;
+    std::int64_t now = static_cast<std::int64_t>(rng() % 1'000'000);
+    std::uint64_t seq = 0;
+    std::size_t pops = 0;
+    auto push = [&] {
+      const std::int64_t scale = scales[rng() % std::size(scales)];
+      const std::int64_t t = now + static_cast<std::int64_t>(rng() % 50) * scale;
+      const std::uint64_t order = (rng() % 2 == 0 ? std::uint64_t{1} << 63 : 0) | ++seq;
+      q.push(Entry{t, order, static_cast<std::uint32_t>(seq), 1});
+      model.emplace(t, order);
+    };
+    for (int i = 0; i < 500; ++i) push();
+    for (int step = 0; step < 6'000; ++step) {
+      const auto r = rng() % 10;
+      if (r < 4 || model.empty()) {
+        push();
+      } else if (r < 5) {
+        (void)q.top();  // the peek may move the current bucket ahead of `now`
+        push();
+      } else if (r < 9) {
+        ASSERT_FALSE(q.empty());
+        const Entry& e = q.top();
+        ASSERT_EQ(Key(e.t, e.order), *model.begin()) << "seed " << seed << ", pop " << pops;
+        now = e.t;
+        q.pop();
+        model.erase(model.begin());
+        ++pops;
+      } else {
+        const std::uint64_t m = 2 + rng() % 5;  // drops every m-th sequence number
+        q.erase_if([m](const Entry& e) { return (e.order & ~(std::uint64_t{1} << 63)) % m == 0; });
+        std::erase_if(model, [m](const Key& k) { return (k.second & ~(std::uint64_t{1} << 63)) % m == 0; });
+      }
+      ASSERT_EQ(q.size(), model.size());
+    }
+    while (!model.empty()) {
+      ASSERT_EQ(Key(q.top().t, q.top().order), *model.begin()) << "seed " << seed;
+      q.pop();
+      model.erase(model.begin());
+    }
+    EXPECT_TRUE(q.empty());
+  }
+}
+
+TEST(EventQueue, ALargeBucketInAnyOrderPopsSorted) {
+  // One ring bucket with hundreds of entries: in push order at one instant (the
+  // insertion sort's case), shuffled (past its budget: std::sort), and both mixed.
+  using Entry = EventQueue::Entry;
+  for (int shape = 0; shape < 3; ++shape) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(shape) + 7);
+    EventQueue q;
+    q.push(Entry{0, 1, 0, 1});
+    (void)q.top();
+    q.pop();  // the current bucket is now the one at 0
+    std::vector<Entry> pushed;
+    for (std::uint32_t i = 0; i < 400; ++i) {
+      const bool same_instant = shape == 0 || (shape == 2 && i % 2 == 0);
+      const std::int64_t t = 40'960 + (same_instant ? 0 : static_cast<std::int64_t>(rng() % 4'096));
+      pushed.push_back(Entry{t, (rng() % 2 == 0 ? std::uint64_t{1} << 63 : 0) | (i + 2), i, 1});
+    }
+    if (shape == 1) std::shuffle(pushed.begin(), pushed.end(), rng);
+    for (const Entry& e : pushed) q.push(e);
+    std::sort(pushed.begin(), pushed.end(), [](const Entry& a, const Entry& b) {
+      return a.t != b.t ? a.t < b.t : a.order < b.order;
+    });
+    for (const Entry& e : pushed) {
+      ASSERT_FALSE(q.empty());
+      ASSERT_EQ(q.top().slot, e.slot) << "shape " << shape;
+      q.pop();
+    }
+    EXPECT_TRUE(q.empty());
   }
 }
 

@@ -11,11 +11,13 @@
 // post wakes a real-time wait at once.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstddef>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -98,6 +100,147 @@ class Task {
   const Ops* ops_ = nullptr;
 };
 
+// The scheduler's pending entries, earliest first by (time, order). An event's time is
+// never before the clock's now, and most events of a run land a few milliseconds ahead
+// of it (network trips, timers), many of them close together: a binary heap over all of
+// them paid a dozen levels of sift per pop (~3,000 pending in the simulator's bench). The
+// queue is a calendar instead: times are cut into buckets of 2^kShift ns; `run_` holds
+// every entry of the current bucket and earlier ones (a few); the next kBuckets - 1
+// buckets are singly linked lists in a ring (unordered), and entries beyond the ring
+// wait in a binary heap `far_` until the ring reaches them. When `run_` is empty the next
+// bucket's list is sorted into it, latest first, and popped from the back: a pop is a
+// decrement. An entry pushed into the current bucket turns `run_` into a binary heap
+// (the sorted entries reversed are one) until it is empty again. The order is exactly
+// that of one heap by (time, order): every entry in `run_` is in a bucket before every
+// ring entry, and every ring entry before every entry of `far_`. A ring bucket's list
+// lives in one pool of nodes that grows with the most entries the ring held: in steady
+// state nothing allocates.
+class EventQueue {
+ public:
+  struct Entry {
+    std::int64_t t;
+    std::uint64_t order;  // class in the top bit, then the sequence number
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
+
+  EventQueue() { std::fill(std::begin(head_), std::end(head_), kNil); }
+
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  void push(const Entry& e) {
+    ++size_;
+    const std::int64_t b = bucket(e.t);
+    if (b <= cur_) {
+      push_run(e);
+    } else if (in_ring(b)) {
+      link(e, b);
+    } else {
+      far_.push_back(e);
+      std::push_heap(far_.begin(), far_.end(), Later{});
+    }
+  }
+  // The earliest entry; the queue must not be empty. Not const: it may move the next
+  // bucket into `run_`.
+  const Entry& top() {
+    if (run_n_ == 0) advance();
+    return sorted_ ? run_[run_n_ - 1] : run_[0];
+  }
+  void pop() {  // the entry top() returns
+    if (!sorted_) std::pop_heap(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_n_), Later{});
+    --run_n_;
+    --size_;
+  }
+  // Removes every entry for which dead(entry) holds (the scheduler's compaction).
+  template <class Dead>
+  void erase_if(Dead dead);
+
+ private:
+  static constexpr int kShift = 12;              // 4.1 us buckets
+  static constexpr std::size_t kBuckets = 4096;  // the ring: ~16.8 ms ahead
+  static constexpr std::size_t kWords = kBuckets / 64;
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+  struct Later {  // a type, not a function pointer: the heap algorithms inline it
+    bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
+  };
+  struct Linked {
+    Entry e;
+    std::uint32_t next;
+    std::uint32_t length;  // of the list from here (in the padding: 32 bytes either way)
+  };
+
+  static std::int64_t bucket(std::int64_t t) { return t >> kShift; }
+  // Whether bucket `b` (after the current one) is in the ring: the unsigned difference
+  // cannot overflow where the signed one could (the current bucket starts at the minimum).
+  bool in_ring(std::int64_t b) const {
+    return static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(cur_) < kBuckets;
+  }
+  [[gnu::always_inline]] void link(const Entry& e, std::int64_t b) {
+    std::uint32_t n = free_;
+    if (n != kNil) {
+      free_ = pool_[n].next;
+    } else {
+      n = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back();
+    }
+    const auto slot = static_cast<std::size_t>(b) & (kBuckets - 1);
+    const std::uint32_t head = head_[slot];
+    pool_[n] = Linked{e, head, head == kNil ? 1 : pool_[head].length + 1};
+    head_[slot] = n;
+    occupied_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+  }
+  void advance();
+  void push_run(const Entry& e);
+  std::size_t next_occupied(std::size_t from) const;
+
+  std::vector<Entry> run_;  // the first run_n_: the current bucket and earlier
+  std::size_t run_n_ = 0;
+  bool sorted_ = true;      // run_ sorted latest first, else a min-heap via Later
+  std::vector<Entry> far_;  // min-heap via Later: beyond the ring
+  std::vector<Linked> pool_;
+  std::uint32_t free_ = kNil;  // the pool's free nodes, linked by `next`
+  std::int64_t cur_ = std::numeric_limits<std::int64_t>::min();  // the current bucket
+  std::size_t size_ = 0;
+  std::uint32_t head_[kBuckets];
+  std::uint64_t occupied_[kWords] = {};  // a bit per ring bucket with a list
+};
+
+template <class Dead>
+void EventQueue::erase_if(Dead dead) {
+  const std::size_t before = run_n_ + far_.size();
+  const auto run_end = run_.begin() + static_cast<std::ptrdiff_t>(run_n_);
+  run_n_ = static_cast<std::size_t>(std::remove_if(run_.begin(), run_end, dead) - run_.begin());  // keeps the order
+  if (!sorted_) std::make_heap(run_.begin(), run_.begin() + static_cast<std::ptrdiff_t>(run_n_), Later{});
+  std::erase_if(far_, dead);
+  std::make_heap(far_.begin(), far_.end(), Later{});
+  size_ -= before - run_n_ - far_.size();
+  for (std::size_t w = 0; w < kWords; ++w) {
+    for (std::uint64_t bits = occupied_[w]; bits != 0; bits &= bits - 1) {
+      const std::size_t b = (w << 6) | static_cast<std::size_t>(__builtin_ctzll(bits));
+      std::uint32_t* at = &head_[b];
+      while (*at != kNil) {
+        Linked& n = pool_[*at];
+        if (!dead(n.e)) {
+          at = &n.next;
+          continue;
+        }
+        const std::uint32_t gone = *at;
+        *at = n.next;
+        n.next = free_;
+        free_ = gone;
+        --size_;
+      }
+      if (head_[b] == kNil) {
+        occupied_[w] &= ~(std::uint64_t{1} << (b & 63));
+        continue;
+      }
+      std::uint32_t left = 0;  // the survivors' lengths, counted again
+      for (std::uint32_t n = head_[b]; n != kNil; n = pool_[n].next) ++left;
+      for (std::uint32_t n = head_[b]; n != kNil; n = pool_[n].next) pool_[n].length = left--;
+    }
+  }
+}
+
 class Scheduler {
  public:
   static constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
@@ -158,22 +301,14 @@ class Scheduler {
   bool open() const { return open_; }
 
  private:
-  // The heap holds small plain entries; the tasks stay put in slots. An id is the slot
+  // The queue holds small plain entries; the tasks stay put in slots. An id is the slot
   // and its generation, so cancel() finds its event directly; a cancelled entry stays
-  // in the heap until it reaches the top (or a compaction) and is then dropped.
-  struct Entry {
-    std::int64_t t;
-    std::uint64_t order;  // class in the top bit, then the sequence number
-    std::uint32_t slot;
-    std::uint32_t generation;
-  };
+  // in the queue until it reaches the top (or a compaction) and is then dropped.
+  using Entry = EventQueue::Entry;
   struct Slot {
     Task task;
     std::uint32_t generation = 1;
     bool live = false;
-  };
-  struct Later {  // a type, not a function pointer: the heap algorithms inline it
-    bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
   };
   // Posted tasks: a mutex-guarded queue beside the single-threaded heap. `pending`
   // lets the scheduler's thread skip the lock when nothing was posted.
@@ -188,17 +323,16 @@ class Scheduler {
   bool is_live(const Entry& e) const { return slots_[e.slot].live && slots_[e.slot].generation == e.generation; }
   void drain_posts();
   Woken sleep_until(std::int64_t t_ns, const std::atomic<bool>* stop, bool wake_on_post);
-  void pop_top();
   void drop_cancelled_top();
   void compact();
 
   Clock& clock_;
   VirtualClock* virtual_clock_;  // null on a real clock
-  std::vector<Entry> heap_;      // min-heap by (t, class, sequence) via Later
+  EventQueue queue_;             // by (t, class, sequence)
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 0;
-  std::size_t live_ = 0;  // live events; heap_.size() - live_ cancelled entries wait in the heap
+  std::size_t live_ = 0;  // live events; queue_.size() - live_ cancelled entries wait in the queue
   std::size_t post_capacity_;
   std::unique_ptr<Inbox> inbox_;
   std::vector<Task> drained_;  // reused by drain_posts()
