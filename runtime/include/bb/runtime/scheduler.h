@@ -124,7 +124,15 @@ class EventQueue {
     std::uint32_t generation;
   };
 
-  EventQueue() { std::fill(std::begin(head_), std::end(head_), kNil); }
+  // Room for a small queue from the start, so that the first entries through each part
+  // (a short run, a ring bucket, a far timer) do not allocate in the middle of a run:
+  // beyond this, a part grows to the most entries it held and keeps that.
+  EventQueue() {
+    std::fill(std::begin(head_), std::end(head_), kNil);
+    run_.resize(kInitialRoom);
+    far_.reserve(kInitialRoom);
+    pool_.reserve(kInitialRoom);
+  }
 
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
@@ -160,6 +168,7 @@ class EventQueue {
   static constexpr std::size_t kBuckets = 4096;  // the ring: ~16.8 ms ahead
   static constexpr std::size_t kWords = kBuckets / 64;
   static constexpr std::uint32_t kNil = UINT32_MAX;
+  static constexpr std::size_t kInitialRoom = 64;  // entries of each part
   struct Later {  // a type, not a function pointer: the heap algorithms inline it
     bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
   };
