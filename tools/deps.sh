@@ -11,7 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev libssl-dev libabsl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev librapidcheck-dev
   libgrpc++-dev protobuf-compiler-grpc libeigen3-dev prometheus-cpp-dev
-  graphviz python3-sklearn python3-matplotlib python3-prometheus-client python3-yaml groff-base
+  libjemalloc-dev graphviz python3-sklearn python3-matplotlib python3-prometheus-client python3-yaml groff-base
 )
 if [ "${1:-build}" = fuzz ]; then
   packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
