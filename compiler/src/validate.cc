@@ -10,6 +10,8 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
 #include <onnx/defs/schema.h>
 
 #include "bb/compiler/gate_contracts.h"
@@ -151,6 +153,7 @@ class Validator {
     std::vector<char> read_out;  // per node: a Recv or rx gate, whose outputs' readers the scan records
     if (scanning) {
       read_out.assign(static_cast<std::size_t>(nodes.size()), 0);
+      scan_->name_hashes.reserve(static_cast<std::size_t>(nodes.size()));
       scan_ok_ = true;
     }
     for (int i = 0; i < nodes.size(); ++i) {
@@ -201,7 +204,10 @@ class Validator {
   // The node's kind for the scan (as BodyIndex::classify); a Recv or rx gate with an
   // empty output is not for a scan.
   void scan_node(const onnx::NodeProto& node, int i, std::vector<char>& read_out) {
-    if (ir::is_send(node)) {
+    scan_->name_hashes.push_back(WireScan::name_hash(node.name()));
+    if (node.op_type() == ir::kPeers && node.domain() == ir::kSyscallDomain) {
+      scan_->peer_lists.push_back(i);
+    } else if (ir::is_send(node)) {
       scan_->sends.push_back(i);
     } else if (ir::is_recv(node)) {
       scan_->recvs.push_back(i);
@@ -785,6 +791,11 @@ class Validator {
 };
 
 }  // namespace
+
+std::size_t WireScan::name_hash(std::string_view name) {
+  // absl's own string hash (this Abseil's string_view is not std's, whose hash is slower).
+  return absl::Hash<absl::string_view>{}(absl::string_view(name.data(), name.size()));
+}
 
 void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags,
                        bool every_gate) {

@@ -1,7 +1,8 @@
-// What validate's walk of the main graph learns for the wire index (wire_index.h), so
-// that the first gate pass does not walk and hash every node again: the positions of
-// the Sends, Recvs and gates, and every reader of a Recv's or rx gate's output
-// (validate resolves each input to its producer anyway).
+// What validate's walk of the main graph learns for canonicalize and the wire index
+// (wire_index.h), so that neither walks and hashes every node again: the positions of
+// the Sends, Recvs, gates and peer lists, every reader of a Recv's or rx gate's output
+// (validate resolves each input to its producer anyway), and a hash of every node's
+// name (canonicalize's test for a wire op's name taken by another node).
 #pragma once
 
 #include <string_view>
@@ -25,7 +26,13 @@ struct WireScan {
     int slot;                // its input
   };
   std::vector<int> sends, recvs, tx_gates, rx_gates;  // positions, ascending
+  std::vector<int> peer_lists;                        // Peers nodes, ascending
   std::vector<Reader> readers;                        // in node order, then input order
+  // Per node, name_hash(its name as validate saw it): equal names hash equally, so a
+  // name whose hash no wire op's name has is no wire op's name.
+  std::vector<std::size_t> name_hashes;
+
+  static std::size_t name_hash(std::string_view name);
 };
 
 // validate_model, recording the main graph's WireScan on the way; false (and `scan`

@@ -8,6 +8,7 @@
 //   of the graphs around it: a key used twice there would define its gate outputs twice;
 // - a graph whose node order is not topological (BB016) is sorted stably: each node
 //   moves only as far up as its producers require.
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -43,49 +44,104 @@ void canonicalize_peer_list(onnx::NodeProto& node) {
   }
 }
 
+// The wire ops are a few in a million nodes: each is a cache miss, which asking for it a
+// few wire ops ahead overlaps with the work on the ones before.
+constexpr std::size_t kLookAhead = 8;
+void prefetch_node(const NodeList& nodes, int index) { __builtin_prefetch(&nodes.Get(index)); }
+
 std::string default_name(const onnx::NodeProto& node, int index) {
   std::string name = node.op_type();
   name.push_back(ir::kUnnamedIndexSeparator);
   return name + std::to_string(index);
 }
 
-// One walk over the nodes: peers become bytes, the wire ops' wanted names and the other
-// nodes' names are collected; then the wire ops' names are made unique. The sets view
-// strings that stay put: the collected names, and names of nodes this does not rename.
+// Peers become bytes, the wire ops' wanted names are collected, then the wire ops'
+// names are made unique against each other and the other nodes' names. With validate's
+// scan of the graph (`scan`, wire_scan.h) the wire ops and peer lists are found by
+// position and another node's name is read only when its hash is a wanted name's; else
+// one walk over the nodes finds them. The sets view strings that stay put: the
+// collected names, and names of nodes this does not rename.
 // `enclosing`: the wire-op names of the graphs around this one (a subgraph's scope).
 // Returns this graph's wire-op names; `too_long` gets the indexes of wire ops whose name
 // is too long to be a gate key.
-std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_hash_set<std::string>& enclosing,
+std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* scan,
+                                            const absl::flat_hash_set<std::string>& enclosing,
                                             std::vector<int>& too_long) {
-  std::vector<std::pair<int, std::string>> wire;    // index, wanted name
-  std::vector<const std::string*> other_names;       // of the other named nodes
-  for (int i = 0; i < nodes.size(); ++i) {
-    auto& node = *nodes.Mutable(i);
-    const bool send = ir::is_send(node);
-    if (send || ir::is_tx_gate(node)) {
-      canonicalize_peer(node);
-    } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
-      canonicalize_peer_list(node);
+  // A wire op's position, the name it wants (its own, or the default when it has none)
+  // and whether that is its own: each node is read once here and written once below,
+  // only if its name changes (at a million nodes every read of a node is a cache miss).
+  struct Wanted {
+    int index;
+    std::string name;
+    bool own;
+  };
+  std::vector<Wanted> wire;
+  std::vector<const std::string*> other_names;  // of the other named nodes (the walk's)
+  auto want = [&](int i) {
+    const auto& node = nodes.Get(i);
+    const bool own = !node.name().empty();
+    wire.push_back(Wanted{i, own ? node.name() : default_name(node, i), own});
+  };
+  if (scan != nullptr) {
+    for (int i : scan->tx_gates) canonicalize_peer(*nodes.Mutable(i));
+    for (int i : scan->peer_lists) canonicalize_peer_list(*nodes.Mutable(i));
+    std::vector<int> positions(scan->sends.size() + scan->recvs.size());
+    std::merge(scan->sends.begin(), scan->sends.end(), scan->recvs.begin(), scan->recvs.end(), positions.begin());
+    auto send = scan->sends.begin();
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      const int i = positions[k];
+      if (k + kLookAhead < positions.size()) prefetch_node(nodes, positions[k + kLookAhead]);
+      if (send != scan->sends.end() && *send == i) {
+        canonicalize_peer(*nodes.Mutable(i));
+        ++send;
+      }
+      want(i);
     }
-    if (send || ir::is_recv(node)) {
-      wire.emplace_back(i, node.name().empty() ? default_name(node, i) : node.name());
-    } else if (!node.name().empty()) {
-      other_names.push_back(&node.name());
+  } else {
+    for (int i = 0; i < nodes.size(); ++i) {
+      auto& node = *nodes.Mutable(i);
+      const bool send = ir::is_send(node);
+      if (send || ir::is_tx_gate(node)) {
+        canonicalize_peer(node);
+      } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
+        canonicalize_peer_list(node);
+      }
+      if (send || ir::is_recv(node)) {
+        want(i);
+      } else if (!node.name().empty()) {
+        other_names.push_back(&node.name());
+      }
     }
   }
   if (wire.empty()) return {};
   absl::flat_hash_set<std::string_view> wanted;
   wanted.reserve(wire.size());
-  for (const auto& w : wire) wanted.insert(w.second);
+  for (const auto& w : wire) wanted.insert(w.name);
   // Only names of other nodes that equal a wanted one matter; all of them only once a
   // collision needs a fresh suffix.
   absl::flat_hash_set<std::string_view> others;
   bool all_others = false;
   auto collect_others = [&](bool all) {
     others.clear();
-    for (const auto* name : other_names)
-      if (all || wanted.contains(*name)) others.insert(*name);
     all_others = all;
+    if (scan == nullptr) {
+      for (const auto* name : other_names)
+        if (all || wanted.contains(*name)) others.insert(*name);
+      return;
+    }
+    absl::flat_hash_set<std::size_t> wanted_hashes;
+    wanted_hashes.reserve(wire.size());
+    for (const auto& w : wire) wanted_hashes.insert(WireScan::name_hash(w.name));
+    auto next_wire = wire.begin();
+    for (int i = 0; i < nodes.size(); ++i) {
+      if (next_wire != wire.end() && next_wire->index == i) {
+        ++next_wire;
+        continue;
+      }
+      if (!all && !wanted_hashes.contains(scan->name_hashes[static_cast<std::size_t>(i)])) continue;
+      const std::string& name = nodes.Get(i).name();
+      if (!name.empty() && (all || wanted.contains(name))) others.insert(name);
+    }
   };
   collect_others(false);
   absl::flat_hash_set<std::string_view> taken;
@@ -97,7 +153,11 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_ha
   // the last one found gives the same names in linear time (n Sends all named `s` took
   // n²/2 probes).
   absl::flat_hash_map<std::string_view, int> next_suffix;
-  for (auto& [index, base] : wire) {
+  std::vector<std::string> names;
+  names.reserve(wire.size());
+  for (std::size_t w = 0; w < wire.size(); ++w) {
+    const auto& [index, base, own] = wire[w];
+    if (w + kLookAhead < wire.size() && !wire[w + kLookAhead].own) prefetch_node(nodes, wire[w + kLookAhead].index);
     std::string_view name = base;
     if (others.contains(name) || taken.contains(name) || outside(name)) {
       if (!all_others) collect_others(true);
@@ -113,14 +173,9 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const absl::flat_ha
       }
     }
     taken.insert(name);
-    auto& node = *nodes.Mutable(index);
-    if (node.name() != name) node.set_name(std::string(name));
-  }
-  std::vector<std::string> names;
-  names.reserve(wire.size());
-  for (const auto& w : wire) {
-    names.push_back(nodes.Get(w.first).name());
-    if (names.back().size() > ir::kMaxGateKeyBytes) too_long.push_back(w.first);
+    if (!own || name != base) nodes.Mutable(index)->set_name(std::string(name));
+    names.emplace_back(name);
+    if (name.size() > ir::kMaxGateKeyBytes) too_long.push_back(index);
   }
   return names;
 }
@@ -183,7 +238,8 @@ class CanonicalizePass final : public Pass {
   PassStatus run(PassContext& context) override {
     // validate's scan of the main graph (wire_scan.h) means it holds no subgraph: its
     // nodes need no walk to find them.
-    const auto bodies = collect_bodies(context.model, context.analyses.cached<WireScan>() == nullptr);
+    const auto* scan = context.analyses.cached<WireScan>();
+    const auto bodies = collect_bodies(context.model, scan == nullptr);
     std::vector<std::vector<std::string>> wire_names(bodies.size());
     bool too_long = false;
     for (std::size_t b = 0; b < bodies.size(); ++b) {
@@ -191,7 +247,7 @@ class CanonicalizePass final : public Pass {
       for (int at = bodies[b].parent; at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
         enclosing.insert(wire_names[static_cast<std::size_t>(at)].begin(), wire_names[static_cast<std::size_t>(at)].end());
       std::vector<int> long_names;
-      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), enclosing, long_names);
+      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), b == 0 ? scan : nullptr, enclosing, long_names);
       for (int index : long_names) {
         const auto& node = bodies[b].nodes().Get(index);
         Finding& f = context.diags.report(
