@@ -43,11 +43,16 @@ void settle_digest(PassContext& context);
 // (ir::AtomicWriter) or into a string, hashing the bytes of the regions marked with
 // set_hashing. A file's temporary is created with the first bytes that leave the buffer
 // (so a compile that stops before the write leaves nothing), and removed unless commit()
-// succeeds.
+// succeeds. A file output larger than the buffer is hashed and written by a thread of
+// the stream's own, a buffer at a time and in order, while the caller fills a second
+// buffer; an error of the thread's is reported by a later call (flush, commit).
 class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
  public:
   explicit OutputStream(std::filesystem::path path);
   explicit OutputStream(std::string& bytes);
+  OutputStream(const OutputStream&) = delete;
+  OutputStream& operator=(const OutputStream&) = delete;
+  ~OutputStream() override;
 
   bool Next(void** data, int* size) override;
   void BackUp(int count) override;
@@ -59,7 +64,8 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   void append(std::string_view bytes);
   // From here on the bytes are (not) hashed (no CodedOutputStream may be open).
   void set_hashing(bool on);
-  Sha256& hasher() { return hasher_; }
+  // The hash of the regions marked so far (once the thread has hashed them all).
+  Sha256& hasher();
   // Hands the buffered bytes to the file or the string; the first error, if any.
   Expected<void, ir::IoError> flush();
   // Flushes and commits the file (creating it if nothing was written yet).
@@ -76,6 +82,9 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   bool hashing_ = false;
   Sha256 hasher_;
   std::optional<ir::IoError> error_;
+  class Drain;
+  std::unique_ptr<char[]> spare_;  // the buffer the thread holds, or the next one
+  std::unique_ptr<Drain> drain_;   // last: stops before the rest goes
 };
 
 // Writes `model`'s deterministic bytes to `out`. With `pending` (stamp-passport left the
