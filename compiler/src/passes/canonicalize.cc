@@ -44,8 +44,8 @@ void canonicalize_peer_list(onnx::NodeProto& node) {
   }
 }
 
-// The wire ops are a few in a million nodes: each is a cache miss, which asking for it a
-// few wire ops ahead overlaps with the work on the ones before.
+// In a large graph the wire ops lie far apart: reading each is a cache miss, which asking
+// for it a few wire ops ahead overlaps with the work on the ones before.
 constexpr std::size_t kLookAhead = 8;
 void prefetch_node(const NodeList& nodes, int index) { __builtin_prefetch(&nodes.Get(index)); }
 
@@ -87,6 +87,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
     for (int i : scan->peer_lists) canonicalize_peer_list(*nodes.Mutable(i));
     std::vector<int> positions(scan->sends.size() + scan->recvs.size());
     std::merge(scan->sends.begin(), scan->sends.end(), scan->recvs.begin(), scan->recvs.end(), positions.begin());
+    wire.reserve(positions.size());
     auto send = scan->sends.begin();
     for (std::size_t k = 0; k < positions.size(); ++k) {
       const int i = positions[k];
