@@ -69,7 +69,7 @@ bool is_peer_attribute(const onnx::NodeProto& node, const onnx::AttributeProto& 
 }
 
 bool is_peer_list(const onnx::NodeProto& node, const onnx::AttributeProto& attr) {
-  return attr.name() == ir::kAttrPeers && node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers;
+  return attr.name() == ir::kAttrPeers && ir::is_peers(node);
 }
 
 void dump_graph(const onnx::GraphProto& graph, std::ostream& out, const std::string& indent);

@@ -205,7 +205,7 @@ class Validator {
   // empty output is not for a scan.
   void scan_node(const onnx::NodeProto& node, int i, std::vector<char>& read_out) {
     scan_->name_hashes.push_back(WireScan::name_hash(node.name()));
-    if (node.op_type() == ir::kPeers && node.domain() == ir::kSyscallDomain) {
+    if (ir::is_peers(node)) {
       scan_->peer_lists.push_back(i);
     } else if (ir::is_send(node)) {
       scan_->sends.push_back(i);

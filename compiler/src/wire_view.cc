@@ -79,7 +79,7 @@ std::string WireView::peer_list(std::string_view value, int depth) const {
     const auto k = ir::read_int_attribute(p, ir::kAttrK).value_or(0);
     return std::to_string(k) + " sampled of " + peer_list(p.input(0), depth + 1);
   }
-  if (p.domain() == ir::kSyscallDomain && p.op_type() == ir::kPeers) {
+  if (ir::is_peers(p)) {
     std::string out = "[";
     if (const auto* attr = ir::find_attribute(p, ir::kAttrPeers)) {
       for (int k = 0; k < attr->strings_size(); ++k) out += (k ? ", " : "") + peer_text(attr->strings(k));

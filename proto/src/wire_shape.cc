@@ -37,6 +37,7 @@ bool is_rx_gate(const onnx::NodeProto& node) {
 }
 
 bool is_gate(const onnx::NodeProto& node) { return gate_of(node) != nullptr; }
+bool is_peers(const onnx::NodeProto& node) { return op_is(node, kSyscallDomain, kPeers); }
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name) {
   for (const auto& attr : node.attribute())

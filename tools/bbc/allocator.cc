@@ -1,12 +1,13 @@
 // bbc's malloc is jemalloc's, told to back its heap with transparent huge pages.
 //
-// A million-node model is ~500k short strings that protobuf keeps outside its arena
-// (longer than the 15 bytes a std::string holds inline: the syscall domain, gate
-// names), plus the passes' vectors and maps: a few hundred MB touched once each. On
-// glibc's 4 KiB pages each first touch is a page fault, and on a virtual machine a
-// fault costs microseconds; 2 MiB pages take one fault per 512 (docs/performance.md,
-// "Round 10: the compiler's heap on huge pages"). The process is short-lived and
-// single-threaded, so jemalloc's other trade-offs do not matter here; bbrun keeps the C
+// Protobuf keeps the contents of strings longer than the 15 bytes a std::string holds
+// inline outside its arena, on the heap: the syscall and wire domains alone are about
+// 490k of them in the million-node bench graph. The passes' vectors and the writer's
+// buffers are there too. On glibc's 4 KiB pages each first touch is a page fault, and on
+// a virtual machine a fault costs microseconds: 30,444 faults per 1M compile, about
+// 3,000 on jemalloc's 2 MiB pages (docs/performance.md, "Round 10: the compiler's heap
+// on huge pages"). The process is short-lived and its one other thread only writes the
+// output, so jemalloc's other trade-offs do not matter here; bbrun keeps the C
 // library's malloc (its steady state allocates nothing).
 //
 // jemalloc reads this symbol before its first allocation; MALLOC_CONF in the

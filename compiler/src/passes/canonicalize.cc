@@ -104,7 +104,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
       const bool send = ir::is_send(node);
       if (send || ir::is_tx_gate(node)) {
         canonicalize_peer(node);
-      } else if (node.domain() == ir::kSyscallDomain && node.op_type() == ir::kPeers) {
+      } else if (ir::is_peers(node)) {
         canonicalize_peer_list(node);
       }
       if (send || ir::is_recv(node)) {
@@ -130,9 +130,11 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
         if (all || wanted.contains(*name)) others.insert(*name);
       return;
     }
-    absl::flat_hash_set<std::size_t> wanted_hashes;
-    wanted_hashes.reserve(wire.size());
-    for (const auto& w : wire) wanted_hashes.insert(WireScan::name_hash(w.name));
+    absl::flat_hash_set<std::size_t> wanted_hashes;  // only the filtered pass reads them
+    if (!all) {
+      wanted_hashes.reserve(wire.size());
+      for (const auto& w : wire) wanted_hashes.insert(WireScan::name_hash(w.name));
+    }
     auto next_wire = wire.begin();
     for (int i = 0; i < nodes.size(); ++i) {
       if (next_wire != wire.end() && next_wire->index == i) {

@@ -23,6 +23,8 @@ bool is_wire_op(const onnx::NodeProto& node);
 bool is_tx_gate(const onnx::NodeProto& node);
 bool is_rx_gate(const onnx::NodeProto& node);
 bool is_gate(const onnx::NodeProto& node);
+// A Peers node: a literal peer list, whose `peers` entries canonicalize turns into bytes.
+bool is_peers(const onnx::NodeProto& node);
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name);
 onnx::AttributeProto* find_attribute(onnx::NodeProto& node, std::string_view name);
