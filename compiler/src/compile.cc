@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "bb/ir/limits.h"
+#include "bb/ir/model_stream.h"
+#include "bb/ir/passport.h"
 #include "model_bytes.h"
+#include "verbatim.h"
 #include "wire_index.h"
 
 namespace bb::compiler {
@@ -22,8 +25,19 @@ CompileResult run_and_write(onnx::ModelProto& model, std::string_view path, cons
   PassContext context(model, diags, path);
   context.ops = options.ops;
   context.max_output_bytes = max_output_bytes(options);
+  context.verbatim = options.verbatim;
   PassManager manager(options, log);
   CompileResult result;
+  // What looks at the graph between the passes, or at the model after the compile, sees
+  // every node: the verbatim ones are parsed first.
+  if (context.verbatim != nullptr && (manager.shows_graph() || options.model_keeps_gates)) {
+    const bool parsed = context.verbatim->parse_whole(model, diags, path);
+    context.verbatim = nullptr;
+    if (!parsed) {
+      result.status = PassStatus::input_errors();
+      return result;
+    }
+  }
   result.status = manager.run(context);
   result.ran = context.ran;
   // The recorded gates, if any (gate_records.h): the writer emits them; afterwards the
@@ -32,7 +46,7 @@ CompileResult run_and_write(onnx::ModelProto& model, std::string_view path, cons
   WireIndex* index = context.analyses.cached<WireIndex>();
   if (result.status.kind == PassStatus::Kind::kOk) {
     const bool pending = context.analyses.cached<PendingDigest>() != nullptr;
-    if (auto written = write_model(model, out, context.max_output_bytes, pending, index); !written)
+    if (auto written = write_model(model, out, context.max_output_bytes, pending, index, context.verbatim); !written)
       result.status = output_too_large(diags, written.error(), context.max_output_bytes);
   }
   if (index != nullptr && !options.model_keeps_gates) index->discard_records();
@@ -67,6 +81,31 @@ CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view pa
   }
   result.size = out.size();
   return result;
+}
+
+int VerbatimModel::node_count() const { return nodes->size(); }
+
+std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, google::protobuf::Arena& arena,
+                                           const ir::ModelLimits& limits) {
+  if (ir::format_for_path(path) != ir::ModelFormat::kBinary) return std::nullopt;
+  // Not zero-filled before read(2) overwrites it.
+  std::unique_ptr<char[]> file;
+  auto read = ir::read_file(path, limits.max_file_bytes, [&file](std::size_t size) {
+    file = std::make_unique_for_overwrite<char[]>(size);
+    return file.get();
+  });
+  if (!read) return std::nullopt;
+  const std::string_view bytes = *read;
+  auto parsed = ir::parse_model_without_nodes(bytes, arena, limits.load(), limits.max_nodes);
+  if (!parsed) return std::nullopt;
+  onnx::ModelProto* model = parsed->model;
+  if (!model->unknown_fields().empty() || ir::read_passport(*model) ||
+      !ir::check_model_limits(*model, limits, /*main_nodes_checked=*/true))
+    return std::nullopt;
+  VerbatimModel out;
+  out.model = model;
+  out.nodes = std::make_shared<VerbatimNodes>(std::move(file), bytes.size(), std::move(*parsed), limits);
+  return out;
 }
 
 std::string default_output_path(std::string_view input) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <tuple>
 
+#include "bb/ir/limits.h"
+#include "bb/ir/model_io.h"
+
 namespace bb::compiler {
 
 std::string format_text(const Finding& f) {
@@ -66,6 +69,17 @@ std::string without_path_prefix(std::string_view message, std::string_view path)
       message.substr(path.size(), 2) == ": ")
     message.remove_prefix(path.size() + 2);
   return std::string(message);
+}
+
+void report_load_error(DiagnosticEngine& diags, const ir::IoError& error, std::string_view path) {
+  diags.report(kBB001, without_path_prefix(error.message, path),
+               error.kind == ir::IoError::Kind::kTooLarge
+                   ? "raise the limit with " + std::string(ir::kFlagMaxFileBytes)
+                   : std::string("check that the file is an ONNX model (binary, or text for .onnxtxt)"));
+}
+
+void report_limit_error(DiagnosticEngine& diags, const ir::LimitError& error) {
+  diags.report(kBB001, ir::describe(error), "the model is over a limit (docs/security.md lists them)");
 }
 
 }  // namespace bb::compiler

@@ -24,8 +24,8 @@ namespace {
 
 constexpr std::size_t kLabelMax = 96;  // characters of one label line
 
-// A DOT quoted string: `"` and `\` escaped; `\n` between lines (a DOT line break).
-std::string quoted(const std::vector<std::string>& lines) {
+// A DOT quoted string (not `quoted`: ADL would pick std::quoted for a std::string): `"` and `\` escaped; `\n` between lines (a DOT line break).
+std::string dot_string(const std::vector<std::string>& lines) {
   std::string out = "\"";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (i > 0) out += "\\n";
@@ -36,7 +36,7 @@ std::string quoted(const std::vector<std::string>& lines) {
   }
   return out + "\"";
 }
-std::string quoted(std::string_view line) { return quoted(std::vector<std::string>{std::string(line)}); }
+std::string dot_string(std::string_view line) { return dot_string(std::vector<std::string>{std::string(line)}); }
 
 std::string body_title(const Body& body) {
   switch (body.kind) {
@@ -62,7 +62,7 @@ class BodyDrawing {
 
   void draw() {
     out_ << "  subgraph cluster_" << prefix_ << " {\n";
-    out_ << "    label=" << quoted(body_title(body_)) << ";\n";
+    out_ << "    label=" << dot_string(body_title(body_)) << ";\n";
     out_ << "    style=\"rounded\"; color=\"gray60\";\n";
     group_gates();
     draw_interface();
@@ -99,14 +99,14 @@ class BodyDrawing {
     for (int k = 0; k < inputs; ++k) {
       const std::string& name = is_function ? body_.function->input(k) : body_.graph->input(k).name();
       sources_.emplace(name, prefix_ + "_in" + std::to_string(k));
-      out_ << "    " << prefix_ << "_in" << k << " [shape=ellipse, label=" << quoted("input " + name) << "];\n";
+      out_ << "    " << prefix_ << "_in" << k << " [shape=ellipse, label=" << dot_string("input " + name) << "];\n";
     }
     if (!is_function) {
       for (int k = 0; k < body_.graph->initializer_size(); ++k)
         sources_.emplace(body_.graph->initializer(k).name(), "");  // constants: no node, no edge
     }
     for (int k = 0; k < body_.output_count(); ++k)
-      out_ << "    " << prefix_ << "_out" << k << " [shape=ellipse, label=" << quoted("output " + body_.output(k))
+      out_ << "    " << prefix_ << "_out" << k << " [shape=ellipse, label=" << dot_string("output " + body_.output(k))
            << "];\n";
   }
 
@@ -114,23 +114,23 @@ class BodyDrawing {
     const auto& node = nodes_.Get(i);
     out_ << indent << id(i) << " [";
     if (ir::is_gate(node)) {
-      out_ << "label=" << quoted(std::vector<std::string>{node.op_type(), display_name(node, i)})
+      out_ << "label=" << dot_string(std::vector<std::string>{node.op_type(), display_name(node, i)})
            << ", shape=box, style=\"filled,rounded\", fillcolor=\"#ffe0b2\", color=\"#e65100\"";
     } else if (ir::is_send(node)) {
       std::string where = view_.destination(node);
       if (ir::send_is_dynamic(node)) where = "dynamic " + where;
-      out_ << "label=" << quoted(std::vector<std::string>{node.op_type() + " " + display_name(node, i), where,
+      out_ << "label=" << dot_string(std::vector<std::string>{node.op_type() + " " + display_name(node, i), where,
                                                           channel_line(node)})
            << ", shape=box, style=\"filled,bold\", fillcolor=\"#bbdefb\"";
     } else if (ir::is_recv(node)) {
       out_ << "label="
-           << quoted(std::vector<std::string>{node.op_type() + " " + display_name(node, i), "from any peer",
+           << dot_string(std::vector<std::string>{node.op_type() + " " + display_name(node, i), "from any peer",
                                               channel_line(node)})
            << ", shape=box, style=\"filled,bold\", fillcolor=\"#c8e6c9\"";
     } else {
       std::vector<std::string> lines{node.op_type()};
       if (!node.name().empty()) lines.push_back(display_name(node, i));
-      out_ << "label=" << quoted(lines) << ", shape=box, style=\"rounded\"";
+      out_ << "label=" << dot_string(lines) << ", shape=box, style=\"rounded\"";
     }
     out_ << "];\n";
   }
@@ -138,7 +138,7 @@ class BodyDrawing {
   void draw_chain(int wire, const std::vector<int>& gates) {
     const auto& node = nodes_.Get(wire);
     out_ << "    subgraph cluster_" << prefix_ << "_w" << wire << " {\n";
-    out_ << "      label=" << quoted("gates of " + node.op_type() + " " + display_name(node, wire)) << ";\n";
+    out_ << "      label=" << dot_string("gates of " + node.op_type() + " " + display_name(node, wire)) << ";\n";
     out_ << "      style=\"dashed,rounded\"; color=\"#e65100\";\n";
     for (int g : gates) draw_node(g, "      ");
     draw_node(wire, "      ");
@@ -158,7 +158,7 @@ class BodyDrawing {
     std::set<std::tuple<std::string, std::string, std::string>> seen;
     auto edge = [&](const std::string& from, const std::string& to, const std::string& value) {
       if (from.empty() || !seen.emplace(from, to, value).second) return;
-      out_ << "    " << from << " -> " << to << " [label=" << quoted(value) << "];\n";
+      out_ << "    " << from << " -> " << to << " [label=" << dot_string(value) << "];\n";
     };
     for (int i = 0; i < nodes_.size(); ++i)
       for (const auto& in : nodes_.Get(i).input())
@@ -182,7 +182,7 @@ class BodyDrawing {
 void write_dot(const onnx::ModelProto& model, std::ostream& out) {
   const auto bodies = collect_bodies(model);
   const std::string name = model.graph().name().empty() ? std::string("model") : model.graph().name();
-  out << "digraph " << quoted(name) << " {\n";
+  out << "digraph " << dot_string(name) << " {\n";
   out << "  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=11, newrank=true];\n";
   out << "  node [fontname=\"Helvetica\", fontsize=10];\n";
   out << "  edge [fontname=\"Helvetica\", fontsize=8, color=\"gray40\"];\n";

@@ -122,17 +122,14 @@ std::optional<ProgramWire> lint_one(const std::string& path, const LintOptions& 
     }
     ++report.files;
     DiagnosticEngine diags(path);
-    diags.report(kBB001, without_path_prefix(model.error().message, path),
-                 kind == ir::IoError::Kind::kTooLarge
-                     ? "raise the limit with " + std::string(ir::kFlagMaxFileBytes)
-                     : std::string("check that the file is an ONNX model (binary, or text for .onnxtxt)"));
+    report_load_error(diags, model.error(), path);
     for (auto& f : diags.take()) report.findings.push_back(std::move(f));
     return std::nullopt;
   }
   ++report.files;
   DiagnosticEngine diags(path);
   if (auto within = ir::check_model_limits(**model, options.limits); !within) {
-    diags.report(kBB001, ir::describe(within.error()), "the model is over a limit (docs/security.md lists them)");
+    report_limit_error(diags, within.error());
     for (auto& f : diags.take()) report.findings.push_back(std::move(f));
     return std::nullopt;
   }

@@ -14,6 +14,7 @@
 #include "bb/ir/wire_format.h"
 #include "bb/ir/wire_shape.h"
 #include "gate_records.h"
+#include "verbatim.h"
 #include "wire_index.h"
 
 namespace bb::compiler {
@@ -58,7 +59,10 @@ void append_field(int field, const google::protobuf::MessageLite& message, std::
 // without its nodes gives.
 class GraphWithGates {
  public:
-  GraphWithGates(onnx::GraphProto& graph, const BodyIndex& gates) : graph_(graph), gates_(gates) {
+  // `gates`: the main graph's index when it recorded gates, else null; `verbatim`: the
+  // main graph's nodes left as bytes, whose entries go between the list's nodes, or null.
+  GraphWithGates(onnx::GraphProto& graph, const BodyIndex* gates, const VerbatimNodes* verbatim)
+      : graph_(graph), gates_(gates), verbatim_(verbatim) {
     google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes(graph.GetArena());
     nodes.UnsafeArenaSwap(graph.mutable_node());
     rest_ = ir::serialize_deterministic(graph);
@@ -68,23 +72,28 @@ class GraphWithGates {
   // The graph's size (and every node's, cached for write).
   std::uint64_t size() {
     std::uint64_t size = rest_.size();
-    walk([&](const onnx::NodeProto& node, bool tx, std::size_t k) {
-      size += field_size(node.ByteSizeLong() + (k == kNone ? 0 : gates_.recorded_stamps_size(tx, k)));
-    });
+    walk(
+        [&](const onnx::NodeProto& node, bool tx, std::size_t k) {
+          size += field_size(node.ByteSizeLong() + (k == kNone ? 0 : gates_->recorded_stamps_size(tx, k)));
+        },
+        [&](std::string_view entry) { size += entry.size(); });
+    if (gates_ == nullptr) return size;
     for (const bool tx : {true, false}) {
-      const std::size_t ops = (tx ? gates_.sends() : gates_.recvs()).size();
+      const std::size_t ops = (tx ? gates_->sends() : gates_->recvs()).size();
       for (std::size_t k = 0; k < ops; ++k)
-        gates_.spell_chain(tx, k, [&](const GateSpelling& gate) { size += field_size(gate_node_size(gate)); });
+        gates_->spell_chain(tx, k, [&](const GateSpelling& gate) { size += field_size(gate_node_size(gate)); });
     }
     return size;
   }
 
   void write(google::protobuf::io::CodedOutputStream& coded) {
-    walk([&](const onnx::NodeProto& node, bool tx, std::size_t k) {
-      if (k != kNone && tx) write_chain(coded, true, k);
-      write_node(coded, node, tx, k);
-      if (k != kNone && !tx) write_chain(coded, false, k);
-    });
+    walk(
+        [&](const onnx::NodeProto& node, bool tx, std::size_t k) {
+          if (k != kNone && tx) write_chain(coded, true, k);
+          write_node(coded, node, tx, k);
+          if (k != kNone && !tx) write_chain(coded, false, k);
+        },
+        [&](std::string_view entry) { coded.WriteRaw(entry.data(), static_cast<int>(entry.size())); });
     coded.WriteRaw(rest_.data(), static_cast<int>(rest_.size()));
   }
 
@@ -94,15 +103,34 @@ class GraphWithGates {
   static constexpr std::uint32_t kNodeTag = ir::make_tag(kGraphNodeField, ir::WireType::kLengthDelimited);
   static constexpr std::size_t kNone = ~std::size_t{0};
 
-  // Calls f(node, tx, k) for every node in order: k is the node's place in the index's
-  // sends() (tx) or recvs(), kNone for the other nodes.
-  template <class F>
-  void walk(F&& f) {
-    const auto& sends = gates_.sends();
-    const auto& recvs = gates_.recvs();
+  // Calls f(node, tx, k) for every node of the list in order: k is the node's place in
+  // the index's sends() (tx) or recvs(), kNone for the other nodes; and bytes(entry) for
+  // every verbatim node's entry, where it stood among them. A gate the list holds (the
+  // gates were materialised) goes right after its Recv, or right before its Send: after
+  // the verbatim nodes before the Send.
+  template <class F, class B>
+  void walk(F&& f, B&& bytes) {
+    static const std::vector<int> kNoOps;
+    const auto& sends = gates_ != nullptr ? gates_->sends() : kNoOps;
+    const auto& recvs = gates_ != nullptr ? gates_->recvs() : kNoOps;
     std::size_t s = 0, r = 0;
+    std::size_t kept = 0;  // verbatim_'s next parsed node
+    int next = 0;          // the next position not written
+    auto bytes_until = [&](int position) {
+      for (; next < position; ++next) bytes(verbatim_->entry(next));
+    };
     for (int i = 0; i < graph_.node_size(); ++i) {
       const auto& node = graph_.node(i);
+      if (verbatim_ != nullptr) {
+        const auto& parsed = verbatim_->kept();
+        if (kept < parsed.size() && parsed[kept] == &node) {
+          const int at = verbatim_->position_of(static_cast<int>(kept++));
+          bytes_until(at);
+          next = at + 1;
+        } else if (ir::is_tx_gate(node)) {
+          bytes_until(kept < parsed.size() ? verbatim_->position_of(static_cast<int>(kept)) : verbatim_->size());
+        }
+      }
       if (s < sends.size() && sends[s] == i) {
         f(node, true, s++);
       } else if (r < recvs.size() && recvs[r] == i) {
@@ -111,6 +139,7 @@ class GraphWithGates {
         f(node, false, kNone);
       }
     }
+    if (verbatim_ != nullptr) bytes_until(verbatim_->size());
   }
 
   // The node's bytes; a wire op's recorded stamps go after its own attributes (field 5),
@@ -119,7 +148,7 @@ class GraphWithGates {
                   std::size_t k) {
     const auto size = static_cast<std::size_t>(node.GetCachedSize());
     stamps_.clear();
-    if (k != kNone) gates_.encode_recorded_stamps(tx, k, stamps_);
+    if (k != kNone) gates_->encode_recorded_stamps(tx, k, stamps_);
     coded.WriteTag(kNodeTag);
     coded.WriteVarint32(static_cast<std::uint32_t>(size + stamps_.size()));
     if (stamps_.empty()) {
@@ -145,7 +174,7 @@ class GraphWithGates {
   }
 
   void write_chain(google::protobuf::io::CodedOutputStream& coded, bool tx, std::size_t k) {
-    gates_.spell_chain(tx, k, [&](const GateSpelling& gate) {
+    gates_->spell_chain(tx, k, [&](const GateSpelling& gate) {
       bytes_.clear();
       encode_gate_node(gate, bytes_);
       coded.WriteTag(kNodeTag);
@@ -155,7 +184,8 @@ class GraphWithGates {
   }
 
   onnx::GraphProto& graph_;
-  const BodyIndex& gates_;
+  const BodyIndex* gates_;
+  const VerbatimNodes* verbatim_;
   std::string rest_;
   std::string bytes_;
   std::string stamps_;
@@ -351,12 +381,14 @@ Expected<void, ir::IoError> OutputStream::commit() {
 }
 
 Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
-                                          bool pending, WireIndex* gates) {
+                                          bool pending, WireIndex* gates, const VerbatimNodes* verbatim) {
   const std::uint64_t digest_bytes = pending ? kDigestHexSize : 0;  // the passport holds it empty until then
   if (gates != nullptr && gates->recorded() && (!model.unknown_fields().empty() || !model.has_graph()))
-    gates->materialise();  // (a model with unknown fields is written whole, below)
+    gates->materialise();  // (a model with unknown fields is written whole, below; load_verbatim refuses one)
   std::optional<GraphWithGates> spliced;
-  if (gates != nullptr && gates->recorded()) spliced.emplace(*model.mutable_graph(), gates->body(0));
+  const bool recorded = gates != nullptr && gates->recorded();
+  if (recorded || verbatim != nullptr)
+    spliced.emplace(*model.mutable_graph(), recorded ? &gates->body(0) : nullptr, verbatim);
   if (!model.unknown_fields().empty()) {
     // Unknown fields are serialized last, behind the functions (rare): the digest from a
     // serialization of its own, then the whole model.

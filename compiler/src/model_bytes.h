@@ -27,6 +27,7 @@
 
 namespace bb::compiler {
 
+class VerbatimNodes;
 class WireIndex;
 
 // Recorded by stamp-passport: the passport is written but its graph_sha256 is empty, for
@@ -95,9 +96,12 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
 //
 // `gates`: the WireIndex of the compile, or null. The gates it records (gate_records.h)
 // are written between the main graph's nodes, at the places their nodes would hold, as
-// the bytes their nodes would serialize to.
+// the bytes their nodes would serialize to. `verbatim`: the main graph's nodes left as
+// bytes (verbatim.h), or null; their entries are written between the graph's nodes where
+// they stood.
 Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
-                                          bool pending, WireIndex* gates = nullptr);
+                                          bool pending, WireIndex* gates = nullptr,
+                                          const VerbatimNodes* verbatim = nullptr);
 
 // Reports BB021 (a model of `size` bytes over `limit`) and returns the status that stops.
 PassStatus output_too_large(DiagnosticEngine& diags, std::uint64_t size, std::uint64_t limit);

@@ -181,13 +181,14 @@ PassManager::PassManager(PassOptions options, std::ostream& log) : options_(std:
 #endif
   // After hooks run in reverse: timing (added last) measures the pass alone, and the dump
   // comes before the verification, so a graph that fails it is printed first.
-  if (options_.verify_each) add_instrumentation(make_verifier());
-  if (options_.print_after) add_instrumentation(make_ir_printer(*options_.print_after, log));
-  if (options_.time != TimeFormat::kNone) add_instrumentation(make_timing(options_.time, log));
+  if (options_.verify_each) instrumentations_.push_back(make_verifier());
+  if (options_.print_after) instrumentations_.push_back(make_ir_printer(*options_.print_after, log));
+  if (options_.time != TimeFormat::kNone) instrumentations_.push_back(make_timing(options_.time, log));
 }
 
 void PassManager::add_instrumentation(std::unique_ptr<PassInstrumentation> instrumentation) {
   instrumentations_.push_back(std::move(instrumentation));
+  added_ = true;
 }
 
 PassStatus PassManager::run(PassContext& context) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
 #include <absl/strings/string_view.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/defs/schema.h>
 
 #include "bb/compiler/gate_contracts.h"
@@ -25,6 +28,7 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "labels.h"
+#include "verbatim.h"
 #include "wire_scan.h"
 
 namespace bb::compiler {
@@ -53,6 +57,33 @@ struct NameEq {
 using ValueMap = absl::flat_hash_map<const std::string*, int, NameHash, NameEq,
                                      ir::HugePageAllocator<std::pair<const std::string* const, int>>>;
 
+// The main graph's values for walk_verbatim: names in the input file's bytes (the nodes
+// it leaves as bytes have no strings of their own).
+using VerbatimValueMap = absl::flat_hash_map<std::string_view, int, NameHash, NameEq,
+                                             ir::HugePageAllocator<std::pair<const std::string_view, int>>>;
+
+// Parses a node's bytes (after its entry's tag and length) into `node`, nesting at most
+// `depth` messages below it (the parse of the whole model's limit there).
+bool parse_node(std::string_view bytes, onnx::NodeProto& node, int depth) {
+  if (depth < 1) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(depth);
+  return node.MergePartialFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+// Whether protobuf's deterministic serialization of `node` is `bytes` (`scratch` holds it).
+bool serializes_to(const onnx::NodeProto& node, std::string_view bytes, std::string& scratch) {
+  const std::size_t size = node.ByteSizeLong();
+  if (size != bytes.size()) return false;
+  scratch.resize(size);
+  google::protobuf::io::ArrayOutputStream array(scratch.data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  node.SerializeWithCachedSizes(&coded);
+  return !coded.HadError() && std::string_view(scratch).substr(0, size) == bytes;
+}
+
 // How many nodes ahead the walks ask for the value map's slots (see check_body).
 constexpr int kLookAhead = 8;
 constexpr int kGraphLevel = -1;
@@ -73,6 +104,8 @@ struct SendUse {
 };
 
 enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest, kDomainTypo };
+using OpKey = std::pair<std::string_view, std::string_view>;  // domain, op type
+using OpCache = absl::flat_hash_map<OpKey, OpStatus>;
 
 // The domains bb and ONNX know, for "did you mean" on a mistyped domain.
 constexpr std::array<std::string_view, 4> kKnownDomains{ir::kWireDomain, ir::kSyscallDomain, ir::kOnnxDomainAlias,
@@ -97,19 +130,36 @@ class Validator {
   }
 
   void run() {
+    check_ir_version();
+    prepare_scopes();
+    for (const auto& body : bodies_) check_body(body);
+    check_channels();
+    check_function_recursion();
+  }
+
+  // run() for a model whose main graph walk_verbatim has checked.
+  void run_after_verbatim_walk() {
+    check_ir_version();
+    for (const auto& body : bodies_)
+      if (body.scope != 0) check_body(body);
+    check_channels();
+    check_function_recursion();
+  }
+
+  void check_ir_version() {
     if (model_.ir_version() > ir::kMaxIrVersion) {
       diags_.report(kBB009,
                     "ir_version is " + std::to_string(model_.ir_version()) + ", above " +
                         std::to_string(ir::kMaxIrVersion) + ": onnx 1.12's checker cannot accept the output",
                     "export the model with ir_version 8 or lower");
     }
+  }
+
+  void prepare_scopes() {
     scopes_.resize(bodies_.size());
     holds_subgraphs_.assign(bodies_.size(), 0);
     for (const auto& body : bodies_)
       if (body.parent >= 0) holds_subgraphs_[static_cast<std::size_t>(body.parent)] = 1;
-    for (const auto& body : bodies_) check_body(body);
-    check_channels();
-    check_function_recursion();
   }
 
   // One note listing the custom-domain ops and their node counts, sorted, so CI sees
@@ -135,6 +185,113 @@ class Validator {
                               "their kernels: --plugin LIB or kernels linked in");
   }
 
+  // ---- the main graph as node entries (verbatim.h) --------------------------------------
+  // check_body of the main graph for a model loaded with its nodes left as bytes: entry
+  // by entry, in order, the nodes a pass needs parsed into the graph's list (the wire
+  // ops, the peer lists, the readers of a Recv's outputs, and any node whose entry is
+  // not the bytes its serialization gives), the scan recorded in positions of that list.
+  // Every other node is read as a NodeView (an ai.onnx op without attributes) or parsed
+  // into `scratch` for its checks and left as bytes. True when the walk found nothing and
+  // the scan holds; false at the first finding, or at what only the whole graph's walk
+  // settles (an input produced later or never, a gate node, a node over a limit): the
+  // caller then parses every node and validates the model as a whole.
+  bool walk_verbatim(VerbatimNodes& verbatim, google::protobuf::Arena* arena, const ir::ModelLimits& limits) {
+    prepare_scopes();
+    const Body& body = bodies_[0];
+    if (body.kind != Body::Kind::kGraph || body.scope != 0 || body.nodes().size() != 0 || scan_ == nullptr) return false;
+    const std::size_t findings = diags_.findings().size();
+    const int n = verbatim.size();
+    VerbatimValueMap defined;
+    define_graph_values(body, defined);
+    if (diags_.findings().size() != findings) return false;
+    defined.reserve(defined.size() + verbatim.output_count());
+    std::vector<char> read_out(static_cast<std::size_t>(n), 0);
+    scan_->name_hashes.reserve(static_cast<std::size_t>(n));
+    scan_ok_ = true;
+    OpCache op_cache;
+    // Each node is decoded kLookAhead nodes early, and the map's slots of its inputs and
+    // outputs asked for then (as check_body and collect_definitions do).
+    std::array<NodeView, kLookAhead + 1> views;
+    auto decode_ahead = [&](int at) {
+      if (at >= n) return true;
+      NodeView& ahead = views[static_cast<std::size_t>(at) % views.size()];
+      if (!decode_node_entry(verbatim.entry(at), ahead)) return false;
+      for (const std::string_view in : ahead.inputs) defined.prefetch(in);
+      for (const std::string_view out : ahead.outputs) defined.prefetch(out);
+      return true;
+    };
+    for (int i = 0; i < kLookAhead; ++i)
+      if (!decode_ahead(i)) return false;
+    onnx::NodeProto scratch;
+    std::string bytes;
+    NodeList& nodes = body.nodes();
+    const int depth = limits.max_recursion_depth - 2;  // model, graph, node
+    for (int i = 0; i < n; ++i) {
+      if (!decode_ahead(i + kLookAhead)) return false;
+      const NodeView& view = views[static_cast<std::size_t>(i) % views.size()];
+      if (options_.pedantic && view.name.empty()) return false;  // BB030
+      bool reader = false;
+      for (const std::string_view in : view.inputs) {
+        if (in.empty()) continue;
+        auto it = defined.find(in);
+        if (it == defined.end() || it->second >= i) return false;  // later, or never (BB004, BB016)
+        reader = reader || (it->second >= 0 && read_out[static_cast<std::size_t>(it->second)] != 0);
+      }
+      for (const std::string_view out : view.outputs) {
+        if (out.empty()) continue;
+        if (!defined.emplace(out, i).second) return false;  // BB005
+        check_name(body, out, nullptr);
+      }
+      scan_->name_hashes.push_back(WireScan::name_hash(view.name));
+      const OpStatus status = op_status(body, view.domain, view.op_type, op_cache);
+      if (status == OpStatus::kOnnx && !view.has_attributes && !reader && view.canonical) continue;  // a view only
+      if (ir::find_gate(view.domain, view.op_type) != nullptr) return false;  // gates in a source graph: as a whole
+      const bool send = ir::is_send(view.domain, view.op_type), recv = ir::is_recv(view.domain, view.op_type);
+      const bool peers = ir::is_peers(view.domain, view.op_type);
+      bool kept = reader || send || recv || peers;
+      onnx::NodeProto* node = &scratch;
+      if (kept) {
+        node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(arena);
+      } else {
+        scratch.Clear();
+      }
+      if (!parse_node(verbatim.node_bytes(i), *node, depth) || !ir::node_within_limits(*node, limits)) return false;
+      if (!kept && !view.canonical && !serializes_to(scratch, verbatim.node_bytes(i), bytes)) {
+        kept = true;  // its bytes are not what its serialization gives: written from the node
+        node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(arena);
+        node->CopyFrom(scratch);
+      }
+      if (kept) {
+        nodes.UnsafeArenaAddAllocated(node);
+        verbatim.keep(node, i);
+      }
+      const int at_list = nodes.size() - 1;  // the node's place in the list, when kept
+      const NodeLocation at{node, i, body.scope};
+      check_op(body, *node, at, status, OpKey(view.domain, view.op_type));
+      if (source_ && (send || recv)) check_no_stamps(body, *node, at);
+      if (!kept) continue;
+      if (peers) {
+        scan_->peer_lists.push_back(at_list);
+      } else if (send) {
+        scan_->sends.push_back(at_list);
+      } else if (recv) {
+        scan_->recvs.push_back(at_list);
+        read_out[static_cast<std::size_t>(i)] = 1;
+        for (const auto& out : node->output())
+          if (out.empty()) return false;  // not for a scan (as scan_node)
+      }
+      if (!reader) continue;
+      for (int j = 0; j < node->input_size(); ++j) {
+        const std::string& in = node->input(j);
+        if (in.empty()) continue;
+        const int producer = defined.find(in)->second;
+        if (producer >= 0 && read_out[static_cast<std::size_t>(producer)] != 0)
+          scan_->readers.push_back(WireScan::Reader{in, at_list, j});
+      }
+    }
+    return diags_.findings().size() == findings;
+  }
+
   // Record the main graph's WireScan (wire_scan.h) during the walk; scanned() says
   // whether it describes the graph.
   void scan_into(WireScan* scan) { scan_ = scan; }
@@ -146,7 +303,7 @@ class Validator {
     ValueMap& defined = scopes_[static_cast<std::size_t>(body.scope)];
     collect_definitions(body, defined);
     const NodeList& nodes = body.nodes();
-    absl::flat_hash_map<std::pair<std::string_view, std::string_view>, OpStatus> op_cache;
+    OpCache op_cache;
     int first_out_of_order = -1;
     std::vector<std::string_view> implicit;
     const bool scanning = scan_ != nullptr && body.kind == Body::Kind::kGraph && body.scope == 0;
@@ -223,7 +380,9 @@ class Validator {
       if (out.empty()) scan_ok_ = false;
   }
 
-  void collect_definitions(const Body& body, ValueMap& defined) {
+  // The body's inputs and initializers (kGraphLevel).
+  template <class Map>
+  void define_graph_values(const Body& body, Map& defined) {
     if (body.function != nullptr) {
       for (const auto& in : body.function->input()) define_input(body, in, defined);
     } else {
@@ -237,10 +396,23 @@ class Validator {
       }
       // An initializer may share its graph input's name (its default value).
       for (const auto& t : graph.initializer())
-        if (defined.emplace(&t.name(), kGraphLevel).second) check_name(body, t.name(), nullptr);
+        if (defined.emplace(key_of<Map>(t.name()), kGraphLevel).second) check_name(body, t.name(), nullptr);
       for (const auto& t : graph.sparse_initializer())
-        if (defined.emplace(&t.values().name(), kGraphLevel).second) check_name(body, t.values().name(), nullptr);
+        if (defined.emplace(key_of<Map>(t.values().name()), kGraphLevel).second) check_name(body, t.values().name(), nullptr);
     }
+  }
+
+  template <class Map>
+  static typename Map::key_type key_of(const std::string& name) {
+    if constexpr (std::is_same_v<typename Map::key_type, std::string_view>) {
+      return name;
+    } else {
+      return &name;
+    }
+  }
+
+  void collect_definitions(const Body& body, ValueMap& defined) {
+    define_graph_values(body, defined);
     const NodeList& nodes = body.nodes();
     // Sized for exactly the outputs (a map sized for two per node is twice as large,
     // and every lookup misses the caches: its size is its speed).
@@ -269,9 +441,10 @@ class Validator {
   }
 
   // A graph or function input: declared once (BB005), and its name checked.
-  void define_input(const Body& body, const std::string& name, ValueMap& defined) {
+  template <class Map>
+  void define_input(const Body& body, const std::string& name, Map& defined) {
     if (name.empty()) return;
-    if (!defined.emplace(&name, kGraphLevel).second) {
+    if (!defined.emplace(key_of<Map>(name), kGraphLevel).second) {
       diags_.report(kBB005, "input " + in_quotes(name) + " is declared twice" + body.where,
                     "give each input its own name");
       return;
@@ -283,7 +456,7 @@ class Validator {
   // a subgraph not the name of a value of an enclosing graph (BB019), which the
   // subgraph's readers could no longer tell apart (and gate insertion, renaming the
   // outer value's readers, would redirect them).
-  void check_name(const Body& body, const std::string& name, const onnx::NodeProto* node, int index = 0) {
+  void check_name(const Body& body, std::string_view name, const onnx::NodeProto* node, int index = 0) {
     const auto report = [&](std::string_view code, std::string message, std::string hint) {
       if (node != nullptr)
         diags_.report(code, NodeLocation{node, index, body.scope}, std::move(message), std::move(hint));
@@ -506,12 +679,24 @@ class Validator {
   }
 
   // ---- ops -----------------------------------------------------------------------------
-  void check_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at,
-                absl::flat_hash_map<std::pair<std::string_view, std::string_view>, OpStatus>& cache) {
-    const auto key = std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()));
+  void check_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at, OpCache& cache) {
+    const OpKey key(node.domain(), node.op_type());
+    check_op(body, node, at, op_status(body, key.first, key.second, cache), key);
+  }
+
+  // The op's status, resolved once per (domain, op type) of a body: `domain` and
+  // `op_type` view strings that outlive the cache.
+  OpStatus op_status(const Body& body, std::string_view domain, std::string_view op_type, OpCache& cache) const {
+    const auto key = std::make_pair(domain, op_type);
     auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, resolve(body, node)).first;
-    switch (it->second) {
+    if (it == cache.end()) it = cache.emplace(key, resolve(body, domain, op_type)).first;
+    return it->second;
+  }
+
+  // `key`: the node's domain and op type, viewing strings that outlive the walk.
+  void check_op(const Body& body, const onnx::NodeProto& node, const NodeLocation& at, OpStatus status,
+                const OpKey& key) {
+    switch (status) {
       case OpStatus::kNoDomain: report_no_domain(body, node, at); return;
       case OpStatus::kDomainTypo: report_domain_typo(body, node, at); return;
       case OpStatus::kUnknown: report_unknown(body, node, at); return;
@@ -526,21 +711,18 @@ class Validator {
     }
   }
 
-  OpStatus resolve(const Body& body, const onnx::NodeProto& node) const {
-    const auto version = ir::opset_version(*body.opsets, node.domain());
+  OpStatus resolve(const Body& body, std::string_view domain, std::string_view op_type) const {
+    const auto version = ir::opset_version(*body.opsets, domain);
     if (!version) return OpStatus::kNoDomain;
-    if (ir::is_bb_domain(node.domain()))
-      return ir::find_bb_op(node.domain(), node.op_type()) != nullptr ? OpStatus::kBb : OpStatus::kUnknown;
-    if (functions_.contains(std::make_pair(std::string_view(node.domain()), std::string_view(node.op_type()))))
-      return OpStatus::kFunction;
-    if (is_custom_domain(node.domain())) {
-      if (closest_known_domain(node.domain())) return OpStatus::kDomainTypo;
-      if (options_.ops == nullptr || !options_.ops->declares_domain(node.domain())) return OpStatus::kCustom;
-      return options_.ops->find(node.domain(), node.op_type()) != nullptr ? OpStatus::kManifest : OpStatus::kUnknown;
+    if (ir::is_bb_domain(domain)) return ir::find_bb_op(domain, op_type) != nullptr ? OpStatus::kBb : OpStatus::kUnknown;
+    if (functions_.contains(std::make_pair(domain, op_type))) return OpStatus::kFunction;
+    if (is_custom_domain(domain)) {
+      if (closest_known_domain(domain)) return OpStatus::kDomainTypo;
+      if (options_.ops == nullptr || !options_.ops->declares_domain(domain)) return OpStatus::kCustom;
+      return options_.ops->find(domain, op_type) != nullptr ? OpStatus::kManifest : OpStatus::kUnknown;
     }
-    const std::string domain = ir::is_onnx_domain(node.domain()) ? std::string() : node.domain();
-    const auto* schema =
-        onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(*version), domain);
+    const std::string schema_domain = ir::is_onnx_domain(domain) ? std::string() : std::string(domain);
+    const auto* schema = onnx::OpSchemaRegistry::Schema(std::string(op_type), static_cast<int>(*version), schema_domain);
     return schema != nullptr ? OpStatus::kOnnx : OpStatus::kUnknown;
   }
 
@@ -850,6 +1032,19 @@ bool validate(const onnx::ModelProto& model, const ValidateOptions& options, Dia
 }
 
 }  // namespace
+
+bool validate_verbatim(onnx::ModelProto& model, VerbatimNodes& verbatim, const ValidateOptions& options,
+                       DiagnosticEngine& diags, WireScan& scan) {
+  scan = WireScan{};
+  if (!model.has_graph() || ir::read_passport(model)) return false;  // a compiled model's gates are checked whole
+  validate_compiled(model, options.path, diags, options.every_gate);
+  Validator validator(model, options, diags, /*source=*/true);
+  validator.scan_into(&scan);
+  if (!validator.walk_verbatim(verbatim, model.GetArena(), verbatim.limits())) return false;
+  validator.run_after_verbatim_walk();
+  validator.report_custom_ops();
+  return true;
+}
 
 void validate_model(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags) {
   (void)validate(model, options, diags, nullptr);

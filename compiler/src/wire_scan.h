@@ -40,4 +40,15 @@ struct WireScan {
 bool validate_and_scan(const onnx::ModelProto& model, const ValidateOptions& options, DiagnosticEngine& diags,
                        WireScan& scan);
 
+class VerbatimNodes;
+
+// validate_and_scan for a source model loaded with its main graph's nodes as bytes
+// (verbatim.h): the main graph's walk parses into the graph's node list the nodes a pass
+// needs and records the scan in positions of that list; the rest of the model is
+// validated as validate_model does. False when the walk does not hold (a finding in the
+// main graph, or what only the whole graph's walk settles): then the findings, the scan,
+// the graph's node list and `verbatim` are to be dropped, and the model parsed whole.
+bool validate_verbatim(onnx::ModelProto& model, VerbatimNodes& verbatim, const ValidateOptions& options,
+                       DiagnosticEngine& diags, WireScan& scan);
+
 }  // namespace bb::compiler

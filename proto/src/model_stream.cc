@@ -205,33 +205,66 @@ int usable_cpus() {
 
 }  // namespace
 
+namespace {
+
+// Where the graph and its node entries lie in `bytes`, or nullopt when they are not laid
+// out as the parse of a part at a time expects (see parse_model_streamed).
+struct Located {
+  ModelLayout layout;
+  GraphFields fields;
+  std::string_view body() const { return layout.graph.substr(layout.graph_body); }
+};
+
+std::optional<Located> locate(std::string_view bytes, const LoadLimits& limits, std::uint64_t max_nodes) {
+  if (limits.max_recursion_depth < 2) return std::nullopt;  // no node parses at that depth: the whole parse says so
+  auto layout = model_layout(bytes);  // also refuses over 2 GiB
+  if (!layout || layout->graph.empty()) return std::nullopt;
+  auto fields = graph_fields(layout->graph.substr(layout->graph_body));
+  if (!fields || fields->node_begin.size() > max_nodes || fields->node_begin.size() > INT_MAX) return std::nullopt;
+  return Located{std::move(*layout), std::move(*fields)};
+}
+
+// The model's fields but the graph's nodes: a merge of each part is what the whole parse
+// does when it reaches it.
+onnx::ModelProto* parse_all_but_nodes(std::string_view bytes, const Located& at, google::protobuf::Arena& arena,
+                                      int depth) {
+  auto* model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
+  const std::string_view graph_bytes = at.layout.graph;
+  const auto graph_at = static_cast<std::size_t>(graph_bytes.data() - bytes.data());
+  if (!merge(bytes.substr(0, graph_at), *model, depth) ||
+      !merge(bytes.substr(graph_at + graph_bytes.size()), *model, depth))
+    return nullptr;
+  onnx::GraphProto& graph = *model->mutable_graph();
+  const std::string_view body = at.body();
+  for (const auto& [begin, end] : at.fields.others)
+    if (!merge(body.substr(begin, end - begin), graph, depth - 1)) return nullptr;
+  return model;
+}
+
+}  // namespace
+
+std::optional<ModelWithoutNodes> parse_model_without_nodes(std::string_view bytes, google::protobuf::Arena& arena,
+                                                           const LoadLimits& limits, std::uint64_t max_nodes) {
+  auto at = locate(bytes, limits, max_nodes);
+  if (!at) return std::nullopt;
+  onnx::ModelProto* model = parse_all_but_nodes(bytes, *at, arena, limits.max_recursion_depth);
+  if (model == nullptr) return std::nullopt;
+  return ModelWithoutNodes{model, at->body(), std::move(at->fields.node_begin), std::move(at->fields.node_end)};
+}
+
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
                                                   const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
                                                   const StreamOptions& options) {
-  const int depth = limits.max_recursion_depth;
-  if (depth < 2) return std::nullopt;  // no node parses at that depth: the whole parse says so
-  const auto layout = model_layout(bytes);  // also refuses over 2 GiB
-  if (!layout || layout->graph.empty()) return std::nullopt;
-  const std::string_view graph_bytes = layout->graph;
-  const std::string_view body = graph_bytes.substr(layout->graph_body);
-  const auto fields = graph_fields(body);
-  if (!fields || fields->node_begin.size() > max_nodes || fields->node_begin.size() > INT_MAX) return std::nullopt;
-  NodeParser parser(*layout, *fields, arena, depth);
+  const auto at = locate(bytes, limits, max_nodes);
+  if (!at) return std::nullopt;
+  NodeParser parser(at->layout, at->fields, arena, limits.max_recursion_depth);
   const int n = parser.node_count();
   if (n >= options.thread_min_nodes && usable_cpus() >= 2) parser.start_thread();
 
-  // The model's other fields, then the graph's: a merge of each part is what the whole
-  // parse does when it reaches it.
   StreamedModel out;
-  out.model = google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
-  const auto graph_at = static_cast<std::size_t>(graph_bytes.data() - bytes.data());
-  if (!merge(bytes.substr(0, graph_at), *out.model, depth) ||
-      !merge(bytes.substr(graph_at + graph_bytes.size()), *out.model, depth))
-    return std::nullopt;
-  onnx::GraphProto& graph = *out.model->mutable_graph();
-  for (const auto& [begin, end] : fields->others)
-    if (!merge(body.substr(begin, end - begin), graph, depth - 1)) return std::nullopt;
-  auto& nodes = *graph.mutable_node();
+  out.model = parse_all_but_nodes(bytes, *at, arena, limits.max_recursion_depth);
+  if (out.model == nullptr) return std::nullopt;
+  auto& nodes = *out.model->mutable_graph()->mutable_node();
   nodes.Reserve(n);
   sink.begin(*out.model, n);
 

@@ -17,6 +17,11 @@ bool op_is(const onnx::NodeProto& node, std::string_view domain, std::string_vie
   return node.op_type() == op_type && node.domain() == domain;
 }
 
+bool op_is(std::string_view node_domain, std::string_view node_op_type, std::string_view domain,
+           std::string_view op_type) {
+  return node_op_type == op_type && node_domain == domain;
+}
+
 }  // namespace
 
 bool is_onnx_domain(std::string_view domain) { return domain.empty() || domain == kOnnxDomainAlias; }
@@ -38,6 +43,11 @@ bool is_rx_gate(const onnx::NodeProto& node) {
 
 bool is_gate(const onnx::NodeProto& node) { return gate_of(node) != nullptr; }
 bool is_peers(const onnx::NodeProto& node) { return op_is(node, kSyscallDomain, kPeers); }
+bool is_send(std::string_view domain, std::string_view op_type) { return op_is(domain, op_type, kWireDomain, kSend); }
+bool is_recv(std::string_view domain, std::string_view op_type) { return op_is(domain, op_type, kWireDomain, kRecv); }
+bool is_peers(std::string_view domain, std::string_view op_type) {
+  return op_is(domain, op_type, kSyscallDomain, kPeers);
+}
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name) {
   for (const auto& attr : node.attribute())

@@ -93,7 +93,7 @@ onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limit
   if (model) {
     auto within = bb::ir::check_model_limits(**model, limits);
     if (within) return *model;
-    diags.report(bc::kBB001, bb::ir::describe(within.error()), "the model is over a limit (docs/security.md lists them)");
+    bc::report_limit_error(diags, within.error());
   } else {
     const auto kind = model.error().kind;
     if (kind == bb::ir::IoError::Kind::kNotFound || kind == bb::ir::IoError::Kind::kUnreadable) {
@@ -101,10 +101,7 @@ onnx::ModelProto* load(const std::string& path, const bb::ir::ModelLimits& limit
       exit_code = kExitUsage;
       return nullptr;
     }
-    diags.report(bc::kBB001, bc::without_path_prefix(model.error().message, path),
-                 kind == bb::ir::IoError::Kind::kTooLarge
-                     ? "raise the limit with " + std::string(bb::ir::kFlagMaxFileBytes)
-                     : std::string("check that the file is an ONNX model (binary, or text for .onnxtxt)"));
+    bc::report_load_error(diags, model.error(), path);
   }
   print_findings(diags);
   exit_code = kExitInput;
@@ -181,9 +178,14 @@ int run_compile(const CompileArgs& args, bool time_given) {
   // blocks at once. A static pointer keeps it reachable, so LeakSanitizer does not
   // report it (make test-asan).
   static google::protobuf::Arena* arena = new google::protobuf::Arena(bb::ir::large_model_arena_options());
-  onnx::ModelProto* model = load(args.input, args.limits, *arena, exit_code);
+  // The main graph's nodes stay the file's bytes but for those a pass needs (docs/
+  // compiler.md, "Verbatim nodes"), unless the graph is shown between the passes.
+  std::optional<bc::VerbatimModel> verbatim;
+  if (!options.print_after && !options.verify_each) verbatim = bc::load_verbatim(args.input, *arena, args.limits);
+  onnx::ModelProto* model = verbatim ? verbatim->model : load(args.input, args.limits, *arena, exit_code);
   if (model == nullptr) return exit_code;
-  spdlog::info("compiling {} ({} nodes)", args.input, model->graph().node_size());
+  options.verbatim = verbatim ? verbatim->nodes.get() : nullptr;
+  spdlog::info("compiling {} ({} nodes)", args.input, verbatim ? verbatim->node_count() : model->graph().node_size());
 
   bc::DiagnosticEngine diags(args.input);
   // A file is written as it is serialized (compile_model_to_file); stdout gets the bytes.

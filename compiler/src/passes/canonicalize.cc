@@ -23,6 +23,7 @@
 #include "body.h"
 #include "node_list.h"
 #include "passes.h"
+#include "verbatim.h"
 #include "wire_scan.h"
 
 namespace bb::compiler {
@@ -64,7 +65,9 @@ std::string default_name(const onnx::NodeProto& node, int index) {
 // `enclosing`: the wire-op names of the graphs around this one (a subgraph's scope).
 // Returns this graph's wire-op names; `too_long` gets the indexes of wire ops whose name
 // is too long to be a gate key.
-std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* scan,
+// `verbatim`: the main graph's nodes left as bytes (with `scan`), whose positions the
+// default names count and whose names are taken too.
+std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* scan, const VerbatimNodes* verbatim,
                                             const absl::flat_hash_set<std::string>& enclosing,
                                             std::vector<int>& too_long) {
   // A wire op's position, the name it wants (its own, or the default when it has none)
@@ -80,7 +83,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
   auto want = [&](int i) {
     const auto& node = nodes.Get(i);
     const bool own = !node.name().empty();
-    wire.push_back(Wanted{i, own ? node.name() : default_name(node, i), own});
+    wire.push_back(Wanted{i, own ? node.name() : default_name(node, verbatim != nullptr ? verbatim->position_of(i) : i), own});
   };
   if (scan != nullptr) {
     for (int i : scan->tx_gates) canonicalize_peer(*nodes.Mutable(i));
@@ -135,14 +138,23 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
       wanted_hashes.reserve(wire.size());
       for (const auto& w : wire) wanted_hashes.insert(WireScan::name_hash(w.name));
     }
+    // Over every node of the graph, in order: with verbatim nodes the list holds some of
+    // them (`i` their place in it, -1 for the others, whose names are in their bytes).
     auto next_wire = wire.begin();
-    for (int i = 0; i < nodes.size(); ++i) {
-      if (next_wire != wire.end() && next_wire->index == i) {
+    const int n = verbatim != nullptr ? verbatim->size() : nodes.size();
+    std::size_t next_kept = 0;
+    for (int p = 0; p < n; ++p) {
+      int i = p;
+      if (verbatim != nullptr) {
+        const auto& kept = verbatim->kept_positions();
+        i = next_kept < kept.size() && kept[next_kept] == p ? static_cast<int>(next_kept++) : -1;
+      }
+      if (i >= 0 && next_wire != wire.end() && next_wire->index == i) {
         ++next_wire;
         continue;
       }
-      if (!all && !wanted_hashes.contains(scan->name_hashes[static_cast<std::size_t>(i)])) continue;
-      const std::string& name = nodes.Get(i).name();
+      if (!all && !wanted_hashes.contains(scan->name_hashes[static_cast<std::size_t>(p)])) continue;
+      const std::string_view name = i >= 0 ? std::string_view(nodes.Get(i).name()) : verbatim->name(p);
       if (!name.empty() && (all || wanted.contains(name))) others.insert(name);
     }
   };
@@ -250,11 +262,12 @@ class CanonicalizePass final : public Pass {
       for (int at = bodies[b].parent; at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
         enclosing.insert(wire_names[static_cast<std::size_t>(at)].begin(), wire_names[static_cast<std::size_t>(at)].end());
       std::vector<int> long_names;
-      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), b == 0 ? scan : nullptr, enclosing, long_names);
+      const VerbatimNodes* verbatim = b == 0 && scan != nullptr ? context.verbatim : nullptr;
+      wire_names[b] = canonicalize_nodes(bodies[b].nodes(), b == 0 ? scan : nullptr, verbatim, enclosing, long_names);
       for (int index : long_names) {
         const auto& node = bodies[b].nodes().Get(index);
         Finding& f = context.diags.report(
-            kBB022, NodeLocation{&node, index, bodies[b].scope},
+            kBB022, NodeLocation{&node, verbatim != nullptr ? verbatim->position_of(index) : index, bodies[b].scope},
             "the name is " + std::to_string(node.name().size()) +
                 " bytes long; a wire op's name names its gates and their values, and may be at most " +
                 std::to_string(ir::kMaxGateKeyBytes) + " bytes" + bodies[b].where);

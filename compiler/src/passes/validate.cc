@@ -3,6 +3,7 @@
 #include "bb/compiler/validate.h"
 
 #include "passes.h"
+#include "verbatim.h"
 #include "wire_scan.h"
 
 namespace bb::compiler {
@@ -15,8 +16,22 @@ class ValidatePass final : public Pass {
     // A compiled input's skipped gates are inserted by this compile, not findings. The
     // walk also scans the main graph for the first gate pass's index (wire_scan.h).
     WireScan scan;
-    const bool scanned = validate_and_scan(
-        context.model, ValidateOptions{false, context.path, context.ops, /*every_gate=*/false}, context.diags, scan);
+    const ValidateOptions options{false, context.path, context.ops, /*every_gate=*/false};
+    bool scanned = false;
+    if (context.verbatim != nullptr) {
+      // The main graph's nodes are bytes (verbatim.h): walked as they are when the walk
+      // holds, else parsed, and the model validated whole.
+      DiagnosticEngine found(context.diags.file());
+      scanned = validate_verbatim(context.model, *context.verbatim, options, found, scan);
+      if (scanned) {
+        for (auto& f : found.take()) context.diags.add(std::move(f));
+      } else {
+        const bool parsed = context.verbatim->parse_whole(context.model, context.diags, context.path);
+        context.verbatim = nullptr;
+        if (!parsed) return PassStatus::input_errors();
+      }
+    }
+    if (context.verbatim == nullptr) scanned = validate_and_scan(context.model, options, context.diags, scan);
     bool errors = false;
     UnorderedScopes unordered;  // canonicalize sorts the graphs whose order is not topological
     const auto& findings = context.diags.findings();

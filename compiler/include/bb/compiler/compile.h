@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "bb/compiler/diagnostics.h"
 #include "bb/compiler/pass_manager.h"
+#include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 
 namespace bb::compiler {
@@ -38,6 +40,21 @@ CompileResult compile_model(onnx::ModelProto& model, std::string_view path, cons
 // and there is no write_error, `output` is left as it was.
 CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view path, const PassOptions& options,
                                     DiagnosticEngine& diags, std::ostream& log, const std::filesystem::path& output);
+
+// A binary source model loaded for compiling with its main graph's nodes left as the
+// file's bytes (docs/compiler.md, "Verbatim nodes"): every other field is parsed, and
+// validate parses the nodes a pass needs; the writer copies the others.
+struct VerbatimModel {
+  onnx::ModelProto* model = nullptr;      // on the caller's arena; its main graph holds no node yet
+  std::shared_ptr<VerbatimNodes> nodes;  // for PassOptions::verbatim, while the compile runs
+  int node_count() const;                 // the main graph's nodes
+};
+
+// nullopt when `path` is not a binary model laid out as protobuf writes one, holds
+// unknown fields or a passport (a compiled model), or does not load within `limits`:
+// then load the model whole (ir::load_model), which says what is wrong.
+std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, google::protobuf::Arena& arena,
+                                           const ir::ModelLimits& limits);
 
 // The output path by default: IN with its extension replaced by `.bb`.
 std::string default_output_path(std::string_view input);

@@ -16,6 +16,11 @@
 #include "bb/compiler/codes.h"
 #include "bb/ir/escape.h"
 
+namespace bb::ir {
+struct IoError;
+struct LimitError;
+}  // namespace bb::ir
+
 namespace bb::compiler {
 
 struct Finding {
@@ -82,5 +87,10 @@ using ir::printable;
 
 // `message` without a leading `<path>: ` (I/O errors name the file; a finding already does).
 std::string without_path_prefix(std::string_view message, std::string_view path);
+
+// BB001 for a model file `path` that did not load (it does not parse, or is over
+// --max-file-bytes), and for a loaded model over a limit of ir::ModelLimits.
+void report_load_error(DiagnosticEngine& diags, const ir::IoError& error, std::string_view path);
+void report_limit_error(DiagnosticEngine& diags, const ir::LimitError& error);
 
 }  // namespace bb::compiler

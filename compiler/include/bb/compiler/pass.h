@@ -21,6 +21,8 @@
 
 namespace bb::compiler {
 
+class VerbatimNodes;
+
 // The pass names, in canonical order (docs/compiler.md). The gate passes' names are part
 // of the passport and live in the gate catalogue (bb/ir/gates.h).
 inline constexpr std::string_view kPassValidate = "validate";
@@ -111,6 +113,9 @@ struct PassContext {
   std::string_view path;                  // the input path as given
   const OpManifest* ops = nullptr;        // --ops FILE, for validate (or null)
   std::uint64_t max_output_bytes = kDefaultMaxOutputBytes;  // --max-output-bytes (BB021)
+  // The main graph's nodes left as bytes (docs/compiler.md, "Verbatim nodes"), or null:
+  // the model was parsed whole (or validate parsed the rest of it).
+  VerbatimNodes* verbatim = nullptr;
   std::vector<std::string> ran;           // names of the passes run so far, in order
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits

@@ -32,6 +32,8 @@ struct PassOptions {
   // costs what the records saved. The output bytes are the same either way: bbc, which
   // exits after the write, says false.
   bool model_keeps_gates = true;
+  // The main graph's nodes as bytes, from load_verbatim (compile.h), or null.
+  VerbatimNodes* verbatim = nullptr;
 };
 
 // Checks --skip and --print-after names. The error is a usage message that lists the
@@ -63,12 +65,16 @@ class PassManager {
   PassManager(PassOptions options, std::ostream& log);
   void add_instrumentation(std::unique_ptr<PassInstrumentation> instrumentation);
   PassStatus run(PassContext& context);
+  // Whether something besides the passes looks at the graph between them (--print-after,
+  // --verify-each, an instrumentation added by the caller): it needs every node parsed.
+  bool shows_graph() const { return options_.verify_each || options_.print_after.has_value() || added_; }
 
  private:
   PassStatus run_pass(const PassInfo& info, PassContext& context);
 
   PassOptions options_;
   std::vector<std::unique_ptr<PassInstrumentation>> instrumentations_;
+  bool added_ = false;  // add_instrumentation was called
 };
 
 }  // namespace bb::compiler

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <google/protobuf/arena.h>
 #include <onnx/onnx_pb.h>
@@ -49,5 +50,17 @@ struct StreamedModel {
 std::optional<StreamedModel> parse_model_streamed(std::string_view bytes, google::protobuf::Arena& arena,
                                                   const LoadLimits& limits, std::uint64_t max_nodes, NodeSink& sink,
                                                   const StreamOptions& options = {});
+
+// A binary model's fields parsed, but for its graph's nodes, which stay bytes: for a
+// loader that parses only the nodes it needs (bbc compile's verbatim nodes, docs/
+// compiler.md). nullopt as for parse_model_streamed.
+struct ModelWithoutNodes {
+  onnx::ModelProto* model = nullptr;  // on the arena; its graph holds no node
+  std::string_view graph_body;        // the graph message's fields, in `bytes`
+  // Each node's entry in graph_body: its tag, length and bytes.
+  std::vector<std::uint32_t> node_begin, node_end;
+};
+std::optional<ModelWithoutNodes> parse_model_without_nodes(std::string_view bytes, google::protobuf::Arena& arena,
+                                                           const LoadLimits& limits, std::uint64_t max_nodes);
 
 }  // namespace bb::ir

@@ -19,6 +19,10 @@ bool is_bb_domain(std::string_view domain);
 
 bool is_send(const onnx::NodeProto& node);
 bool is_recv(const onnx::NodeProto& node);
+// The same, for a node's domain and op type (bbc's verbatim nodes are views of bytes).
+bool is_send(std::string_view domain, std::string_view op_type);
+bool is_recv(std::string_view domain, std::string_view op_type);
+bool is_peers(std::string_view domain, std::string_view op_type);
 bool is_wire_op(const onnx::NodeProto& node);
 bool is_tx_gate(const onnx::NodeProto& node);
 bool is_rx_gate(const onnx::NodeProto& node);

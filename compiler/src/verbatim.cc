@@ -1,0 +1,171 @@
+#include "verbatim.h"
+
+#include <utility>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include "bb/ir/model_io.h"
+
+#include "bb/ir/wire_format.h"
+
+namespace bb::compiler {
+namespace {
+
+// NodeProto's fields (onnx.proto), every one length-delimited.
+enum NodeField : int { kInput = 1, kOutput = 2, kName = 3, kOpType = 4, kAttribute = 5, kDocString = 6, kDomain = 7 };
+constexpr std::uint32_t kGraphNodeTag = ir::make_tag(1, ir::WireType::kLengthDelimited);
+
+// Reads a varint; `minimal` turns false when it has more bytes than its value needs
+// (protobuf writes the fewest). Tags and lengths of names are mostly one byte.
+inline bool read_varint(const char*& p, const char* end, std::uint64_t& value, bool& minimal) {
+  if (p < end && static_cast<std::uint8_t>(*p) < 0x80u) {
+    value = static_cast<std::uint8_t>(*p++);
+    return true;
+  }
+  value = 0;
+  const char* const start = p;
+  for (int shift = 0; p < end && shift < 64; shift += 7) {
+    const auto byte = static_cast<std::uint8_t>(*p++);
+    value |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80u) == 0) {
+      if (p - start > 1 && byte == 0) minimal = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The entry's header (tag and length): the bytes after it, or false.
+bool node_body(std::string_view entry, std::string_view& body, bool& minimal) {
+  const char* p = entry.data();
+  const char* const end = p + entry.size();
+  std::uint64_t tag = 0, length = 0;
+  if (!read_varint(p, end, tag, minimal) || tag != kGraphNodeTag) return false;
+  if (!read_varint(p, end, length, minimal) || length != static_cast<std::uint64_t>(end - p)) return false;
+  body = std::string_view(p, static_cast<std::size_t>(length));
+  return true;
+}
+
+}  // namespace
+
+bool decode_node_entry(std::string_view entry, NodeView& view) {
+  view.name = view.op_type = view.domain = {};
+  view.inputs.clear();
+  view.outputs.clear();
+  view.has_attributes = false;
+  bool minimal = true, ordered = true;
+  std::string_view body;
+  if (!node_body(entry, body, minimal)) return false;
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  int last = 0;
+  while (p < end) {
+    std::uint64_t tag = 0, length = 0;
+    if (!read_varint(p, end, tag, minimal) || ir::tag_type(static_cast<std::uint32_t>(tag)) != ir::WireType::kLengthDelimited ||
+        tag > 0xffffffffu)
+      return false;
+    if (!read_varint(p, end, length, minimal) || length > static_cast<std::uint64_t>(end - p)) return false;
+    const std::string_view value(p, static_cast<std::size_t>(length));
+    p += length;
+    const int field = ir::tag_field(static_cast<std::uint32_t>(tag));
+    const bool repeated = field == kInput || field == kOutput || field == kAttribute;
+    if (field < last || (field == last && !repeated)) ordered = false;
+    last = field;
+    switch (field) {
+      case kInput: view.inputs.push_back(value); break;
+      case kOutput: view.outputs.push_back(value); break;
+      case kName: view.name = value; break;  // (a repeated singular field: protobuf keeps the last)
+      case kOpType: view.op_type = value; break;
+      case kAttribute: view.has_attributes = true; break;
+      case kDocString: break;
+      case kDomain: view.domain = value; break;
+      default: return false;  // a field this protobuf does not know: kept as an unknown field
+    }
+  }
+  view.canonical = minimal && ordered && !view.has_attributes;
+  return true;
+}
+
+VerbatimNodes::VerbatimNodes(std::unique_ptr<char[]> file, std::size_t size, ir::ModelWithoutNodes parsed,
+                             const ir::ModelLimits& limits)
+    : file_(std::move(file)),
+      bytes_(file_.get(), size),
+      limits_(limits),
+      body_(parsed.graph_body),
+      begin_(std::move(parsed.node_begin)),
+      end_(std::move(parsed.node_end)) {
+  for (std::size_t i = 0; i < begin_.size(); ++i) verbatim_bytes_ += end_[i] - begin_[i];
+}
+
+std::string_view VerbatimNodes::node_bytes(int position) const {
+  std::string_view body;
+  bool minimal = true;
+  return node_body(entry(position), body, minimal) ? body : std::string_view();
+}
+
+// Calls f(field, value) for each length-delimited field of a node's bytes, up to the
+// first that is not (decode_node_entry says what else the bytes hold).
+template <class F>
+static void for_each_field(std::string_view body, F&& f) {
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  bool minimal = true;
+  while (p < end) {
+    std::uint64_t tag = 0, length = 0;
+    if (!read_varint(p, end, tag, minimal) || ir::tag_type(static_cast<std::uint32_t>(tag)) != ir::WireType::kLengthDelimited ||
+        !read_varint(p, end, length, minimal) || length > static_cast<std::uint64_t>(end - p))
+      return;
+    f(ir::tag_field(static_cast<std::uint32_t>(tag)), std::string_view(p, static_cast<std::size_t>(length)));
+    p += length;
+  }
+}
+
+std::string_view VerbatimNodes::name(int position) const {
+  std::string_view name;
+  for_each_field(node_bytes(position), [&](int field, std::string_view value) {
+    if (field == kName) name = value;
+  });
+  return name;
+}
+
+std::size_t VerbatimNodes::output_count() const {
+  std::size_t outputs = 0;
+  for (int i = 0; i < size(); ++i)
+    for_each_field(node_bytes(i), [&](int field, std::string_view) { outputs += field == kOutput ? 1 : 0; });
+  return outputs;
+}
+
+bool VerbatimNodes::parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags, std::string_view path) {
+  auto& nodes = *model.mutable_graph()->mutable_node();
+  nodes.Clear();
+  nodes.Reserve(size());
+  const int depth = limits_.max_recursion_depth - 2;  // model, graph, node
+  for (int i = 0; i < size(); ++i) {
+    auto* node = nodes.Add();
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(node_bytes(i).data()),
+                                              static_cast<int>(node_bytes(i).size()));
+    in.SetRecursionLimit(depth);
+    if (depth < 1 || !node->MergePartialFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+      // What the whole file's parse says, where it says it.
+      auto whole = ir::parse_model(bytes_, ir::ModelFormat::kBinary, limits_.load());
+      report_load_error(diags, whole ? ir::IoError{ir::IoError::Kind::kParse, "a node does not parse"} : whole.error(),
+                        path);
+      return false;
+    }
+  }
+  kept_.clear();
+  kept_position_.clear();
+  if (auto within = ir::check_model_limits(model, limits_); !within) {
+    report_limit_error(diags, within.error());
+    return false;
+  }
+  return true;
+}
+
+void VerbatimNodes::keep(const onnx::NodeProto* node, int position) {
+  kept_.push_back(node);
+  kept_position_.push_back(position);
+  verbatim_bytes_ -= entry(position).size();
+}
+
+}  // namespace bb::compiler
