@@ -95,7 +95,12 @@ std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, go
     return file.get();
   });
   if (!read) return std::nullopt;
-  const std::string_view bytes = *read;
+  return load_verbatim(std::move(file), read->size(), arena, limits);
+}
+
+std::optional<VerbatimModel> load_verbatim(std::unique_ptr<char[]> file, std::size_t size,
+                                           google::protobuf::Arena& arena, const ir::ModelLimits& limits) {
+  const std::string_view bytes(file.get(), size);
   auto parsed = ir::parse_model_without_nodes(bytes, arena, limits.load(), limits.max_nodes);
   if (!parsed) return std::nullopt;
   onnx::ModelProto* model = parsed->model;

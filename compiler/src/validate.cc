@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -209,6 +210,8 @@ class Validator {
     scan_->name_hashes.reserve(static_cast<std::size_t>(n));
     scan_ok_ = true;
     OpCache op_cache;
+    using BbShape = std::tuple<OpKey, std::size_t, std::size_t>;  // op, inputs, outputs
+    absl::flat_hash_set<BbShape> clean_shapes;
     // Each node is decoded kLookAhead nodes early, and the map's slots of its inputs and
     // outputs asked for then (as check_body and collect_definitions do).
     std::array<NodeView, kLookAhead + 1> views;
@@ -249,6 +252,11 @@ class Validator {
       const bool send = ir::is_send(view.domain, view.op_type), recv = ir::is_recv(view.domain, view.op_type);
       const bool peers = ir::is_peers(view.domain, view.op_type);
       bool kept = reader || send || recv || peers;
+      // A bb op without attributes checks alike for alike numbers of inputs and outputs
+      // (check_bb_op reads nothing else of it): parsed and checked once per such shape.
+      const bool plain_bb = status == OpStatus::kBb && !kept && !view.has_attributes && view.canonical;
+      const BbShape shape{OpKey(view.domain, view.op_type), view.inputs.size(), view.outputs.size()};
+      if (plain_bb && clean_shapes.contains(shape)) continue;
       onnx::NodeProto* node = &scratch;
       if (kept) {
         node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(arena);
@@ -269,6 +277,7 @@ class Validator {
       const NodeLocation at{node, i, body.scope};
       check_op(body, *node, at, status, OpKey(view.domain, view.op_type));
       if (source_ && (send || recv)) check_no_stamps(body, *node, at);
+      if (plain_bb && diags_.findings().size() == findings) clean_shapes.insert(shape);
       if (!kept) continue;
       if (peers) {
         scan_->peer_lists.push_back(at_list);
