@@ -85,6 +85,10 @@ CompileResult compile_model_to_file(onnx::ModelProto& model, std::string_view pa
 
 int VerbatimModel::node_count() const { return nodes->size(); }
 
+int VerbatimModel::parsed_node_count() const {
+  return nodes->kept().empty() ? model->graph().node_size() : static_cast<int>(nodes->kept().size());
+}
+
 std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, google::protobuf::Arena& arena,
                                            const ir::ModelLimits& limits) {
   if (ir::format_for_path(path) != ir::ModelFormat::kBinary) return std::nullopt;

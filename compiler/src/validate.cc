@@ -106,7 +106,32 @@ struct SendUse {
 
 enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest, kDomainTypo };
 using OpKey = std::pair<std::string_view, std::string_view>;  // domain, op type
-using OpCache = absl::flat_hash_map<OpKey, OpStatus>;
+
+// The status of each (domain, op type) of a graph, resolved once. A graph uses few: a
+// short list compared in order costs less than hashing two strings for every node, and
+// a map takes the keys past it.
+class OpCache {
+ public:
+  const OpStatus* find(const OpKey& key) const {
+    for (const auto& [listed, status] : listed_)
+      if (listed == key) return &status;
+    if (more_.empty()) return nullptr;
+    auto it = more_.find(key);
+    return it != more_.end() ? &it->second : nullptr;
+  }
+  void add(const OpKey& key, OpStatus status) {
+    if (listed_.size() < kListed) {
+      listed_.emplace_back(key, status);
+    } else {
+      more_.emplace(key, status);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kListed = 16;
+  std::vector<std::pair<OpKey, OpStatus>> listed_;
+  absl::flat_hash_map<OpKey, OpStatus> more_;
+};
 
 // The domains bb and ONNX know, for "did you mean" on a mistyped domain.
 constexpr std::array<std::string_view, 4> kKnownDomains{ir::kWireDomain, ir::kSyscallDomain, ir::kOnnxDomainAlias,
@@ -230,7 +255,7 @@ class Validator {
     NodeList& nodes = body.nodes();
     const int depth = limits.max_recursion_depth - 2;  // model, graph, node
     for (int i = 0; i < n; ++i) {
-      if (!decode_ahead(i + kLookAhead)) return false;
+      if (diags_.findings().size() != findings || !decode_ahead(i + kLookAhead)) return false;
       const NodeView& view = views[static_cast<std::size_t>(i) % views.size()];
       if (options_.pedantic && view.name.empty()) return false;  // BB030
       bool reader = false;
@@ -696,10 +721,11 @@ class Validator {
   // The op's status, resolved once per (domain, op type) of a body: `domain` and
   // `op_type` view strings that outlive the cache.
   OpStatus op_status(const Body& body, std::string_view domain, std::string_view op_type, OpCache& cache) const {
-    const auto key = std::make_pair(domain, op_type);
-    auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, resolve(body, domain, op_type)).first;
-    return it->second;
+    const OpKey key(domain, op_type);
+    if (const OpStatus* known = cache.find(key)) return *known;
+    const OpStatus status = resolve(body, domain, op_type);
+    cache.add(key, status);
+    return status;
   }
 
   // `key`: the node's domain and op type, viewing strings that outlive the walk.

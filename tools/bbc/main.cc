@@ -192,6 +192,9 @@ int run_compile(const CompileArgs& args, bool time_given) {
   auto result = output == "-" ? bc::compile_model(*model, args.input, options, diags, std::cerr)
                               : bc::compile_model_to_file(*model, args.input, options, diags, std::cerr, output);
   print_findings(diags);
+  if (verbatim)
+    spdlog::debug("{} of {} nodes of the main graph parsed, the others copied as read", verbatim->parsed_node_count(),
+                  verbatim->node_count());
   switch (result.status.kind) {
     case bc::PassStatus::Kind::kOk: break;
     case bc::PassStatus::Kind::kInputErrors: return kExitInput;

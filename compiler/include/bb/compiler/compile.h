@@ -48,6 +48,9 @@ struct VerbatimModel {
   onnx::ModelProto* model = nullptr;      // on the caller's arena; its main graph holds no node yet
   std::shared_ptr<VerbatimNodes> nodes;  // for PassOptions::verbatim, while the compile runs
   int node_count() const;                 // the main graph's nodes
+  // After the compile: how many of them were parsed (all of them, unless the validate
+  // walk held and left the others as bytes).
+  int parsed_node_count() const;
 };
 
 // nullopt when `path` is not a binary model laid out as protobuf writes one, holds
