@@ -143,6 +143,21 @@ class ModelBuilder {
     v->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
     v->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(1);
   }
+  // A model-local function `domain.name` importing ai.onnx 13, its domain imported too.
+  onnx::FunctionProto& function(std::string_view domain, std::string_view name,
+                                std::initializer_list<std::string_view> inputs,
+                                std::initializer_list<std::string_view> outputs) {
+    import(domain, 1);
+    auto* f = model_.add_functions();
+    f->set_domain(std::string(domain));
+    f->set_name(std::string(name));
+    for (auto i : inputs) f->add_input(std::string(i));
+    for (auto o : outputs) f->add_output(std::string(o));
+    auto* onnx = f->add_opset_import();
+    onnx->set_domain("");
+    onnx->set_version(13);
+    return *f;
+  }
   onnx::ModelProto& model() { return model_; }
 
  private:
