@@ -24,7 +24,8 @@ namespace {
 
 constexpr std::size_t kLabelMax = 96;  // characters of one label line
 
-// A DOT quoted string (not `quoted`: ADL would pick std::quoted for a std::string): `"` and `\` escaped; `\n` between lines (a DOT line break).
+// A DOT quoted string: `"` and `\` escaped; `\n` between lines (a DOT line break). (Not
+// named `quoted`: for a std::string argument, lookup would pick std::quoted.)
 std::string dot_string(const std::vector<std::string>& lines) {
   std::string out = "\"";
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -224,7 +224,8 @@ class Validator {
   bool walk_verbatim(VerbatimNodes& verbatim, google::protobuf::Arena* arena, const ir::ModelLimits& limits) {
     prepare_scopes();
     const Body& body = bodies_[0];
-    if (body.kind != Body::Kind::kGraph || body.scope != 0 || body.nodes().size() != 0 || scan_ == nullptr) return false;
+    if (body.kind != Body::Kind::kGraph || body.scope != 0 || body.nodes().size() != 0 || scan_ == nullptr)
+      return false;
     const std::size_t findings = diags_.findings().size();
     const int n = verbatim.size();
     VerbatimValueMap defined;

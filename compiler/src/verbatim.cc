@@ -35,6 +35,10 @@ inline bool read_varint(const char*& p, const char* end, std::uint64_t& value, b
   return false;
 }
 
+bool length_delimited(std::uint64_t tag) {
+  return ir::tag_type(static_cast<std::uint32_t>(tag)) == ir::WireType::kLengthDelimited;
+}
+
 // The entry's header (tag and length): the bytes after it, or false.
 bool node_body(std::string_view entry, std::string_view& body, bool& minimal) {
   const char* p = entry.data();
@@ -61,9 +65,7 @@ bool decode_node_entry(std::string_view entry, NodeView& view) {
   int last = 0;
   while (p < end) {
     std::uint64_t tag = 0, length = 0;
-    if (!read_varint(p, end, tag, minimal) || ir::tag_type(static_cast<std::uint32_t>(tag)) != ir::WireType::kLengthDelimited ||
-        tag > 0xffffffffu)
-      return false;
+    if (!read_varint(p, end, tag, minimal) || tag > 0xffffffffu || !length_delimited(tag)) return false;
     if (!read_varint(p, end, length, minimal) || length > static_cast<std::uint64_t>(end - p)) return false;
     const std::string_view value(p, static_cast<std::size_t>(length));
     p += length;
@@ -112,8 +114,8 @@ static void for_each_field(std::string_view body, F&& f) {
   bool minimal = true;
   while (p < end) {
     std::uint64_t tag = 0, length = 0;
-    if (!read_varint(p, end, tag, minimal) || ir::tag_type(static_cast<std::uint32_t>(tag)) != ir::WireType::kLengthDelimited ||
-        !read_varint(p, end, length, minimal) || length > static_cast<std::uint64_t>(end - p))
+    if (!read_varint(p, end, tag, minimal) || !length_delimited(tag) || !read_varint(p, end, length, minimal) ||
+        length > static_cast<std::uint64_t>(end - p))
       return;
     f(ir::tag_field(static_cast<std::uint32_t>(tag)), std::string_view(p, static_cast<std::size_t>(length)));
     p += length;

@@ -83,7 +83,8 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
   auto want = [&](int i) {
     const auto& node = nodes.Get(i);
     const bool own = !node.name().empty();
-    wire.push_back(Wanted{i, own ? node.name() : default_name(node, verbatim != nullptr ? verbatim->position_of(i) : i), own});
+    const int position = verbatim != nullptr ? verbatim->position_of(i) : i;  // among all the nodes
+    wire.push_back(Wanted{i, own ? node.name() : default_name(node, position), own});
   };
   if (scan != nullptr) {
     for (int i : scan->tx_gates) canonicalize_peer(*nodes.Mutable(i));
