@@ -98,9 +98,8 @@ class GraphWithGates {
   }
 
  private:
-  static constexpr int kGraphNodeField = 1;
   static constexpr int kNodeAttributeField = 5;
-  static constexpr std::uint32_t kNodeTag = ir::make_tag(kGraphNodeField, ir::WireType::kLengthDelimited);
+  static constexpr std::uint32_t kNodeTag = ir::make_tag(ir::kGraphNodeField, ir::WireType::kLengthDelimited);
   static constexpr std::size_t kNone = ~std::size_t{0};
 
   // Calls f(node, tx, k) for every node of the list in order: k is the node's place in

@@ -63,16 +63,6 @@ using ValueMap = absl::flat_hash_map<const std::string*, int, NameHash, NameEq,
 using VerbatimValueMap = absl::flat_hash_map<std::string_view, int, NameHash, NameEq,
                                              ir::HugePageAllocator<std::pair<const std::string_view, int>>>;
 
-// Parses a node's bytes (after its entry's tag and length) into `node`, nesting at most
-// `depth` messages below it (the parse of the whole model's limit there).
-bool parse_node(std::string_view bytes, onnx::NodeProto& node, int depth) {
-  if (depth < 1) return false;
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  in.SetRecursionLimit(depth);
-  return node.MergePartialFromCodedStream(&in) && in.ConsumedEntireMessage();
-}
-
 // Whether protobuf's deterministic serialization of `node` is `bytes` (`scratch` holds it).
 bool serializes_to(const onnx::NodeProto& node, std::string_view bytes, std::string& scratch) {
   const std::size_t size = node.ByteSizeLong();
@@ -254,7 +244,6 @@ class Validator {
     onnx::NodeProto scratch;
     std::string bytes;
     NodeList& nodes = body.nodes();
-    const int depth = limits.max_recursion_depth - 2;  // model, graph, node
     for (int i = 0; i < n; ++i) {
       if (diags_.findings().size() != findings || !decode_ahead(i + kLookAhead)) return false;
       const NodeView& view = views[static_cast<std::size_t>(i) % views.size()];
@@ -289,7 +278,7 @@ class Validator {
       } else {
         scratch.Clear();
       }
-      if (!parse_node(verbatim.node_bytes(i), *node, depth) || !ir::node_within_limits(*node, limits)) return false;
+      if (!verbatim.parse(i, *node) || !ir::node_within_limits(*node, limits)) return false;
       if (!kept && !view.canonical && !serializes_to(scratch, verbatim.node_bytes(i), bytes)) {
         kept = true;  // its bytes are not what its serialization gives: written from the node
         node = google::protobuf::Arena::CreateMessage<onnx::NodeProto>(arena);

@@ -5,7 +5,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include "bb/ir/model_io.h"
-
+#include "bb/ir/passport.h"
 #include "bb/ir/wire_format.h"
 
 namespace bb::compiler {
@@ -13,7 +13,7 @@ namespace {
 
 // NodeProto's fields (onnx.proto), every one length-delimited.
 enum NodeField : int { kInput = 1, kOutput = 2, kName = 3, kOpType = 4, kAttribute = 5, kDocString = 6, kDomain = 7 };
-constexpr std::uint32_t kGraphNodeTag = ir::make_tag(1, ir::WireType::kLengthDelimited);
+constexpr std::uint32_t kGraphNodeTag = ir::make_tag(ir::kGraphNodeField, ir::WireType::kLengthDelimited);
 
 // Reads a varint; `minimal` turns false when it has more bytes than its value needs
 // (protobuf writes the fewest). Tags and lengths of names are mostly one byte.
@@ -95,9 +95,7 @@ VerbatimNodes::VerbatimNodes(std::unique_ptr<char[]> file, std::size_t size, ir:
       limits_(limits),
       body_(parsed.graph_body),
       begin_(std::move(parsed.node_begin)),
-      end_(std::move(parsed.node_end)) {
-  for (std::size_t i = 0; i < begin_.size(); ++i) verbatim_bytes_ += end_[i] - begin_[i];
-}
+      end_(std::move(parsed.node_end)) {}
 
 std::string_view VerbatimNodes::node_bytes(int position) const {
   std::string_view body;
@@ -141,13 +139,8 @@ bool VerbatimNodes::parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags
   auto& nodes = *model.mutable_graph()->mutable_node();
   nodes.Clear();
   nodes.Reserve(size());
-  const int depth = limits_.max_recursion_depth - 2;  // model, graph, node
   for (int i = 0; i < size(); ++i) {
-    auto* node = nodes.Add();
-    google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(node_bytes(i).data()),
-                                              static_cast<int>(node_bytes(i).size()));
-    in.SetRecursionLimit(depth);
-    if (depth < 1 || !node->MergePartialFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+    if (!parse(i, *nodes.Add())) {
       // What the whole file's parse says, where it says it.
       auto whole = ir::parse_model(bytes_, ir::ModelFormat::kBinary, limits_.load());
       report_load_error(diags, whole ? ir::IoError{ir::IoError::Kind::kParse, "a node does not parse"} : whole.error(),
@@ -167,7 +160,16 @@ bool VerbatimNodes::parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags
 void VerbatimNodes::keep(const onnx::NodeProto* node, int position) {
   kept_.push_back(node);
   kept_position_.push_back(position);
-  verbatim_bytes_ -= entry(position).size();
+}
+
+bool VerbatimNodes::parse(int position, onnx::NodeProto& node) const {
+  const int depth = limits_.max_recursion_depth - 2;  // model, graph, node
+  if (depth < 1) return false;
+  const std::string_view bytes = node_bytes(position);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  in.SetRecursionLimit(depth);
+  return node.MergePartialFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
 }  // namespace bb::compiler

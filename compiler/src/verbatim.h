@@ -62,8 +62,9 @@ class VerbatimNodes {
   // Where the list's `index`th parsed node stood (before any gate was inserted).
   int position_of(int index) const { return kept_position_[static_cast<std::size_t>(index)]; }
   const std::vector<int>& kept_positions() const { return kept_position_; }
-  // The bytes of the entries not kept.
-  std::uint64_t verbatim_bytes() const { return verbatim_bytes_; }
+  // Parses node `position` into `node` (merged into it), nesting no deeper than the
+  // whole model's parse would allow there; false when it does not parse.
+  bool parse(int position, onnx::NodeProto& node) const;
 
   // Parses every node into the main graph of `model` (the one loaded with these nodes as
   // bytes), dropping the ones kept so far: the model the whole file parses to. Then
@@ -79,7 +80,6 @@ class VerbatimNodes {
   std::vector<std::uint32_t> begin_, end_;
   std::vector<const onnx::NodeProto*> kept_;
   std::vector<int> kept_position_;
-  std::uint64_t verbatim_bytes_ = 0;
 };
 
 }  // namespace bb::compiler

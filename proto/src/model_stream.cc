@@ -18,7 +18,6 @@
 namespace bb::ir {
 namespace {
 
-constexpr int kGraphNodeField = 1;  // onnx.GraphProto.node (repeated)
 
 // Nodes parsed per batch: a few dozen nodes, their strings and attributes stay within
 // the caches until the sink has read them.

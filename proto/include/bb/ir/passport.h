@@ -15,6 +15,8 @@ namespace bb::ir {
 // and the model-local functions.
 inline constexpr int kModelGraphField = 7;       // onnx.ModelProto.graph
 inline constexpr int kModelFunctionsField = 25;  // onnx.ModelProto.functions (repeated)
+// Within the graph, its nodes (what the loaders that take a graph apart locate).
+inline constexpr int kGraphNodeField = 1;  // onnx.GraphProto.node (repeated)
 
 // graph_sha256: the lowercase hex SHA-256 of the `graph` field (tag, length, deterministic
 // bytes) followed by the `functions` fields, as they appear in the deterministic
