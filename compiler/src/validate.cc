@@ -146,29 +146,24 @@ class Validator {
   }
 
   void run() {
-    check_ir_version();
     prepare_scopes();
-    for (const auto& body : bodies_) check_body(body);
-    check_channels();
-    check_function_recursion();
+    run_checks(/*main_walked=*/false);
   }
 
   // run() for a model whose main graph walk_verbatim has checked.
-  void run_after_verbatim_walk() {
-    check_ir_version();
-    for (const auto& body : bodies_)
-      if (body.scope != 0) check_body(body);
-    check_channels();
-    check_function_recursion();
-  }
+  void run_after_verbatim_walk() { run_checks(/*main_walked=*/true); }
 
-  void check_ir_version() {
+  void run_checks(bool main_walked) {
     if (model_.ir_version() > ir::kMaxIrVersion) {
       diags_.report(kBB009,
                     "ir_version is " + std::to_string(model_.ir_version()) + ", above " +
                         std::to_string(ir::kMaxIrVersion) + ": onnx 1.12's checker cannot accept the output",
                     "export the model with ir_version 8 or lower");
     }
+    for (const auto& body : bodies_)
+      if (!main_walked || body.scope != 0) check_body(body);
+    check_channels();
+    check_function_recursion();
   }
 
   void prepare_scopes() {
@@ -294,16 +289,8 @@ class Validator {
       if (source_ && (send || recv)) check_no_stamps(body, *node, at);
       if (plain_bb && diags_.findings().size() == findings) clean_shapes.insert(shape);
       if (!kept) continue;
-      if (peers) {
-        scan_->peer_lists.push_back(at_list);
-      } else if (send) {
-        scan_->sends.push_back(at_list);
-      } else if (recv) {
-        scan_->recvs.push_back(at_list);
-        read_out[static_cast<std::size_t>(i)] = 1;
-        for (const auto& out : node->output())
-          if (out.empty()) return false;  // not for a scan (as scan_node)
-      }
+      scan_node(*node, at_list, i, read_out);
+      if (!scan_ok_) return false;  // a Recv without an output: not for a scan
       if (!reader) continue;
       for (int j = 0; j < node->input_size(); ++j) {
         const std::string& in = node->input(j);
@@ -351,7 +338,10 @@ class Validator {
       }
       check_op(body, node, at, op_cache);
       if (source_ && (ir::is_send(node) || ir::is_recv(node))) check_no_stamps(body, node, at);
-      if (scanning) scan_node(node, i, read_out);
+      if (scanning) {
+        scan_->name_hashes.push_back(WireScan::name_hash(node.name()));
+        scan_node(node, i, i, read_out);
+      }
       for (int j = 0; j < node.input_size(); ++j) {
         const std::string& in = node.input(j);
         if (in.empty()) continue;
@@ -384,22 +374,24 @@ class Validator {
 
   // The node's kind for the scan (as BodyIndex::classify); a Recv or rx gate with an
   // empty output is not for a scan.
-  void scan_node(const onnx::NodeProto& node, int i, std::vector<char>& read_out) {
-    scan_->name_hashes.push_back(WireScan::name_hash(node.name()));
+  // `position`: the node's place in the graph's list (what the scan records); `index`:
+  // among all the graph's nodes (what read_out counts). The same but for walk_verbatim.
+  void scan_node(const onnx::NodeProto& node, int position, int index, std::vector<char>& read_out) {
+    const auto at = static_cast<std::size_t>(index);
     if (ir::is_peers(node)) {
-      scan_->peer_lists.push_back(i);
+      scan_->peer_lists.push_back(position);
     } else if (ir::is_send(node)) {
-      scan_->sends.push_back(i);
+      scan_->sends.push_back(position);
     } else if (ir::is_recv(node)) {
-      scan_->recvs.push_back(i);
-      read_out[static_cast<std::size_t>(i)] = 1;
+      scan_->recvs.push_back(position);
+      read_out[at] = 1;
     } else if (ir::is_tx_gate(node)) {
-      scan_->tx_gates.push_back(i);
+      scan_->tx_gates.push_back(position);
     } else if (ir::is_rx_gate(node)) {
-      scan_->rx_gates.push_back(i);
-      read_out[static_cast<std::size_t>(i)] = 1;
+      scan_->rx_gates.push_back(position);
+      read_out[at] = 1;
     }
-    if (read_out[static_cast<std::size_t>(i)] == 0) return;
+    if (read_out[at] == 0) return;
     for (const auto& out : node.output())
       if (out.empty()) scan_ok_ = false;
   }

@@ -143,9 +143,10 @@ TEST(Verbatim, EveryGateSkipMatches) {
            {"insert-backoff-gate-tx", "insert-peer-health-gate-tx"},
            {"insert-dedup-gate-rx", "insert-peer-health-gate-rx", "insert-backoff-gate-rx", "insert-peer-health-gate-tx",
             "insert-backoff-gate-tx"}}) {
+    SCOPED_TRACE(::testing::PrintToString(skip));
     PassOptions options;
     options.skip = skip;
-    EXPECT_TRUE(expect_same(path, options)) << ::testing::PrintToString(skip);
+    EXPECT_TRUE(expect_same(path, options));
   }
 }
 
@@ -219,9 +220,9 @@ TEST(Verbatim, EntriesProtobufWouldNotWrite) {
                           field(5, field(1, "k") + field(8, "\x01\x02") + "\xa0\x01\x07")},
   };
   for (const auto& [what, body] : cases) {
+    SCOPED_TRACE(what);
     TempDir dir;
     expect_same(write_with_entry(dir, b.model(), "odd", body));
-    EXPECT_FALSE(::testing::Test::HasFailure()) << what;
   }
 }
 
@@ -268,8 +269,8 @@ TEST(Verbatim, GraphsTheWalkHandsBack) {
     cases.emplace_back("unknown op", std::move(b));
   }
   for (auto& [what, b] : cases) {
-    EXPECT_FALSE(compiles_alike(b.model())) << what;
-    EXPECT_FALSE(::testing::Test::HasFailure()) << what;
+    SCOPED_TRACE(what);
+    EXPECT_FALSE(compiles_alike(b.model()));
   }
 }
 
