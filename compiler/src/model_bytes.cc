@@ -23,7 +23,6 @@ namespace {
 using ir::kModelFunctionsField;
 using ir::kModelGraphField;
 using ir::offset_after_field;
-constexpr std::size_t kMaxTagAndLength = 15;  // a varint32 tag and a varint64 length
 constexpr std::size_t kStreamBuffer = std::size_t{4} << 20;  // as ir::AtomicWriter's chunks
 constexpr std::size_t kDigestHexSize = 64;  // graph_sha256: a SHA-256 in lowercase hex
 
@@ -37,20 +36,6 @@ std::string serialize_rest(onnx::ModelProto& model) {
   model.unsafe_arena_set_allocated_graph(graph);
   model.mutable_functions()->UnsafeArenaSwap(&functions);
   return rest;
-}
-
-// Appends field `field` holding `message` of `size` bytes (ByteSizeLong, which also
-// caches the sizes the serialization reads): tag, length, bytes.
-void append_field(int field, const google::protobuf::MessageLite& message, std::size_t size, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + kMaxTagAndLength + size);
-  google::protobuf::io::ArrayOutputStream array(out.data() + start, static_cast<int>(out.size() - start));
-  google::protobuf::io::CodedOutputStream coded(&array);
-  coded.SetSerializationDeterministic(true);
-  coded.WriteTag(ir::make_tag(field, ir::WireType::kLengthDelimited));
-  coded.WriteVarint64(size);
-  message.SerializeWithCachedSizes(&coded);
-  out.resize(start + static_cast<std::size_t>(coded.ByteCount()));
 }
 
 // The main graph with the gates a BodyIndex records (gate_records.h) spliced in between
@@ -113,10 +98,18 @@ class GraphWithGates {
     const auto& sends = gates_ != nullptr ? gates_->sends() : kNoOps;
     const auto& recvs = gates_ != nullptr ? gates_->recvs() : kNoOps;
     std::size_t s = 0, r = 0;
-    std::size_t kept = 0;  // verbatim_'s next parsed node
-    int next = 0;          // the next position not written
+    std::size_t kept = 0;      // verbatim_'s next parsed node
+    std::size_t replaced = 0;  // verbatim_'s next replaced entry
+    int next = 0;              // the next position not written
     auto bytes_until = [&](int position) {
-      for (; next < position; ++next) bytes(verbatim_->entry(next));
+      const auto& replacements = verbatim_->replaced_positions();
+      for (; next < position; ++next) {
+        if (replaced < replacements.size() && replacements[replaced] == next) {
+          bytes(verbatim_->replacement(replaced++));
+        } else {
+          bytes(verbatim_->entry(next));
+        }
+      }
     };
     for (int i = 0; i < graph_.node_size(); ++i) {
       const auto& node = graph_.node(i);
@@ -199,6 +192,18 @@ std::string serialize_functions(const onnx::ModelProto& model) {
 }
 
 }  // namespace
+
+void append_field(int field, const google::protobuf::MessageLite& message, std::size_t size, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + ir::kMaxTagAndLengthBytes + size);
+  google::protobuf::io::ArrayOutputStream array(out.data() + start, static_cast<int>(out.size() - start));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  coded.WriteTag(ir::make_tag(field, ir::WireType::kLengthDelimited));
+  coded.WriteVarint64(size);
+  message.SerializeWithCachedSizes(&coded);
+  out.resize(start + static_cast<std::size_t>(coded.ByteCount()));
+}
 
 void settle_digest(PassContext& context) {
   if (context.analyses.cached<PendingDigest>() == nullptr) return;

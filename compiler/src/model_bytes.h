@@ -30,6 +30,10 @@ namespace bb::compiler {
 class VerbatimNodes;
 class WireIndex;
 
+// Appends field `field` holding `message` of `size` bytes (ByteSizeLong, which also
+// caches the sizes the serialization reads): tag, length, deterministic bytes.
+void append_field(int field, const google::protobuf::MessageLite& message, std::size_t size, std::string& out);
+
 // Recorded by stamp-passport: the passport is written but its graph_sha256 is empty, for
 // the writer to fill in once it has hashed the bytes it writes. An instrumentation that
 // shows the model before the write (--print-after) settles it first (settle_digest).

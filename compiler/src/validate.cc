@@ -199,10 +199,11 @@ class Validator {
   // ---- the main graph as node entries (verbatim.h) --------------------------------------
   // check_body of the main graph for a model loaded with its nodes left as bytes: entry
   // by entry, in order, the nodes a pass needs parsed into the graph's list (the wire
-  // ops, the peer lists, the readers of a Recv's outputs, and any node whose entry is
-  // not the bytes its serialization gives), the scan recorded in positions of that list.
-  // Every other node is read as a NodeView (an ai.onnx op without attributes) or parsed
-  // into `scratch` for its checks and left as bytes. True when the walk found nothing and
+  // ops, the readers of a Recv's outputs, and any node whose entry is not the bytes its
+  // serialization gives), the scan recorded in positions of that list. Every other node
+  // is read as a NodeView (an ai.onnx op without attributes) or parsed into `scratch`
+  // for its checks and left as bytes; the peer lists among them are recorded by position
+  // for canonicalize, which replaces the entries it changes. True when the walk found nothing and
   // the scan holds; false at the first finding, or at what only the whole graph's walk
   // settles (an input produced later or never, a gate node, a node over a limit): the
   // caller then parses every node and validates the model as a whole.
@@ -216,7 +217,10 @@ class Validator {
     VerbatimValueMap defined;
     define_graph_values(body, defined);
     if (diags_.findings().size() != findings) return false;
-    defined.reserve(defined.size() + verbatim.output_count());
+    // Sized for an output per node and an eighth more (most nodes define one value, a
+    // Recv two or three): counting the outputs first took 5 % of the walk, and a map
+    // that is short grows once.
+    defined.reserve(defined.size() + static_cast<std::size_t>(n) + static_cast<std::size_t>(n) / 8);
     std::vector<char> read_out(static_cast<std::size_t>(n), 0);
     scan_->name_hashes.reserve(static_cast<std::size_t>(n));
     scan_ok_ = true;
@@ -260,8 +264,9 @@ class Validator {
       if (status == OpStatus::kOnnx && !view.has_attributes && !reader && view.canonical) continue;  // a view only
       if (ir::find_gate(view.domain, view.op_type) != nullptr) return false;  // gates in a source graph: as a whole
       const bool send = ir::is_send(view.domain, view.op_type), recv = ir::is_recv(view.domain, view.op_type);
+      // A peer list canonicalize changes stays bytes too: it replaces the entry.
       const bool peers = ir::is_peers(view.domain, view.op_type);
-      bool kept = reader || send || recv || peers;
+      bool kept = reader || send || recv;
       // A bb op without attributes checks alike for alike numbers of inputs and outputs
       // (check_bb_op reads nothing else of it): parsed and checked once per such shape.
       const bool plain_bb = status == OpStatus::kBb && !kept && !view.has_attributes && view.canonical;
@@ -288,7 +293,10 @@ class Validator {
       check_op(body, *node, at, status, OpKey(view.domain, view.op_type));
       if (source_ && (send || recv)) check_no_stamps(body, *node, at);
       if (plain_bb && diags_.findings().size() == findings) clean_shapes.insert(shape);
-      if (!kept) continue;
+      if (!kept) {
+        if (peers) scan_->peer_list_entries.push_back(i);
+        continue;
+      }
       scan_node(*node, at_list, i, read_out);
       if (!scan_ok_) return false;  // a Recv without an output: not for a scan
       if (!reader) continue;

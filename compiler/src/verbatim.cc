@@ -7,6 +7,7 @@
 #include "bb/ir/model_io.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/wire_format.h"
+#include "model_bytes.h"
 
 namespace bb::compiler {
 namespace {
@@ -128,13 +129,6 @@ std::string_view VerbatimNodes::name(int position) const {
   return name;
 }
 
-std::size_t VerbatimNodes::output_count() const {
-  std::size_t outputs = 0;
-  for (int i = 0; i < size(); ++i)
-    for_each_field(node_bytes(i), [&](int field, std::string_view) { outputs += field == kOutput ? 1 : 0; });
-  return outputs;
-}
-
 bool VerbatimNodes::parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags, std::string_view path) {
   auto& nodes = *model.mutable_graph()->mutable_node();
   nodes.Clear();
@@ -160,6 +154,12 @@ bool VerbatimNodes::parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags
 void VerbatimNodes::keep(const onnx::NodeProto* node, int position) {
   kept_.push_back(node);
   kept_position_.push_back(position);
+}
+
+void VerbatimNodes::replace(int position, const onnx::NodeProto& node) {
+  append_field(ir::kGraphNodeField, node, node.ByteSizeLong(), replaced_);
+  replaced_position_.push_back(position);
+  replaced_end_.push_back(replaced_.size());
 }
 
 bool VerbatimNodes::parse(int position, onnx::NodeProto& node) const {

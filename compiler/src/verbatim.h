@@ -1,14 +1,16 @@
 // Verbatim nodes (docs/compiler.md, "Verbatim nodes"). `bbc compile` of a binary model
 // parses into the main graph only the nodes a pass changes or reads whole after
-// validate: the wire ops, the peer lists and the readers of a Recv's outputs. Every
-// other node stays the bytes of its entry in the input file, which validate reads as
-// views (NodeView) and the writer copies into the output, where protobuf's serialization
-// of the parsed node would have put the same bytes. The main graph's node list holds the
-// parsed nodes in order; VerbatimNodes says where each stood among all of them.
+// validate: the wire ops and the readers of a Recv's outputs. Every other node stays the
+// bytes of its entry in the input file, which validate reads as views (NodeView) and the
+// writer copies into the output, where protobuf's serialization of the parsed node would
+// have put the same bytes; a peer list canonicalize changes is written as the entry it
+// replaces it with. The main graph's node list holds the parsed nodes in order;
+// VerbatimNodes says where each stood among all of them.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,8 +55,6 @@ class VerbatimNodes {
   // The NodeProto bytes of node `position`, after its entry's tag and length.
   std::string_view node_bytes(int position) const;
   std::string_view name(int position) const;  // the name the entry parses to
-  // The outputs of all the nodes, named or empty (what a map of the values is sized for).
-  std::size_t output_count() const;
 
   // `node`, parsed from entry `position`, is the next node of the main graph's list.
   void keep(const onnx::NodeProto* node, int position);
@@ -65,6 +65,18 @@ class VerbatimNodes {
   // Parses node `position` into `node` (merged into it), nesting no deeper than the
   // whole model's parse would allow there; false when it does not parse.
   bool parse(int position, onnx::NodeProto& node) const;
+
+  // Node `position` is `node` from now on in the output: its entry is written as the
+  // deterministic serialization of `node` instead of the bytes read (canonicalize's peer
+  // lists, left as bytes by validate). Positions ascending, each once, after the walk;
+  // parse() and name() go on reading the input's bytes.
+  void replace(int position, const onnx::NodeProto& node);
+  // The replaced positions, ascending, and the kth one's entry (tag, length, bytes).
+  const std::vector<int>& replaced_positions() const { return replaced_position_; }
+  std::string_view replacement(std::size_t k) const {
+    const std::size_t begin = k == 0 ? 0 : replaced_end_[k - 1];
+    return std::string_view(replaced_).substr(begin, replaced_end_[k] - begin);
+  }
 
   // Parses every node into the main graph of `model` (the one loaded with these nodes as
   // bytes), dropping the ones kept so far: the model the whole file parses to. Then
@@ -80,6 +92,9 @@ class VerbatimNodes {
   std::vector<std::uint32_t> begin_, end_;
   std::vector<const onnx::NodeProto*> kept_;
   std::vector<int> kept_position_;
+  std::string replaced_;  // the replaced entries, back to back
+  std::vector<int> replaced_position_;
+  std::vector<std::size_t> replaced_end_;
 };
 
 }  // namespace bb::compiler

@@ -27,6 +27,9 @@ struct WireScan {
   };
   std::vector<int> sends, recvs, tx_gates, rx_gates;  // positions, ascending
   std::vector<int> peer_lists;                        // Peers nodes, ascending
+  // Peers nodes left as bytes (verbatim.h): their positions among all the main graph's
+  // nodes, ascending.
+  std::vector<int> peer_list_entries;
   std::vector<Reader> readers;                        // in node order, then input order
   // Per node, name_hash(its name as validate saw it): equal names hash equally, so a
   // name whose hash no wire op's name has is no wire op's name.

@@ -9,6 +9,7 @@
 
 #include "bb/compiler/compile.h"
 #include "bb/ir/limits.h"
+#include "bb/ir/peer_id.h"
 #include "test_util.h"
 #include "verbatim.h"
 
@@ -24,6 +25,7 @@ struct Outcome {
   std::string bytes;                  // the output file, if written
   std::vector<std::string> findings;  // format_text of each
   bool held = false;                  // verbatim: the walk held (nodes stayed bytes)
+  std::vector<std::string> parsed;    // verbatim: the op types of the nodes parsed into the graph
 };
 
 // Compiles the file as bbc does: loaded with its nodes as bytes (`verbatim`), or whole.
@@ -62,6 +64,8 @@ Outcome compile_file(const fs::path& in, bool verbatim, PassOptions options = {}
     if (fs::exists(out)) outcome.bytes = testing::read_text(out);
     outcome.held = loaded && !loaded->nodes->kept().empty() &&
                    static_cast<int>(loaded->nodes->kept().size()) < loaded->nodes->size();
+    if (loaded)
+      for (const auto* node : loaded->nodes->kept()) outcome.parsed.push_back(node->op_type());
   } else {
     outcome.kind = PassStatus::Kind::kInputErrors;
   }
@@ -224,6 +228,41 @@ TEST(Verbatim, EntriesProtobufWouldNotWrite) {
     TempDir dir;
     expect_same(write_with_entry(dir, b.model(), "odd", body));
   }
+}
+
+// Peer lists stay bytes: canonicalize replaces the entries of those whose peers it turns
+// into bytes, leaves the others as read, and a list whose entry protobuf would not
+// write is parsed into the graph instead.
+TEST(Verbatim, PeerListsStayBytesAndCanonicalizeReplacesThoseItChanges) {
+  ModelBuilder b;
+  b.tick();
+  auto& text = b.sys(ir::kPeers, {}, {"text"}, "text");
+  ModelBuilder::strings(text, ir::kAttrPeers, {"id:carol", "id:dave"});
+  const std::string erin = PeerId::from_text("id:erin")->bytes();
+  auto& bytes = b.sys(ir::kPeers, {}, {"bytes"}, "bytes");
+  ModelBuilder::strings(bytes, ir::kAttrPeers, {erin});
+  ModelBuilder::strings(b.sys(ir::kPeers, {}, {"odd"}, "odd"), ir::kAttrPeers, {"id:frank"});
+  b.send({"tick", "text"}, "to_text", "");
+  b.send({"tick", "bytes"}, "to_bytes", "");
+  b.send({"tick", "odd"}, "to_odd", "");
+  TempDir dir;
+  const auto plain = write_model(dir, b.model(), "plain.onnx");
+  const Outcome compiled = compile_file(plain, true);
+  EXPECT_TRUE(compiles_alike(b.model()));
+  EXPECT_EQ(compiled.parsed, (std::vector<std::string>{"Send", "Send", "Send"}));
+  // The output holds the text list as bytes, as the whole compile writes it.
+  EXPECT_NE(compiled.bytes.find(erin), std::string::npos);
+  EXPECT_EQ(compiled.bytes.find("id:carol"), std::string::npos);
+  PassOptions skip;
+  skip.skip = {"canonicalize"};
+  EXPECT_TRUE(expect_same(plain, skip));
+  // Its attribute before its name: not protobuf's order, so parsed and written from the node.
+  const std::string attr = field(1, "peers") + field(7, "id:frank") + "\xa0\x01\x08";
+  const auto odd = write_with_entry(dir, b.model(), "odd",
+                                    field(2, "odd") + field(5, attr) + field(3, "odd") + field(4, "Peers") +
+                                        field(7, ir::kSyscallDomain));
+  EXPECT_TRUE(expect_same(odd));
+  EXPECT_EQ(compile_file(odd, true).parsed, (std::vector<std::string>{"Peers", "Send", "Send", "Send"}));
 }
 
 TEST(Verbatim, GraphsTheWalkHandsBack) {

@@ -36,12 +36,28 @@ void canonicalize_peer(onnx::NodeProto& node) {
   if (peer && peer->bytes() != attr->s()) attr->set_s(peer->bytes());
 }
 
-void canonicalize_peer_list(onnx::NodeProto& node) {
+// Whether the list changed.
+bool canonicalize_peer_list(onnx::NodeProto& node) {
   auto* attr = ir::find_attribute(node, ir::kAttrPeers);
-  if (attr == nullptr || attr->type() != onnx::AttributeProto::STRINGS) return;
+  if (attr == nullptr || attr->type() != onnx::AttributeProto::STRINGS) return false;
+  bool changed = false;
   for (auto& entry : *attr->mutable_strings()) {
     auto peer = PeerId::from_attribute(entry);
-    if (peer && peer->bytes() != entry) entry = peer->bytes();
+    if (peer && peer->bytes() != entry) {
+      entry = peer->bytes();
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+// The peer lists validate left as bytes (verbatim.h): each parsed into one scratch node,
+// and its entry replaced when the list changes.
+void canonicalize_peer_list_entries(const std::vector<int>& positions, VerbatimNodes& verbatim) {
+  onnx::NodeProto node;
+  for (int p : positions) {
+    node.Clear();
+    if (verbatim.parse(p, node) && canonicalize_peer_list(node)) verbatim.replace(p, node);
   }
 }
 
@@ -67,7 +83,7 @@ std::string default_name(const onnx::NodeProto& node, int index) {
 // is too long to be a gate key.
 // `verbatim`: the main graph's nodes left as bytes (with `scan`), whose positions the
 // default names count and whose names are taken too.
-std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* scan, const VerbatimNodes* verbatim,
+std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* scan, VerbatimNodes* verbatim,
                                             const absl::flat_hash_set<std::string>& enclosing,
                                             std::vector<int>& too_long) {
   // A wire op's position, the name it wants (its own, or the default when it has none)
@@ -89,6 +105,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
   if (scan != nullptr) {
     for (int i : scan->tx_gates) canonicalize_peer(*nodes.Mutable(i));
     for (int i : scan->peer_lists) canonicalize_peer_list(*nodes.Mutable(i));
+    if (verbatim != nullptr) canonicalize_peer_list_entries(scan->peer_list_entries, *verbatim);
     std::vector<int> positions(scan->sends.size() + scan->recvs.size());
     std::merge(scan->sends.begin(), scan->sends.end(), scan->recvs.begin(), scan->recvs.end(), positions.begin());
     wire.reserve(positions.size());
@@ -263,7 +280,7 @@ class CanonicalizePass final : public Pass {
       for (int at = bodies[b].parent; at >= 0; at = bodies[static_cast<std::size_t>(at)].parent)
         enclosing.insert(wire_names[static_cast<std::size_t>(at)].begin(), wire_names[static_cast<std::size_t>(at)].end());
       std::vector<int> long_names;
-      const VerbatimNodes* verbatim = b == 0 && scan != nullptr ? context.verbatim : nullptr;
+      VerbatimNodes* verbatim = b == 0 && scan != nullptr ? context.verbatim : nullptr;
       wire_names[b] = canonicalize_nodes(bodies[b].nodes(), b == 0 ? scan : nullptr, verbatim, enclosing, long_names);
       for (int index : long_names) {
         const auto& node = bodies[b].nodes().Get(index);

@@ -23,6 +23,9 @@ enum class WireType : std::uint8_t {
 constexpr std::uint32_t make_tag(int field, WireType type) {
   return static_cast<std::uint32_t>(field) << 3 | static_cast<std::uint32_t>(type);
 }
+// The most bytes a length-delimited field's header takes: a varint32 tag, a varint64 length.
+constexpr std::size_t kMaxTagAndLengthBytes = 15;
+
 constexpr int tag_field(std::uint32_t tag) { return static_cast<int>(tag >> 3); }
 constexpr WireType tag_type(std::uint32_t tag) { return static_cast<WireType>(tag & 7); }
 
