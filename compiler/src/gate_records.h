@@ -45,8 +45,21 @@ onnx::NodeProto* build_gate_node(const GateSpelling& gate, google::protobuf::Are
 
 // The size of the node's serialization, and the serialization itself appended to `out`
 // (the NodeProto's bytes, without the tag and length of the field that holds it).
+// The pointer form writes the gate_node_size(gate) bytes at `at` and returns their end.
 std::size_t gate_node_size(const GateSpelling& gate);
 void encode_gate_node(const GateSpelling& gate, std::string& out);
+char* encode_gate_node(const GateSpelling& gate, char* at);
+
+// The same size from lengths alone, for sizing a graph without spelling its gates: the
+// gate's key, the bytes of its `input` fields and of its `output` fields (a name's field
+// is name_field_size of its length, whichever of the two it is in), its peer's length.
+std::size_t gate_node_size(const ir::GateInfo& info, std::size_t key, std::size_t input_fields,
+                           std::size_t output_fields, std::optional<std::size_t> peer, bool dynamic);
+std::size_t name_field_size(std::size_t name);
+// The length of `<key>#<infix>.<j>` for a key of `key` bytes (append_gate_output_name's).
+std::size_t gate_output_name_size(std::size_t key, std::string_view infix, std::size_t j);
+// A node of `node` bytes as a graph's `node` field: tag, length, bytes.
+std::size_t node_field_size(std::size_t node);
 
 // A wire op's stamp (`stamp` = 1, as BodyIndex::stamp adds it) as a NodeProto
 // `attribute` field: its size (tag and length included), and its bytes appended to `out`.

@@ -59,14 +59,13 @@ class GraphWithGates {
     std::uint64_t size = rest_.size();
     walk(
         [&](const onnx::NodeProto& node, bool tx, std::size_t k) {
-          size += field_size(node.ByteSizeLong() + (k == kNone ? 0 : gates_->recorded_stamps_size(tx, k)));
+          size += node_field_size(node.ByteSizeLong() + (k == kNone ? 0 : gates_->recorded_stamps_size(tx, k)));
         },
         [&](std::string_view entry) { size += entry.size(); });
     if (gates_ == nullptr) return size;
     for (const bool tx : {true, false}) {
       const std::size_t ops = (tx ? gates_->sends() : gates_->recvs()).size();
-      for (std::size_t k = 0; k < ops; ++k)
-        gates_->spell_chain(tx, k, [&](const GateSpelling& gate) { size += field_size(gate_node_size(gate)); });
+      for (std::size_t k = 0; k < ops; ++k) size += gates_->chain_bytes(tx, k);
     }
     return size;
   }
@@ -160,17 +159,18 @@ class GraphWithGates {
     coded.WriteRaw(bytes_.data() + split, static_cast<int>(size - split));
   }
 
-  static std::uint64_t field_size(std::size_t size) {
-    return google::protobuf::io::CodedOutputStream::VarintSize32(kNodeTag) +
-           google::protobuf::io::CodedOutputStream::VarintSize64(size) + size;
-  }
-
   void write_chain(google::protobuf::io::CodedOutputStream& coded, bool tx, std::size_t k) {
     gates_->spell_chain(tx, k, [&](const GateSpelling& gate) {
+      const std::size_t size = gate_node_size(gate);
+      coded.WriteTag(kNodeTag);
+      coded.WriteVarint32(static_cast<std::uint32_t>(size));
+      // Straight into the stream's buffer, unless the gate straddles two of them.
+      if (auto* at = coded.GetDirectBufferForNBytesAndAdvance(static_cast<int>(size))) {
+        encode_gate_node(gate, reinterpret_cast<char*>(at));
+        return;
+      }
       bytes_.clear();
       encode_gate_node(gate, bytes_);
-      coded.WriteTag(kNodeTag);
-      coded.WriteVarint32(static_cast<std::uint32_t>(bytes_.size()));
       coded.WriteRaw(bytes_.data(), static_cast<int>(bytes_.size()));
     });
   }

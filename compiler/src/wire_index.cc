@@ -444,6 +444,38 @@ void BodyIndex::spell_first(bool tx, std::size_t k, const onnx::NodeProto& op, G
   if (!chain.dynamic) gate.peer = peer(k);
 }
 
+std::uint64_t BodyIndex::chain_bytes(bool tx, std::size_t k) const {
+  const std::uint8_t gates = recorded_gates(tx, k);
+  if (gates == 0) return 0;
+  const onnx::NodeProto& op = body_.nodes().Get(tx ? sends_[k] : recvs_[k]);
+  // As spell_first and spell_chain: the first gate's inputs, then each gate's outputs
+  // as the next one's inputs.
+  std::size_t fields = 0, count = 0;
+  std::optional<std::size_t> peer_size;
+  bool dynamic = false;
+  if (tx) {
+    const Chain& chain = send_chains_[k];
+    count = static_cast<std::size_t>(op.input_size());
+    for (std::size_t j = 0; j < count; ++j) fields += name_field_size(heads_[chain.heads + j].size());
+    dynamic = chain.dynamic;
+    if (!dynamic)
+      if (auto p = peer(k)) peer_size = p->size();
+  } else {
+    count = static_cast<std::size_t>(op.output_size());
+    for (const auto& out : op.output()) fields += name_field_size(out.size());
+  }
+  const std::size_t key = op.name().size();
+  std::uint64_t bytes = 0;
+  for (const auto& info : ir::kGates) {
+    if (info.tx != tx || (gates >> static_cast<int>(info.gate) & 1u) == 0) continue;
+    std::size_t outputs = 0;
+    for (std::size_t j = 0; j < count; ++j) outputs += name_field_size(gate_output_name_size(key, info.out_infix, j));
+    bytes += node_field_size(gate_node_size(info, key, fields, outputs, peer_size, dynamic));
+    fields = outputs;
+  }
+  return bytes;
+}
+
 std::vector<Insertion> BodyIndex::materialisation() const {
   std::vector<Insertion> plan;
   google::protobuf::Arena* arena = body_.graph->GetArena();

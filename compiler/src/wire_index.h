@@ -140,6 +140,10 @@ class BodyIndex {
   // recvs()[k]: a bit per Gate.
   bool recorded() const { return recorded_ != 0; }
   std::uint8_t recorded_gates(bool tx, std::size_t k) const;
+  // The bytes the recorded gates of sends()[k] (tx) or recvs()[k] take in the graph's
+  // serialization (node fields), counted without spelling them (the writer sizes the
+  // graph before it writes it).
+  std::uint64_t chain_bytes(bool tx, std::size_t k) const;
   // Spells out the recorded gates of sends()[k] (tx) or recvs()[k] in chain order,
   // calling `f(const GateSpelling&)` for each.
   template <class F>

@@ -58,6 +58,15 @@ TEST(GateRecords, EncodingIsProtobufsSerializationOfTheNode) {
           ASSERT_EQ(encoded, "prefix" + expected) << info.op_type << " key " << key.size() << " inputs " << inputs
                                                   << " destination " << d;
           EXPECT_EQ(gate_node_size(gate), expected.size());
+          // The size from lengths alone (how the writer sizes a graph before writing it).
+          std::size_t input_fields = 0, output_fields = 0;
+          for (const auto& n : names) input_fields += name_field_size(n.size());
+          for (std::size_t j = 0; j < inputs; ++j) {
+            EXPECT_EQ(gate_output_name_size(key.size(), info.out_infix, j), gate.outputs[j].size());
+            output_fields += name_field_size(gate.outputs[j].size());
+          }
+          const auto peer = gate.peer ? std::optional<std::size_t>(gate.peer->size()) : std::nullopt;
+          EXPECT_EQ(gate_node_size(info, key.size(), input_fields, output_fields, peer, gate.dynamic), expected.size());
           ++checked;
         }
       }
