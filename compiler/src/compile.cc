@@ -92,19 +92,19 @@ int VerbatimModel::parsed_node_count() const {
 std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, google::protobuf::Arena& arena,
                                            const ir::ModelLimits& limits) {
   if (ir::format_for_path(path) != ir::ModelFormat::kBinary) return std::nullopt;
-  // Not zero-filled before read(2) overwrites it.
-  std::unique_ptr<char[]> file;
-  auto read = ir::read_file(path, limits.max_file_bytes, [&file](std::size_t size) {
-    file = std::make_unique_for_overwrite<char[]>(size);
-    return file.get();
-  });
-  if (!read) return std::nullopt;
-  return load_verbatim(std::move(file), read->size(), arena, limits);
+  auto mapped = ir::map_file(path, limits.max_file_bytes);
+  if (!mapped) return std::nullopt;
+  return load_verbatim(std::move(*mapped), arena, limits);
 }
 
-std::optional<VerbatimModel> load_verbatim(std::unique_ptr<char[]> file, std::size_t size,
+std::optional<VerbatimModel> load_verbatim(std::unique_ptr<char[]> bytes, std::size_t size,
                                            google::protobuf::Arena& arena, const ir::ModelLimits& limits) {
-  const std::string_view bytes(file.get(), size);
+  return load_verbatim(ir::FileBytes(std::move(bytes), size), arena, limits);
+}
+
+std::optional<VerbatimModel> load_verbatim(ir::FileBytes file, google::protobuf::Arena& arena,
+                                           const ir::ModelLimits& limits) {
+  const std::string_view bytes = file.bytes();
   auto parsed = ir::parse_model_without_nodes(bytes, arena, limits.load(), limits.max_nodes);
   if (!parsed) return std::nullopt;
   onnx::ModelProto* model = parsed->model;
@@ -113,7 +113,7 @@ std::optional<VerbatimModel> load_verbatim(std::unique_ptr<char[]> file, std::si
     return std::nullopt;
   VerbatimModel out;
   out.model = model;
-  out.nodes = std::make_shared<VerbatimNodes>(std::move(file), bytes.size(), std::move(*parsed), limits);
+  out.nodes = std::make_shared<VerbatimNodes>(std::move(file), std::move(*parsed), limits);
   return out;
 }
 

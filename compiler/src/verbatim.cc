@@ -89,10 +89,9 @@ bool decode_node_entry(std::string_view entry, NodeView& view) {
   return true;
 }
 
-VerbatimNodes::VerbatimNodes(std::unique_ptr<char[]> file, std::size_t size, ir::ModelWithoutNodes parsed,
-                             const ir::ModelLimits& limits)
+VerbatimNodes::VerbatimNodes(ir::FileBytes file, ir::ModelWithoutNodes parsed, const ir::ModelLimits& limits)
     : file_(std::move(file)),
-      bytes_(file_.get(), size),
+      bytes_(file_.bytes()),
       limits_(limits),
       body_(parsed.graph_body),
       begin_(std::move(parsed.node_begin)),

@@ -18,6 +18,7 @@
 
 #include "bb/compiler/diagnostics.h"
 #include "bb/ir/limits.h"
+#include "bb/ir/model_io.h"
 #include "bb/ir/model_stream.h"
 
 namespace bb::compiler {
@@ -40,10 +41,8 @@ bool decode_node_entry(std::string_view entry, NodeView& view);
 
 class VerbatimNodes {
  public:
-  // `file`: the input's `size` bytes, which `parsed` views; `limits`: those it was loaded
-  // within.
-  VerbatimNodes(std::unique_ptr<char[]> file, std::size_t size, ir::ModelWithoutNodes parsed,
-                const ir::ModelLimits& limits);
+  // `file`: the input's bytes, which `parsed` views; `limits`: those it was loaded within.
+  VerbatimNodes(ir::FileBytes file, ir::ModelWithoutNodes parsed, const ir::ModelLimits& limits);
 
   int size() const { return static_cast<int>(begin_.size()); }  // every node of the main graph
   const ir::ModelLimits& limits() const { return limits_; }
@@ -85,7 +84,7 @@ class VerbatimNodes {
   bool parse_whole(onnx::ModelProto& model, DiagnosticEngine& diags, std::string_view path);
 
  private:
-  std::unique_ptr<char[]> file_;
+  ir::FileBytes file_;
   std::string_view bytes_;  // the whole file
   ir::ModelLimits limits_;
   std::string_view body_;

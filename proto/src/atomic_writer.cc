@@ -62,9 +62,17 @@ struct TempSlot {
 TempSlot g_temp_slots[kTempSlots];
 constexpr int kCleanupSignals[] = {SIGTERM, SIGINT, SIGHUP};
 
-extern "C" void remove_temporaries_on_signal(int sig) {
+}  // namespace
+
+void remove_temporary_files_on_signal() noexcept {
   for (auto& slot : g_temp_slots)
     if (slot.state.load(std::memory_order_acquire) == kArmedSlot) ::unlink(slot.path);
+}
+
+namespace {
+
+extern "C" void remove_temporaries_on_signal(int sig) {
+  remove_temporary_files_on_signal();
   // SA_RESETHAND restored the default action; the signal, blocked while this handler
   // runs, is delivered again once it returns and ends the process as it would have.
   ::raise(sig);

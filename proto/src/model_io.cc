@@ -2,6 +2,7 @@
 
 #include "bb/ir/atomic_writer.h"
 #include "bb/ir/escape.h"
+#include "mapping.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -131,6 +132,33 @@ Expected<std::string_view, IoError> read_file(const std::filesystem::path& path,
     done += static_cast<std::size_t>(n);
   }
   return std::string_view(data, done);
+}
+
+FileBytes& FileBytes::operator=(FileBytes&& other) noexcept {
+  if (this == &other) return *this;
+  if (map_ != nullptr) detail::unmap(map_, size_);
+  buffer_ = std::move(other.buffer_);
+  map_ = std::exchange(other.map_, nullptr);
+  size_ = std::exchange(other.size_, 0);
+  return *this;
+}
+
+FileBytes::~FileBytes() {
+  if (map_ != nullptr) detail::unmap(map_, size_);
+}
+
+Expected<FileBytes, IoError> map_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  auto file = open_regular_file(path, max_bytes);
+  if (!file) return unexpected(std::move(file.error()));
+  FileBytes bytes;
+  if (file->size == 0) return bytes;  // (mmap refuses an empty mapping)
+  detail::install_sigbus_handler();
+  const auto size = static_cast<std::size_t>(file->size);
+  void* at = detail::map_read_only(file->fd->get(), size);
+  if (at == nullptr) return unexpected(io_error(IoError::Kind::kUnreadable, path, "cannot map: " + errno_text(errno)));
+  bytes.map_ = at;
+  bytes.size_ = size;
+  return bytes;
 }
 
 Expected<std::string, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {

@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <vector>
 
+#include "bb/ir/atomic_writer.h"
 #include "bb/ir/huge_pages.h"
 #include "../support/temp_dir.h"
 #include "../support/testdata.h"
@@ -81,6 +84,58 @@ TEST(ModelIo, ReadFileRefusesAFifoWithoutBlocking) {
   ASSERT_FALSE(bytes);
   EXPECT_EQ(bytes.error().kind, IoError::Kind::kUnreadable);
   EXPECT_NE(bytes.error().message.find("not a regular file"), std::string::npos) << bytes.error().message;
+}
+
+TEST(ModelIo, MapFileHoldsTheBytesAndRefusesWhatReadFileRefuses) {
+  TempDir dir;
+  std::string bytes(3 * 4096 + 17, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  std::ofstream(dir.path() / "g.onnx", std::ios::binary) << bytes;
+  auto mapped = map_file(dir.path() / "g.onnx", 1 << 20);
+  ASSERT_TRUE(mapped) << mapped.error().message;
+  EXPECT_EQ(mapped->bytes(), bytes);
+  FileBytes moved = std::move(*mapped);  // the mapping moves with it
+  EXPECT_EQ(moved.bytes(), bytes);
+  EXPECT_TRUE(mapped->bytes().empty());
+  std::ofstream(dir.path() / "empty.onnx").flush();
+  auto empty = map_file(dir.path() / "empty.onnx", 1 << 20);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->bytes().empty());
+  auto big = map_file(dir.path() / "g.onnx", 4096);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().kind, IoError::Kind::kTooLarge);
+  ASSERT_EQ(::mkfifo((dir.path() / "fifo").c_str(), 0600), 0);
+  auto fifo = map_file(dir.path() / "fifo", 1 << 20);
+  ASSERT_FALSE(fifo);
+  EXPECT_EQ(fifo.error().kind, IoError::Kind::kUnreadable);
+  auto missing = map_file(dir.path() / "missing.onnx", 1 << 20);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, IoError::Kind::kNotFound);
+}
+
+// A mapped input truncated under the process: SIGBUS, after the handler said why on
+// stderr and removed the temporary file of the output being written.
+TEST(ModelIoDeathTest, AMappedFileTruncatedUnderTheProcessEndsItWithoutLeavingOutput) {
+  struct sigaction current {};
+  ASSERT_EQ(::sigaction(SIGBUS, nullptr, &current), 0);
+  // A sanitizer's handler (SA_SIGINFO) stays, and map_file installs none of its own.
+  if ((current.sa_flags & SA_SIGINFO) != 0) GTEST_SKIP() << "SIGBUS is the sanitizer's";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TempDir dir;
+  const auto input = dir.path() / "g.onnx";
+  std::ofstream(input, std::ios::binary) << std::string(64 * 1024, 'x');
+  EXPECT_EXIT(
+      {
+        auto mapped = map_file(input, 1 << 20);
+        auto writer = AtomicWriter::create(dir.path() / "out.bb");
+        if (!mapped || !writer || !(*writer)->write("partial")) std::_Exit(1);
+        std::filesystem::resize_file(input, 0);
+        volatile char c = mapped->bytes()[40000];
+        (void)c;
+        std::_Exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "truncated or rewritten while this process read it; nothing was written");
+  EXPECT_EQ(dir.entries(), 1);  // the input only: the output's temporary file is gone
 }
 
 TEST(ModelIo, SameFileFollowsSymlinks) {

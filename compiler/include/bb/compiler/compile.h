@@ -58,9 +58,12 @@ struct VerbatimModel {
 // then load the model whole (ir::load_model), which says what is wrong.
 std::optional<VerbatimModel> load_verbatim(const std::filesystem::path& path, google::protobuf::Arena& arena,
                                            const ir::ModelLimits& limits);
-// The same for a binary model's `size` bytes, which the result holds.
+// The same for a binary model's `size` bytes, or a file's (the path's is mapped:
+// ir::map_file), which the result holds.
 std::optional<VerbatimModel> load_verbatim(std::unique_ptr<char[]> bytes, std::size_t size,
                                            google::protobuf::Arena& arena, const ir::ModelLimits& limits);
+std::optional<VerbatimModel> load_verbatim(ir::FileBytes file, google::protobuf::Arena& arena,
+                                           const ir::ModelLimits& limits);
 
 // The output path by default: IN with its extension replaced by `.bb`.
 std::string default_output_path(std::string_view input);

@@ -74,4 +74,9 @@ class AtomicWriter {
   std::uint64_t size_ = 0;
 };
 
+// Removes the temporary files of the writers alive now, for a handler of a signal that
+// ends the process (async-signal-safe; the writers' own handlers do it for SIGTERM,
+// SIGINT and SIGHUP).
+void remove_temporary_files_on_signal() noexcept;
+
 }  // namespace bb::ir

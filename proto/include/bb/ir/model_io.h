@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -51,6 +52,37 @@ Expected<std::string, IoError> read_file(const std::filesystem::path& path, std:
 // the file shrank while it was read).
 Expected<std::string_view, IoError> read_file(const std::filesystem::path& path, std::uint64_t max_bytes,
                                               const std::function<char*(std::size_t)>& buffer);
+
+// A file's bytes, held for as long as the object lives: mapped into memory (map_file) or
+// in a buffer of the caller's.
+class FileBytes {
+ public:
+  FileBytes() = default;
+  FileBytes(std::unique_ptr<char[]> buffer, std::size_t size) : buffer_(std::move(buffer)), size_(size) {}
+  FileBytes(FileBytes&& other) noexcept { *this = std::move(other); }
+  FileBytes& operator=(FileBytes&& other) noexcept;
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+  ~FileBytes();
+
+  std::string_view bytes() const { return {map_ != nullptr ? static_cast<const char*>(map_) : buffer_.get(), size_}; }
+
+ private:
+  friend Expected<FileBytes, IoError> map_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+  std::unique_ptr<char[]> buffer_;
+  void* map_ = nullptr;  // a mapping of size_ bytes, unmapped by the destructor
+  std::size_t size_ = 0;
+};
+
+// read_file without the copy: a regular file within `max_bytes` mapped read-only into
+// memory, its pages the page cache's, all mapped at once (a large model's read copied
+// it into fresh memory, which the kernel first zero-fills: a tenth of a million-node
+// compile on a VM). The catch of any mapping: a file truncated by another process
+// while it is mapped raises SIGBUS on the next read of a lost page. The first map_file
+// installs a handler for SIGBUS, unless the program has one, that removes the
+// AtomicWriter temporaries, says on stderr that a mapped input shrank under the
+// process and lets the signal end it; nothing half-written is left.
+Expected<FileBytes, IoError> map_file(const std::filesystem::path& path, std::uint64_t max_bytes);
 
 // Whether both paths exist and name the same file (after symlinks): an output that
 // would overwrite one of a run's inputs.
