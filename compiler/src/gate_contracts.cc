@@ -13,6 +13,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "bb/compiler/pass.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
@@ -122,7 +123,7 @@ class BodyChecker {
   // ---- send side ---------------------------------------------------------------------
   void check_sends() {
     const auto expected = expected_chain(required_, true);
-    absl::flat_hash_map<std::string_view, int> tx_outputs;  // tx gate output → gate index
+    ir::StringMap<int> tx_outputs;  // tx gate output → gate index
     std::size_t outputs = 0;  // reserved at once: each rehash of a growing map re-reads every key
     for (int i : index_.tx_gates()) outputs += static_cast<std::size_t>(nodes_.Get(i).output_size());
     tx_outputs.reserve(outputs);
@@ -140,7 +141,7 @@ class BodyChecker {
   }
 
   void check_send(int s, const std::vector<Gate>& expected,
-                  const absl::flat_hash_map<std::string_view, int>& tx_outputs) {
+                  const ir::StringMap<int>& tx_outputs) {
     const auto& send = nodes_.Get(s);
     const std::string_view key = send.name();
     std::vector<int> chain;  // from the Send backwards

@@ -12,14 +12,13 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
-#include <absl/hash/hash.h>
-#include <absl/strings/string_view.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/defs/schema.h>
 
 #include "bb/compiler/gate_contracts.h"
 #include "bb/compiler/op_manifest.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/huge_pages.h"
 #include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
@@ -39,7 +38,7 @@ namespace {
 // a slot is a pointer and an int (16 bytes) instead of a string_view and an int (24).
 struct NameHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view name) const { return absl::Hash<std::string_view>{}(name); }
+  std::size_t operator()(std::string_view name) const { return ir::StringHash{}(name); }
   std::size_t operator()(const std::string* name) const { return (*this)(std::string_view(*name)); }
 };
 struct NameEq {
@@ -1000,8 +999,7 @@ class Validator {
 }  // namespace
 
 std::size_t WireScan::name_hash(std::string_view name) {
-  // absl's own string hash (this Abseil's string_view is not std's, whose hash is slower).
-  return absl::Hash<absl::string_view>{}(absl::string_view(name.data(), name.size()));
+  return ir::StringHash{}(name);
 }
 
 void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags,

@@ -24,6 +24,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/pass.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/huge_pages.h"
 #include "body.h"
 #include "gate_records.h"
@@ -40,7 +41,7 @@ struct ValueUse {
 };
 
 // Read at random by every gate pass; at a million nodes several MB, so on huge pages.
-using ValueUses = ir::HugePageHashMap<std::string_view, std::vector<ValueUse>>;
+using ValueUses = ir::HugePageHashMap<std::string_view, std::vector<ValueUse>, ir::StringHash>;
 
 // A gate a pass inserts, and the node whose outputs it reads (input j = output j).
 struct NewGate {

@@ -17,6 +17,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "bb/compiler/codes.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
 #include "bb/ir/wire_shape.h"
@@ -136,12 +137,12 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
     }
   }
   if (wire.empty()) return {};
-  absl::flat_hash_set<std::string_view> wanted;
+  ir::StringSet wanted;
   wanted.reserve(wire.size());
   for (const auto& w : wire) wanted.insert(w.name);
   // Only names of other nodes that equal a wanted one matter; all of them only once a
   // collision needs a fresh suffix.
-  absl::flat_hash_set<std::string_view> others;
+  ir::StringSet others;
   bool all_others = false;
   auto collect_others = [&](bool all) {
     others.clear();
@@ -177,7 +178,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
     }
   };
   collect_others(false);
-  absl::flat_hash_set<std::string_view> taken;
+  ir::StringSet taken;
   taken.reserve(wire.size());
   auto outside = [&](std::string_view name) { return !enclosing.empty() && enclosing.contains(std::string(name)); };
   std::deque<std::string> suffixed;  // the names made here (stable addresses)
@@ -185,7 +186,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
   // walk goes on, so the smallest free suffix of a base never goes down: starting from
   // the last one found gives the same names in linear time (n Sends all named `s` took
   // n²/2 probes).
-  absl::flat_hash_map<std::string_view, int> next_suffix;
+  ir::StringMap<int> next_suffix;
   std::vector<std::string> names;
   names.reserve(wire.size());
   for (std::size_t w = 0; w < wire.size(); ++w) {
@@ -217,7 +218,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
 // every other node keeps its relative order.
 void sort_topologically(NodeList& nodes) {
   const int n = nodes.size();
-  absl::flat_hash_map<std::string_view, int> producer;
+  ir::StringMap<int> producer;
   std::size_t outputs = 0;
   for (const auto& node : nodes) outputs += static_cast<std::size_t>(node.output_size());
   producer.reserve(outputs);

@@ -7,6 +7,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
@@ -110,7 +111,7 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
 }
 
 // ---- receive side: the chain sits immediately after the Recv -------------------------------
-using Renames = absl::flat_hash_map<std::string_view, std::string_view>;
+using Renames = ir::StringMap<std::string_view>;
 
 void rename_inputs(onnx::GraphProto& graph, const Renames& renames);
 

@@ -57,11 +57,11 @@ inline void free_huge_pages_of(void* block, std::size_t) { free_huge_pages(block
 template <class T>
 using HugePageAllocator = LargeBlockAllocator<T, kHugePageBytes, allocate_huge_pages, free_huge_pages_of>;
 
-// absl::flat_hash_map with its default hash and equality, its slots on huge pages once
-// the table reaches one: for a table with a slot per value of a large model.
-template <class K, class V>
-using HugePageHashMap =
-    absl::flat_hash_map<K, V, absl::container_internal::hash_default_hash<K>, absl::container_internal::hash_default_eq<K>,
-                        HugePageAllocator<std::pair<const K, V>>>;
+// absl::flat_hash_map with its default equality (and hash, unless given), its slots on
+// huge pages once the table reaches one: for a table with a slot per value of a large
+// model.
+template <class K, class V, class Hash = absl::container_internal::hash_default_hash<K>>
+using HugePageHashMap = absl::flat_hash_map<K, V, Hash, absl::container_internal::hash_default_eq<K>,
+                                            HugePageAllocator<std::pair<const K, V>>>;
 
 }  // namespace bb::ir
