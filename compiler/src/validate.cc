@@ -998,8 +998,8 @@ class Validator {
 
 }  // namespace
 
-std::size_t WireScan::name_hash(std::string_view name) {
-  return ir::StringHash{}(name);
+std::uint32_t WireScan::name_hash(std::string_view name) {
+  return static_cast<std::uint32_t>(ir::StringHash{}(name));
 }
 
 void validate_compiled(const onnx::ModelProto& model, std::string_view path, DiagnosticEngine& diags,

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <new>
@@ -41,6 +42,11 @@ struct GraphFields {
 
 std::optional<GraphFields> graph_fields(std::string_view body) {
   GraphFields f;
+  // Room for a node per 16 bytes (entries are longer), up to 4M nodes: reserved, not
+  // touched, so the vectors do not copy themselves while growing through a large graph.
+  const std::size_t room = std::min(body.size() / 16, std::size_t{1} << 22);
+  f.node_begin.reserve(room);
+  f.node_end.reserve(room);
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()),
                                             static_cast<int>(body.size()));
   for (;;) {

@@ -152,7 +152,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
         if (all || wanted.contains(*name)) others.insert(*name);
       return;
     }
-    absl::flat_hash_set<std::size_t> wanted_hashes;  // only the filtered pass reads them
+    absl::flat_hash_set<std::uint32_t> wanted_hashes;  // only the filtered pass reads them
     if (!all) {
       wanted_hashes.reserve(wire.size());
       for (const auto& w : wire) wanted_hashes.insert(WireScan::name_hash(w.name));
