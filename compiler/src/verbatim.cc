@@ -51,6 +51,66 @@ bool node_body(std::string_view entry, std::string_view& body, bool& minimal) {
   return true;
 }
 
+// One field of a message's bytes: its number, wire type, and bytes from tag to end;
+// `value` the payload of a length-delimited one.
+struct WireField {
+  int number = 0;
+  ir::WireType type = ir::WireType::kVarint;
+  std::uint64_t varint = 0;
+  std::string_view value;
+  const char* begin = nullptr;
+  const char* end = nullptr;
+};
+
+// Reads the field at `p` (not a group); false when malformed.
+bool next_field(const char*& p, const char* end, WireField& f) {
+  bool minimal = true;
+  std::uint64_t tag = 0;
+  f.begin = p;
+  if (!read_varint(p, end, tag, minimal) || tag > 0xffffffffu) return false;
+  f.number = ir::tag_field(static_cast<std::uint32_t>(tag));
+  f.type = ir::tag_type(static_cast<std::uint32_t>(tag));
+  switch (f.type) {
+    case ir::WireType::kVarint:
+      if (!read_varint(p, end, f.varint, minimal)) return false;
+      break;
+    case ir::WireType::kFixed64:
+    case ir::WireType::kFixed32: {
+      const std::ptrdiff_t size = f.type == ir::WireType::kFixed64 ? 8 : 4;
+      if (end - p < size) return false;
+      p += size;
+      break;
+    }
+    case ir::WireType::kLengthDelimited: {
+      std::uint64_t length = 0;
+      if (!read_varint(p, end, length, minimal) || length > static_cast<std::uint64_t>(end - p)) return false;
+      f.value = std::string_view(p, static_cast<std::size_t>(length));
+      p += length;
+      break;
+    }
+    default: return false;
+  }
+  f.end = p;
+  return true;
+}
+
+void append_varint(std::string& out, std::uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void append_length_delimited(std::string& out, int field, std::string_view bytes) {
+  append_varint(out, ir::make_tag(field, ir::WireType::kLengthDelimited));
+  append_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+// AttributeProto's fields (onnx.proto) that rewrite_strings reads.
+constexpr int kAttributeName = 1, kAttributeStrings = 9, kAttributeType = 20;
+
 }  // namespace
 
 bool decode_node_entry(std::string_view entry, NodeView& view) {
@@ -159,6 +219,61 @@ void VerbatimNodes::replace(int position, const onnx::NodeProto& node) {
   append_field(ir::kGraphNodeField, node, node.ByteSizeLong(), replaced_);
   replaced_position_.push_back(position);
   replaced_end_.push_back(replaced_.size());
+}
+
+VerbatimNodes::Rewrite VerbatimNodes::rewrite_strings(
+    int position, std::string_view attribute,
+    const std::function<std::optional<std::string>(std::string_view)>& rewrite) {
+  const std::string_view body = node_bytes(position);
+  if (body.empty()) return Rewrite::kUndecodable;
+  // The first attribute of that name: where its field is.
+  const char* const end = body.data() + body.size();
+  WireField target;
+  bool found = false;
+  for (const char* p = body.data(); p < end && !found;) {
+    WireField f;
+    if (!next_field(p, end, f)) return Rewrite::kUndecodable;
+    if (f.number != kAttribute) continue;
+    if (f.type != ir::WireType::kLengthDelimited) return Rewrite::kUndecodable;
+    for (const char* q = f.value.data(); q < f.value.data() + f.value.size();) {
+      WireField a;
+      if (!next_field(q, f.value.data() + f.value.size(), a)) return Rewrite::kUndecodable;
+      if (a.number == kAttributeName && a.value == attribute) {
+        target = f;
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) return Rewrite::kUnchanged;
+  // Its type, and its strings rewritten in place of the old ones.
+  const char* const attr_end = target.value.data() + target.value.size();
+  std::string attr;
+  bool strings = false, changed = false;
+  for (const char* q = target.value.data(); q < attr_end;) {
+    WireField a;
+    if (!next_field(q, attr_end, a)) return Rewrite::kUndecodable;
+    if (a.number == kAttributeType && a.type == ir::WireType::kVarint)
+      strings = a.varint == static_cast<std::uint64_t>(onnx::AttributeProto::STRINGS);
+    if (a.number == kAttributeStrings && a.type == ir::WireType::kLengthDelimited) {
+      if (auto replaced = rewrite(a.value)) {
+        changed = changed || *replaced != a.value;
+        append_length_delimited(attr, kAttributeStrings, *replaced);
+        continue;
+      }
+    }
+    attr.append(a.begin, a.end);
+  }
+  if (!strings || !changed) return Rewrite::kUnchanged;
+  std::string node;
+  node.reserve(body.size() + attr.size());
+  node.append(body.data(), target.begin);
+  append_length_delimited(node, kAttribute, attr);
+  node.append(target.end, end);
+  append_length_delimited(replaced_, ir::kGraphNodeField, node);
+  replaced_position_.push_back(position);
+  replaced_end_.push_back(replaced_.size());
+  return Rewrite::kReplaced;
 }
 
 bool VerbatimNodes::parse(int position, onnx::NodeProto& node) const {

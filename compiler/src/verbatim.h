@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +72,16 @@ class VerbatimNodes {
   // lists, left as bytes by validate). Positions ascending, each once, after the walk;
   // parse() and name() go on reading the input's bytes.
   void replace(int position, const onnx::NodeProto& node);
+  // replace() without the parse: node `position`'s first attribute named `attribute`,
+  // when it holds strings (type STRINGS), gets each string s replaced by rewrite(s),
+  // unless that is nullopt. The entry must be protobuf's serialization of its node (as
+  // validate leaves a node as bytes only then), and the new entry is the serialization of
+  // the rewritten node: the same fields in the same order, only the strings and the
+  // lengths around them changed. kUndecodable: the bytes are not laid out so (then
+  // parse and replace).
+  enum class Rewrite { kUnchanged, kReplaced, kUndecodable };
+  Rewrite rewrite_strings(int position, std::string_view attribute,
+                          const std::function<std::optional<std::string>(std::string_view)>& rewrite);
   // The replaced positions, ascending, and the kth one's entry (tag, length, bytes).
   const std::vector<int>& replaced_positions() const { return replaced_position_; }
   std::string_view replacement(std::size_t k) const {

@@ -242,14 +242,18 @@ TEST(Verbatim, PeerListsStayBytesAndCanonicalizeReplacesThoseItChanges) {
   auto& bytes = b.sys(ir::kPeers, {}, {"bytes"}, "bytes");
   ModelBuilder::strings(bytes, ir::kAttrPeers, {erin});
   ModelBuilder::strings(b.sys(ir::kPeers, {}, {"odd"}, "odd"), ir::kAttrPeers, {"id:frank"});
+  auto& mixed = b.sys(ir::kPeers, {}, {"mixed"}, "mixed");  // some peers change, some do not
+  ModelBuilder::strings(mixed, ir::kAttrPeers, {erin, "id:gina", "id:" + std::string(60, 'h'), erin});
+  mixed.set_doc_string("after the attribute, in field order");
   b.send({"tick", "text"}, "to_text", "");
+  b.send({"tick", "mixed"}, "to_mixed", "");
   b.send({"tick", "bytes"}, "to_bytes", "");
   b.send({"tick", "odd"}, "to_odd", "");
   TempDir dir;
   const auto plain = write_model(dir, b.model(), "plain.onnx");
   const Outcome compiled = compile_file(plain, true);
   EXPECT_TRUE(compiles_alike(b.model()));
-  EXPECT_EQ(compiled.parsed, (std::vector<std::string>{"Send", "Send", "Send"}));
+  EXPECT_EQ(compiled.parsed, (std::vector<std::string>{"Send", "Send", "Send", "Send"}));
   // The output holds the text list as bytes, as the whole compile writes it.
   EXPECT_NE(compiled.bytes.find(erin), std::string::npos);
   EXPECT_EQ(compiled.bytes.find("id:carol"), std::string::npos);
@@ -257,12 +261,12 @@ TEST(Verbatim, PeerListsStayBytesAndCanonicalizeReplacesThoseItChanges) {
   skip.skip = {"canonicalize"};
   EXPECT_TRUE(expect_same(plain, skip));
   // Its attribute before its name: not protobuf's order, so parsed and written from the node.
-  const std::string attr = field(1, "peers") + field(7, "id:frank") + "\xa0\x01\x08";
+  const std::string attr = field(1, "peers") + field(9, "id:frank") + "\xa0\x01\x08";
   const auto odd = write_with_entry(dir, b.model(), "odd",
                                     field(2, "odd") + field(5, attr) + field(3, "odd") + field(4, "Peers") +
                                         field(7, ir::kSyscallDomain));
   EXPECT_TRUE(expect_same(odd));
-  EXPECT_EQ(compile_file(odd, true).parsed, (std::vector<std::string>{"Peers", "Send", "Send", "Send"}));
+  EXPECT_EQ(compile_file(odd, true).parsed, (std::vector<std::string>{"Peers", "Send", "Send", "Send", "Send"}));
 }
 
 TEST(Verbatim, GraphsTheWalkHandsBack) {

@@ -52,11 +52,18 @@ bool canonicalize_peer_list(onnx::NodeProto& node) {
   return changed;
 }
 
-// The peer lists validate left as bytes (verbatim.h): each parsed into one scratch node,
-// and its entry replaced when the list changes.
+// The peer lists validate left as bytes (verbatim.h): their entries rewritten where a
+// peer changes (canonicalize_peer_list on the bytes), or parsed into a scratch node and
+// replaced by its serialization when the bytes are not laid out as expected.
 void canonicalize_peer_list_entries(const std::vector<int>& positions, VerbatimNodes& verbatim) {
+  const auto canonical = [](std::string_view entry) -> std::optional<std::string> {
+    auto peer = PeerId::from_attribute(entry);
+    if (!peer) return std::nullopt;
+    return std::string(peer->bytes());
+  };
   onnx::NodeProto node;
   for (int p : positions) {
+    if (verbatim.rewrite_strings(p, ir::kAttrPeers, canonical) != VerbatimNodes::Rewrite::kUndecodable) continue;
     node.Clear();
     if (verbatim.parse(p, node) && canonicalize_peer_list(node)) verbatim.replace(p, node);
   }
