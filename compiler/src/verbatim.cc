@@ -1,5 +1,6 @@
 #include "verbatim.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -280,6 +281,15 @@ bool VerbatimNodes::parse(int position, onnx::NodeProto& node) const {
   const int depth = limits_.max_recursion_depth - 2;  // model, graph, node
   if (depth < 1) return false;
   const std::string_view bytes = node_bytes(position);
+  // A nested message takes two bytes at least (tag, length): an entry shorter than
+  // twice both limits nests within them, and parses straight from its bytes (the
+  // CodedInputStream below, for its limit, was a third of a node's parse).
+  const auto shallow = static_cast<std::size_t>(
+      2 * std::min(depth, google::protobuf::io::CodedInputStream::GetDefaultRecursionLimit()));
+  if (bytes.size() < shallow) {
+    node.Clear();
+    return node.ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
   in.SetRecursionLimit(depth);

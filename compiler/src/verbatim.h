@@ -63,7 +63,7 @@ class VerbatimNodes {
   // Where the list's `index`th parsed node stood (before any gate was inserted).
   int position_of(int index) const { return kept_position_[static_cast<std::size_t>(index)]; }
   const std::vector<int>& kept_positions() const { return kept_position_; }
-  // Parses node `position` into `node` (merged into it), nesting no deeper than the
+  // Parses node `position` into `node` (cleared first), nesting no deeper than the
   // whole model's parse would allow there; false when it does not parse.
   bool parse(int position, onnx::NodeProto& node) const;
 
