@@ -13,9 +13,9 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "bb/compiler/pass.h"
-#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "gate_check.h"

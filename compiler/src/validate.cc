@@ -18,12 +18,12 @@
 
 #include "bb/compiler/gate_contracts.h"
 #include "bb/compiler/op_manifest.h"
-#include "bb/ir/string_hash.h"
 #include "bb/ir/huge_pages.h"
 #include "bb/ir/names.h"
 #include "bb/ir/op_table.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/peer_id.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/suggest.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"

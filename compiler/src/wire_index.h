@@ -24,8 +24,8 @@
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/pass.h"
-#include "bb/ir/string_hash.h"
 #include "bb/ir/huge_pages.h"
+#include "bb/ir/string_hash.h"
 #include "body.h"
 #include "gate_records.h"
 #include "node_list.h"

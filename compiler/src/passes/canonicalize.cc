@@ -17,9 +17,9 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "bb/compiler/codes.h"
-#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
 #include "bb/ir/peer_id.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "node_list.h"

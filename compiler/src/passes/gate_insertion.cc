@@ -7,8 +7,8 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "bb/ir/string_hash.h"
 #include "bb/ir/names.h"
+#include "bb/ir/string_hash.h"
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "node_list.h"
