@@ -47,6 +47,7 @@ class VerbatimNodes {
   VerbatimNodes(ir::FileBytes file, ir::ModelWithoutNodes parsed, const ir::ModelLimits& limits);
 
   int size() const { return static_cast<int>(begin_.size()); }  // every node of the main graph
+  std::string_view file() const { return bytes_; }  // the whole input, which every entry views
   const ir::ModelLimits& limits() const { return limits_; }
   // Node `position`'s entry: tag, length and bytes (the NodeProto's bytes after the header).
   std::string_view entry(int position) const {
