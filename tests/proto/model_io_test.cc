@@ -136,6 +136,15 @@ TEST(ModelIoDeathTest, AMappedFileTruncatedUnderTheProcessEndsItWithoutLeavingOu
       },
       ::testing::KilledBySignal(SIGBUS), "truncated or rewritten while this process read it; nothing was written");
   EXPECT_EQ(dir.entries(), 1);  // the input only: the output's temporary file is gone
+  // A SIGBUS sent by another process ends it too (no faulting read runs again).
+  EXPECT_EXIT(
+      {
+        auto mapped = map_file(input, 1 << 20);
+        if (!mapped) std::_Exit(1);
+        ::raise(SIGBUS);
+        std::_Exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "nothing was written");
 }
 
 TEST(ModelIo, SameFileFollowsSymlinks) {
