@@ -7,6 +7,7 @@
 
 #include "bb/ir/model_io.h"
 #include "bb/ir/passport.h"
+#include "bb/ir/peer_id.h"  // append_uvarint: protobuf varints are the same unsigned LEB128
 #include "bb/ir/wire_format.h"
 #include "model_bytes.h"
 
@@ -95,17 +96,9 @@ bool next_field(const char*& p, const char* end, WireField& f) {
   return true;
 }
 
-void append_varint(std::string& out, std::uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
 void append_length_delimited(std::string& out, int field, std::string_view bytes) {
-  append_varint(out, ir::make_tag(field, ir::WireType::kLengthDelimited));
-  append_varint(out, bytes.size());
+  append_uvarint(out, ir::make_tag(field, ir::WireType::kLengthDelimited));
+  append_uvarint(out, bytes.size());
   out.append(bytes);
 }
 
@@ -218,6 +211,10 @@ void VerbatimNodes::keep(const onnx::NodeProto* node, int position) {
 
 void VerbatimNodes::replace(int position, const onnx::NodeProto& node) {
   append_field(ir::kGraphNodeField, node, node.ByteSizeLong(), replaced_);
+  end_replacement(position);
+}
+
+void VerbatimNodes::end_replacement(int position) {
   replaced_position_.push_back(position);
   replaced_end_.push_back(replaced_.size());
 }
@@ -272,8 +269,7 @@ VerbatimNodes::Rewrite VerbatimNodes::rewrite_strings(
   append_length_delimited(node, kAttribute, attr);
   node.append(target.end, end);
   append_length_delimited(replaced_, ir::kGraphNodeField, node);
-  replaced_position_.push_back(position);
-  replaced_end_.push_back(replaced_.size());
+  end_replacement(position);
   return Rewrite::kReplaced;
 }
 

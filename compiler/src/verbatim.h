@@ -104,6 +104,9 @@ class VerbatimNodes {
   std::vector<std::uint32_t> begin_, end_;
   std::vector<const onnx::NodeProto*> kept_;
   std::vector<int> kept_position_;
+  // The entry just appended to replaced_ replaces node `position`'s.
+  void end_replacement(int position);
+
   std::string replaced_;  // the replaced entries, back to back
   std::vector<int> replaced_position_;
   std::vector<std::size_t> replaced_end_;
