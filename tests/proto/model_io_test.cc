@@ -289,11 +289,11 @@ TEST(ModelIo, ArenaParseMatchesHeapParse) {
 }
 
 // The arena bbc keeps one large model on: blocks start at one huge page (2 MiB) and
-// grow to 64 MiB, and a model parsed into it is the same model.
+// grow to 16 MiB, and a model parsed into it is the same model.
 TEST(ModelIo, LargeModelArenaHoldsAModelInHugePageBlocks) {
   const auto options = large_model_arena_options();
   EXPECT_EQ(options.start_block_size, std::size_t{2} << 20);
-  EXPECT_EQ(options.max_block_size, std::size_t{64} << 20);
+  EXPECT_EQ(options.max_block_size, std::size_t{16} << 20);
   const auto models = bb::testing::onnx_testdata_models();
   ASSERT_FALSE(models.empty());
   google::protobuf::Arena arena(options);

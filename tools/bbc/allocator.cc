@@ -6,9 +6,10 @@
 // buffers are there too. On glibc's 4 KiB pages each first touch is a page fault, and on
 // a virtual machine a fault costs microseconds: 30,444 faults per 1M compile, about
 // 3,000 on jemalloc's 2 MiB pages (docs/performance.md, "Round 10: the compiler's heap
-// on huge pages"). The process is short-lived and its one other thread only writes the
-// output, so jemalloc's other trade-offs do not matter here; bbrun keeps the C
-// library's malloc (its steady state allocates nothing).
+// on huge pages"). The process is short-lived and its other threads only write the
+// output and fault huge pages in (bb/ir/huge_pages.h), so jemalloc's other trade-offs do
+// not matter here; bbrun keeps the C library's malloc (its steady state allocates
+// nothing).
 //
 // jemalloc reads this symbol before its first allocation; MALLOC_CONF in the
 // environment still overrides it.

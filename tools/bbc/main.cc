@@ -28,6 +28,7 @@
 #include "bb/compiler/op_manifest.h"
 #include "bb/compiler/pass.h"
 #include "bb/ir/escape.h"
+#include "bb/ir/huge_pages.h"
 #include "bb/ir/limits.h"
 #include "bb/ir/model_io.h"
 #include "bb/ir/names.h"
@@ -380,6 +381,10 @@ int run(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   setup_logging(verbosity, log_level);
+  // compile, lint and inspect build one large model on one core: the other faults in
+  // its memory meanwhile (bb/ir/huge_pages.h).
+  std::optional<bb::ir::HugePagePrefault> prefault;
+  if (c->parsed() || l->parsed() || i->parsed()) prefault.emplace();
   if (c->parsed()) return run_compile(compile, time->count() > 0);
   if (l->parsed()) return run_lint(lint);
   if (p->parsed()) return run_passes();

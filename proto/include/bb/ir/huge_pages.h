@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
@@ -20,6 +21,27 @@ inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 // std::bad_alloc when there is no memory. Freed with free_huge_pages.
 void* allocate_huge_pages(std::size_t bytes);
 void free_huge_pages(void* block);
+
+// While one is alive, every block allocate_huge_pages hands out is also faulted in by a
+// thread of its own, in the order the blocks were asked for: the kernel zero-fills a
+// fresh page on its first touch, and on a virtual machine whose host reclaims freed
+// memory that is a large part of building a big model (docs/performance.md, "Round 13:
+// memory faulted in on the other core"). The thread asks the kernel to fill in the page
+// tables (madvise MADV_POPULATE_WRITE) and never reads or writes the blocks, so their
+// owner may use them at once; a block freed before its turn is skipped. Where the
+// kernel cannot (before Linux 5.14) nothing is faulted in. For a tool that builds one
+// large model with a core to spare (bbc); one at a time.
+class HugePagePrefault {
+ public:
+  HugePagePrefault();
+  // Stops after the huge page in hand and joins the thread.
+  ~HugePagePrefault();
+  HugePagePrefault(const HugePagePrefault&) = delete;
+  HugePagePrefault& operator=(const HugePagePrefault&) = delete;
+
+ private:
+  std::thread thread_;
+};
 
 // std::allocator, except that a request of at least `kMinBytes` is served by
 // Allocate(bytes) and given back with Free(block, bytes): the allocator of a table that

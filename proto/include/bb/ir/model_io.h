@@ -103,7 +103,7 @@ Expected<onnx::ModelProto*, IoError> load_model(const std::filesystem::path& pat
                                                 const LoadLimits& limits = {});
 
 // Options for an arena that holds one large model for a whole run (`bbc compile`, lint,
-// inspect): blocks of 2 MiB growing to 64 MiB, each 2 MiB-aligned and advised for
+// inspect): blocks of 2 MiB growing to 16 MiB, each 2 MiB-aligned and advised for
 // transparent huge pages. A million-node model is ~700 MB of scattered small objects;
 // on 4 KiB pages every pass misses the TLB on most nodes and the first touch of each
 // page is a fault, which on a virtual machine cost more than the compile's own work
