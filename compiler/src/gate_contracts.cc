@@ -350,10 +350,11 @@ bool records_hold(const BodyIndex& index, GateSet required) {
           for (std::size_t j = 0; j < gate.count; ++j) holds = holds && op.input(static_cast<int>(j)) == gate.outputs[j];
           return;
         }
-        // rx: the values this gate reads have no other reader
+        // rx: the values this gate reads have no other reader (rename_recorded drops
+        // the entries of the values it renames)
         for (auto in : gate.inputs) {
           auto it = index.uses().find(in);
-          if (it == index.uses().end() || !it->second.empty()) holds = false;
+          if (it != index.uses().end() && !it->second.empty()) holds = false;
         }
       });
       if (!holds) return false;

@@ -144,8 +144,7 @@ std::string domain_label(std::string_view domain) {
 struct SendUse {
   std::string_view channel;
   int payloads;
-  NodeLocation at;
-  std::string where;
+  NodeLocation at;  // at.scope: the body, whose `where` a message names
 };
 
 enum class OpStatus : std::uint8_t { kOnnx, kBb, kFunction, kNoDomain, kUnknown, kCustom, kManifest, kDomainTypo };
@@ -923,7 +922,7 @@ class Validator {
     if (node.op_type() == ir::kPeers) check_peer_list(body, node, at);
     if (ir::is_recv(node)) recv_counts_[ir::channel_of(node)].insert(node.output_size() - 1);
     if (send && node.input_size() > 0)
-      sends_.push_back(SendUse{ir::channel_of(node), ir::send_payload_count(node), at, body.where});
+      sends_.push_back(SendUse{ir::channel_of(node), ir::send_payload_count(node), at});
   }
 
   void check_count(const Body& body, const onnx::NodeProto& node, const NodeLocation& at, std::string_view what,
@@ -1029,7 +1028,8 @@ class Validator {
       for (int c : counts) list += (list.empty() ? "" : ", ") + std::to_string(c);
       diags_.report(kBB015, send.at,
                     "Send carries " + std::to_string(send.payloads) + " payload(s) on channel \"" +
-                        printable(send.channel) + "\", but the Recvs of that channel take " + list + send.where,
+                        printable(send.channel) + "\", but the Recvs of that channel take " + list +
+                        bodies_[static_cast<std::size_t>(send.at.scope)].where,
                     "match the Send's payload count to a Recv of the channel (Recv outputs minus the sender), or "
                     "use another channel");
     }

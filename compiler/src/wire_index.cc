@@ -68,7 +68,11 @@ BodyIndex::BodyIndex(const Body& body, const WireScan& scan)
   std::size_t values = 0;
   for (const auto* positions : {&recvs_, &rx_gates_})
     for (int i : *positions) values += static_cast<std::size_t>(nodes.Get(i).output_size());
-  uses_.reserve(values);
+  allow_records();
+  // Room for the rx gates' outputs to come, reserved once: a recorded rename drops the
+  // values it renames (rename_recorded), so the map holds as many values after the rx
+  // passes as before; a gate node's rename keeps them (rename_uses), four per output.
+  uses_.reserve(values * (can_record(ir::gate_info(Gate::kDedupRx)) ? 2 : 4));
   for (const auto* positions : {&recvs_, &rx_gates_})
     for (int i : *positions)
       for (const auto& out : nodes.Get(i).output()) uses_.try_emplace(out);
@@ -77,10 +81,8 @@ BodyIndex::BodyIndex(const Body& body, const WireScan& scan)
   if (!uses_.empty()) {
     for (int k = 0; k < body_.output_count(); ++k)
       if (auto it = uses_.find(body_.output(k)); it != uses_.end()) it->second.push_back(ValueUse{nullptr, k});
-    uses_.reserve(values * 4);  // room for the rx gates' outputs to come
   }
   read_all_stamps();
-  allow_records();
 }
 
 void BodyIndex::read_all_stamps() {
@@ -417,8 +419,17 @@ std::uint64_t BodyIndex::record_rx(std::size_t k, const GateInfo& gate,
 }
 
 void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
-  std::vector<std::vector<ValueUse>> moved = take_readers(renames);
-  uses_.reserve(uses_.size() + renames.size());
+  // Unlike rename_uses, the renamed values' entries go: no gate node reads them, and a
+  // recorded chain's inner values have no reader by construction (records_hold takes an
+  // absent value as one without readers). The map then keeps its size across the rx
+  // passes instead of gaining a value per output in each.
+  std::vector<std::vector<ValueUse>> moved(renames.size());
+  for (std::size_t k = 0; k < renames.size(); ++k) {
+    auto it = uses_.find(renames[k].first);
+    if (it == uses_.end()) continue;
+    moved[k] = std::move(it->second);
+    uses_.erase(it);
+  }
   for (std::size_t k = 0; k < renames.size(); ++k) {
     const std::string_view to = renames[k].second;
     point_readers(moved[k], to);

@@ -134,7 +134,8 @@ class BodyIndex {
   void encode_recorded_stamps(bool tx, std::size_t k, std::string& out) const;
   // Adds the recorded stamps to their nodes as stamp() would have (materialisation).
   void materialise_stamps();
-  // Rewires the readers of the renamed values, as rename_uses does for gate nodes.
+  // Rewires the readers of the renamed values, as rename_uses does for gate nodes, and
+  // drops the renamed values from uses() (nothing reads them any more).
   void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
 
   // Whether any gate (or stamp) is recorded, and which gates on sends()[k] (tx) or
