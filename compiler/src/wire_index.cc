@@ -7,6 +7,8 @@
 namespace bb::compiler {
 namespace {
 
+constexpr std::size_t kLookAhead = 8;  // renames ahead whose map slots are asked for
+
 std::uint8_t gate_bit(Gate gate) { return static_cast<std::uint8_t>(1u << static_cast<int>(gate)); }
 
 // No Recv output is empty, repeated within its Recv, or named like a gate output.
@@ -423,14 +425,19 @@ void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, st
   // recorded chain's inner values have no reader by construction (records_hold takes an
   // absent value as one without readers). The map then keeps its size across the rx
   // passes instead of gaining a value per output in each.
+  // At a million nodes the map is larger than the caches: each lookup misses twice (the
+  // control bytes, the slot). Asking for the slots of a later rename's values now
+  // overlaps those misses with this one's work.
   std::vector<std::vector<ValueUse>> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
+    if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].first);
     auto it = uses_.find(renames[k].first);
     if (it == uses_.end()) continue;
     moved[k] = std::move(it->second);
     uses_.erase(it);
   }
   for (std::size_t k = 0; k < renames.size(); ++k) {
+    if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].second);
     const std::string_view to = renames[k].second;
     point_readers(moved[k], to);
     // A recorded gate's outputs are names no value of the body has (can_record): the
