@@ -121,7 +121,7 @@ void BodyIndex::classify(const onnx::NodeProto& node, int i) {
 void BodyIndex::collect_ordered() {
   uses_.clear();
   NodeList& nodes = body_.nodes();
-  std::vector<ValueUse> empty_inputs;
+  Readers empty_inputs;
   std::vector<std::string_view> implicit;
   std::size_t values = 0;
   for (int i = 0; i < nodes.size(); ++i) {
@@ -309,17 +309,19 @@ void BodyIndex::move_reader(std::string_view value, const onnx::NodeProto* node,
     if (use.node == node && use.slot == slot) use.node = gate;
 }
 
-std::vector<std::vector<ValueUse>> BodyIndex::take_readers(
+std::vector<Readers> BodyIndex::take_readers(
     const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
-  std::vector<std::vector<ValueUse>> moved(renames.size());
+  std::vector<Readers> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
     auto it = uses_.find(renames[k].first);
-    if (it != uses_.end()) moved[k] = std::exchange(it->second, {});
+    if (it == uses_.end()) continue;
+    moved[k] = std::move(it->second);
+    it->second.clear();  // emptied, kept (rename_uses)
   }
   return moved;
 }
 
-void BodyIndex::point_readers(const std::vector<ValueUse>& readers, std::string_view to) {
+void BodyIndex::point_readers(const Readers& readers, std::string_view to) {
   for (const auto& use : readers) {
     if (use.node == nullptr) {
       body_.mutable_output(use.slot)->assign(to.data(), to.size());
@@ -333,7 +335,7 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
                             const std::vector<NewGate>& gates) {
   // The old values keep their (emptied) entries: the new gates read them (add_readers),
   // and a map that erases and re-inserts them fills with tombstones and rehashes.
-  std::vector<std::vector<ValueUse>> moved = take_readers(renames);
+  std::vector<Readers> moved = take_readers(renames);
   std::size_t added = 0;
   for (const auto& g : gates) added += static_cast<std::size_t>(g.gate->output_size());
   uses_.reserve(uses_.size() + added);
@@ -428,7 +430,7 @@ void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, st
   // At a million nodes the map is larger than the caches: each lookup misses twice (the
   // control bytes, the slot). Asking for the slots of a later rename's values now
   // overlaps those misses with this one's work.
-  std::vector<std::vector<ValueUse>> moved(renames.size());
+  std::vector<Readers> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
     if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].first);
     auto it = uses_.find(renames[k].first);

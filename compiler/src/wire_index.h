@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 #include <onnx/onnx_pb.h>
 
 #include "bb/compiler/pass.h"
@@ -40,8 +41,11 @@ struct ValueUse {
   int slot;
 };
 
+// The readers of one value: most values have one, held in place (no allocation of its
+// own, and no pointer to follow when a pass rewires it).
+using Readers = absl::InlinedVector<ValueUse, 1>;
 // Read at random by every gate pass; at a million nodes several MB, so on huge pages.
-using ValueUses = ir::HugePageHashMap<std::string_view, std::vector<ValueUse>, ir::StringHash>;
+using ValueUses = ir::HugePageHashMap<std::string_view, Readers, ir::StringHash>;
 
 // A gate a pass inserts, and the node whose outputs it reads (input j = output j).
 struct NewGate {
@@ -161,10 +165,10 @@ class BodyIndex {
   // The renames' readers, taken out of the map first so that the renames apply at once
   // (a new name may equal an old one of another pair), as one pass over a rename map
   // would; the old values keep their (emptied) entries.
-  std::vector<std::vector<ValueUse>> take_readers(
+  std::vector<Readers> take_readers(
       const std::vector<std::pair<std::string_view, std::string_view>>& renames);
   // Points every one of `readers` (a node input or a body output) at `to`.
-  void point_readers(const std::vector<ValueUse>& readers, std::string_view to);
+  void point_readers(const Readers& readers, std::string_view to);
 
   struct Stamps {
     std::uint8_t stamped = 0;  // bit per Gate: ir::has_stamp
