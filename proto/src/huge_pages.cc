@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <new>
+#include <utility>
 
 #include "bb/ir/huge_pages.h"
 #include "bb/ir/model_io.h"
@@ -33,6 +34,9 @@ struct PrefaultQueue {
   bool stop = false;    // its destructor asks the thread to end
   char* current = nullptr;  // the block the thread is faulting in
   bool cancel = false;      // ... which was freed: leave it
+  // The arena's next block, asked for one block early (allocate_arena_block).
+  void* spare = nullptr;
+  std::size_t spare_bytes = 0;
 };
 
 PrefaultQueue& prefault_queue() {
@@ -110,18 +114,27 @@ HugePagePrefault::HugePagePrefault() {
 HugePagePrefault::~HugePagePrefault() {
   if (!thread_.joinable()) return;
   PrefaultQueue& queue = prefault_queue();
+  void* spare = nullptr;
   {
     const std::lock_guard lock(queue.mutex);
     queue.stop = true;
     queue.active = false;
     queue.blocks.clear();
+    spare = std::exchange(queue.spare, nullptr);
   }
   queue.wake.notify_one();
   thread_.join();
+  if (spare != nullptr) free_huge_pages(spare);
 }
 
+namespace {
+
+std::size_t whole_huge_pages(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
+
+}  // namespace
+
 void* allocate_huge_pages(std::size_t bytes) {
-  const std::size_t rounded = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const std::size_t rounded = whole_huge_pages(bytes);
   void* block = std::aligned_alloc(kHugePageBytes, rounded);
   if (block == nullptr) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
@@ -138,7 +151,43 @@ void free_huge_pages(void* block) {
 
 namespace {
 
-void* allocate_arena_block(std::size_t size) { return allocate_huge_pages(size); }
+constexpr std::size_t kArenaMaxBlock = 8 * kHugePageBytes;  // faulted in whole (HugePagePrefault): little to spare
+
+// While a prefault runs, the arena's next block is asked for one block early, of the
+// size the arena's growth will ask for (twice the last, at most kArenaMaxBlock), so that
+// the thread has faulted it in by the time the arena moves into it; else the arena's
+// first touches of each block race the thread. A spare of another size is let go.
+void* allocate_arena_block(std::size_t size) {
+  const std::size_t rounded = whole_huge_pages(size);
+  PrefaultQueue& queue = prefault_queue();
+  void* block = nullptr;
+  void* unused = nullptr;
+  bool ahead = false;
+  {
+    const std::lock_guard lock(queue.mutex);
+    ahead = queue.active && !queue.unsupported;
+    if (queue.spare_bytes == rounded) {
+      block = std::exchange(queue.spare, nullptr);
+    } else {
+      unused = std::exchange(queue.spare, nullptr);
+    }
+  }
+  if (unused != nullptr) free_huge_pages(unused);
+  if (block == nullptr) block = allocate_huge_pages(rounded);
+  if (!ahead) return block;
+  const std::size_t next_bytes = std::min(2 * rounded, kArenaMaxBlock);
+  void* next = allocate_huge_pages(next_bytes);
+  {
+    const std::lock_guard lock(queue.mutex);
+    if (queue.active && queue.spare == nullptr) {
+      queue.spare = std::exchange(next, nullptr);
+      queue.spare_bytes = next_bytes;
+    }
+  }
+  if (next != nullptr) free_huge_pages(next);
+  return block;
+}
+
 void free_arena_block(void* block, std::size_t) { free_huge_pages(block); }
 
 }  // namespace
@@ -146,7 +195,7 @@ void free_arena_block(void* block, std::size_t) { free_huge_pages(block); }
 google::protobuf::ArenaOptions large_model_arena_options() {
   google::protobuf::ArenaOptions options;
   options.start_block_size = kHugePageBytes;
-  options.max_block_size = 8 * kHugePageBytes;  // faulted in whole (HugePagePrefault): little to spare
+  options.max_block_size = kArenaMaxBlock;
   options.block_alloc = allocate_arena_block;
   options.block_dealloc = free_arena_block;
   return options;
