@@ -12,6 +12,7 @@
 #include <new>
 #include <utility>
 
+#include "bb/ir/cpus.h"
 #include "bb/ir/huge_pages.h"
 #include "bb/ir/model_io.h"
 
@@ -31,13 +32,15 @@ struct PrefaultQueue {
   std::deque<Block> blocks;
   bool active = false;       // a HugePagePrefault is alive
   bool unsupported = false;  // the kernel cannot populate: blocks are not queued
-  bool stop = false;    // its destructor asks the thread to end
-  char* current = nullptr;  // the block the thread is faulting in
-  bool cancel = false;      // ... which was freed: leave it
+  bool stop = false;         // its destructor asks the thread to end
+  char* current = nullptr;   // the block the thread is faulting in
+  bool cancel = false;       // ... which was freed: leave it
   // The arena's next block, asked for one block early (allocate_arena_block).
   void* spare = nullptr;
   std::size_t spare_bytes = 0;
 };
+
+std::size_t whole_huge_pages(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
 
 PrefaultQueue& prefault_queue() {
   static auto* queue = new PrefaultQueue;  // NOLINT(cppcoreguidelines-owning-memory): see PrefaultQueue
@@ -103,6 +106,7 @@ void forget_prefault(void* block) {
 }  // namespace
 
 HugePagePrefault::HugePagePrefault() {
+  if (usable_cpus() < 2) return;  // the thread would take its time from the caller's
   PrefaultQueue& queue = prefault_queue();
   const std::lock_guard lock(queue.mutex);
   if (queue.active) return;  // one at a time: this one does nothing
@@ -126,12 +130,6 @@ HugePagePrefault::~HugePagePrefault() {
   thread_.join();
   if (spare != nullptr) free_huge_pages(spare);
 }
-
-namespace {
-
-std::size_t whole_huge_pages(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
-
-}  // namespace
 
 void* allocate_huge_pages(std::size_t bytes) {
   const std::size_t rounded = whole_huge_pages(bytes);
@@ -176,7 +174,12 @@ void* allocate_arena_block(std::size_t size) {
   if (block == nullptr) block = allocate_huge_pages(rounded);
   if (!ahead) return block;
   const std::size_t next_bytes = std::min(2 * rounded, kArenaMaxBlock);
-  void* next = allocate_huge_pages(next_bytes);
+  void* next = nullptr;
+  try {
+    next = allocate_huge_pages(next_bytes);
+  } catch (const std::bad_alloc&) {
+    return block;  // no memory for the next block yet: the arena asks when it needs it
+  }
   {
     const std::lock_guard lock(queue.mutex);
     if (queue.active && queue.spare == nullptr) {

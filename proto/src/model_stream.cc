@@ -1,7 +1,5 @@
 #include "bb/ir/model_stream.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -12,6 +10,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include "bb/ir/cpus.h"
 #include "bb/ir/passport.h"
 #include "bb/ir/sha256.h"
 #include "bb/ir/wire_format.h"
@@ -199,14 +198,6 @@ class NodeParser {
   std::string digest_;
   std::jthread worker_;  // last: joined (after a stop request) before the rest goes
 };
-
-// CPUs this process may run on: a second thread helps only with a second CPU.
-int usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return CPU_COUNT(&set);
-}
 
 }  // namespace
 

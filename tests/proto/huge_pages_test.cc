@@ -3,6 +3,7 @@
 
 #include <google/protobuf/arena.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -10,9 +11,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "bb/ir/cpus.h"
 #include "bb/ir/model_io.h"
 
 namespace bb::ir {
@@ -42,14 +46,26 @@ std::size_t resident_pages(void* block, std::size_t bytes) {
   return n;
 }
 
+// The threads of this process (/proc/self/status).
+int thread_count() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+
 // A block handed out while a HugePagePrefault lives is put in memory by its thread,
 // whole, though its owner touched only its first and last byte; what the owner wrote
 // meanwhile stays (the thread asks the kernel for the pages and never writes).
 TEST(HugePages, APrefaultPutsEveryBlockInMemoryAndLeavesItsContents) {
   if (!kernel_populates()) GTEST_SKIP() << "the kernel has no MADV_POPULATE_WRITE (Linux 5.14+)";
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a prefault does nothing";
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const std::size_t bytes = 32 * kHugePageBytes;  // 64 MiB: above the C library's largest mmap threshold, so fresh
+  const int threads = thread_count();
   HugePagePrefault prefault;
+  EXPECT_EQ(thread_count(), threads + 1);
   auto* block = static_cast<unsigned char*>(allocate_huge_pages(bytes));
   block[0] = 0xAB;
   block[bytes - 1] = 0xCD;
@@ -66,6 +82,7 @@ TEST(HugePages, APrefaultPutsEveryBlockInMemoryAndLeavesItsContents) {
 // while one lives does nothing, and ending it leaves the first at work.
 TEST(HugePages, WithoutAPrefaultUntouchedPagesStayOut) {
   if (!kernel_populates()) GTEST_SKIP() << "the kernel has no MADV_POPULATE_WRITE (Linux 5.14+)";
+  if (usable_cpus() < 2) GTEST_SKIP() << "one CPU: a prefault does nothing";
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   const std::size_t bytes = 32 * kHugePageBytes;  // 64 MiB: above the C library's largest mmap threshold, so fresh
   auto* cold = static_cast<unsigned char*>(allocate_huge_pages(bytes));
@@ -82,6 +99,29 @@ TEST(HugePages, WithoutAPrefaultUntouchedPagesStayOut) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(resident_pages(block, bytes), bytes / page);
   free_huge_pages(block);
+}
+
+// On one CPU a prefault starts no thread: it would take its time from the caller.
+TEST(HugePages, OnOneCpuAPrefaultDoesNothing) {
+  if (!kernel_populates()) GTEST_SKIP() << "the kernel has no MADV_POPULATE_WRITE (Linux 5.14+)";
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &all)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  EXPECT_EQ(usable_cpus(), 1);
+  const int threads = thread_count();
+  {
+    HugePagePrefault prefault;
+    EXPECT_EQ(thread_count(), threads);
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
 }
 
 // Blocks freed before the thread reaches them, and a prefault ended with blocks still

@@ -29,8 +29,9 @@ void free_huge_pages(void* block);
 // memory faulted in on the other core"). The thread asks the kernel to fill in the page
 // tables (madvise MADV_POPULATE_WRITE) and never reads or writes the blocks, so their
 // owner may use them at once; a block freed before its turn is skipped. Where the
-// kernel cannot (before Linux 5.14) nothing is faulted in. For a tool that builds one
-// large model with a core to spare (bbc); one at a time.
+// kernel cannot (before Linux 5.14), or the process may run on one CPU only, nothing is
+// faulted in. For a tool that builds one large model with a core to spare (bbc); one at
+// a time.
 class HugePagePrefault {
  public:
   HugePagePrefault();
