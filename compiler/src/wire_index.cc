@@ -310,13 +310,21 @@ void BodyIndex::move_reader(std::string_view value, const onnx::NodeProto* node,
 }
 
 std::vector<Readers> BodyIndex::take_readers(
-    const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
+    const std::vector<std::pair<std::string_view, std::string_view>>& renames, bool drop) {
+  // At a million nodes the map is larger than the caches: each lookup misses twice (the
+  // control bytes, the slot). Asking for the slots of a later rename's value now
+  // overlaps those misses with this one's work.
   std::vector<Readers> moved(renames.size());
   for (std::size_t k = 0; k < renames.size(); ++k) {
+    if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].first);
     auto it = uses_.find(renames[k].first);
     if (it == uses_.end()) continue;
     moved[k] = std::move(it->second);
-    it->second.clear();  // emptied, kept (rename_uses)
+    if (drop) {
+      uses_.erase(it);
+    } else {
+      it->second.clear();
+    }
   }
   return moved;
 }
@@ -335,7 +343,7 @@ void BodyIndex::rename_uses(const std::vector<std::pair<std::string_view, std::s
                             const std::vector<NewGate>& gates) {
   // The old values keep their (emptied) entries: the new gates read them (add_readers),
   // and a map that erases and re-inserts them fills with tombstones and rehashes.
-  std::vector<Readers> moved = take_readers(renames);
+  std::vector<Readers> moved = take_readers(renames, false);
   std::size_t added = 0;
   for (const auto& g : gates) added += static_cast<std::size_t>(g.gate->output_size());
   uses_.reserve(uses_.size() + added);
@@ -427,17 +435,7 @@ void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, st
   // recorded chain's inner values have no reader by construction (records_hold takes an
   // absent value as one without readers). The map then keeps its size across the rx
   // passes instead of gaining a value per output in each.
-  // At a million nodes the map is larger than the caches: each lookup misses twice (the
-  // control bytes, the slot). Asking for the slots of a later rename's values now
-  // overlaps those misses with this one's work.
-  std::vector<Readers> moved(renames.size());
-  for (std::size_t k = 0; k < renames.size(); ++k) {
-    if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].first);
-    auto it = uses_.find(renames[k].first);
-    if (it == uses_.end()) continue;
-    moved[k] = std::move(it->second);
-    uses_.erase(it);
-  }
+  std::vector<Readers> moved = take_readers(renames, true);
   for (std::size_t k = 0; k < renames.size(); ++k) {
     if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].second);
     const std::string_view to = renames[k].second;

@@ -164,9 +164,10 @@ class BodyIndex {
   void add_readers(const std::vector<NewGate>& gates);
   // The renames' readers, taken out of the map first so that the renames apply at once
   // (a new name may equal an old one of another pair), as one pass over a rename map
-  // would; the old values keep their (emptied) entries.
-  std::vector<Readers> take_readers(
-      const std::vector<std::pair<std::string_view, std::string_view>>& renames);
+  // would. The old values' entries go with `drop` (rename_recorded), else they stay,
+  // emptied (rename_uses).
+  std::vector<Readers> take_readers(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
+                                    bool drop);
   // Points every one of `readers` (a node input or a body output) at `to`.
   void point_readers(const Readers& readers, std::string_view to);
 
