@@ -69,8 +69,8 @@ class OutputStream final : public google::protobuf::io::ZeroCopyOutputStream {
   void append(std::string_view bytes);
   // From here on the bytes are (not) hashed (no CodedOutputStream may be open).
   void set_hashing(bool on);
-  // The hash of the regions marked so far (once the thread has hashed them all).
-  Sha256& hasher();
+  // The hash of the regions marked so far (each hashed as its buffer is flushed).
+  Sha256& hasher() { return hasher_; }
   // Hands the buffered bytes to the file or the string; the first error, if any.
   Expected<void, ir::IoError> flush();
   // Flushes and commits the file (creating it if nothing was written yet).
