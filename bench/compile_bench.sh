@@ -16,7 +16,10 @@
 #   parse    bb_parse_floor IN: read + protobuf parse
 #   lint     bbc lint IN
 # and the peak RSS of compile and of the plain parse. Then the table of the targets,
-# judged at the largest size (and the one a tenth of it for the scaling).
+# judged at the largest size (and the one a tenth of it for the scaling). Before and
+# after, bb_host_probe says what fresh memory and a cache miss cost on the machine then:
+# on a virtual machine both move by several times from hour to hour, and the compile's
+# wall time with them (docs/performance.md, "The host's memory").
 set -euo pipefail
 build=${1:-build/release}
 shift || true
@@ -26,8 +29,9 @@ runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bbc="$build/tools/bbc"
 floor="$build/bench/bb_parse_floor"
+probe="$build/bench/bb_host_probe"
 python=/usr/bin/python3  # has onnx; the python3 on PATH may not
-for tool in "$bbc" "$floor"; do
+for tool in "$bbc" "$floor" "$probe"; do
   [ -x "$tool" ] || { echo "compile_bench.sh: $tool is missing: build first (make bench does)" >&2; exit 2; }
 done
 work=$(mktemp -d)
@@ -53,6 +57,8 @@ rss() {
 ratio() { echo "$1 / $2" | bc -l; }
 
 declare -A floor_s compile_s parse_s lint_s compile_mb parse_mb
+host_before=$("$probe")
+echo "before: $host_before"
 printf '%9s %9s %9s %7s %9s %9s %7s %10s %9s %7s\n' nodes floor_s compile_s ratio parse_s lint_s ratio compile_MB parse_MB ratio
 for n in "${sizes[@]}"; do
   g="$work/g$n.onnx"
@@ -125,9 +131,13 @@ r=$(ratio "${lint_s[$big]}" "${parse_s[$big]}")
 row "bbc lint" "$(printf '%.2f s' "${lint_s[$big]}")" "$(printf '%.2f s parse' "${parse_s[$big]}")" \
   "$(printf '%.2f×' "$r")" "≤ 2×" "$(verdict "$r <= 2")"
 
+host_after=$("$probe")
+echo
+echo "after: $host_after"
+
 if [ -n "${BENCH_JSON:-}" ]; then
   {
-    printf '{"suite": "compile", "rows": [\n'
+    printf '{"suite": "compile", "host": ["%s", "%s"], "rows": [\n' "before: $host_before" "after: $host_after"
     for ((k = 0; k < ${#json_rows[@]}; k++)); do
       printf '  %s%s\n' "${json_rows[$k]}" "$([ $k -lt $((${#json_rows[@]} - 1)) ] && echo ,)"
     done

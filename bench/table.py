@@ -5,8 +5,10 @@
 
 Each suite (bench/compile_bench.sh, bench/runtime_bench.sh) writes, when BENCH_JSON
 names a file, {"suite": NAME, "rows": [{"what", "measured", "floor", "ratio",
-"target", "pass"}]}. This prints the machine the run used and every row as one
-Markdown table, in the order of the files given, then how many targets held. A missing
+"target", "pass"}]}, and may say in "host" what memory cost on the machine during
+the suite (bench/host_probe.cc). This prints the machine the run used, those lines, and
+every row as one Markdown table, in the order of the files given, then how many targets
+held. A missing
 or malformed file is an error (exit 2): a suite that did not report must not look like
 one that passed.
 """
@@ -36,7 +38,10 @@ def load_rows(path):
         missing = [column for column in COLUMNS if column not in row]
         if missing:
             fail(f"{path}: row {index} lacks {', '.join(missing)}")
-    return report.get("suite", os.path.basename(path)), rows
+    host = report.get("host", []) if isinstance(report, dict) else []
+    if not isinstance(host, list) or not all(isinstance(line, str) for line in host):
+        fail(f"{path}: \"host\" is not a list of lines")
+    return report.get("suite", os.path.basename(path)), rows, host
 
 
 def cpu_model():
@@ -68,11 +73,14 @@ def main(paths):
     print("Targets (docs/performance.md), measured side by side in this run")
     print()
     print(machine_line())
+    for suite, _, host in suites:
+        for line in host:
+            print(f"Host memory ({suite} suite), {line}.")
     print()
     print("| suite | " + " | ".join(COLUMNS[:-1]) + " | result |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     held = total = 0
-    for suite, rows in suites:
+    for suite, rows, _ in suites:
         for row in rows:
             total += 1
             held += bool(row["pass"])

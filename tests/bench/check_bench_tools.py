@@ -8,11 +8,14 @@ CHECK is one of:
   gen-mix          exact node count and the asked share of Sends and Recvs, static and
                    dynamic Sends, named and unnamed ones
   gen-compiles     a generated graph compiles with bbc and lints without errors
-  table            bench/table.py merges suites' rows and refuses a missing report
+  table            bench/table.py merges suites' rows and host lines, and refuses a
+                   missing report
+  host-probe       bb_host_probe (its path instead of BBC) prints three positive figures
 Exit 0 when the check holds, 1 with the reason otherwise.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -94,20 +97,37 @@ def check_table(source, work):
     paths = []
     for suite, ok in (("one", True), ("two", False)):
         paths.append(os.path.join(work, f"{suite}.json"))
+        report = rows(suite, ok)
+        if suite == "one":
+            report["host"] = ["before: first touch 6 ms", "after: first touch 9 ms"]
         with open(paths[-1], "w", encoding="utf-8") as handle:
-            json.dump(rows(suite, ok), handle)
+            json.dump(report, handle)
     result = subprocess.run([PYTHON, table, *paths], capture_output=True, text=True)
     if result.returncode != 0:
         fail(f"table.py exited {result.returncode}: {result.stderr}")
     lines = result.stdout.splitlines()
     for expected in ("| one | one row | 1 s | 2 s | 0.5× | ≤ 1× | pass |",
-                     "| two | two row | 1 s | 2 s | 0.5× | ≤ 1× | FAIL |", "1 of 2 targets held."):
+                     "| two | two row | 1 s | 2 s | 0.5× | ≤ 1× | FAIL |", "1 of 2 targets held.",
+                     "Host memory (one suite), before: first touch 6 ms.",
+                     "Host memory (one suite), after: first touch 9 ms."):
         if expected not in lines:
             fail(f"missing line {expected!r} in:\n{result.stdout}")
     result = subprocess.run([PYTHON, table, paths[0], os.path.join(work, "absent.json")],
                             capture_output=True, text=True)
     if result.returncode != 2 or "absent.json" not in result.stderr:
         fail(f"a missing report must exit 2 naming the file; got {result.returncode}: {result.stderr}")
+
+
+def check_host_probe(probe):
+    result = subprocess.run([probe], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        fail(f"bb_host_probe exited {result.returncode}: {result.stderr}")
+    figures = re.findall(r"(\d+) (?:ms|ns)", result.stdout)
+    if len(figures) != 3 or not all(int(f) > 0 for f in figures):
+        fail(f"want three positive figures (ms, ms, ns), got: {result.stdout!r}")
+    result = subprocess.run([probe, "extra"], capture_output=True, text=True, timeout=60)
+    if result.returncode != 2 or "usage" not in result.stderr:
+        fail(f"an argument must exit 2 with the usage; got {result.returncode}: {result.stderr!r}")
 
 
 def main():
@@ -123,6 +143,8 @@ def main():
         check_compiles(source, work, sys.argv[4])
     elif check == "table":
         check_table(source, work)
+    elif check == "host-probe":
+        check_host_probe(sys.argv[4])
     else:
         fail(f"unknown check {check!r}")
 
