@@ -375,6 +375,7 @@ Expected<void, ir::IoError> OutputStream::commit() {
 Expected<void, std::uint64_t> write_model(onnx::ModelProto& model, OutputStream& out, std::uint64_t max_bytes,
                                           bool pending, WireIndex* gates, const VerbatimNodes* verbatim) {
   const std::uint64_t digest_bytes = pending ? kDigestHexSize : 0;  // the passport holds it empty until then
+  if (gates != nullptr) gates->settle_renames();  // (the PassManager leaves none waiting)
   if (gates != nullptr && gates->recorded() && (!model.unknown_fields().empty() || !model.has_graph()))
     gates->materialise();  // (a model with unknown fields is written whole, below; load_verbatim refuses one)
   std::optional<GraphWithGates> spliced;

@@ -196,12 +196,18 @@ void PassManager::add_instrumentation(std::unique_ptr<PassInstrumentation> instr
 
 PassStatus PassManager::run(PassContext& context) {
   for (auto& i : instrumentations_) i->before_pipeline();
+  std::vector<const PassInfo*> pipeline;
+  for (const auto& info : registered_passes())
+    if (!contains(options_.skip, info.name)) pipeline.push_back(&info);
+  auto inserts_rx = [](const PassInfo* info) { return info->inserts && !gate_info(*info->inserts).tx; };
   PassStatus status;
-  for (const auto& info : registered_passes()) {
-    if (contains(options_.skip, info.name)) continue;
-    status = run_pass(info, context);
+  for (std::size_t p = 0; p < pipeline.size(); ++p) {
+    context.rx_renames_may_wait =
+        !shows_graph() && inserts_rx(pipeline[p]) && p + 1 < pipeline.size() && inserts_rx(pipeline[p + 1]);
+    status = run_pass(*pipeline[p], context);
     if (status.kind != PassStatus::Kind::kOk) break;
   }
+  context.rx_renames_may_wait = false;
   for (auto& i : instrumentations_) i->after_pipeline();
   return status;
 }

@@ -430,7 +430,29 @@ std::uint64_t BodyIndex::record_rx(std::size_t k, const GateInfo& gate,
   return bytes;
 }
 
-void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
+void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames,
+                                bool wait) {
+  // Renames that continue the waiting ones pair by pair (the next rx pass renames the
+  // same values in the same order: its record_rx's `from` is the last gate's output)
+  // fold into them; anything else applies them first.
+  bool continues = !waiting_.empty() && waiting_.size() == renames.size();
+  for (std::size_t k = 0; continues && k < renames.size(); ++k) continues = waiting_[k].second == renames[k].first;
+  if (continues) {
+    for (std::size_t k = 0; k < renames.size(); ++k) waiting_[k].second = renames[k].second;
+  } else {
+    apply_renames(waiting_);
+    waiting_ = renames;
+  }
+  if (!wait) settle_renames();
+}
+
+void BodyIndex::settle_renames() {
+  apply_renames(waiting_);
+  waiting_.clear();
+  renamed_.clear();  // (the values record_rx renamed: no rename refers to them now)
+}
+
+void BodyIndex::apply_renames(const std::vector<std::pair<std::string_view, std::string_view>>& renames) {
   // Unlike rename_uses, the renamed values' entries go: no gate node reads them, and a
   // recorded chain's inner values have no reader by construction (records_hold takes an
   // absent value as one without readers). The map then keeps its size across the rx
@@ -445,7 +467,6 @@ void BodyIndex::rename_recorded(const std::vector<std::pair<std::string_view, st
     auto [it, inserted] = uses_.try_emplace(to, std::move(moved[k]));
     if (!inserted) it->second.insert(it->second.end(), moved[k].begin(), moved[k].end());
   }
-  renamed_.clear();
 }
 
 void BodyIndex::spell_first(bool tx, std::size_t k, const onnx::NodeProto& op, GateSpelling& gate) const {
@@ -525,8 +546,13 @@ WireIndex::~WireIndex() { build_recorded_gates(false); }
 
 void WireIndex::materialise() { build_recorded_gates(true); }
 
+void WireIndex::settle_renames() {
+  for (auto& index : index_) index->settle_renames();
+}
+
 void WireIndex::build_recorded_gates(bool reindex) {
   for (std::size_t b = 0; b < index_.size(); ++b) {
+    index_[b]->settle_renames();
     if (!index_[b]->recorded()) continue;
     index_[b]->materialise_stamps();
     auto plan = index_[b]->materialisation();

@@ -12,6 +12,8 @@
 // (gate_records.h), until the writer emits them or someone materialises them.
 #pragma once
 
+#include <cassert>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -84,7 +86,10 @@ class BodyIndex {
   std::optional<std::string_view> peer(std::size_t k) const;
 
   // The readers of every output of a Recv or an rx gate (keys view those outputs).
-  const ValueUses& uses() const { return uses_; }
+  const ValueUses& uses() const {
+    assert(waiting_.empty() && "uses() while rx renames wait (rename_recorded)");
+    return uses_;
+  }
   // False for a subgraph (a rename in an enclosing graph reaches into it) and for a graph
   // that holds subgraphs (a rename reaches into those): their readers are re-collected
   // instead of kept (they are small or rare).
@@ -139,8 +144,17 @@ class BodyIndex {
   // Adds the recorded stamps to their nodes as stamp() would have (materialisation).
   void materialise_stamps();
   // Rewires the readers of the renamed values, as rename_uses does for gate nodes, and
-  // drops the renamed values from uses() (nothing reads them any more).
-  void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
+  // drops the renamed values from uses() (nothing reads them any more). With `wait`, the
+  // rewiring waits for the next call (the next rx pass), which then moves each reader
+  // once, from its Recv's output straight to the last gate's: the rx passes rename the
+  // same readers one after another, and at a million nodes each rename is a few cache
+  // misses. Only the rx passes' records may run meanwhile (uses() and the readers'
+  // inputs are stale): the PassManager asks for `wait` only when the next pass is one
+  // and nothing looks at the graph in between (PassContext::rx_renames_may_wait).
+  void rename_recorded(const std::vector<std::pair<std::string_view, std::string_view>>& renames, bool wait = false);
+  // Whether renames wait (rename_recorded); settle_renames() applies them.
+  bool renames_wait() const { return !waiting_.empty(); }
+  void settle_renames();
 
   // Whether any gate (or stamp) is recorded, and which gates on sends()[k] (tx) or
   // recvs()[k]: a bit per Gate.
@@ -170,6 +184,8 @@ class BodyIndex {
                                     bool drop);
   // Points every one of `readers` (a node input or a body output) at `to`.
   void point_readers(const Readers& readers, std::string_view to);
+  // rename_recorded's rewiring, now.
+  void apply_renames(const std::vector<std::pair<std::string_view, std::string_view>>& renames);
 
   struct Stamps {
     std::uint8_t stamped = 0;  // bit per Gate: ir::has_stamp
@@ -212,6 +228,9 @@ class BodyIndex {
   std::vector<std::string> heads_;
   NameStore names_;    // outputs of recorded rx gates: keys of uses_
   NameStore renamed_;  // the values record_rx renames, until rename_recorded
+  // The renames rename_recorded keeps waiting: a Recv's output and the last recorded
+  // gate's output that replaces it for its readers.
+  std::vector<std::pair<std::string_view, std::string_view>> waiting_;
   std::size_t recorded_ = 0;
   mutable GateSpelling spell_[2];  // spell_chain's buffers
 };
@@ -272,6 +291,8 @@ class WireIndex {
   // Forgets the records: the model then lacks their gates. Only for a caller that has
   // written the model and will not look at it again (bbc).
   void discard_records();
+  // Applies the rx renames that wait (BodyIndex::rename_recorded) in every body.
+  void settle_renames();
 
  private:
   void index_bodies(bool ordered, const WireScan* scan = nullptr);

@@ -16,6 +16,7 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "gate_records.h"
+#include "passes/gate_insertion.h"
 #include "test_util.h"
 #include "wire_index.h"
 #include "wire_scan.h"
@@ -181,6 +182,81 @@ TEST(GateRecords, AChainThatBreaksTheContractIsCheckedAsNodes) {
       << recorded.status.message;
 }
 
+
+// The rx passes' renames of the Recvs' readers may wait for the next rx pass
+// (BodyIndex::rename_recorded): the readers keep reading the Recv's outputs while they
+// wait, move once to the last gate's outputs, and a tx pass or the index's end (its
+// records made nodes) settles what still waits. Either way the graph is the one the
+// renames made at once.
+TEST(GateRecords, WaitingRxRenamesMoveEachReaderOnce) {
+  testing::ModelBuilder b;
+  b.recv({"m", "from"}, "inbox");
+  b.node("", "Relu", {"m"}, {"y"}, "reader");
+  b.send({"m"}, "echo");  // a Send reading a Recv's output: the tx pass settles first
+  b.output("y");
+  b.output("from");
+  const auto name_of = [](Gate gate, int j) { return ir::gate_output_name("inbox", ir::gate_info(gate).out_infix, j); };
+  auto reads = [](const onnx::ModelProto& model, std::string_view node) {
+    for (const auto& n : model.graph().node())
+      if (n.name() == node) return n.input(0);
+    return std::string("(no node)");
+  };
+  std::uint64_t budget = UINT64_MAX;
+
+  onnx::ModelProto waited = b.model();
+  {
+    WireIndex index(waited, /*ordered=*/true);
+    ASSERT_TRUE(index.body(0).can_record(ir::gate_info(Gate::kDedupRx)));
+    ASSERT_TRUE(insert_gate(waited, index, Gate::kDedupRx, budget, /*rx_renames_may_wait=*/true));
+    ASSERT_TRUE(insert_gate(waited, index, Gate::kPeerHealthRx, budget, true));
+    EXPECT_TRUE(index.body(0).renames_wait());
+    EXPECT_EQ(reads(waited, "reader"), "m");  // not moved yet
+    EXPECT_EQ(waited.graph().output(1).name(), "from");
+    ASSERT_TRUE(insert_gate(waited, index, Gate::kBackoffRx, budget, false));
+    EXPECT_FALSE(index.body(0).renames_wait());
+    EXPECT_EQ(reads(waited, "reader"), name_of(Gate::kBackoffRx, 0));
+    EXPECT_EQ(reads(waited, "echo"), name_of(Gate::kBackoffRx, 0));
+    EXPECT_EQ(waited.graph().output(1).name(), name_of(Gate::kBackoffRx, 1));
+    const auto& uses = index.body(0).uses();
+    EXPECT_FALSE(uses.contains("m"));
+    EXPECT_FALSE(uses.contains(name_of(Gate::kDedupRx, 0)));  // never a key: the reader skipped it
+    ASSERT_TRUE(uses.contains(name_of(Gate::kBackoffRx, 0)));
+    EXPECT_EQ(uses.at(name_of(Gate::kBackoffRx, 0)).size(), 2u);  // the Relu and the Send
+  }
+  onnx::ModelProto at_once = b.model();
+  {
+    WireIndex index(at_once, true);
+    for (Gate gate : {Gate::kDedupRx, Gate::kPeerHealthRx, Gate::kBackoffRx})
+      ASSERT_TRUE(insert_gate(at_once, index, gate, budget, false));
+  }
+  EXPECT_EQ(ir::serialize_deterministic(waited), ir::serialize_deterministic(at_once));
+
+  // Still waiting when a tx pass comes, or when the index goes (its records become nodes).
+  onnx::ModelProto tx_after = b.model(), tx_at_once = b.model();
+  {
+    WireIndex index(tx_after, true);
+    ASSERT_TRUE(insert_gate(tx_after, index, Gate::kDedupRx, budget, true));
+    ASSERT_TRUE(insert_gate(tx_after, index, Gate::kPeerHealthTx, budget));
+    EXPECT_FALSE(index.body(0).renames_wait());
+  }
+  {
+    WireIndex index(tx_at_once, true);
+    ASSERT_TRUE(insert_gate(tx_at_once, index, Gate::kDedupRx, budget, false));
+    ASSERT_TRUE(insert_gate(tx_at_once, index, Gate::kPeerHealthTx, budget));
+  }
+  EXPECT_EQ(ir::serialize_deterministic(tx_after), ir::serialize_deterministic(tx_at_once));
+  onnx::ModelProto left = b.model(), left_at_once = b.model();
+  {
+    WireIndex index(left, true);
+    ASSERT_TRUE(insert_gate(left, index, Gate::kDedupRx, budget, true));
+  }
+  {
+    WireIndex index(left_at_once, true);
+    ASSERT_TRUE(insert_gate(left_at_once, index, Gate::kDedupRx, budget, false));
+  }
+  EXPECT_EQ(reads(left, "reader"), name_of(Gate::kDedupRx, 0));
+  EXPECT_EQ(ir::serialize_deterministic(left), ir::serialize_deterministic(left_at_once));
+}
 
 // Validate's scan of the main graph (wire_scan.h) gives the index what its own walk
 // finds: the same positions and the same readers, in the same order, for the examples

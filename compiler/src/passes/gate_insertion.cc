@@ -144,7 +144,7 @@ void rename_everywhere(const Body& body, const Renames& renames) {
 }
 
 bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google::protobuf::Arena* arena,
-               std::uint64_t& budget, bool& out_of_budget) {
+               std::uint64_t& budget, bool& out_of_budget, bool renames_may_wait) {
   NodeList& nodes = body.nodes();
   std::vector<Insertion> plan;
   std::vector<NewGate> gates;
@@ -152,6 +152,7 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
   Renames renames;
   std::vector<std::pair<std::string_view, std::string_view>> order;
   const bool record = index.can_record(info);
+  if (!record) index.settle_renames();  // (inserting nodes reads the readers)
   bool recorded = false;
   for (std::size_t k = 0; k < index.recvs().size(); ++k) {
     const int i = index.recvs()[k];
@@ -195,7 +196,7 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
     }
   }
   if (record) {
-    index.rename_recorded(order);
+    index.rename_recorded(order, renames_may_wait);
     return recorded;
   }
   if (plan.empty()) return false;
@@ -212,14 +213,17 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
 
 }  // namespace
 
-bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget) {
+bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget,
+                 bool rx_renames_may_wait) {
   const GateInfo& info = gate_info(gate);
+  if (info.tx) index.settle_renames();  // (a Send may read a Recv's output)
   google::protobuf::Arena* arena = model.GetArena();
   bool out_of_budget = false;
   for (std::size_t b = 0; b < index.bodies().size() && !out_of_budget; ++b) {
     const Body& body = index.bodies()[b];
     const bool inserted = info.tx ? insert_tx(index.body(b), body.nodes(), info, arena, budget, out_of_budget)
-                                  : insert_rx(index.body(b), body, info, arena, budget, out_of_budget);
+                                  : insert_rx(index.body(b), body, info, arena, budget, out_of_budget,
+                                              rx_renames_may_wait);
     // The gates' domain is imported as soon as they exist, so the graph stays valid
     // between passes (--verify-each), not only after stamp-passport.
     if (inserted)

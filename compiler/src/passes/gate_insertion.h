@@ -23,6 +23,11 @@ namespace bb::compiler {
 // `budget`: the bytes the gates may still add to the output. Each gate takes at least
 // the bytes of its names (node, inputs, outputs); when the budget runs out the insertion
 // stops half-way and returns false (the model is then not to be written).
-bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget);
+//
+// `rx_renames_may_wait`: an rx gate's rewiring of the Recvs' readers may wait for the
+// next rx gate pass (BodyIndex::rename_recorded), which the caller is sure comes next
+// with nothing looking at the graph before it (PassContext::rx_renames_may_wait).
+bool insert_gate(onnx::ModelProto& model, WireIndex& index, Gate gate, std::uint64_t& budget,
+                 bool rx_renames_may_wait = false);
 
 }  // namespace bb::compiler

@@ -27,7 +27,8 @@ class InsertGatePass final : public Pass {
     auto& added = context.analysis<GateBytes>();
     std::uint64_t budget = context.max_output_bytes - std::min(added.bytes, context.max_output_bytes);
     const std::uint64_t before = budget;
-    const bool fits = insert_gate(context.model, context.analysis<WireIndex>(), gate_, budget);
+    const bool fits =
+        insert_gate(context.model, context.analysis<WireIndex>(), gate_, budget, context.rx_renames_may_wait);
     added.bytes += before - budget;
     if (!fits) {
       context.diags.report(kBB021, "the gates alone would add more than " + std::to_string(context.max_output_bytes) +

@@ -119,6 +119,11 @@ struct PassContext {
   std::vector<std::string> ran;           // names of the passes run so far, in order
   GateSet gates;                          // gates whose insertion passes ran
   std::uint32_t properties = 0;           // established Property bits
+  // Set by the PassManager for the pass it runs: an rx gate pass whose next pass is one
+  // too, with nothing looking at the graph in between (no --print-after, --verify-each
+  // or added instrumentation). Its rewiring of the Recvs' readers may then wait for that
+  // pass, which moves each reader once for both (docs/compiler.md, "Gate records").
+  bool rx_renames_may_wait = false;
   AnalysisManager analyses;
 };
 
