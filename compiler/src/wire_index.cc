@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bb/ir/wire_shape.h"
+#include "node_prefetch.h"
 
 namespace bb::compiler {
 namespace {
@@ -91,9 +92,15 @@ void BodyIndex::read_all_stamps() {
   const NodeList& nodes = body_.nodes();
   send_stamps_.reserve(sends_.size());
   send_peers_.resize(sends_.size());
-  for (std::size_t k = 0; k < sends_.size(); ++k) send_stamps_.push_back(read_stamps(nodes.Get(sends_[k]), &send_peers_[k]));
+  for (std::size_t k = 0; k < sends_.size(); ++k) {
+    prefetch_nodes_ahead(k, sends_.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(sends_[at]); });
+    send_stamps_.push_back(read_stamps(nodes.Get(sends_[k]), &send_peers_[k]));
+  }
   recv_stamps_.reserve(recvs_.size());
-  for (int i : recvs_) recv_stamps_.push_back(read_stamps(nodes.Get(i)));
+  for (std::size_t k = 0; k < recvs_.size(); ++k) {
+    prefetch_nodes_ahead(k, recvs_.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(recvs_[at]); });
+    recv_stamps_.push_back(read_stamps(nodes.Get(recvs_[k])));
+  }
 }
 
 void BodyIndex::allow_records() {
@@ -458,8 +465,21 @@ void BodyIndex::apply_renames(const std::vector<std::pair<std::string_view, std:
   // absent value as one without readers). The map then keeps its size across the rx
   // passes instead of gaining a value per output in each.
   std::vector<Readers> moved = take_readers(renames, true);
+  // The readers are nodes all over the arena: each one's node, its inputs' array and the
+  // input's string asked for in stages ahead (node_prefetch.h).
+  auto ahead = [&](std::size_t at, auto&& ask) {
+    if (at < moved.size())
+      for (const auto& use : moved[at])
+        if (use.node != nullptr) ask(*use.node, use.slot);
+  };
+  using node_prefetch::kStage;
   for (std::size_t k = 0; k < renames.size(); ++k) {
     if (k + kLookAhead < renames.size()) uses_.prefetch(renames[k + kLookAhead].second);
+    ahead(k + 3 * kStage, [](const onnx::NodeProto& node, int) { node_prefetch::node(node); });
+    ahead(k + 2 * kStage, [](const onnx::NodeProto& node, int) { __builtin_prefetch(node.input().data()); });
+    ahead(k + kStage, [](const onnx::NodeProto& node, int slot) {
+      if (slot < node.input_size()) __builtin_prefetch(&node.input(slot));
+    });
     const std::string_view to = renames[k].second;
     point_readers(moved[k], to);
     // A recorded gate's outputs are names no value of the body has (can_record): the

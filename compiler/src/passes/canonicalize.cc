@@ -23,6 +23,7 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "node_list.h"
+#include "node_prefetch.h"
 #include "passes.h"
 #include "verbatim.h"
 #include "wire_scan.h"
@@ -120,7 +121,8 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
     auto send = scan->sends.begin();
     for (std::size_t k = 0; k < positions.size(); ++k) {
       const int i = positions[k];
-      if (k + kLookAhead < positions.size()) prefetch_node(nodes, positions[k + kLookAhead]);
+      prefetch_nodes_ahead(k, positions.size(),
+                           [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(positions[at]); });
       if (send != scan->sends.end() && *send == i) {
         canonicalize_peer(*nodes.Mutable(i));
         ++send;

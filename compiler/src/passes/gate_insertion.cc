@@ -12,6 +12,7 @@
 #include "bb/ir/wire_shape.h"
 #include "body.h"
 #include "node_list.h"
+#include "node_prefetch.h"
 #include "wire_index.h"
 
 namespace bb::compiler {
@@ -60,8 +61,10 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
   std::vector<Insertion> plan;
   const bool record = index.can_record(info);
   bool recorded = false;
-  for (std::size_t k = 0; k < index.sends().size(); ++k) {
-    const int i = index.sends()[k];
+  const auto& sends = index.sends();
+  for (std::size_t k = 0; k < sends.size(); ++k) {
+    prefetch_nodes_ahead(k, sends.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(sends[at]); });
+    const int i = sends[k];
     auto& send = *nodes.Mutable(i);
     if (index.stamped(true, k, info.gate) || !has_destination(index, k, send)) continue;
     if (record) {
@@ -154,8 +157,10 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
   const bool record = index.can_record(info);
   if (!record) index.settle_renames();  // (inserting nodes reads the readers)
   bool recorded = false;
-  for (std::size_t k = 0; k < index.recvs().size(); ++k) {
-    const int i = index.recvs()[k];
+  const auto& recvs = index.recvs();
+  for (std::size_t k = 0; k < recvs.size(); ++k) {
+    prefetch_nodes_ahead(k, recvs.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(recvs[at]); });
+    const int i = recvs[k];
     auto& recv = *nodes.Mutable(i);
     if (index.stamped(false, k, info.gate)) continue;
     if (record) {
