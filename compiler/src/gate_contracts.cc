@@ -333,7 +333,7 @@ bool records_hold(const BodyIndex& index, GateSet required) {
     for (Gate g : expected_chain(required, tx)) expected |= static_cast<std::uint8_t>(1u << static_cast<int>(g));
     const auto& ops = tx ? index.sends() : index.recvs();
     for (std::size_t k = 0; k < ops.size(); ++k) {
-      prefetch_nodes_ahead(k, ops.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(ops[at]); });
+      prefetch_nodes_ahead(k, ops, nodes);
       const std::uint8_t gates = index.recorded_gates(tx, k);
       if (gates == 0) continue;
       if ((gates & expected) != expected) return false;

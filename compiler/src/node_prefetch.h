@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <vector>
 
 #include <onnx/onnx_pb.h>
+
+#include "body.h"
 
 namespace bb::compiler {
 
@@ -61,6 +64,12 @@ void prefetch_nodes_ahead(std::size_t k, std::size_t count, NodeAt&& node_at) {
   if (k + 3 * kStage < count) node_prefetch::node(node_at(k + 3 * kStage));
   if (k + 2 * kStage < count) node_prefetch::fields(node_at(k + 2 * kStage));
   if (k + kStage < count) node_prefetch::elements(node_at(k + kStage));
+}
+
+// The same over the nodes of `nodes` at `positions` (a wire index's sends or recvs).
+inline void prefetch_nodes_ahead(std::size_t k, const std::vector<int>& positions, const NodeList& nodes) {
+  prefetch_nodes_ahead(k, positions.size(),
+                       [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(positions[at]); });
 }
 
 }  // namespace bb::compiler

@@ -93,12 +93,12 @@ void BodyIndex::read_all_stamps() {
   send_stamps_.reserve(sends_.size());
   send_peers_.resize(sends_.size());
   for (std::size_t k = 0; k < sends_.size(); ++k) {
-    prefetch_nodes_ahead(k, sends_.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(sends_[at]); });
+    prefetch_nodes_ahead(k, sends_, nodes);
     send_stamps_.push_back(read_stamps(nodes.Get(sends_[k]), &send_peers_[k]));
   }
   recv_stamps_.reserve(recvs_.size());
   for (std::size_t k = 0; k < recvs_.size(); ++k) {
-    prefetch_nodes_ahead(k, recvs_.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(recvs_[at]); });
+    prefetch_nodes_ahead(k, recvs_, nodes);
     recv_stamps_.push_back(read_stamps(nodes.Get(recvs_[k])));
   }
 }

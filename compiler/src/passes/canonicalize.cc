@@ -122,8 +122,7 @@ std::vector<std::string> canonicalize_nodes(NodeList& nodes, const WireScan* sca
     auto send = scan->sends.begin();
     for (std::size_t k = 0; k < positions.size(); ++k) {
       const int i = positions[k];
-      prefetch_nodes_ahead(k, positions.size(),
-                           [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(positions[at]); });
+      prefetch_nodes_ahead(k, positions, nodes);
       if (send != scan->sends.end() && *send == i) {
         canonicalize_peer(*nodes.Mutable(i));
         ++send;

@@ -63,7 +63,7 @@ bool insert_tx(BodyIndex& index, NodeList& nodes, const GateInfo& info, google::
   bool recorded = false;
   const auto& sends = index.sends();
   for (std::size_t k = 0; k < sends.size(); ++k) {
-    prefetch_nodes_ahead(k, sends.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(sends[at]); });
+    prefetch_nodes_ahead(k, sends, nodes);
     const int i = sends[k];
     auto& send = *nodes.Mutable(i);
     if (index.stamped(true, k, info.gate) || !has_destination(index, k, send)) continue;
@@ -159,7 +159,7 @@ bool insert_rx(BodyIndex& index, const Body& body, const GateInfo& info, google:
   bool recorded = false;
   const auto& recvs = index.recvs();
   for (std::size_t k = 0; k < recvs.size(); ++k) {
-    prefetch_nodes_ahead(k, recvs.size(), [&](std::size_t at) -> const onnx::NodeProto& { return nodes.Get(recvs[at]); });
+    prefetch_nodes_ahead(k, recvs, nodes);
     const int i = recvs[k];
     auto& recv = *nodes.Mutable(i);
     if (index.stamped(false, k, info.gate)) continue;
