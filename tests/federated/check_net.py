@@ -7,7 +7,12 @@ real-time rounds, then the same deployment in the simulator for the same rounds.
   - the accuracy rises from the initial model's;
   - after the last round it is within 2 points of the simulator's.
 
-    /usr/bin/python3 tests/federated/check_net.py SOURCE_DIR BUILD_DIR WORK_DIR [ROUNDS]
+    /usr/bin/python3 tests/federated/check_net.py SOURCE_DIR BUILD_DIR WORK_DIR [ROUNDS] [--round-ms MS]
+
+A round is MS of real time (run_net.py's default when not given). An update that comes
+back after its round closed counts in the next one, as the coordinator's Aggregate
+defines rounds; a build whose bbrun is several times slower (the sanitizers') gives the
+rounds more time, so that its updates arrive in the round they were made for.
 """
 import json
 import os
@@ -15,8 +20,14 @@ import shutil
 import subprocess
 import sys
 
-src, build, work = sys.argv[1:4]
-rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 8
+args = sys.argv[1:]
+round_ms = []
+if "--round-ms" in args:
+    at = args.index("--round-ms")
+    round_ms = ["--round-ms", args[at + 1]]
+    del args[at:at + 2]
+src, build, work = args[:3]
+rounds = int(args[3]) if len(args) > 3 else 8
 FAILURES = []
 
 
@@ -28,7 +39,7 @@ def check(what, ok, detail=""):
 
 shutil.rmtree(work, ignore_errors=True)
 script = os.path.join(src, "examples", "fedavg", "run_net.py")
-p = subprocess.run(["/usr/bin/python3", script, build, work, "--rounds", str(rounds), "--compare-sim"],
+p = subprocess.run(["/usr/bin/python3", script, build, work, "--rounds", str(rounds), "--compare-sim"] + round_ms,
                    capture_output=True, text=True, timeout=50)
 print(p.stdout)
 if p.returncode != 0:
