@@ -16,8 +16,12 @@
 #                     of the same file (the graph: bench/gen_graph.py --seed 1, compiled
 #                     by BUILD_DIR's bbc), interleaved repetitions, medians
 #
+# Right before and after the simulator, bb_host_probe says what a cache miss and fresh
+# memory cost on the machine then: the simulator's row is real time over a working set
+# larger than a core's cache (docs/performance.md, "The host's memory").
+#
 # Prints each program's own output, then the table of the targets. With BENCH_JSON=FILE
-# it also writes {"suite": "runtime", "rows": [...]} for bench/table.py.
+# it also writes {"suite": "runtime", "host": [2 lines], "rows": [...]} for bench/table.py.
 # Environment: STARTUP_NODES (default 100000), REPS (default 5) startup repetitions.
 set -euo pipefail
 build=${1:-build/release}
@@ -26,8 +30,9 @@ python=/usr/bin/python3  # has onnx; the python3 on PATH may not
 nodes=${STARTUP_NODES:-100000}
 reps=${REPS:-5}
 bbc="$build/tools/bbc"
+probe="$build/bench/bb_host_probe"
 for tool in "$bbc" "$build/bench/bb_runtime_bench" "$build/bench/bb_sim_bench" "$build/bench/bb_startup_bench" \
-  "$build/bench/bb_kernel_bench"; do
+  "$build/bench/bb_kernel_bench" "$probe"; do
   [ -x "$tool" ] || { echo "runtime_bench.sh: $tool is missing: build first (make bench does)" >&2; exit 2; }
 done
 work=$(mktemp -d)
@@ -44,18 +49,23 @@ run() {  # NAME PROGRAM ARGS...: console output to the terminal, JSON to $work/N
 
 run runtime "$build/bench/bb_runtime_bench"
 run kernels "$build/bench/bb_kernel_bench"
+host_before=$("$probe")
 run sim "$build/bench/bb_sim_bench"
+host_after=$("$probe")
+echo "host before the simulator: $host_before"
+echo "host after the simulator: $host_after"
 "$python" "$root/bench/gen_graph.py" "$work/g.onnx" --nodes "$nodes" --seed 1
 "$bbc" compile "$work/g.onnx" -o "$work/g.bb" >/dev/null 2>"$work/bbc.err" ||
   { echo "runtime_bench.sh: bbc compile failed" >&2; cat "$work/bbc.err" >&2; exit 1; }
 run startup "$build/bench/bb_startup_bench" --graph="$work/g.bb" --benchmark_repetitions="$reps" \
   --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 
-"$python" - "$work" "$nodes" "${BENCH_JSON:-}" <<'EOF'
+"$python" - "$work" "$nodes" "${BENCH_JSON:-}" "before the simulator: $host_before" "after the simulator: $host_after" <<'EOF'
 import json
 import sys
 
 work, nodes, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host = sys.argv[4:6]
 
 
 def results(name, keep_args=False, errors_ok=False):
@@ -144,6 +154,6 @@ for r in rows:
     print(f"| {r['what']} | {r['measured']} | {r['floor']} | {r['ratio']} | {r['target']} | {'pass' if r['pass'] else 'FAIL'} |")
 if out:
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"suite": "runtime", "rows": rows}, f, ensure_ascii=False, indent=1)
+        json.dump({"suite": "runtime", "host": host, "rows": rows}, f, ensure_ascii=False, indent=1)
         f.write("\n")
 EOF
