@@ -1,5 +1,5 @@
-// What memory costs on this machine right now, for reading the other figures of
-// `make bench` (docs/performance.md, "The host's memory"):
+// What memory and a CPU step cost on this machine right now, for reading the other
+// figures of `make bench` (docs/performance.md, "The host's memory"):
 //
 //   bb_host_probe
 //
@@ -7,13 +7,16 @@
 // fresh page can cost ten times what it costs on the same machine an hour later, and a
 // load that misses the cache two or three times; a compile of a million nodes touches
 // some 280 MB of fresh memory and misses the cache on nearly every value it looks up,
-// so its wall time moves with both while the work stays the same. One line of three
-// figures, each from memory mapped fresh for it:
+// so its wall time moves with both while the work stays the same. And the share of a
+// CPU the host gives the VM moves too: then every CPU-bound row slows together. One
+// line of four figures, the first three each from memory mapped fresh for it:
 //   - the first touch of 128 MiB advised for 2 MiB pages (as bbc's large tables and
 //     arena are), in ms per 100 MB;
 //   - the first touch of 32 MiB of 4 KiB pages (as most small allocations), likewise;
 //   - one dependent load of a walk over 64 MiB on 2 MiB pages (a hash lookup's cache
-//     miss), in ns.
+//     miss), in ns;
+//   - one step of a chain of dependent integer multiply-adds in registers (no memory at
+//     all: the CPU's speed as the VM gets it), in ns.
 #include <sys/mman.h>
 
 #include <chrono>
@@ -73,6 +76,21 @@ double dependent_load(std::size_t bytes) {
   return ms * 1e6 / kLoads;
 }
 
+// ns per step of x = a x + c, each step waiting for the last (four cycles or so on
+// any x86-64 core of the last decade), over 50 M steps.
+double multiply_add_step() {
+  constexpr int kSteps = 50'000'000;
+  std::uint64_t x = 1;
+  const auto start = Clock::now();
+  for (int i = 0; i < kSteps; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    asm volatile("" : "+r"(x));  // one step at a time: no unrolled closed form
+  }
+  const double ms = ms_since(start);
+  if (x == 0) std::puts("");  // (never: keeps the chain)
+  return ms * 1e6 / kSteps;
+}
+
 }  // namespace
 
 int main(int argc, char** /*argv*/) {
@@ -83,7 +101,9 @@ int main(int argc, char** /*argv*/) {
   const double fresh_2m = first_touch(std::size_t{128} << 20, MADV_HUGEPAGE);
   const double fresh_4k = first_touch(std::size_t{32} << 20, MADV_NOHUGEPAGE);
   const double load = dependent_load(std::size_t{64} << 20);
-  std::printf("first touch %.0f ms per 100 MB on 2 MiB pages, %.0f ms on 4 KiB pages; a dependent load %.0f ns\n",
-              fresh_2m, fresh_4k, load);
+  const double step = multiply_add_step();
+  std::printf("first touch %.0f ms per 100 MB on 2 MiB pages, %.0f ms on 4 KiB pages; a dependent load %.0f ns; "
+              "a multiply-add step %.2f ns\n",
+              fresh_2m, fresh_4k, load, step);
   return fresh_2m < 0 || fresh_4k < 0 || load < 0 ? 1 : 0;
 }

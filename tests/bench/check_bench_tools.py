@@ -10,7 +10,7 @@ CHECK is one of:
   gen-compiles     a generated graph compiles with bbc and lints without errors
   table            bench/table.py merges suites' rows and host lines, and refuses a
                    missing report
-  host-probe       bb_host_probe (its path instead of BBC) prints three positive figures
+  host-probe       bb_host_probe (its path instead of BBC) prints four positive figures
 Exit 0 when the check holds, 1 with the reason otherwise.
 """
 import json
@@ -122,9 +122,9 @@ def check_host_probe(probe):
     result = subprocess.run([probe], capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         fail(f"bb_host_probe exited {result.returncode}: {result.stderr}")
-    figures = re.findall(r"(\d+) (?:ms|ns)", result.stdout)
-    if len(figures) != 3 or not all(int(f) > 0 for f in figures):
-        fail(f"want three positive figures (ms, ms, ns), got: {result.stdout!r}")
+    figures = re.findall(r"(\d+(?:\.\d+)?) (?:ms|ns)", result.stdout)
+    if len(figures) != 4 or not all(float(f) > 0 for f in figures):
+        fail(f"want four positive figures (ms, ms, ns, ns), got: {result.stdout!r}")
     result = subprocess.run([probe, "extra"], capture_output=True, text=True, timeout=60)
     if result.returncode != 2 or "usage" not in result.stderr:
         fail(f"an argument must exit 2 with the usage; got {result.returncode}: {result.stderr!r}")
