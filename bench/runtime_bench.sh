@@ -16,9 +16,10 @@
 #                     of the same file (the graph: bench/gen_graph.py --seed 1, compiled
 #                     by BUILD_DIR's bbc), interleaved repetitions, medians
 #
-# Right before and after the simulator, bb_host_probe says what a cache miss and fresh
-# memory cost on the machine then: the simulator's row is real time over a working set
-# larger than a core's cache (docs/performance.md, "The host's memory").
+# Right before and after the simulator, bb_host_probe says what fresh memory, a cache
+# miss and a CPU step cost on the machine then: the simulator's row is real time over a
+# working set larger than a core's cache (docs/performance.md, "Round 15: the simulator
+# and the host").
 #
 # Prints each program's own output, then the table of the targets. With BENCH_JSON=FILE
 # it also writes {"suite": "runtime", "host": [2 lines], "rows": [...]} for bench/table.py.

@@ -5,12 +5,11 @@
 
 Each suite (bench/compile_bench.sh, bench/runtime_bench.sh) writes, when BENCH_JSON
 names a file, {"suite": NAME, "rows": [{"what", "measured", "floor", "ratio",
-"target", "pass"}]}, and may say in "host" what memory cost on the machine during
-the suite (bench/host_probe.cc). This prints the machine the run used, those lines, and
-every row as one Markdown table, in the order of the files given, then how many targets
-held. A missing
-or malformed file is an error (exit 2): a suite that did not report must not look like
-one that passed.
+"target", "pass"}]}, and may say in "host" what memory and a CPU step cost on the
+machine during the suite (bench/host_probe.cc). This prints the machine the run used,
+those lines, and every row as one Markdown table, in the order of the files given, then
+how many targets held. A missing or malformed file is an error (exit 2): a suite that
+did not report must not look like one that passed.
 """
 import json
 import os
@@ -75,7 +74,7 @@ def main(paths):
     print(machine_line())
     for suite, _, host in suites:
         for line in host:
-            print(f"Host memory ({suite} suite), {line}.")
+            print(f"Host ({suite} suite), {line}.")
     print()
     print("| suite | " + " | ".join(COLUMNS[:-1]) + " | result |")
     print("|---" * (len(COLUMNS) + 1) + "|")

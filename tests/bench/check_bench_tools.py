@@ -108,8 +108,8 @@ def check_table(source, work):
     lines = result.stdout.splitlines()
     for expected in ("| one | one row | 1 s | 2 s | 0.5× | ≤ 1× | pass |",
                      "| two | two row | 1 s | 2 s | 0.5× | ≤ 1× | FAIL |", "1 of 2 targets held.",
-                     "Host memory (one suite), before: first touch 6 ms.",
-                     "Host memory (one suite), after: first touch 9 ms."):
+                     "Host (one suite), before: first touch 6 ms.",
+                     "Host (one suite), after: first touch 9 ms."):
         if expected not in lines:
             fail(f"missing line {expected!r} in:\n{result.stdout}")
     result = subprocess.run([PYTHON, table, paths[0], os.path.join(work, "absent.json")],
