@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -15,9 +16,17 @@ Executor::Executor(std::shared_ptr<const Program> program, std::vector<std::uniq
                    ExecutorEvents& events, NodeMetrics& metrics, std::int64_t max_executions, bool traced)
     : program_(std::move(program)), kernels_(kernels), services_(services), network_(network), hooks_(hooks),
       events_(events), metrics_(metrics), max_executions_(max_executions), traced_(traced) {
-  wiring_.reserve(program_->nodes().size());
-  for (const PlanNode& pn : program_->nodes())
+  const Program& p = *program_;
+  wiring_.reserve(p.nodes().size());
+  for (const PlanNode& pn : p.nodes())
     wiring_.push_back({pn.input_begin, pn.input_count, pn.output_begin, pn.output_count, pn.dynamic_inputs});
+  slots_.reserve(p.slot_count());
+  for (std::uint32_t s = 0; s < p.slot_count(); ++s) {
+    const auto readers = p.consumers(s);
+    const auto count = static_cast<std::uint32_t>(readers.size());
+    const std::uint32_t output = p.output_index(s);
+    slots_.push_back({readers.data(), count, count + (output != kNoSlot ? 1 : 0), output});
+  }
 }
 
 Expected<void, LoadError> Executor::bind_inputs(std::vector<std::pair<std::string, Value>> inputs) {
@@ -127,7 +136,13 @@ std::uint32_t Executor::acquire_frame() {
   f->state.resize(p.nodes().size());
   f->written.resize(p.slot_count());  // a slot is written at most once per frame
   f->ready.reserve(p.nodes().size());
-  f->inputs.resize(p.max_arity());
+  // The static slots were sized by bind_inputs, before any frame.
+  const auto refs = p.input_refs();
+  f->inputs.resize(refs.size());
+  for (std::size_t k = 0; k < refs.size(); ++k)
+    f->inputs[k] = refs[k] == kNoSlot              ? &empty_
+                   : (refs[k] & kStaticBit) != 0 ? static_values_.data() + (refs[k] & ~kStaticBit)
+                                                  : &f->values[refs[k]];
   frames_.push_back(std::move(f));
   return static_cast<std::uint32_t>(frames_.size() - 1);
 }
@@ -207,31 +222,28 @@ constexpr std::size_t kSortedReady = 8;
 }
 
 // The node has run: each frame value it read has one reader fewer, and one whose
-// readers have all run is dropped (a graph output stays).
+// readers have all run is dropped (a graph output's extra hold keeps it).
 [[gnu::always_inline]] inline void Executor::release_inputs(FrameData& f, std::uint32_t node) {
-  const Program& p = *program_;
   const Wiring& pn = wiring_[node];
-  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
+  const std::uint32_t* refs = program_->input_refs().data() + pn.input_begin;
   for (std::uint32_t k = 0; k < pn.input_count; ++k) {
     const std::uint32_t ref = refs[k];
-    if (ref == kNoSlot || (ref & kStaticBit) != 0) continue;
-    if (--f.uses[ref] == 0 && p.output_index(ref) == kNoSlot) f.values[ref].reset();
+    if ((ref & kStaticBit) != 0) continue;  // static, or kNoSlot (absent)
+    if (--f.uses[ref] == 0) f.values[ref].reset();
   }
 }
 
 // The node's outputs are written: readers whose inputs are all there become ready.
 [[gnu::always_inline]] inline void Executor::publish(FrameData& f, std::uint32_t node) {
-  const Program& p = *program_;
   const Wiring& pn = wiring_[node];
-  for (std::uint32_t j = 0; j < pn.output_count; ++j) {
-    const std::uint32_t slot = pn.output_begin + j;
+  for (std::uint32_t slot = pn.output_begin, end = slot + pn.output_count; slot < end; ++slot) {
     if (!f.values[slot].has_value()) continue;
     assert(f.n_written < f.written.size());
     f.written[f.n_written++] = slot;
-    const auto readers = p.consumers(slot);
-    f.uses[slot] = static_cast<std::uint32_t>(readers.size());
-    if (const std::uint32_t k = p.output_index(slot); k != kNoSlot) outputs_[k] = f.values[slot];
-    for (std::uint32_t c : readers) {
+    const SlotWiring& sw = slots_[slot];
+    f.uses[slot] = sw.holds;
+    if (sw.output != kNoSlot) outputs_[sw.output] = f.values[slot];
+    for (std::uint32_t c : std::span(sw.readers, sw.reader_count)) {
       // state_of, with the count of missing inputs kept in a register.
       NodeState& s = f.state[c];
       std::uint32_t missing;
@@ -253,20 +265,12 @@ constexpr std::size_t kSortedReady = 8;
 }
 
 // Inlined into run_frame, its only caller: the loop keeps the frame and the plan in
-// registers from one node to the next.
-[[gnu::always_inline]] inline void Executor::dispatch(std::uint32_t frame_id, std::uint32_t node) {
-  FrameData& f = *frames_[frame_id];
-  const Program& p = *program_;
+// registers from one node to the next. The inputs need no gathering: the frame has
+// them in node order (FrameData::inputs).
+[[gnu::always_inline]] inline void Executor::dispatch(FrameData& f, std::uint32_t frame_id, std::uint32_t node) {
   const Wiring& pn = wiring_[node];
-  const std::uint32_t* refs = p.input_refs().data() + pn.input_begin;
-  for (std::uint32_t k = 0; k < pn.input_count; ++k) {
-    const std::uint32_t ref = refs[k];
-    f.inputs[k] = ref == kNoSlot ? &empty_
-                  : (ref & kStaticBit) ? &static_values_[ref & ~kStaticBit]
-                                       : &f.values[ref];
-  }
-  Invocation inv(f.inputs.data(), pn.input_count, &f.values[pn.output_begin], pn.output_count, services_, network_,
-                 node, f.exec, f.has_origin ? &f.origin : nullptr);
+  Invocation inv(f.inputs.data() + pn.input_begin, pn.input_count, &f.values[pn.output_begin], pn.output_count,
+                 services_, network_, node, f.exec, f.has_origin ? &f.origin : nullptr);
   inv.hooks = &hooks_;
   ++metrics_.dispatches;
   const std::uint32_t saved_frame = current_frame_;
@@ -296,9 +300,10 @@ constexpr std::size_t kSortedReady = 8;
 }
 
 void Executor::run_frame(std::uint32_t id) {
+  // A kernel that starts another frame may grow frames_, never move a FrameData.
   FrameData& f = *frames_[id];
   f.running = true;
-  while (!f.ready.empty()) dispatch(id, pop_ready(f));
+  while (!f.ready.empty()) dispatch(f, id, pop_ready(f));
   f.running = false;
   if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
   if (f.pending == 0) release_frame(id);

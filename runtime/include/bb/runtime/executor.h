@@ -93,12 +93,19 @@ class Executor {
   struct Wiring {
     std::uint32_t input_begin, input_count, output_begin, output_count, dynamic_inputs;
   };
+  // What publish reads of a slot, in one place instead of three of the plan's arrays.
+  // `holds`: the readers a written value waits for, plus one for a graph output, which
+  // stays until its frame ends.
+  struct SlotWiring {
+    const std::uint32_t* readers;
+    std::uint32_t reader_count, holds, output;
+  };
   struct FrameData : Frame {
     std::uint32_t epoch = 0;
     std::uint32_t pending = 0;
     bool running = false;             // inside run_frame
     std::vector<Value> values;        // by slot
-    std::vector<std::uint32_t> uses;  // by slot: readers that have not run yet (set when written)
+    std::vector<std::uint32_t> uses;  // by slot: holds left (SlotWiring::holds when written)
     std::vector<NodeState> state;     // by node
     std::vector<std::uint32_t> written;  // slots written in this frame: the first n_written (sized once)
     std::uint32_t n_written = 0;
@@ -108,14 +115,17 @@ class Executor {
     // fan-out costs log n a node, never n).
     std::vector<std::uint32_t> ready;
     bool ready_heap = false;
-    std::vector<const Value*> inputs;   // gather buffer of one dispatch
+    // By input ref (Program::input_refs): where that node input's value is, in this
+    // frame, the static slots or empty_. Filled once when the frame is made: the slot
+    // arrays never move, so a dispatch passes its node's run of it as is.
+    std::vector<const Value*> inputs;
   };
 
   std::uint32_t acquire_frame();
   void release_frame(std::uint32_t id);
   NodeState& state_of(FrameData& f, std::uint32_t node);
   void run_frame(std::uint32_t id);
-  void dispatch(std::uint32_t frame_id, std::uint32_t node);
+  void dispatch(FrameData& f, std::uint32_t frame_id, std::uint32_t node);
   void publish(FrameData& f, std::uint32_t node);
   static void push_ready(FrameData& f, std::uint32_t node);
   static std::uint32_t pop_ready(FrameData& f);
@@ -125,6 +135,7 @@ class Executor {
 
   std::shared_ptr<const Program> program_;
   std::vector<Wiring> wiring_;  // by node
+  std::vector<SlotWiring> slots_;  // by slot
   std::vector<std::unique_ptr<Kernel>>& kernels_;
   KernelServices& services_;
   NetworkServices& network_;
