@@ -135,7 +135,7 @@ std::uint32_t Executor::acquire_frame() {
   f->uses.resize(p.slot_count());
   f->state.resize(p.nodes().size());
   f->written.resize(p.slot_count());  // a slot is written at most once per frame
-  f->ready.reserve(p.nodes().size());
+  f->ready.resize(p.nodes().size());
   // The static slots were sized by bind_inputs, before any frame.
   const auto refs = p.input_refs();
   f->inputs.resize(refs.size());
@@ -194,31 +194,28 @@ constexpr std::size_t kSortedReady = 8;
 }  // namespace
 
 [[gnu::always_inline]] inline void Executor::push_ready(FrameData& f, std::uint32_t node) {
-  auto& r = f.ready;  // its capacity is the node count: no push reallocates
+  std::uint32_t* r = f.ready.data();
+  std::uint32_t n = f.n_ready++;
   if (!f.ready_heap) {
-    if (r.size() < kSortedReady) {
-      std::size_t i = r.size();
-      r.push_back(node);
-      for (; i > 0 && r[i - 1] < node; --i) r[i] = r[i - 1];
-      r[i] = node;
+    if (n < kSortedReady) {
+      for (; n > 0 && r[n - 1] < node; --n) r[n] = r[n - 1];
+      r[n] = node;
       return;
     }
-    std::make_heap(r.begin(), r.end(), std::greater<>{});
+    std::make_heap(r, r + n, std::greater<>{});
     f.ready_heap = true;
   }
-  r.push_back(node);
-  std::push_heap(r.begin(), r.end(), std::greater<>{});
+  r[n] = node;
+  std::push_heap(r, r + n + 1, std::greater<>{});
 }
 
 [[gnu::always_inline]] inline std::uint32_t Executor::pop_ready(FrameData& f) {
-  auto& r = f.ready;
+  std::uint32_t* r = f.ready.data();
   if (f.ready_heap) {
-    std::pop_heap(r.begin(), r.end(), std::greater<>{});
-    if (r.size() == 1) f.ready_heap = false;  // empty after this pop: sorted again
+    std::pop_heap(r, r + f.n_ready, std::greater<>{});
+    if (f.n_ready == 1) f.ready_heap = false;  // empty after this pop: sorted again
   }
-  const std::uint32_t node = r.back();
-  r.pop_back();
-  return node;
+  return r[--f.n_ready];
 }
 
 // The node has run: each frame value it read has one reader fewer, and one whose
@@ -303,7 +300,7 @@ void Executor::run_frame(std::uint32_t id) {
   // A kernel that starts another frame may grow frames_, never move a FrameData.
   FrameData& f = *frames_[id];
   f.running = true;
-  while (!f.ready.empty()) dispatch(f, id, pop_ready(f));
+  while (f.n_ready != 0) dispatch(f, id, pop_ready(f));
   f.running = false;
   if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
   if (f.pending == 0) release_frame(id);

@@ -113,7 +113,10 @@ class Executor {
     // at most kSortedReady wait (a chain readies one node, a fan-out a few); a min-heap
     // from the push that would pass it until the frame has none ready again (a wide
     // fan-out costs log n a node, never n).
+    // Sized to the node count once (a node is ready at most once a frame): the first
+    // n_ready wait, and pushing never checks the capacity.
     std::vector<std::uint32_t> ready;
+    std::uint32_t n_ready = 0;
     bool ready_heap = false;
     // By input ref (Program::input_refs): where that node input's value is, in this
     // frame, the static slots or empty_. Filled once when the frame is made: the slot
