@@ -283,12 +283,19 @@ void Node::deferred(std::uint32_t, std::uint32_t) {
   if (attempts_.arm(last_deferred_)) complete(last_deferred_);
 }
 
+// Every gate dispatch comes here; most only count. The rest is a call of its own, so
+// counting saves and restores no registers.
 void Node::decide(std::uint32_t index, Reason reason, const PeerId* peer) {
   feedback_.count_decision(index, reason);
-  if (trace_ && peer != nullptr && reason != Reason::kNone)
-    trace(TraceEvent::kDeny, index, executor_.current_exec(), {}, to_string(reason), peer->to_text());
-  if (feedback_.observed() && peer != nullptr && reason != Reason::kNone) {
-    const PeerIndex id = peers_.find(peer->bytes());
+  if (peer != nullptr && reason != Reason::kNone && (trace_ != nullptr || feedback_.observed()))
+    denied_peer(index, reason, *peer);
+}
+
+// A filtering gate denied `peer`: traced, and shown to the observer.
+[[gnu::noinline]] void Node::denied_peer(std::uint32_t index, Reason reason, const PeerId& peer) {
+  if (trace_) trace(TraceEvent::kDeny, index, executor_.current_exec(), {}, to_string(reason), peer.to_text());
+  if (feedback_.observed()) {
+    const PeerIndex id = peers_.find(peer.bytes());
     if (id != kNoPeer) feedback_.observe_hold(index, id, reason, now_ns());
   }
 }

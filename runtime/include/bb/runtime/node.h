@@ -127,6 +127,7 @@ class Node final : public KernelServices,
   // Invocation::Hooks.
   PendingId defer(std::uint32_t index) override;
   void decide(std::uint32_t index, Reason reason, const PeerId* peer) override;
+  void denied_peer(std::uint32_t index, Reason reason, const PeerId& peer);
   // ExecutorEvents: tracing, and what the network side makes of the dataflow.
   void began(std::uint32_t frame) override;
   void ran(std::uint32_t frame, std::uint32_t node) override;
