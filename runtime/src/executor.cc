@@ -264,11 +264,10 @@ constexpr std::size_t kSortedReady = 8;
 // Inlined into run_frame, its only caller: the loop keeps the frame and the plan in
 // registers from one node to the next. The inputs need no gathering: the frame has
 // them in node order (FrameData::inputs).
-[[gnu::always_inline]] inline void Executor::dispatch(FrameData& f, std::uint32_t frame_id, std::uint32_t node) {
+[[gnu::always_inline]] inline void Executor::dispatch(FrameData& f, Invocation& inv, std::uint32_t frame_id,
+                                                      std::uint32_t node) {
   const Wiring& pn = wiring_[node];
-  Invocation inv(f.inputs.data() + pn.input_begin, pn.input_count, &f.values[pn.output_begin], pn.output_count,
-                 services_, network_, node, f.exec, f.has_origin ? &f.origin : nullptr);
-  inv.hooks = &hooks_;
+  inv.rebind(f.inputs.data() + pn.input_begin, pn.input_count, &f.values[pn.output_begin], pn.output_count, node);
   ++metrics_.dispatches;
   const std::uint32_t saved_frame = current_frame_;
   const std::uint64_t saved_exec = current_exec_;
@@ -300,7 +299,11 @@ void Executor::run_frame(std::uint32_t id) {
   // A kernel that starts another frame may grow frames_, never move a FrameData.
   FrameData& f = *frames_[id];
   f.running = true;
-  while (f.n_ready != 0) dispatch(f, id, pop_ready(f));
+  if (f.n_ready != 0) {  // a resume often readies nothing: no Invocation to set up then
+    Invocation inv(nullptr, 0, nullptr, 0, services_, network_, 0, f.exec, f.has_origin ? &f.origin : nullptr);
+    inv.hooks = &hooks_;
+    while (f.n_ready != 0) dispatch(f, inv, id, pop_ready(f));
+  }
   f.running = false;
   if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it
   if (f.pending == 0) release_frame(id);

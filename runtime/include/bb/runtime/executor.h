@@ -128,7 +128,7 @@ class Executor {
   void release_frame(std::uint32_t id);
   NodeState& state_of(FrameData& f, std::uint32_t node);
   void run_frame(std::uint32_t id);
-  void dispatch(FrameData& f, std::uint32_t frame_id, std::uint32_t node);
+  void dispatch(FrameData& f, Invocation& inv, std::uint32_t frame_id, std::uint32_t node);
   void publish(FrameData& f, std::uint32_t node);
   static void push_ready(FrameData& f, std::uint32_t node);
   static std::uint32_t pop_ready(FrameData& f);

@@ -191,6 +191,19 @@ class Invocation {
   Hooks* hooks = nullptr;
 
  private:
+  // The executor makes one Invocation per run of a frame and points it at each node in
+  // turn: what belongs to the frame (services, execution, envelope, hooks) is written
+  // once, not per dispatch.
+  friend class Executor;
+  void rebind(const Value* const* inputs, std::uint32_t input_count, Value* outputs, std::uint32_t output_count,
+              std::uint32_t index) {
+    in_ = inputs;
+    out_ = outputs;
+    n_in_ = input_count;
+    n_out_ = output_count;
+    index_ = index;
+  }
+
   const Value* const* in_;
   Value* out_;
   std::uint32_t n_in_, n_out_;
