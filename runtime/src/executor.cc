@@ -269,14 +269,8 @@ constexpr std::size_t kSortedReady = 8;
   const Wiring& pn = wiring_[node];
   inv.rebind(f.inputs.data() + pn.input_begin, pn.input_count, &f.values[pn.output_begin], pn.output_count, node);
   ++metrics_.dispatches;
-  const std::uint32_t saved_frame = current_frame_;
-  const std::uint64_t saved_exec = current_exec_;
-  current_frame_ = frame_id;
-  current_exec_ = f.exec;
   deferred_ = false;
   OpResult r = kernels_[node]->compute(inv);
-  current_frame_ = saved_frame;
-  current_exec_ = saved_exec;
   release_inputs(f, node);
   if (r.status == Status::kPending && !deferred_)
     r = OpResult::fail(Reason::kInternal, "the kernel returned pending without deferring");
@@ -302,7 +296,15 @@ void Executor::run_frame(std::uint32_t id) {
   if (f.n_ready != 0) {  // a resume often readies nothing: no Invocation to set up then
     Invocation inv(nullptr, 0, nullptr, 0, services_, network_, 0, f.exec, f.has_origin ? &f.origin : nullptr);
     inv.hooks = &hooks_;
+    // The frame in compute is this one for the whole run: a frame a kernel starts (a
+    // run nested in a compute) sets its own and puts this one back when it ends.
+    const std::uint32_t saved_frame = current_frame_;
+    const std::uint64_t saved_exec = current_exec_;
+    current_frame_ = id;
+    current_exec_ = f.exec;
     while (f.n_ready != 0) dispatch(f, inv, id, pop_ready(f));
+    current_frame_ = saved_frame;
+    current_exec_ = saved_exec;
   }
   f.running = false;
   if (f.has_origin) f.origin.envelope = nullptr;  // only the Recv may read it

@@ -155,7 +155,7 @@ class Executor {
   std::vector<std::uint32_t> free_frames_;
   std::size_t live_frames_ = 0;
   std::vector<std::uint32_t> skip_stack_;
-  std::uint32_t current_frame_ = 0;  // the frame whose node is in compute
+  std::uint32_t current_frame_ = 0;  // the frame being run (set for its whole run_frame)
   std::uint64_t current_exec_ = 0;
   bool deferred_ = false;            // set by hold() during one compute
   bool in_static_ = false;           // the static run: no frame, exec 0
