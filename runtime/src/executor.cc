@@ -150,7 +150,10 @@ std::uint32_t Executor::acquire_frame() {
 void Executor::release_frame(std::uint32_t id) {
   events_.ended(id);
   FrameData& f = *frames_[id];
-  for (std::uint32_t k = 0; k < f.n_written; ++k) f.values[f.written[k]].reset();
+  // The arrays and the count in locals: a reset stores a byte, which the compiler must
+  // assume may change them, and it would load all three again per slot.
+  Value* values = f.values.data();
+  for (const std::uint32_t slot : std::span(f.written.data(), f.n_written)) values[slot].reset();
   f.n_written = 0;
   f.has_origin = false;
   f.origin = EnvelopeMeta{};
