@@ -246,6 +246,41 @@ TEST(SimNetwork, DeliversTheEnvelopeAsSentWithOrWithoutTheCodec) {
   EXPECT_EQ(f.net.rejections(peer("bob")).count(ir::EnvelopeReason::kMalformed), 1u);
 }
 
+TEST(SimNetwork, EveryCopyArrivesAsSentWhicheverPeersAndChannelItNames) {
+  // An envelope that names its sender travels without its peers and channel and is made
+  // whole at arrival; one that claims another sender travels whole. Both, and every
+  // duplicate, arrive as sent, also from pooled copies the other kind used before, and
+  // on more channels than the network keeps a table of.
+  NetworkConfig config = fixed(5 * kMs);
+  config.duplicate = 1.0;
+  Fixture f(config);
+  std::vector<bb::Envelope> sent;
+  auto with_payloads = [](bb::Envelope e) {
+    e.add_payload()->set_string_value("text");
+    e.add_payload()->set_peer(peer("carol").bytes());
+    e.add_payload()->set_timestamp_ns(42);
+    return e;
+  };
+  sent.push_back(with_payloads(envelope("alice", "bob", 1, 0, "grads")));
+  bb::Envelope claimed = with_payloads(envelope("alice", "bob", 2, 0, "grads"));
+  claimed.set_src_peer(peer("carol").bytes());
+  sent.push_back(claimed);
+  for (int i = 0; i < 1100; ++i) sent.push_back(envelope("alice", "bob", 3 + i, 0, "c" + std::to_string(i)));
+  claimed.set_message_id(2000);  // at 20 ms, in copies the first wave's envelopes held
+  sent.push_back(claimed);
+  sent.push_back(with_payloads(envelope("alice", "bob", 2001, 0, "grads")));
+  for (std::size_t i = 0; i < sent.size(); ++i) f.send_at(i + 2 < sent.size() ? 0 : 20 * kMs, "alice", i + 1, sent[i]);
+  f.net.run();
+  const auto& got = f.ep("bob").received;
+  ASSERT_EQ(got.size(), 2 * sent.size());
+  std::multiset<std::string> expected, arrived;
+  for (const auto& e : sent) expected.insert({e.SerializeAsString(), e.SerializeAsString()});
+  for (const auto& g : got) arrived.insert(g.envelope.SerializeAsString());
+  EXPECT_TRUE(expected == arrived);
+  EXPECT_EQ(got.back().envelope.SerializeAsString(), sent.back().SerializeAsString());
+  EXPECT_EQ(f.net.totals().delivered, sent.size());
+}
+
 TEST(SimNetwork, LostEnvelopeTimesOutAtTheDeadline) {
   NetworkConfig config = fixed(5 * kMs);
   config.loss = 1.0;

@@ -34,7 +34,7 @@ std::size_t recent_way(std::string_view bytes) {
   return static_cast<std::size_t>((tail * 0x9e3779b97f4a7c15ULL) >> 59);  // 32 ways
 }
 
-void assign(std::string& to, const std::string& from) {
+void assign(std::string& to, std::string_view from) {
   if (to.size() == from.size()) {
     if (!from.empty()) std::memcpy(to.data(), from.data(), from.size());  // a pooled copy's strings keep their size
   } else {
@@ -42,16 +42,14 @@ void assign(std::string& to, const std::string& from) {
   }
 }
 
-// `to` = `from`, for a pooled envelope that holds no unknown fields and a `from` that has
-// none at its top level (a Value's go with it). Field by field: CopyFrom would clear
-// every field and merge it back, one library call per string.
-void copy_known_fields(const bb::Envelope& from, bb::Envelope& to) {
+// `to`'s fields but the peers and the channel = `from`'s, for a pooled envelope that
+// holds no unknown fields and a `from` that has none at its top level (a Value's go with
+// it). Field by field: CopyFrom would clear every field and merge it back, one library
+// call per string.
+void copy_content(const bb::Envelope& from, bb::Envelope& to) {
   to.set_schema_version(from.schema_version());
-  assign(*to.mutable_src_peer(), from.src_peer());
   to.set_incarnation(from.incarnation());
   to.set_message_id(from.message_id());
-  assign(*to.mutable_dst_peer(), from.dst_peer());
-  assign(*to.mutable_channel(), from.channel());
   to.set_deadline_ns(from.deadline_ns());
   auto& payload = *to.mutable_payload();
   while (payload.size() > from.payload_size()) payload.RemoveLast();  // kept for reuse
@@ -71,6 +69,14 @@ void copy_known_fields(const bb::Envelope& from, bb::Envelope& to) {
       out.CopyFrom(v);
     }
   }
+}
+
+// `to` = `from`, under copy_content's conditions.
+void copy_known_fields(const bb::Envelope& from, bb::Envelope& to) {
+  assign(*to.mutable_src_peer(), from.src_peer());
+  assign(*to.mutable_dst_peer(), from.dst_peer());
+  assign(*to.mutable_channel(), from.channel());
+  copy_content(from, to);
 }
 
 }  // namespace
@@ -131,6 +137,7 @@ struct SimNetwork::Node {
   // (recent_way): a Send goes to the same few peers over and over, and a hit compares
   // the bytes once instead of hashing them into by_peer_. Nodes are never removed, so
   // an entry names a node for good; its bytes are compared before it is used.
+  std::uint16_t last_channel = 0;  // channels_ index of its last vouched envelope
   std::array<std::uint32_t, 32> recent_dst = [] {
     std::array<std::uint32_t, 32> none;
     none.fill(kNoNode);
@@ -152,10 +159,19 @@ struct SimNetwork::Trip {
   std::int64_t back_latency;  // L': the outcome's way back
   std::uint32_t wire;          // the envelope as sent (SimNetwork::sent_), shared by a duplicate
   bool decides;               // the original arrives by the deadline and schedules the outcome
+  // kWhole: sent_[wire] is the whole envelope, judged at arrival. Otherwise the envelope
+  // was vouched for at send (SimNetwork::vouch) and sent_[wire] holds it without its
+  // peers and channel, which are the two nodes' and channels_[channel].
+  std::uint16_t channel;
 };
 
 SimNetwork::SimNetwork(NetworkConfig config)
-    : config_(std::move(config)), scheduler_(clock_), rng_(config_.seed) {}
+    : config_(std::move(config)),
+      scheduler_(clock_),
+      rng_(config_.seed),
+      arrival_src_(arrival_.mutable_src_peer()),
+      arrival_dst_(arrival_.mutable_dst_peer()),
+      arrival_channel_(arrival_.mutable_channel()) {}
 
 SimNetwork::~SimNetwork() = default;
 
@@ -289,8 +305,9 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
     return;
   }
   const std::int64_t arrival = saturating_add(now, draw_latency());
-  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(), keep(envelope),
-            arrival <= deadline_at};
+  const std::uint16_t channel = vouch(sender, dst, envelope);
+  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(),
+            keep(envelope, channel == kWhole), arrival <= deadline_at, channel};
   if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
   const bool twice = rng_.chance(config_.duplicate);
   if (twice) ++sent_refs_[trip.wire];
@@ -308,9 +325,30 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
   }
 }
 
-// A copy of the sender's envelope (its memory reused once the pool is warm): the
-// arrival hands it over as it is when admission would admit it unchanged.
-std::uint32_t SimNetwork::keep(const bb::Envelope& envelope) {
+// Whether the envelope would be admitted unchanged wherever its Recv channel is
+// accepted, decided now that the sender's envelope is in the cache rather than at its
+// arrival: it names its sender and a registered destination, holds no unknown fields and
+// passes the limits. Then the peers and the channel need not travel with it: returns its
+// channel's index in channels_, else kWhole.
+std::uint16_t SimNetwork::vouch(Node& sender, std::uint32_t dst, const bb::Envelope& envelope) {
+  if (dst == kNoNode || envelope.src_peer() != sender.peer.bytes() || ir::has_unknown_fields(envelope) ||
+      !ir::decodes_unchanged(envelope, config_.limits, {sender.peer.bytes(), nodes_[dst]->peer.bytes()}))
+    return kWhole;
+  const std::string& channel = envelope.channel();
+  if (sender.last_channel < channels_.size() && channels_[sender.last_channel] == channel) return sender.last_channel;
+  auto known = std::find(channels_.begin(), channels_.end(), channel);
+  if (known == channels_.end()) {
+    if (channels_.size() >= kMaxChannels) return kWhole;
+    known = channels_.insert(known, channel);
+  }
+  sender.last_channel = static_cast<std::uint16_t>(known - channels_.begin());
+  return sender.last_channel;
+}
+
+// A copy of the sender's envelope (its memory reused once the pool is warm), without its
+// peers and channel unless `whole`: the arrival hands it over as it is when admission
+// would admit it unchanged.
+std::uint32_t SimNetwork::keep(const bb::Envelope& envelope, bool whole) {
   std::uint32_t slot;
   if (!free_sent_.empty()) {
     slot = free_sent_.back();
@@ -325,11 +363,32 @@ std::uint32_t SimNetwork::keep(const bb::Envelope& envelope) {
   if (sent_unknown_[slot] || ir::has_unknown_fields(envelope)) {
     *sent_[slot] = envelope;
     sent_unknown_[slot] = ir::has_unknown_fields(*sent_[slot]);
-  } else {
+  } else if (whole) {
     copy_known_fields(envelope, *sent_[slot]);
+  } else {
+    copy_content(envelope, *sent_[slot]);
   }
   sent_refs_[slot] = 1;
   return slot;
+}
+
+// The vouched-for envelope of `trip` made whole again in arrival_: its peers and channel
+// from the tables, its payload moved in from the kept copy (unstow() gives it back).
+const bb::Envelope& SimNetwork::assemble(const Trip& trip) {
+  bb::Envelope& kept = *sent_[trip.wire];
+  arrival_.set_schema_version(kept.schema_version());
+  assign(*arrival_src_, nodes_[trip.src]->peer.bytes());
+  arrival_.set_incarnation(kept.incarnation());
+  arrival_.set_message_id(kept.message_id());
+  assign(*arrival_dst_, nodes_[trip.dst]->peer.bytes());
+  assign(*arrival_channel_, channels_[trip.channel]);
+  arrival_.set_deadline_ns(kept.deadline_ns());
+  arrival_.mutable_payload()->UnsafeArenaSwap(kept.mutable_payload());  // neither is on an arena
+  return arrival_;
+}
+
+void SimNetwork::unstow(const Trip& trip) {
+  arrival_.mutable_payload()->UnsafeArenaSwap(sent_[trip.wire]->mutable_payload());
 }
 
 void SimNetwork::release_sent(std::uint32_t slot) {
@@ -371,13 +430,15 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
     if (original) ++totals_.unreachable;
     note(NetEventKind::kUnreachable);
   } else {
-    const bb::Envelope* arrived = sent_[trip.wire].get();
+    const bool vouched = trip.channel != kWhole;
+    const bb::Envelope* arrived = vouched ? &assemble(trip) : sent_[trip.wire].get();
     const bool known_channel = dst->accepted_known && arrived->channel() == dst->accepted;
     const runtime::AdmissionPolicy judged{config_.limits, {}, {}, known_channel ? nullptr : &dst->accepts};
     // The registered peers are valid PeerIds: envelopes between them are not parsed for it.
     const ir::KnownPeers known{nodes_[trip.src]->peer.bytes(), dst->peer.bytes()};
     Expected<void, runtime::Refusal> admitted;
-    if (!runtime::admits_unchanged(*arrived, judged, known)) {
+    // A vouched-for envelope on an accepted channel is admitted unchanged (vouch()).
+    if (!(vouched && known_channel) && !runtime::admits_unchanged(*arrived, judged, known)) {
       // It may be refused: through the codec, as a transport receives it.
       wire_ = ir::encode_envelope(*arrived);
       const runtime::AdmissionPolicy policy{config_.limits, {}, {}, &dst->accepts};
@@ -405,6 +466,7 @@ void SimNetwork::arrive(const Trip& trip, bool original) {
       // May send: nothing below holds a reference into containers.
       dst->endpoint->on_envelope_from(*arrived, runtime::SenderAuth::kClaimed, trip.src);
     }
+    if (vouched) unstow(trip);
   }
 
   if (!original || !trip.decides) return;  // duplicates are silent; a late original already has its timeout

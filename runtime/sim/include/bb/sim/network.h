@@ -203,10 +203,15 @@ class SimNetwork {
   };
   struct Trip;
   static constexpr std::uint32_t kNoDetail = UINT32_MAX;
+  static constexpr std::uint16_t kWhole = UINT16_MAX;        // Trip::channel: the whole envelope kept
+  static constexpr std::size_t kMaxChannels = 1024;          // channels_ at most; then kept whole
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
-  std::uint32_t keep(const bb::Envelope& envelope);  // a copy into sent_, one reference
+  std::uint16_t vouch(Node& sender, std::uint32_t dst, const bb::Envelope& envelope);
+  std::uint32_t keep(const bb::Envelope& envelope, bool whole);  // a copy into sent_, one reference
+  const bb::Envelope& assemble(const Trip& trip);
+  void unstow(const Trip& trip);
   void release_sent(std::uint32_t slot);
   // `reason` is a refusal label (static storage); `detail` a slot of details_ or kNoDetail.
   void schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, runtime::AttemptId attempt,
@@ -248,6 +253,16 @@ class SimNetwork {
   std::vector<std::uint32_t> free_sent_;
   std::string wire_;
   bb::Envelope scratch_;  // (arrivals never nest)
+  // Vouched-for envelopes (vouch()) travel without their peers and channel, which are
+  // the nodes' and one of channels_ (every channel sent on, at most kMaxChannels); an
+  // arrival assembles the envelope in arrival_: a few hot strings instead of five heap
+  // blocks of the kept copy read long after they were written.
+  std::vector<std::string> channels_;
+  bb::Envelope arrival_;
+  // arrival_'s strings: set in place, never cleared or released, so these stay its own.
+  std::string* arrival_src_;
+  std::string* arrival_dst_;
+  std::string* arrival_channel_;
   // Refusal details on their way back to the sender (rejected outcomes only).
   std::vector<std::string> details_;
   std::vector<std::uint32_t> free_details_;
