@@ -115,11 +115,12 @@ EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
+    slot = static_cast<std::uint32_t>(tasks_.size());
+    tasks_.emplace_back();
+    states_.emplace_back();
   }
-  Slot& s = slots_[slot];
-  s.task = std::move(task);
+  SlotState& s = states_[slot];
+  tasks_[slot] = std::move(task);
   s.live = true;
   const std::uint64_t order = (cls == EventClass::kTimer ? kClassBit : 0) | ++next_seq_;
   queue_.push(Entry{std::max(t_ns, now_ns()), order, slot, s.generation});
@@ -130,10 +131,10 @@ EventId Scheduler::at(std::int64_t t_ns, EventClass cls, Task task) {
 void Scheduler::cancel(EventId id) {
   const auto slot = static_cast<std::uint32_t>(id);
   const auto generation = static_cast<std::uint32_t>(id >> 32);
-  if (slot >= slots_.size()) return;
-  Slot& s = slots_[slot];
+  if (slot >= states_.size()) return;
+  SlotState& s = states_[slot];
   if (!s.live || s.generation != generation) return;  // ran already, or cancelled
-  s.task.reset();
+  tasks_[slot].reset();
   s.live = false;
   next_generation(s.generation);
   free_slots_.push_back(slot);
@@ -247,8 +248,8 @@ bool Scheduler::run_one(std::int64_t until_ns, const std::atomic<bool>* stop) {
   }
   const std::uint32_t slot = queue_.top().slot;
   queue_.pop();
-  Slot& s = slots_[slot];
-  Task task = std::move(s.task);  // the slot is free before the task runs: it may schedule
+  SlotState& s = states_[slot];
+  Task task = std::move(tasks_[slot]);  // the slot is free before the task runs: it may schedule
   s.live = false;
   next_generation(s.generation);
   free_slots_.push_back(slot);

@@ -147,14 +147,13 @@ struct SimNetwork::Node {
   bool up() const { return endpoint != nullptr && crash_depth == 0; }
 };
 
-// One copy of an envelope on its way.
-// (Fields ordered to keep the scheduled lambda within Task's inline storage.)
+// One copy of an envelope on its way (its message id is the kept copy's).
+// (48 bytes, fields ordered: the scheduled lambda fits in Task's inline storage.)
 struct SimNetwork::Trip {
   std::uint32_t src;
   std::uint32_t dst;  // kNoNode: not a peer of this network
   std::uint64_t src_incarnation;
   AttemptId attempt;
-  std::uint64_t message_id;
   std::int64_t deadline_at;
   std::int64_t back_latency;  // L': the outcome's way back
   std::uint32_t wire;          // the envelope as sent (SimNetwork::sent_), shared by a duplicate
@@ -306,22 +305,26 @@ void SimNetwork::send_from(std::uint32_t src, AttemptId attempt, const bb::Envel
   }
   const std::int64_t arrival = saturating_add(now, draw_latency());
   const std::uint16_t channel = vouch(sender, dst, envelope);
-  Trip trip{src, dst, incarnation, attempt, envelope.message_id(), deadline_at, draw_latency(),
-            keep(envelope, channel == kWhole), arrival <= deadline_at, channel};
+  Trip trip{src, dst, incarnation, attempt, deadline_at, draw_latency(), keep(envelope, channel == kWhole),
+            arrival <= deadline_at, channel};
   if (!trip.decides) schedule_outcome(deadline_at, src, incarnation, attempt, OutcomeKind::kTimeout);
   const bool twice = rng_.chance(config_.duplicate);
   if (twice) ++sent_refs_[trip.wire];
   const std::int64_t again = twice ? saturating_add(arrival, draw_latency()) : 0;
-  scheduler_.at(arrival, EventClass::kNetwork, [this, trip] {
+  auto original = [this, trip] {
     arrive(trip, true);
     release_sent(trip.wire);
-  });
+  };
+  static_assert(runtime::Task::kFitsInline<decltype(original)>);
+  scheduler_.at(arrival, EventClass::kNetwork, std::move(original));
   if (twice) {
     ++totals_.duplicated;
-    scheduler_.at(again, EventClass::kNetwork, [this, trip] {
+    auto duplicate = [this, trip] {
       arrive(trip, false);
       release_sent(trip.wire);
-    });
+    };
+    static_assert(runtime::Task::kFitsInline<decltype(duplicate)>);
+    scheduler_.at(again, EventClass::kNetwork, std::move(duplicate));
   }
 }
 
@@ -397,9 +400,12 @@ void SimNetwork::release_sent(std::uint32_t slot) {
 
 void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint64_t incarnation, AttemptId attempt,
                                   OutcomeKind kind, std::string_view reason, std::uint32_t detail) {
-  scheduler_.at(at, EventClass::kNetwork, [this, src, incarnation, attempt, kind, reason, detail] {
+  // (Captures ordered: the lambda fits in Task's inline storage.)
+  auto outcome = [this, incarnation, attempt, reason, src, detail, kind] {
     deliver_outcome(src, incarnation, attempt, kind, reason, detail);
-  });
+  };
+  static_assert(runtime::Task::kFitsInline<decltype(outcome)>);
+  scheduler_.at(at, EventClass::kNetwork, std::move(outcome));
 }
 
 // ---- Arrival ------------------------------------------------------------------------------
@@ -407,7 +413,9 @@ void SimNetwork::schedule_outcome(std::int64_t at, std::uint32_t src, std::uint6
 void SimNetwork::arrive(const Trip& trip, bool original) {
   const std::int64_t now = clock_.now_ns();
   auto note = [&](NetEventKind kind, std::string_view reason = {}) {
-    emit(kind, trip.src, trip.dst, trip.attempt, trip.message_id, OutcomeKind::kDelivered, reason);
+    if (observer_) {
+      observe(kind, trip.src, trip.dst, trip.attempt, sent_[trip.wire]->message_id(), OutcomeKind::kDelivered, reason);
+    }
   };
   OutcomeKind outcome = OutcomeKind::kDelivered;
 
