@@ -59,9 +59,9 @@ void EventQueue::advance() {
     std::uint32_t n = head_[found];
     head_[found] = kNil;
     occupied_[found >> 6] &= ~(std::uint64_t{1} << (found & 63));
-    if (pool_[n].length > run_.size()) run_.resize(pool_[n].length);
     while (n != kNil) {
       Linked& l = pool_[n];
+      if (run_n_ == run_.size()) run_.resize(2 * run_n_ + 16);
       run_[run_n_++] = l.e;
       const std::uint32_t next = l.next;
       l.next = free_;

@@ -179,10 +179,11 @@ class EventQueue {
   struct Later {  // a type, not a function pointer: the heap algorithms inline it
     bool operator()(const Entry& a, const Entry& b) const { return a.t != b.t ? a.t > b.t : a.order > b.order; }
   };
+  // A ring bucket's list node. (It kept the list's length once, which made every push
+  // read the bucket's previous head, written long before: a cache miss per event.)
   struct Linked {
     Entry e;
     std::uint32_t next;
-    std::uint32_t length;  // of the list from here (in the padding: 32 bytes either way)
   };
 
   static std::int64_t bucket(std::int64_t t) { return t >> kShift; }
@@ -201,7 +202,7 @@ class EventQueue {
     }
     const auto slot = static_cast<std::size_t>(b) & (kBuckets - 1);
     const std::uint32_t head = head_[slot];
-    pool_[n] = Linked{e, head, head == kNil ? 1 : pool_[head].length + 1};
+    pool_[n] = Linked{e, head};
     head_[slot] = n;
     occupied_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
   }
@@ -246,13 +247,7 @@ void EventQueue::erase_if(Dead dead) {
         free_ = gone;
         --size_;
       }
-      if (head_[b] == kNil) {
-        occupied_[w] &= ~(std::uint64_t{1} << (b & 63));
-        continue;
-      }
-      std::uint32_t left = 0;  // the survivors' lengths, counted again
-      for (std::uint32_t n = head_[b]; n != kNil; n = pool_[n].next) ++left;
-      for (std::uint32_t n = head_[b]; n != kNil; n = pool_[n].next) pool_[n].length = left--;
+      if (head_[b] == kNil) occupied_[w] &= ~(std::uint64_t{1} << (b & 63));
     }
   }
 }
