@@ -52,15 +52,8 @@ class Send final : public runtime::Kernel {
     }
     return s;
   }
-  Send(NetworkServices& node, std::string_view channel, std::int64_t deadline) : node_(node) {
-    // What every envelope of this Send carries is set once; a send changes the payloads,
-    // the destination and the message id.
-    envelope_.set_schema_version(ir::kEnvelopeSchemaVersion);
-    envelope_.set_src_peer(node_.self().bytes());
-    envelope_.set_incarnation(node_.incarnation());
-    envelope_.set_channel(channel.data(), channel.size());
-    envelope_.set_deadline_ns(deadline);
-  }
+  Send(NetworkServices& node, std::string_view channel, std::int64_t deadline)
+      : node_(node), channel_(channel), deadline_(deadline) {}
   ~Send() override {
     if (peer_ != runtime::kNoPeer) node_.peers().release(peer_);
   }
@@ -96,21 +89,28 @@ class Send final : public runtime::Kernel {
   }
 
  private:
+  // In the node's outgoing envelope, which holds the node's own fields already and the
+  // last Send's channel (often this one's).
   void build_envelope(Invocation& inv, std::uint32_t payloads) {
-    envelope_.mutable_payload()->Clear();  // keeps the Value objects for the next payloads
-    for (std::uint32_t k = 0; k < payloads; ++k) runtime::to_wire(inv.in(k), *envelope_.add_payload());
+    bb::Envelope& envelope = node_.outgoing();
+    if (envelope.channel() != channel_) envelope.mutable_channel()->assign(channel_);
+    envelope.set_deadline_ns(deadline_);
+    envelope.mutable_payload()->Clear();  // keeps the Value objects for the next payloads
+    for (std::uint32_t k = 0; k < payloads; ++k) runtime::to_wire(inv.in(k), *envelope.add_payload());
   }
   void send_one(runtime::PendingId pending, PeerIndex dst) {
+    bb::Envelope& envelope = node_.outgoing();
     const auto bytes = node_.peers().bytes(dst);
     // Assigned in place: set_dst_peer(data, size) builds a temporary string and copies it.
-    envelope_.mutable_dst_peer()->assign(bytes.data(), bytes.size());
-    envelope_.set_message_id(node_.next_message_id());
-    node_.send_attempt(pending, dst, envelope_);
+    envelope.mutable_dst_peer()->assign(bytes.data(), bytes.size());
+    envelope.set_message_id(node_.next_message_id());
+    node_.send_attempt(pending, dst, envelope);
   }
 
   NetworkServices& node_;
   PeerIndex peer_ = runtime::kNoPeer;
-  bb::Envelope envelope_;  // the fixed fields set at creation; payloads reused between sends
+  const std::string channel_;
+  const std::int64_t deadline_;
 };
 
 class Recv final : public runtime::Kernel {

@@ -65,6 +65,9 @@ NetworkServices::NetworkServices(PeerId self, std::uint64_t incarnation, const N
     : self_(std::move(self)), incarnation_(incarnation), settings_(settings),
       backoff_(peers_, settings.backoff, &rng), governor_(peers_, settings.governor), dedup_(peers_, settings.dedup) {
   backoff_.on_drop = [this](PeerIndex p) { governor_.forget(p); };
+  outgoing_.set_schema_version(ir::kEnvelopeSchemaVersion);
+  outgoing_.set_src_peer(self_.bytes());
+  outgoing_.set_incarnation(incarnation_);
 }
 
 const Value& NetworkServices::peer_value(PeerIndex id) {

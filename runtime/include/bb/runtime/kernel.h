@@ -125,6 +125,10 @@ class NetworkServices {
   // Send: one attempt towards `dst` (retained until its outcome) on behalf of the
   // pending node; the outcome arrives through the transport.
   virtual void send_attempt(PendingId pending, PeerIndex dst, const bb::Envelope& envelope) = 0;
+  // The envelope every Send of this node builds in (schema_version, src_peer and
+  // incarnation set): one per node rather than one per Send, so the Sends an execution
+  // runs one after another write the same warm memory. send_attempt copies it.
+  bb::Envelope& outgoing() { return outgoing_; }
 
  protected:
   NetworkServices(PeerId self, std::uint64_t incarnation, const NodeSettings& settings, Rng& rng);
@@ -138,6 +142,7 @@ class NetworkServices {
   InboundDedup dedup_;
   std::uint64_t message_ids_ = 0;
   std::vector<Value> peer_values_;  // by PeerIndex; checked against the id's bytes (ids are recycled)
+  bb::Envelope outgoing_;
 };
 
 // One dispatch of one node, as ONNX Runtime's OpKernelContext: its inputs and outputs,
