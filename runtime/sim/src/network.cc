@@ -137,12 +137,12 @@ struct SimNetwork::Node {
   // (recent_way): a Send goes to the same few peers over and over, and a hit compares
   // the bytes once instead of hashing them into by_peer_. Nodes are never removed, so
   // an entry names a node for good; its bytes are compared before it is used.
-  std::uint16_t last_channel = 0;  // channels_ index of its last vouched envelope
   std::array<std::uint32_t, 32> recent_dst = [] {
     std::array<std::uint32_t, 32> none;
     none.fill(kNoNode);
     return none;
   }();
+  std::uint16_t last_channel = 0;  // channels_ index of its last vouched envelope
 
   bool up() const { return endpoint != nullptr && crash_depth == 0; }
 };

@@ -203,8 +203,8 @@ class SimNetwork {
   };
   struct Trip;
   static constexpr std::uint32_t kNoDetail = UINT32_MAX;
-  static constexpr std::uint16_t kWhole = UINT16_MAX;        // Trip::channel: the whole envelope kept
-  static constexpr std::size_t kMaxChannels = 1024;          // channels_ at most; then kept whole
+  static constexpr std::uint16_t kWhole = UINT16_MAX;  // Trip::channel: the whole envelope kept
+  static constexpr std::size_t kMaxChannels = 1024;    // channels_ at most; then kept whole
 
   void send_from(std::uint32_t src, runtime::AttemptId attempt, const bb::Envelope& envelope);
   void arrive(const Trip& trip, bool original);
