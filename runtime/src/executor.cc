@@ -136,7 +136,7 @@ std::uint32_t Executor::acquire_frame() {
   f->state.resize(p.nodes().size());
   f->written.resize(p.slot_count());  // a slot is written at most once per frame
   f->ready.resize(p.nodes().size());
-  // The static slots were sized by bind_inputs, before any frame.
+  assert(static_values_.size() == p.slot_count() && "bind_inputs sizes the static slots before any frame");
   const auto refs = p.input_refs();
   f->inputs.resize(refs.size());
   for (std::size_t k = 0; k < refs.size(); ++k)
